@@ -1,0 +1,1 @@
+"""Users, roles, data scope and API tokens."""

@@ -1,0 +1,106 @@
+from ninja import Router, Schema
+
+from shouwang.core.pagination import paginate
+
+from .selectors import get_user_for, users_for
+from .services import UNSET, create_user, update_user
+
+router = Router(tags=["accounts"])
+users_router = Router(tags=["accounts"])
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    phone: str
+    is_active: bool
+    region_codes: list[str]
+    provider_id: int | None
+
+    @staticmethod
+    def resolve_role_label(user) -> str:
+        return str(user.get_role_display()) if user.role else ""
+
+    @staticmethod
+    def resolve_region_codes(user) -> list[str]:
+        return sorted(region.code for region in user.regions.all())
+
+
+class ScopeOut(Schema):
+    everything: bool
+    region_prefixes: list[str]
+    provider_id: int | None
+    own_assignments: bool
+
+
+class MeOut(UserOut):
+    scope: ScopeOut
+
+    @staticmethod
+    def resolve_scope(user) -> dict:
+        scope = user.scope
+        return {
+            "everything": scope.everything,
+            "region_prefixes": list(scope.region_prefixes),
+            "provider_id": scope.provider_id,
+            "own_assignments": scope.own,
+        }
+
+
+class UserIn(Schema):
+    username: str
+    password: str
+    role: str
+    full_name: str = ""
+    phone: str = ""
+    region_codes: list[str] = []
+    provider_id: int | None = None
+
+
+class UserPatch(Schema):
+    full_name: str | None = None
+    phone: str | None = None
+    role: str | None = None
+    region_codes: list[str] | None = None
+    provider_id: int | None = None
+    is_active: bool | None = None
+
+
+class UserPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[UserOut]
+
+
+@router.get("/me", response=MeOut, summary="The calling user, role and scope")
+def me(request):
+    return request.auth
+
+
+@users_router.get("", response=UserPage, summary="Users the caller may see")
+def list_users(request, role: str = "", page: int = 1, page_size: int = 50):
+    users = users_for(request.auth)
+    if role:
+        users = users.filter(role=role)
+    return paginate(users, page=page, page_size=page_size)
+
+
+@users_router.post("", response={201: UserOut})
+def add_user(request, payload: UserIn):
+    return 201, create_user(actor=request.auth, **payload.dict())
+
+
+@users_router.get("/{user_id}", response=UserOut)
+def user_detail(request, user_id: int):
+    return get_user_for(request.auth, user_id)
+
+
+@users_router.patch("/{user_id}", response=UserOut)
+def patch_user(request, user_id: int, payload: UserPatch):
+    given = payload.dict(exclude_unset=True)
+    changes = {key: given.get(key, UNSET) for key in UserPatch.model_fields}
+    return update_user(actor=request.auth, user_id=user_id, **changes)

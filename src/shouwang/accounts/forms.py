@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=60, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    region = forms.CharField(label=_("Region"), max_length=12, required=False)
+    provider = forms.TypedChoiceField(label=_("Provider"), coerce=int, required=False, empty_value=None)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text=_("At least 8 characters, not only digits. Leave empty to keep the current password."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, roles, providers, editing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
+        self.fields["provider"].choices = [("", "—")] + [(p.pk, p.name) for p in providers]
+        if editing:
+            self.fields["username"].disabled = True
+        else:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = _("At least 8 characters, not only digits.")
+            del self.fields["is_active"]

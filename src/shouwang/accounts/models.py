@@ -1,0 +1,103 @@
+"""Users with one role each and the scope that role grants (PRODUCT.md, roles table)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.core.scope import Scope
+from shouwang.regions.models import prefix_of
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("platform admin")
+    OFFICIAL = "official", _("civil-affairs official")
+    COMMUNITY_WORKER = "community_worker", _("community worker")
+    ASSESSOR = "assessor", _("assessor")
+    OPERATOR = "operator", _("call-centre operator")
+    PROVIDER_ADMIN = "provider_admin", _("provider admin")
+    CAREGIVER = "caregiver", _("caregiver")
+    VOLUNTEER = "volunteer", _("volunteer")
+    ELDER = "elder", _("elder / family")
+
+
+# Which grant each role's scope is made of.
+REGION_ROLES = frozenset({Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
+PROVIDER_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.CAREGIVER})
+OWN_ASSIGNMENT_ROLES = frozenset({Role.ASSESSOR, Role.CAREGIVER, Role.VOLUNTEER, Role.ELDER})
+# Roles whose account sits in a region (for officials to manage) rather than in a provider.
+REGION_HOMED_ROLES = frozenset(
+    {Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.ASSESSOR, Role.VOLUNTEER, Role.ELDER}
+)
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=60, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    regions = models.ManyToManyField(
+        "regions.Region",
+        blank=True,
+        related_name="+",
+        verbose_name=_("regions"),
+        help_text=_("The region subtrees (or, for community workers, the communities) this user works in."),
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("provider"),
+    )
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @cached_property
+    def scope(self) -> Scope:
+        """What this user may see, from the role: region subtrees, a provider, or own assignments."""
+        if self.is_platform_admin:
+            return Scope(user_id=self.pk, everything=True)
+        prefixes: tuple[str, ...] = ()
+        if self.role in REGION_ROLES:
+            prefixes = tuple(
+                sorted({prefix_of(code) for code in self.regions.values_list("code", flat=True)})
+            )
+        provider_id = self.provider_id if self.role == Role.PROVIDER_ADMIN else None
+        return Scope(
+            user_id=self.pk,
+            region_prefixes=prefixes,
+            provider_id=provider_id,
+            own=self.role in OWN_ASSIGNMENT_ROLES,
+        )
+
+
+class ApiToken(models.Model):
+    """A bearer token for machines. Only a hash is kept; the token is shown once when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"

@@ -1,0 +1,1 @@
+"""Shared kernel: base model, audit log, data scope, errors, masking, identity checks, scheduler."""

@@ -1,0 +1,143 @@
+"""The one versioned JSON API: authentication, error mapping, and the audit endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from .errors import DomainError
+from .models import AuditLog
+from .pagination import paginate
+from .selectors import audit_log_for
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>`` for machines; tokens come from ``shouwang token create``."""
+
+    def authenticate(self, request, token: str):
+        from shouwang.accounts.selectors import user_for_token
+        from shouwang.accounts.services import touch_token
+
+        user = user_for_token(token)
+        if user is not None:
+            touch_token(token)
+            request.user = user
+        return user
+
+
+class ConsoleSession(SessionAuth):
+    """The console's logged-in session (CSRF-checked on writes)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+def error_body(code: str, message: str, **extra) -> dict:
+    return {"code": code, "message": message, **extra}
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Shouwang 守望 API",
+        version="1",
+        description="The JSON API of the Shouwang elderly-care platform. "
+        "Authenticate with the console session or `Authorization: Bearer <token>`.",
+        auth=[BearerToken(), ConsoleSession()],
+        urls_namespace="api",
+        docs_url="/docs",
+    )
+
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        extra = {"errors": exc.errors} if getattr(exc, "errors", None) else {}
+        return api.create_response(request, error_body(exc.code, exc.message, **extra), status=exc.status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        fields = [".".join(str(part) for part in error.get("loc", [])[1:]) for error in exc.errors]
+        message = _("The request is not valid: %(fields)s") % {
+            "fields": ", ".join(f for f in fields if f) or "body"
+        }
+        return api.create_response(
+            request, error_body("validation_error", message, errors=exc.errors), status=422
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        return api.create_response(
+            request, error_body("unauthenticated", _("Please log in or send a valid API token.")), status=401
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+    from shouwang.accounts.api import router as accounts_router
+    from shouwang.accounts.api import users_router
+    from shouwang.elders.api import router as elders_router
+    from shouwang.providers.api import router as providers_router
+    from shouwang.regions.api import router as regions_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/users", users_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/providers", providers_router)
+    api.add_router("/elders", elders_router)
+    api.add_router("/audit", router)
+    return api
+
+
+router = Router(tags=["audit"])
+
+
+class AuditOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_username: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    region_code: str
+    provider_id: int | None
+    before: dict | None
+    after: dict | None
+    ip: str
+    channel: str
+
+
+class AuditPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[AuditOut]
+
+
+@router.get("", response=AuditPage, summary="Audit records in the caller's scope")
+def list_audit(
+    request,
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    actor: str = "",
+    page: int = 1,
+    page_size: int = 50,
+):
+    records = audit_log_for(
+        request.auth, action=action, object_type=object_type, object_id=object_id, actor=actor
+    )
+    return paginate(records, page=page, page_size=page_size)
+
+
+__all__ = ["AuditLog", "build_api"]

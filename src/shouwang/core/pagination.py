@@ -1,0 +1,36 @@
+"""One way to page through lists, for the API and the console alike."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass
+class Page:
+    items: list
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def paginate(queryset: QuerySet, *, page: int = 1, page_size: int | None = None) -> Page:
+    page_size = max(1, min(page_size or settings.SHOUWANG_PAGE_SIZE, MAX_PAGE_SIZE))
+    count = queryset.count()
+    page = max(1, min(page, max(1, -(-count // page_size))))
+    start = (page - 1) * page_size
+    return Page(items=list(queryset[start : start + page_size]), count=count, page=page, page_size=page_size)

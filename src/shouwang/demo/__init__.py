@@ -1,0 +1,1 @@
+"""The synthetic demo district: a deterministic generator of regions, people and accounts."""

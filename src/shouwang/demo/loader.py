@@ -1,0 +1,138 @@
+"""Loads the demo district through the services: regions, providers, one account per role, elders."""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from itertools import islice
+
+from stdnum.cn import uscc
+
+from shouwang.accounts.models import Role
+from shouwang.accounts.services import create_user
+from shouwang.elders.services import bulk_register_elders
+from shouwang.providers.models import ProviderKind
+from shouwang.providers.services import create_provider
+from shouwang.regions.models import Level, Region
+from shouwang.regions.services import load_regions_csv, set_centres
+
+from .generator import DEFAULT_SEED, community_centres, generate_people
+
+DEMO_PASSWORD = "Shouwang@2026"
+DISTRICT = "220202000000"  # 吉林市昌邑区
+BATCH_SIZE = 5000
+
+DEMO_PROVIDERS = (
+    ("吉林市昌邑区颐康居家养老服务中心", ProviderKind.SOCIAL_ORGANISATION, "52"),
+    ("吉林市福満家政服务有限公司", ProviderKind.HOUSEKEEPING, "91"),
+    ("吉林市江城医养结合护理院", ProviderKind.MEDICAL, "52"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    full_name: str
+    region: str = ""  # a region code, or "community:N" for the N-th community, or "provider:N"
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", Role.ADMIN, "平台管理员"),
+    DemoAccount("official", Role.OFFICIAL, "王建国（昌邑区民政局）", DISTRICT),
+    DemoAccount("worker", Role.COMMUNITY_WORKER, "李秀兰（社区工作人员）", "community:0"),
+    DemoAccount("worker2", Role.COMMUNITY_WORKER, "赵丽华（社区工作人员）", "community:5"),
+    DemoAccount("operator", Role.OPERATOR, "陈静（呼叫中心坐席）", DISTRICT),
+    DemoAccount("assessor", Role.ASSESSOR, "刘明（评估员）", DISTRICT),
+    DemoAccount("provider", Role.PROVIDER_ADMIN, "孙伟（服务商管理员）", "provider:0"),
+    DemoAccount("provider2", Role.PROVIDER_ADMIN, "周敏（服务商管理员）", "provider:1"),
+    DemoAccount("caregiver", Role.CAREGIVER, "吴桂芳（护理员）", "provider:0"),
+    DemoAccount("volunteer", Role.VOLUNTEER, "郑志强（志愿者）", "community:0"),
+    DemoAccount("family", Role.ELDER, "张淑珍（老人家属）", "community:0"),
+)
+
+
+@dataclass
+class DemoSummary:
+    regions: int
+    providers: int
+    accounts: list[DemoAccount]
+    elders: int
+
+
+def is_loaded() -> bool:
+    return Region.objects.exists()
+
+
+def _credit_code(rng: random.Random, prefix: str) -> str:
+    """A well-formed unified social credit code in the district (check character from python-stdnum)."""
+    body = f"{prefix}220202" + "".join(rng.choice("0123456789") for _ in range(9))
+    return body + uscc.calc_check_digit(body + "0")
+
+
+def _load_regions() -> list[Region]:
+    source = resources.files("shouwang.demo.data").joinpath("regions_jilin.csv")
+    with source.open(encoding="utf-8") as handle:
+        load_regions_csv(actor=None, source=handle)
+    return list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=DISTRICT[:6]).order_by("code"))
+
+
+def _create_accounts(communities: list[Region], provider_ids: list[int]) -> None:
+    for account in DEMO_ACCOUNTS:
+        regions, provider_id = [], None
+        if account.region.startswith("community:"):
+            regions = [communities[int(account.region.split(":")[1])].code]
+        elif account.region.startswith("provider:"):
+            provider_id = provider_ids[int(account.region.split(":")[1])]
+        elif account.region:
+            regions = [account.region]
+        create_user(
+            actor=None,
+            username=account.username,
+            password=DEMO_PASSWORD,
+            role=account.role,
+            full_name=account.full_name,
+            region_codes=regions,
+            provider_id=provider_id,
+        )
+
+
+def load_demo_district(
+    *, elders: int = 5000, seed: int = DEFAULT_SEED, progress: Callable[[int, int], None] | None = None
+) -> DemoSummary:
+    """Load everything into an empty database. Deterministic for a given seed."""
+    rng = random.Random(seed)
+    communities = _load_regions()
+    with resources.files("shouwang.demo.data").joinpath("regions_jilin.csv").open(encoding="utf-8") as handle:
+        kinds = {row["code"]: row["urban_rural_type"] for row in csv.DictReader(handle)}
+    placed = community_centres([(c.code, c.name, kinds.get(c.code, "")) for c in communities], seed)
+    set_centres(actor=None, centres={c.code: (c.lat, c.lon) for c in placed})
+    provider_ids = [
+        create_provider(
+            actor=None,
+            name=name,
+            credit_code=_credit_code(rng, prefix),
+            kind=kind,
+            region_code=DISTRICT,
+            contact_phone=f"0432-6{rng.randrange(10**6):06d}",
+        ).pk
+        for name, kind, prefix in DEMO_PROVIDERS
+    ]
+    _create_accounts(communities, provider_ids)
+    people = generate_people(elders, placed, seed=seed)
+    written = 0
+    while batch := list(islice(people, BATCH_SIZE)):
+        written += bulk_register_elders(
+            actor=None, people=batch, batch_label=f"demo elders {written + 1}–{written + len(batch)}"
+        )
+        if progress:
+            progress(written, elders)
+    return DemoSummary(
+        regions=Region.objects.count(),
+        providers=len(provider_ids),
+        accounts=list(DEMO_ACCOUNTS),
+        elders=written,
+    )

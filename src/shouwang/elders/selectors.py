@@ -1,0 +1,33 @@
+"""Reads of the registry, always through the acting user's scope."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from shouwang.core.errors import NotFound
+from shouwang.core.scope import scope_of
+
+from .models import Elder
+
+
+def elders_for(user) -> QuerySet[Elder]:
+    """Elders in the user's region subtrees (residence community)."""
+    return scope_of(user).filter(Elder.objects.select_related("community"), region="community_id")
+
+
+def get_elder_for(user, elder_id: int) -> Elder:
+    try:
+        return elders_for(user).prefetch_related("categories", "contacts").get(pk=elder_id)
+    except Elder.DoesNotExist:
+        raise NotFound("elder") from None
+
+
+def search_elders(user, *, name: str = "", community: str = "", status: str = "") -> QuerySet[Elder]:
+    elders = elders_for(user)
+    if name:
+        elders = elders.filter(name__contains=name.strip())
+    if community:
+        elders = elders.filter(community_id__startswith=community.strip())
+    if status:
+        elders = elders.filter(status=status)
+    return elders.order_by("community_id", "name", "pk")

@@ -1,0 +1,20 @@
+"""Reads of providers, scoped: officials see those registered in their region, a provider admin
+only their own organisation."""
+
+from django.db.models import QuerySet
+
+from shouwang.core.errors import NotFound
+from shouwang.core.scope import scope_of
+
+from .models import Provider
+
+
+def providers_for(user) -> QuerySet[Provider]:
+    return scope_of(user).filter(Provider.objects.select_related("region"), region="region_id", provider="id")
+
+
+def get_provider_for(user, provider_id: int) -> Provider:
+    try:
+        return providers_for(user).get(pk=provider_id)
+    except Provider.DoesNotExist:
+        raise NotFound("provider") from None

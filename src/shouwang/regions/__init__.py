@@ -1,0 +1,1 @@
+"""Administrative divisions (行政区划) with the national 12-digit statistical codes."""

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from shouwang.core.api import build_api
+from shouwang.web import views as web_views
+
+api = build_api()
+
+urlpatterns = [
+    path("", include("shouwang.web.urls")),
+    path("accounts/", include("shouwang.accounts.urls")),
+    path("regions/", include("shouwang.regions.urls")),
+    path("elders/", include("shouwang.elders.urls")),
+    path("providers/", include("shouwang.providers.urls")),
+    path("audit/", include("shouwang.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "shouwang.web.views.forbidden"
+handler404 = "shouwang.web.views.not_found"
+handler500 = "shouwang.web.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,54 @@
+"""Running the platform's processes: the web server, the task worker and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.utils.crypto import get_random_string
+
+logger = logging.getLogger(__name__)
+
+
+def start_worker_thread(stop: threading.Event) -> threading.Thread:
+    """A django-tasks database worker in a daemon thread (the embedded default's task runner)."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=[DEFAULT_TASK_QUEUE_NAME, "*"],
+        interval=1.0,
+        batch=False,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"embedded-{get_random_string(12)}",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        watcher = threading.Thread(
+            target=lambda: (stop.wait(), setattr(worker, "running", False)), daemon=True
+        )
+        watcher.start()
+        worker.run()
+
+    thread = threading.Thread(target=run, name="task-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_scheduler_thread(stop: threading.Event) -> threading.Thread:
+    from shouwang.core.scheduler import run_forever
+
+    thread = threading.Thread(target=run_forever, args=(stop,), name="scheduler", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(*, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "shouwang.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off"
+    )

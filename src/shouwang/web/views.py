@@ -1,0 +1,103 @@
+"""Home pages by role, the health check and the friendly error pages."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from shouwang.accounts.models import Role
+from shouwang.accounts.selectors import users_for
+from shouwang.core.selectors import audit_log_for
+from shouwang.elders.models import LivingArrangement
+from shouwang.elders.selectors import elders_for
+from shouwang.providers.selectors import providers_for
+from shouwang.regions.models import Level
+from shouwang.regions.selectors import regions_in_scope
+
+from .navigation import effective_role
+
+REGION_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
+
+
+def _region_overview(user) -> dict:
+    elders = elders_for(user).filter(status="active")
+    eighty_ago = timezone.localdate() - dt.timedelta(days=80 * 365 + 20)
+    by_community = (
+        elders.values("community_id", "community__name").annotate(total=Count("id")).order_by("community_id")
+    )
+    return {
+        "elder_count": elders.count(),
+        "alone_count": elders.filter(living_arrangement=LivingArrangement.ALONE).count(),
+        "aged_80_count": elders.filter(birth_date__lte=eighty_ago).count(),
+        "community_count": regions_in_scope(user.scope, level=Level.COMMUNITY).count(),
+        "by_community": by_community[:60],
+    }
+
+
+@login_required
+def home(request):
+    user = request.user
+    role = effective_role(user)
+    context = {"role": role}
+    if role in REGION_HOME_ROLES:
+        context.update(_region_overview(user))
+    if role in (Role.ADMIN, Role.OFFICIAL):
+        context["provider_count"] = providers_for(user).count()
+        context["user_count"] = users_for(user).count()
+        context["recent_audit"] = audit_log_for(user)[:8]
+    if role == Role.PROVIDER_ADMIN:
+        context["provider"] = providers_for(user).first()
+        context["staff"] = users_for(user)[:50]
+    return render(request, "web/home.html", context)
+
+
+@require_GET
+def healthz(request):
+    """200 when the database answers; load balancers and the CLI use it."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # any database failure means "not healthy", whatever its type
+        return JsonResponse({"status": "error", "database": str(error)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _error(request, status: int, heading: str, explanation: str):
+    context = {"status": status, "heading": heading, "explanation": explanation}
+    return render(request, "web/error.html", context, status=status)
+
+
+def forbidden(request, exception=None):
+    return _error(
+        request,
+        403,
+        _("You do not have access to this page"),
+        _(
+            "This page belongs to another role or to data outside your area. Ask your administrator if you need it."
+        ),
+    )
+
+
+def not_found(request, exception=None):
+    return _error(
+        request,
+        404,
+        _("Page not found"),
+        _("The page or record does not exist, or it is outside your area."),
+    )
+
+
+def server_error(request):
+    return _error(
+        request,
+        500,
+        _("Something went wrong"),
+        _("The error has been logged. Please try again in a moment; nothing was half-saved."),
+    )
