@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shouwang.core.middleware.RequestContextMiddleware",
+    "shouwang.core.middleware.DomainErrorMiddleware",
     # Axes last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -163,7 +164,8 @@ USE_TZ = True
 
 # --- static and uploaded files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Only `collectstatic` for a production web server needs a folder; the platform serves from the packages.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Serve straight from the installed packages: no collectstatic step for the embedded default.
@@ -191,7 +193,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 SHOUWANG_PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))

@@ -16,7 +16,7 @@ def users_for(actor) -> QuerySet[User]:
     scope = scope_of(actor)
     visible = scope.filter(
         User.objects.all(),
-        region=("regions__code", "provider__region_id"),
+        region=("regions__code", "provider__region__code"),
         provider="provider_id",
         owner="id",
     )

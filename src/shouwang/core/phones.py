@@ -19,7 +19,8 @@ def normalise_phone(raw: str, *, field: str = "phone") -> str:
         return value
     raise ValidationFailed(
         _(
-            "%(phone)s is not a phone number: a mobile has 11 digits starting with 1, a landline starts with its area code."
+            "%(phone)s is not a phone number: a mobile has 11 digits starting with 1, "
+            "a landline starts with its area code."
         )
         % {"phone": raw},
         errors={field: _("Not a phone number.")},

@@ -12,7 +12,7 @@ from .models import Elder
 
 def elders_for(user) -> QuerySet[Elder]:
     """Elders in the user's region subtrees (residence community)."""
-    return scope_of(user).filter(Elder.objects.select_related("community"), region="community_id")
+    return scope_of(user).filter(Elder.objects.select_related("community"), region="community__code")
 
 
 def get_elder_for(user, elder_id: int) -> Elder:
@@ -27,7 +27,7 @@ def search_elders(user, *, name: str = "", community: str = "", status: str = ""
     if name:
         elders = elders.filter(name__contains=name.strip())
     if community:
-        elders = elders.filter(community_id__startswith=community.strip())
+        elders = elders.filter(community__code__startswith=community.strip())
     if status:
         elders = elders.filter(status=status)
     return elders.order_by("community_id", "name", "pk")

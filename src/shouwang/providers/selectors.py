@@ -10,7 +10,8 @@ from .models import Provider
 
 
 def providers_for(user) -> QuerySet[Provider]:
-    return scope_of(user).filter(Provider.objects.select_related("region"), region="region_id", provider="id")
+    providers = Provider.objects.select_related("region")
+    return scope_of(user).filter(providers, region="region__code", provider="id")
 
 
 def get_provider_for(user, provider_id: int) -> Provider:

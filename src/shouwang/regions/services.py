@@ -61,7 +61,11 @@ def load_regions(*, actor, rows: Iterable[dict[str, str]]) -> RegionImportResult
     Parents must come before children (in the rows or already in the database). Any bad row rejects
     the whole load: a half-loaded tree would leave orphans.
     """
-    cleaned = [{key: (value or "").strip() for key, value in row.items() if key} for row in rows]
+    # A BOM survives on the first header when Excel's CSV arrives as an already-decoded text stream.
+    cleaned = [
+        {key.lstrip("\ufeff").strip(): (value or "").strip() for key, value in row.items() if key}
+        for row in rows
+    ]
     if cleaned and not all(column in cleaned[0] for column in REQUIRED_COLUMNS):
         raise ValidationFailed(_("The region file needs the columns code and name."))
     result = RegionImportResult()

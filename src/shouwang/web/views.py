@@ -80,7 +80,8 @@ def forbidden(request, exception=None):
         403,
         _("You do not have access to this page"),
         _(
-            "This page belongs to another role or to data outside your area. Ask your administrator if you need it."
+            "This page belongs to another role or to data outside your area. "
+            "Ask your administrator if you need it."
         ),
     )
 

@@ -19,8 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--elders", type=int, default=5000, help="elders to generate on first start")
 
     def handle(self, *args, port, host, elders, **options):
-        for folder in (settings.MEDIA_ROOT, settings.STATIC_ROOT):
-            folder.mkdir(parents=True, exist_ok=True)
+        settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         if is_loaded():

@@ -31,6 +31,7 @@ class Command(BaseCommand):
 
         summary = load_demo_district(elders=elders, seed=seed, progress=progress)
         self.stdout.write(
-            f"\nLoaded {summary.regions} regions, {summary.providers} providers, {len(summary.accounts)} accounts, "
+            f"\nLoaded {summary.regions} regions, {summary.providers} providers, "
+            f"{len(summary.accounts)} accounts, "
             f"{summary.elders:,} elders in {time.monotonic() - started:.1f} s."
         )

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from shouwang.web.runtime import serve
@@ -13,5 +12,4 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1)
 
     def handle(self, *args, host, port, workers, **options):
-        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         serve(host=host, port=port, workers=workers)

@@ -1,0 +1,78 @@
+"""Login with argon2, lockout after repeated failures, session expiry, bearer tokens."""
+
+import pytest
+from django.conf import settings
+
+from shouwang.accounts.services import create_api_token, revoke_api_token
+from shouwang.core.models import AuditLog
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username, password):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_login_then_home(client, official):
+    response = login(client, "official", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert AuditLog.objects.filter(action="accounts.login", actor=official).exists()
+
+
+def test_wrong_password_shows_plain_message(client, official):
+    response = login(client, "official", "wrong-password")
+    assert response.status_code == 200
+    assert "用户名或密码" in response.content.decode()
+    assert AuditLog.objects.filter(action="accounts.login_failed", object_repr="official").exists()
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(client, official):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "official", "wrong-password")
+    response = login(client, "official", PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_idle_sessions_expire(official):
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert 0 < settings.SESSION_COOKIE_AGE <= 12 * 3600
+
+
+def test_logout_requires_post_and_ends_session(client, official):
+    client.force_login(official)
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_bearer_token_authenticates_api(client, official):
+    _, raw = create_api_token(actor=None, user=official, name="test")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200
+    assert response.json()["username"] == "official"
+    assert response.json()["scope"]["region_prefixes"] == ["220202"]
+
+
+def test_revoked_or_bad_token_is_refused(client, official):
+    token, raw = create_api_token(actor=None, user=official, name="test")
+    revoke_api_token(actor=official, token_id=token.pk)
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 401
+    assert response.json() == {"code": "unauthenticated", "message": response.json()["message"]}
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+
+
+def test_api_without_credentials_is_401(client, tree):
+    assert client.get("/api/v1/elders").status_code == 401
+
+
+def test_token_cli_prints_a_working_token(client, official, capsys):
+    from django.core.management import call_command
+
+    call_command("token", "create", "--username", "official")
+    raw = capsys.readouterr().out.strip()
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).json()["username"] == "official"
+    )

@@ -1,0 +1,66 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def tree(db):
+    factories.load_tree()
+
+
+@pytest.fixture
+def admin_user(tree):
+    return factories.user("admin", username="root")
+
+
+@pytest.fixture
+def official(tree):
+    return factories.user("official", regions=(factories.DISTRICT,), username="official")
+
+
+@pytest.fixture
+def worker_a(tree):
+    return factories.user("community_worker", regions=(factories.COMMUNITY_A,), username="worker_a")
+
+
+@pytest.fixture
+def worker_b(tree):
+    return factories.user("community_worker", regions=(factories.COMMUNITY_B,), username="worker_b")
+
+
+@pytest.fixture
+def provider_a(tree):
+    return factories.provider("甲服务商")
+
+
+@pytest.fixture
+def provider_b(tree):
+    return factories.provider("乙服务商")
+
+
+@pytest.fixture
+def provider_admin_a(provider_a):
+    return factories.user("provider_admin", provider_id=provider_a.pk, username="padmin_a")
+
+
+@pytest.fixture
+def provider_admin_b(provider_b):
+    return factories.user("provider_admin", provider_id=provider_b.pk, username="padmin_b")
+
+
+@pytest.fixture
+def elder_a(tree):
+    elder = factories.ElderFactory(community_id=factories.COMMUNITY_A, name="张三丰")
+    factories.contact(elder)
+    return elder
+
+
+@pytest.fixture
+def elder_b(tree):
+    return factories.ElderFactory(community_id=factories.COMMUNITY_B, name="李四光")
+
+
+@pytest.fixture
+def api_client(client):
+    """The Django test client, speaking JSON."""
+    return client

@@ -1,0 +1,32 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from shouwang.core.scheduler import _load_task_modules, registered_jobs, run_pending
+
+pytestmark = pytest.mark.django_db
+
+
+def test_due_jobs_are_enqueued_once_per_interval():
+    _load_task_modules()
+    names = {job.name for job in registered_jobs()}
+    assert {"core.clear_expired_sessions", "core.prune_task_results"} <= names
+    now = timezone.now()
+    assert set(run_pending(now)) == names
+    assert (
+        run_pending(now + dt.timedelta(minutes=1)) == []
+    )  # a second scheduler at the same time gets nothing
+    assert DBTaskResult.objects.count() == len(names)
+    later = run_pending(now + dt.timedelta(hours=7))
+    assert "core.clear_expired_sessions" in later and "core.prune_task_results" not in later
+
+
+def test_enqueued_housekeeping_runs_in_worker():
+    from django.core.management import call_command
+
+    _load_task_modules()
+    run_pending(timezone.now())
+    call_command("worker", "--batch")
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
