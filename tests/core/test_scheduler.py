@@ -23,10 +23,16 @@ def test_due_jobs_are_enqueued_once_per_interval():
     assert "core.clear_expired_sessions" in later and "core.prune_task_results" not in later
 
 
-def test_enqueued_housekeeping_runs_in_worker():
-    from django.core.management import call_command
+def test_session_cleanup_job_deletes_expired_sessions():
+    from django.contrib.sessions.models import Session
 
-    _load_task_modules()
-    run_pending(timezone.now())
-    call_command("worker", "--batch")
-    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    from shouwang.core.tasks import clear_expired_sessions
+
+    Session.objects.create(
+        session_key="old", session_data="", expire_date=timezone.now() - dt.timedelta(days=1)
+    )
+    Session.objects.create(
+        session_key="new", session_data="", expire_date=timezone.now() + dt.timedelta(days=1)
+    )
+    clear_expired_sessions.call()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]

@@ -40,6 +40,9 @@ def elder_detail(request, elder_id: int):
 @require_POST
 @console_page("elders:list")
 def elder_reveal(request, elder_id: int):
-    """Answers htmx with the unmasked values in place of the masked ones."""
+    """Answers htmx with the unmasked values in place of the masked ones; without htmx, the whole page."""
     revealed = reveal_elder(actor=request.user, elder_id=elder_id, reason=request.POST.get("reason", ""))
-    return render(request, "elders/_revealed.html", {"revealed": revealed})
+    if request.htmx:
+        return render(request, "elders/_revealed.html", {"revealed": revealed})
+    elder = get_elder_for(request.user, elder_id)
+    return render(request, "elders/elder_detail.html", {"elder": elder, "revealed": revealed})
