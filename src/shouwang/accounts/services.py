@@ -41,6 +41,18 @@ def _audit_region(user: User) -> str:
     return user.provider.region_id if user.provider_id else ""
 
 
+def _record(*, actor, action: str, about: User, obj=None, **values) -> None:
+    """Audit an action on an account (or on something of it, like a token), filed under its region."""
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=obj or about,
+        region_code=_audit_region(about),
+        provider_id=about.provider_id,
+        **values,
+    )
+
+
 def _resolve_regions(codes: Iterable[str]) -> list[Region]:
     codes = sorted({code.strip() for code in codes if code and code.strip()})
     regions = list(Region.objects.filter(code__in=codes))
@@ -137,14 +149,7 @@ def create_user(
     with transaction.atomic():
         user.save()
         user.regions.set(regions)
-        audit.record(
-            actor=actor,
-            action="accounts.user.create",
-            obj=user,
-            after=_user_snapshot(user),
-            region_code=_audit_region(user),
-            provider_id=user.provider_id,
-        )
+        _record(actor=actor, action="accounts.user.create", after=_user_snapshot(user), about=user)
     return user
 
 
@@ -186,15 +191,7 @@ def update_user(
         user.save()
         user.regions.set(regions)
         old, new = audit.changed(before, _user_snapshot(user))
-        audit.record(
-            actor=actor,
-            action="accounts.user.update",
-            obj=user,
-            before=old,
-            after=new,
-            region_code=_audit_region(user),
-            provider_id=user.provider_id,
-        )
+        _record(actor=actor, action="accounts.user.update", before=old, after=new, about=user)
     return user
 
 
@@ -209,13 +206,7 @@ def set_password(*, actor, user_id: int, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit.record(
-            actor=actor,
-            action="accounts.user.set_password",
-            obj=user,
-            region_code=_audit_region(user),
-            provider_id=user.provider_id,
-        )
+        _record(actor=actor, action="accounts.user.set_password", about=user)
 
 
 def hash_token(raw: str) -> str:
@@ -231,14 +222,7 @@ def create_api_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
         token = ApiToken.objects.create(
             user=user, name=name or "token", key_prefix=raw[:10], key_hash=hash_token(raw)
         )
-        audit.record(
-            actor=actor,
-            action="accounts.token.create",
-            obj=token,
-            object_repr=str(token),
-            region_code=_audit_region(user),
-            provider_id=user.provider_id,
-        )
+        _record(actor=actor, action="accounts.token.create", obj=token, object_repr=str(token), about=user)
     return token, raw
 
 
@@ -249,13 +233,7 @@ def revoke_api_token(*, actor, token_id: int) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(
-            actor=actor,
-            action="accounts.token.revoke",
-            obj=token,
-            region_code=_audit_region(token.user),
-            provider_id=token.user.provider_id,
-        )
+        _record(actor=actor, action="accounts.token.revoke", obj=token, about=token.user)
     return token
 
 
