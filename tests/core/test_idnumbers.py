@@ -22,19 +22,22 @@ def test_valid_number_gives_its_parts():
 
 
 def test_wrong_check_digit_is_named():
-    with pytest.raises(InvalidIdNumber, match="check digit"):
+    with pytest.raises(InvalidIdNumber) as error:
         parse_resident_id("110105194912310021")
+    assert error.value.code == "id_check_digit"
 
 
 def test_impossible_birth_date():
     number = make_resident_id("220202", dt.date(1950, 1, 1), 11).replace("19500101", "19500230")
-    with pytest.raises(InvalidIdNumber, match="does not exist"):
+    with pytest.raises(InvalidIdNumber) as error:
         parse_resident_id(number)
+    assert error.value.code == "id_birth_date" and "19500230" in error.value.message
 
 
 def test_future_birth_date():
-    with pytest.raises(InvalidIdNumber, match="impossible"):
+    with pytest.raises(InvalidIdNumber) as error:
         parse_resident_id(make_resident_id("220202", dt.date(2030, 1, 1), 11), today=dt.date(2026, 1, 1))
+    assert error.value.code == "id_birth_date_impossible"
 
 
 def test_old_address_code_of_existing_province_is_accepted():
@@ -43,8 +46,9 @@ def test_old_address_code_of_existing_province_is_accepted():
 
 
 def test_unknown_province_is_refused():
-    with pytest.raises(InvalidIdNumber, match="province"):
+    with pytest.raises(InvalidIdNumber) as error:
         parse_resident_id(make_resident_id("990101", dt.date(1950, 1, 1), 1))
+    assert error.value.code == "id_province" and "99" in error.value.message
 
 
 def test_legacy_15_digit_number_is_upgraded():
@@ -66,8 +70,16 @@ def test_every_composed_number_parses_back(birth, sequence):
 
 
 def test_credit_code_check():
-    with pytest.raises(ValidationFailed, match="check character"):
+    with pytest.raises(ValidationFailed) as error:
         normalise_credit_code("91350100M000100Y44")
+    assert error.value.code == "credit_code_check"
     assert normalise_credit_code("91350100M000100Y43") == "91350100M000100Y43"
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as error:
         normalise_credit_code("123")
+    assert error.value.code == "invalid_credit_code"
+
+
+def test_messages_are_chinese_by_default():
+    with pytest.raises(InvalidIdNumber) as error:
+        parse_resident_id("110105194912310021")
+    assert "校验" in error.value.message

@@ -38,7 +38,7 @@ def test_form_shows_service_error_in_chinese_and_saves_nothing(client, tree):
         },
     )
     assert response.status_code == 200
-    assert "只能管理" in response.content.decode()
+    assert "只能管理本区域" in response.content.decode()
     assert not User.objects.filter(username="outsider").exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shouwang.core.errors import NotFound
 from shouwang.core.scope import scope_of
@@ -32,7 +33,7 @@ def get_user_for(actor, user_id: int) -> User:
     try:
         return users_for(actor).get(pk=user_id)
     except User.DoesNotExist:
-        raise NotFound("user") from None
+        raise NotFound(_("This user does not exist or is outside your area.")) from None
 
 
 def user_for_token(raw_token: str) -> User | None:

@@ -172,7 +172,7 @@ def update_user(
     if actor is not None and user.pk == actor.pk and (role is not UNSET or is_active is False):
         raise Forbidden(_("You cannot change your own role or deactivate yourself."))
     if user.is_platform_admin and actor is not None and not actor.is_platform_admin:
-        raise NotFound("user")
+        raise NotFound(_("This user does not exist or is outside your area."))
     before = _user_snapshot(user)
     new_role = user.role if role is UNSET else role
     regions = list(user.regions.all()) if region_codes is UNSET else _resolve_regions(region_codes)
@@ -229,7 +229,7 @@ def create_api_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(*, actor, token_id: int) -> ApiToken:
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None or (actor is not None and token.user_id != actor.pk and not actor.is_platform_admin):
-        raise NotFound("token")
+        raise NotFound(_("This API token does not exist."))
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -99,27 +99,33 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     if len(number) == 15 and number.isdigit():
         number = upgrade_legacy(number)
     if len(number) != 18:
-        raise InvalidIdNumber(_("An ID number has 18 characters; this one has %(n)d.") % {"n": len(number)})
+        raise InvalidIdNumber(
+            _("An ID number has 18 characters; this one has %(n)d.") % {"n": len(number)}, code="id_length"
+        )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidIdNumber(_("An ID number is 17 digits followed by a digit or X."))
+        raise InvalidIdNumber(_("An ID number is 17 digits followed by a digit or X."), code="id_format")
     if number[:2] not in PROVINCE_CODES:
         raise InvalidIdNumber(
-            _("The ID number starts with %(code)s, which is no province code.") % {"code": number[:2]}
+            _("The ID number starts with %(code)s, which is no province code.") % {"code": number[:2]},
+            code="id_province",
         )
     try:
         birth_date = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
         raise InvalidIdNumber(
-            _("The birth date in the ID number (%(date)s) does not exist.") % {"date": number[6:14]}
+            _("The birth date in the ID number (%(date)s) does not exist.") % {"date": number[6:14]},
+            code="id_birth_date",
         ) from None
     today = today or dt.date.today()
     if birth_date > today or birth_date.year < 1880:
         raise InvalidIdNumber(
-            _("The birth date in the ID number (%(date)s) is impossible.") % {"date": birth_date.isoformat()}
+            _("The birth date in the ID number (%(date)s) is impossible.") % {"date": birth_date.isoformat()},
+            code="id_birth_date_impossible",
         )
     if number[17] != ric.calc_check_digit(number):
         raise InvalidIdNumber(
-            _("The check digit of the ID number is wrong; please check for a typing error.")
+            _("The check digit of the ID number is wrong; please check for a typing error."),
+            code="id_check_digit",
         )
     sex = MALE if int(number[16]) % 2 else FEMALE
     return ResidentId(number=number, birth_date=birth_date, sex=sex, address_code=number[:6])
@@ -131,7 +137,7 @@ def normalise_credit_code(raw: str) -> str:
         return uscc.validate(raw or "")
     except stdnum_errors.InvalidChecksum:
         raise ValidationFailed(
-            _("The check character of the unified social credit code is wrong."), code="invalid_credit_code"
+            _("The check character of the unified social credit code is wrong."), code="credit_code_check"
         ) from None
     except stdnum_errors.ValidationError:
         raise ValidationFailed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shouwang.core.errors import NotFound
 from shouwang.core.scope import scope_of
@@ -19,7 +20,7 @@ def get_elder_for(user, elder_id: int) -> Elder:
     try:
         return elders_for(user).prefetch_related("categories", "contacts").get(pk=elder_id)
     except Elder.DoesNotExist:
-        raise NotFound("elder") from None
+        raise NotFound(_("This elder does not exist or is outside your area.")) from None
 
 
 def search_elders(user, *, name: str = "", community: str = "", status: str = "") -> QuerySet[Elder]:

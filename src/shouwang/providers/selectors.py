@@ -2,6 +2,7 @@
 only their own organisation."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shouwang.core.errors import NotFound
 from shouwang.core.scope import scope_of
@@ -18,4 +19,4 @@ def get_provider_for(user, provider_id: int) -> Provider:
     try:
         return providers_for(user).get(pk=provider_id)
     except Provider.DoesNotExist:
-        raise NotFound("provider") from None
+        raise NotFound(_("This provider does not exist or is outside your area.")) from None

@@ -4,6 +4,7 @@ subtrees a picker offers and which regions a user may act on."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shouwang.core.errors import NotFound
 from shouwang.core.scope import Scope
@@ -15,7 +16,7 @@ def get_region(code: str) -> Region:
     try:
         return Region.objects.get(code=code)
     except Region.DoesNotExist:
-        raise NotFound(f"region {code}") from None
+        raise NotFound(_("There is no region with the code %(code)s.") % {"code": code}) from None
 
 
 def children_of(parent_code: str | None) -> QuerySet[Region]:
