@@ -76,3 +76,14 @@ def test_token_cli_prints_a_working_token(client, official, capsys):
     assert (
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).json()["username"] == "official"
     )
+
+
+def test_token_cli_revoke_ends_access(client, official, capsys):
+    from django.core.management import call_command
+
+    from shouwang.accounts.models import ApiToken
+
+    call_command("token", "create", "--username", "official")
+    raw = capsys.readouterr().out.strip()
+    call_command("token", "revoke", "--id", str(ApiToken.objects.get().pk))
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
