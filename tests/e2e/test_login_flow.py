@@ -24,8 +24,8 @@ def test_official_login_language_switch_logout(live_server, page):
     assert page.locator(".stat-value").first.inner_text() == "1"
 
     page.select_option("#language-select", "en")
-    page.click(".lang-switch button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".lang-switch button")
     assert page.locator("h1").inner_text().startswith("Welcome")
     assert page.locator("html").get_attribute("lang") == "en"
 
