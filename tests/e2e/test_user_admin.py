@@ -28,6 +28,9 @@ def test_official_creates_worker_with_region_picker(live_server, page):
         with page.expect_response(lambda response: "/regions/picker/" in response.url):
             page.select_option(f"#region-level-{level}", code)
         page.wait_for_selector(f'#region-level-{level} option[value="{code}"][selected]', state="attached")
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
     page.wait_for_function(
         "code => document.querySelector('input[name=region]').value === code", arg=factories.COMMUNITY_A
     )
