@@ -74,3 +74,27 @@ def test_session_writes_need_csrf(official):
     strict.force_login(official)
     response = strict.post("/api/v1/users", data="{}", content_type="application/json")
     assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "query_of",
+    [
+        lambda elder: "zsf",  # pinyin initials of 张三丰
+        lambda elder: "三丰",  # part of the name
+        lambda elder: elder.id_number[-4:],  # ID tail
+        lambda elder: elder.phone,  # whole phone
+        lambda elder: "13900001111",  # an emergency contact's phone
+    ],
+)
+def test_quick_search_finds_the_elder(client, official, elder_a, elder_b, query_of):
+    from shouwang.elders.models import Elder
+
+    Elder.objects.filter(pk=elder_a.pk).update(name_initials="zsf")
+    client.force_login(official)
+    found = client.get("/api/v1/elders", {"q": query_of(elder_a)}).json()["items"]
+    assert [item["id"] for item in found] == [elder_a.pk]
+
+
+def test_quick_search_stays_in_scope(client, worker_b, elder_a):
+    client.force_login(worker_b)
+    assert client.get("/api/v1/elders", {"q": elder_a.id_number[-4:]}).json()["count"] == 0

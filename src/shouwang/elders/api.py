@@ -72,9 +72,15 @@ class ElderRevealed(Schema):
 
 @router.get("", response=ElderPage, summary="Search elders in the caller's scope (masked)")
 def list_elders(
-    request, name: str = "", community: str = "", status: str = "", page: int = 1, page_size: int = 50
+    request,
+    q: str = "",
+    name: str = "",
+    community: str = "",
+    status: str = "",
+    page: int = 1,
+    page_size: int = 50,
 ):
-    elders = search_elders(request.auth, name=name, community=community, status=status)
+    elders = search_elders(request.auth, q=q, name=name, community=community, status=status)
     return paginate(elders, page=page, page_size=page_size)
 
 

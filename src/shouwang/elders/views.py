@@ -15,7 +15,7 @@ from .services import reveal_elder
 
 @console_page("elders:list")
 def elder_list(request):
-    filters = {key: request.GET.get(key, "").strip() for key in ("name", "community", "status")}
+    filters = {key: request.GET.get(key, "").strip() for key in ("q", "community", "status")}
     page = paginate(search_elders(request.user, **filters), page=int(request.GET.get("page", 1) or 1))
     communities = regions_in_scope(request.user.scope, level=Level.COMMUNITY)
     query = "&".join(f"{key}={value}" for key, value in filters.items())
