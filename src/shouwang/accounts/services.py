@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
+from shouwang.core.sentinels import UNSET
 from shouwang.providers.models import Provider
 from shouwang.regions.models import Level, Region
 
@@ -151,9 +152,6 @@ def create_user(
         user.regions.set(regions)
         _record(actor=actor, action="accounts.user.create", after=_user_snapshot(user), about=user)
     return user
-
-
-UNSET = object()
 
 
 def update_user(

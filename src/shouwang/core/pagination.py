@@ -17,7 +17,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.count // self.page_size))
+        return page_count(self.count, self.page_size)
 
     @property
     def has_next(self) -> bool:
@@ -28,9 +28,14 @@ class Page:
         return self.page > 1
 
 
+def page_count(count: int, page_size: int) -> int:
+    """Pages needed for ``count`` rows; an empty list still has one (empty) page."""
+    return max(1, -(-count // page_size))
+
+
 def paginate(queryset: QuerySet, *, page: int = 1, page_size: int | None = None) -> Page:
     page_size = max(1, min(page_size or settings.SHOUWANG_PAGE_SIZE, MAX_PAGE_SIZE))
     count = queryset.count()
-    page = max(1, min(page, max(1, -(-count // page_size))))
+    page = max(1, min(page, page_count(count, page_size)))
     start = (page - 1) * page_size
     return Page(items=list(queryset[start : start + page_size]), count=count, page=page, page_size=page_size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,9 +105,7 @@ def load_demo_district(
     """Load everything into an empty database. Deterministic for a given seed."""
     rng = random.Random(seed)
     communities = _load_regions()
-    with resources.files("shouwang.demo.data").joinpath("regions_jilin.csv").open(encoding="utf-8") as handle:
-        kinds = {row["code"]: row["urban_rural_type"] for row in csv.DictReader(handle)}
-    placed = community_centres([(c.code, c.name, kinds.get(c.code, "")) for c in communities], seed)
+    placed = community_centres([(c.code, c.name, c.urban_rural_type) for c in communities], seed)
     set_centres(actor=None, centres={c.code: (c.lat, c.lon) for c in placed})
     provider_ids = [
         create_provider(

@@ -9,6 +9,7 @@ from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.phones import normalise_phone
+from shouwang.core.sentinels import UNSET
 
 from .models import Elder, ElderCategory, EmergencyContact, LivingArrangement
 from .selectors import get_elder_for
@@ -16,8 +17,6 @@ from .selectors import get_elder_for
 CONTACT_FIELDS = ("phone", "address", "living_arrangement")
 # Roles whose work needs the full ID number and phones; providers never see ID numbers.
 REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
-
-UNSET = object()
 
 
 def update_elder_contact(
