@@ -202,3 +202,5 @@ LOGGING = {
 }
 
 SHOUWANG_PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+# The registry holds residents from this age up (老年人: 60 and over by the Law on the Elderly).
+SHOUWANG_ELDER_MIN_AGE = int(os.environ.get("ELDER_MIN_AGE", "60"))

@@ -49,7 +49,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
-def record(
+def entry(
     *,
     actor,
     action: str,
@@ -62,14 +62,14 @@ def record(
     region_code: str = "",
     provider_id: int | None = None,
 ) -> AuditLog:
-    """Write one audit record. ``actor`` may be None for system jobs (the scheduler, the demo loader)."""
+    """An unsaved audit record, for services that save many at once with ``bulk_create``."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     info = current_request_info()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if authenticated else None,
         actor_username=actor.get_username() if authenticated else "system",
         action=action,
@@ -84,3 +84,11 @@ def record(
         request_id=info.request_id,
         channel=info.channel,
     )
+
+
+def record(**fields) -> AuditLog:
+    """Write one audit record (see :func:`entry` for the fields). ``actor`` may be None for system jobs
+    (the scheduler, the demo loader)."""
+    log = entry(**fields)
+    log.save()
+    return log

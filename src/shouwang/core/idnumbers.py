@@ -1,6 +1,6 @@
 """Resident ID numbers (居民身份证号码, GB 11643-1999) and unified social credit codes.
 
-python-stdnum computes the check digit and the birth date. We do not call ``stdnum.cn.ric.validate``:
+python-stdnum computes the check digit. We do not call ``stdnum.cn.ric.validate``:
 it also demands that the address code existed in the person's birth year, which rejects real numbers
 of most elders (codes were assigned when the card was issued, not at birth — DOMAIN.md §1). Instead
 any well-formed address code is accepted whose province part exists.
@@ -95,7 +95,8 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
 
     Raises :class:`InvalidIdNumber` with a plain-language reason.
     """
-    number = ric.compact(raw or "")
+    raw = raw or ""
+    number = raw.upper() if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() else ric.compact(raw)
     if len(number) == 15 and number.isdigit():
         number = upgrade_legacy(number)
     if len(number) != 18:
@@ -110,8 +111,8 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
             code="id_province",
         )
     try:
-        birth_date = ric.get_birth_date(number)
-    except stdnum_errors.ValidationError:
+        birth_date = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise InvalidIdNumber(
             _("The birth date in the ID number (%(date)s) does not exist.") % {"date": number[6:14]},
             code="id_birth_date",

@@ -14,9 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from pypinyin import Style, lazy_pinyin
-
 from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.pinyin import initials
 
 from .data import names
 
@@ -94,14 +93,6 @@ ETHNICITIES = Weighted(names.ETHNICITIES)
 RELATIONS = Weighted(names.RELATIONS)
 BIRTH_PLACES = Weighted(BIRTH_ADDRESS_CODES)
 LIVING_ARRANGEMENTS = Weighted(LIVING)
-_initials_cache: dict[str, str] = {}
-
-
-def pinyin_initials(name: str) -> str:
-    """张三丰 → zsf (cached: names repeat a lot in a million people)."""
-    if name not in _initials_cache:
-        _initials_cache[name] = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
-    return _initials_cache[name]
 
 
 def community_centres(
@@ -197,7 +188,7 @@ def generate_people(
         conditions = rng.sample(names.CHRONIC_CONDITIONS, k=rng.choice((0, 1, 1, 2, 2, 3)))
         yield Person(
             name=name,
-            name_initials=pinyin_initials(name),
+            name_initials=initials(name),
             id_number=id_number,
             sex=sex,
             birth_date=birth_date,

@@ -1,9 +1,16 @@
-"""An older resident, their categories and emergency contacts."""
+"""An older resident, their categories, emergency contacts and status history; registry spreadsheet jobs."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.models import TimeStampedModel
+
+# 高龄: the age from which an elder counts as very old (DOMAIN.md §4: 高龄津贴 starts at 80).
+VERY_OLD_AGE = 80
 
 
 class Sex(models.TextChoices):
@@ -46,6 +53,7 @@ class Elder(TimeStampedModel):
     birth_date = models.DateField(_("birth date"), db_index=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    second_phone = models.CharField(_("second phone"), max_length=20, blank=True)
     hukou_region_code = models.CharField(_("household registration region"), max_length=12, blank=True)
     community = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("residence community")
@@ -72,6 +80,20 @@ class Elder(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def age_on(self, day: dt.date) -> int:
+        """Completed years on ``day``."""
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_very_old(self) -> bool:
+        """高龄: 80 or older."""
+        return self.age >= VERY_OLD_AGE
+
 
 class ElderCategory(models.Model):
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="categories")
@@ -97,3 +119,98 @@ class EmergencyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relation})"
+
+
+class LifeEvent(models.TextChoices):
+    """What happened to an elder; each one moves the status (see ``services.record_life_event``)."""
+
+    DECEASED = "deceased", _("deceased")
+    MOVED_OUT = "moved_out", _("moved out")
+    RETURNED = "returned", _("returned (active again)")
+
+
+class StatusChange(models.Model):
+    """One entry of an elder's status history: rows are only ever inserted."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="status_changes")
+    event = models.CharField(_("event"), max_length=12, choices=LifeEvent.choices)
+    status_before = models.CharField(_("status before"), max_length=12, choices=Status.choices)
+    status_after = models.CharField(_("status after"), max_length=12, choices=Status.choices)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["elder", "-date", "-id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.event} {self.date}"
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", _("import")
+    EXPORT = "export", _("export")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class SpreadsheetJob(TimeStampedModel):
+    """A registry import or export running in the background, with its progress and its result files.
+
+    The worker updates the counters after every committed batch, so the console's progress bar shows what
+    is really saved.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=JobKind.choices)
+    state = models.CharField(_("state"), max_length=8, choices=JobState.choices, default=JobState.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    # Paths relative to MEDIA_ROOT: the uploaded source, and the error report or the export.
+    source_path = models.CharField(max_length=300, blank=True)
+    result_path = models.CharField(max_length=300, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    # Export only: the list filters and whether full ID numbers and phones are included.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    unmasked = models.BooleanField(_("unmasked"), default=False)
+    total_rows = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("spreadsheet job")
+        verbose_name_plural = _("spreadsheet jobs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name or self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if self.state == JobState.DONE:
+            return 100
+        if not self.total_rows:
+            return None
+        return min(99, self.processed_rows * 100 // self.total_rows)

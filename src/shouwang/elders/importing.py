@@ -1,0 +1,306 @@
+"""From spreadsheet rows to checked registry records; no database here (``imports`` writes them).
+
+A header cell is recognised by its usual Chinese names and their common variants (姓名; 身份证号 /
+身份证号码 / 公民身份号码; …); spaces, required-field stars and bracketed notes are ignored, and a
+trailing 2 or 3 marks a second or third emergency contact (紧急联系人2, 联系人电话2). A row becomes a
+:class:`Record` or is rejected with every reason found in it.
+
+What a row says is what changes: a column missing from the file, or an empty cell, leaves the stored value
+as it is, so a partial spreadsheet never wipes what others have recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from shouwang.core.errors import ValidationFailed
+from shouwang.core.idnumbers import parse_resident_id
+from shouwang.core.phones import normalise_phone
+from shouwang.core.pinyin import initials
+
+from . import fields
+
+COLUMN_ALIASES = {
+    "name": ("姓名", "老人姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证", "证件号码"),
+    "sex": ("性别",),
+    "birth_date": ("出生日期", "出生年月日", "生日"),
+    "ethnicity": ("民族",),
+    "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "老人电话"),
+    "second_phone": ("固定电话", "座机", "备用电话", "其他电话"),
+    "hukou_region_code": ("户籍地区划代码", "户籍区划代码", "户籍地代码", "户籍代码"),
+    "community_code": ("现居住社区代码", "社区代码", "居住社区代码", "所属社区代码", "社区区划代码"),
+    "community_name": ("现居住社区", "现居住社区名称", "社区名称", "所属社区", "社区", "居住社区", "社区村"),
+    "address": ("详细地址", "现居住地址", "居住地址", "家庭住址", "住址", "地址"),
+    "lon": ("经度",),
+    "lat": ("纬度",),
+    "living_arrangement": ("居住状况", "居住情况", "居住方式"),
+    "categories": ("人员类别", "类别", "老人类别", "保障类别", "特殊群体类别"),
+    "disability_grade": ("残疾等级", "残疾级别"),
+    "chronic_conditions": ("慢性病", "慢性病史", "患病情况"),
+    "family_doctor_contract": ("家庭医生签约", "是否签约家庭医生", "家庭医生"),
+    "consent_data_sharing": ("同意数据共享", "数据共享授权"),
+    "contact_name": ("紧急联系人", "紧急联系人姓名", "联系人", "联系人姓名"),
+    "contact_relation": ("联系人关系", "与老人关系", "关系", "紧急联系人关系"),
+    "contact_phone": ("联系人电话", "紧急联系人电话", "联系人手机", "紧急联系人手机"),
+    "contact_keyholder": ("是否有钥匙", "持有钥匙", "钥匙", "联系人有钥匙"),
+}
+CONTACT_KEYS = ("contact_name", "contact_relation", "contact_phone", "contact_keyholder")
+MAX_CONTACTS = 3
+# The header of the import template, in this order (also the export's Chinese header).
+TEMPLATE_HEADER = (
+    "姓名", "身份证号码", "性别", "出生日期", "民族", "联系电话", "户籍地区划代码", "现居住社区代码",
+    "现居住社区", "详细地址", "经度", "纬度", "居住状况", "人员类别", "残疾等级", "慢性病", "家庭医生签约",
+    "紧急联系人", "联系人关系", "联系人电话", "是否有钥匙",
+)  # fmt: skip
+_ALIASES = {alias: key for key, aliases in COLUMN_ALIASES.items() for alias in (key, *aliases)}
+_NOISE = re.compile(r"[\s*＊:：]|[(（\[【].*?[)）\]】]")
+# Columns a row keeps as plain values, in the order Record.values holds them.
+VALUE_FIELDS = (
+    "ethnicity", "phone", "second_phone", "hukou_region_code", "address", "lat", "lon", "living_arrangement",
+    "disability_grade", "chronic_conditions", "family_doctor_contract", "consent_data_sharing",
+)  # fmt: skip
+
+
+VALUE_PARSERS = {
+    "ethnicity": lambda v: fields.text(v)[:20],
+    "phone": lambda v: normalise_phone(fields.text(v)),
+    "second_phone": lambda v: normalise_phone(fields.text(v), field="second_phone"),
+    "hukou_region_code": fields.region_code,
+    "address": lambda v: fields.text(v)[:200],
+    "lat": lambda v: fields.coordinate(v, bounds=fields.LAT_RANGE, label=_lazy("latitude")),
+    "lon": lambda v: fields.coordinate(v, bounds=fields.LON_RANGE, label=_lazy("longitude")),
+    "living_arrangement": fields.living_arrangement,
+    "disability_grade": fields.disability_grade,
+    "chronic_conditions": fields.conditions,
+    "family_doctor_contract": lambda v: fields.yes_no(v, label=_lazy("Family-doctor contract")),
+    "consent_data_sharing": lambda v: fields.yes_no(v, label=_lazy("Consent to data sharing")),
+}
+
+
+class MissingColumns(ValidationFailed):
+    code = "missing_columns"
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    relation: str
+    phone: str
+    is_keyholder: bool | None
+
+
+@dataclass
+class Record:
+    """One checked row: identity always, other fields only when the row gave them."""
+
+    row: int
+    id_number: str
+    name: str
+    name_initials: str
+    sex: str
+    birth_date: dt.date
+    community_code: str
+    values: dict[str, object] = field(default_factory=dict)
+    categories: list[str] | None = None
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which spreadsheet column holds which field (0-based), and which columns were not understood."""
+
+    index: dict[str, int]
+    contacts: tuple[dict[str, int], ...]
+    ignored: tuple[str, ...]
+
+
+class RowRejected(Exception):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def map_columns(header: list[str]) -> Columns:
+    """Recognise the header row. Raises :class:`MissingColumns` when a required column is absent."""
+    index: dict[str, int] = {}
+    contacts: list[dict[str, int]] = [{} for _ in range(MAX_CONTACTS)]
+    ignored = []
+    for position, cell in enumerate(header):
+        label = _NOISE.sub("", str(cell))
+        number = 1
+        if label and label[-1] in "123" and label[:-1] in _ALIASES:
+            label, number = label[:-1], int(label[-1])
+        key = _ALIASES.get(label) or _ALIASES.get(label.lower())
+        if key is None:
+            if str(cell).strip():
+                ignored.append(str(cell).strip())
+        elif key in CONTACT_KEYS:
+            contacts[number - 1].setdefault(key, position)
+        else:
+            index.setdefault(key, position)
+    missing = [label for key, label in (("name", "姓名"), ("id_number", "身份证号码")) if key not in index]
+    if "community_code" not in index and "community_name" not in index:
+        missing.append("现居住社区代码 / 现居住社区")
+    if missing:
+        raise MissingColumns(
+            _("The spreadsheet has no column for %(columns)s; the first row must hold the column names.")
+            % {"columns": "、".join(missing)}
+        )
+    return Columns(index=index, contacts=tuple(c for c in contacts if c), ignored=tuple(ignored))
+
+
+class Communities:
+    """The communities a user may register elders in, found by code or by name."""
+
+    def __init__(self, in_scope: dict[str, str], known: set[str]):
+        self.in_scope = in_scope  # code → name
+        self.known = known  # every community code of the platform
+        self.by_name: dict[str, list[str]] = {}
+        for code, community_name in in_scope.items():
+            self.by_name.setdefault(community_name, []).append(code)
+
+    def resolve(self, code: str, name: str) -> str:
+        if code:
+            if code in self.in_scope:
+                return code
+            if code in self.known:
+                raise ValidationFailed(
+                    _("Community %(code)s is outside your area.") % {"code": code},
+                    code="community_out_of_scope",
+                )
+            raise ValidationFailed(
+                _("%(code)s is not the code of a community on the platform.") % {"code": code},
+                code="community_unknown",
+            )
+        if not name:
+            raise ValidationFailed(_("The residence community is missing."), code="community_missing")
+        codes = self.by_name.get(name, [])
+        if len(codes) == 1:
+            return codes[0]
+        if codes:
+            raise ValidationFailed(
+                _("Several communities in your area are called %(name)s; give the community code instead.")
+                % {"name": name},
+                code="community_ambiguous",
+            )
+        raise ValidationFailed(
+            _("There is no community called %(name)s in your area.") % {"name": name},
+            code="community_unknown",
+        )
+
+
+class RowReader:
+    """Turns rows into records; collects every problem of a row before rejecting it."""
+
+    def __init__(self, columns: Columns, communities: Communities, today: dt.date):
+        self.columns = columns
+        self.communities = communities
+        self.today = today
+        self.value_plan = [
+            (key, columns.index[key], VALUE_PARSERS[key]) for key in VALUE_FIELDS if key in columns.index
+        ]
+
+    def cell(self, cells: list, key: str, index: dict[str, int] | None = None):
+        position = (index or self.columns.index).get(key)
+        if position is None or position >= len(cells):
+            return None
+        return cells[position]
+
+    def read(self, row_number: int, cells: list) -> Record:
+        reasons: list[str] = []
+
+        def attempt(parse, *args, **kwargs):
+            try:
+                return parse(*args, **kwargs)
+            except ValidationFailed as error:
+                reasons.append(error.message)
+                return None
+
+        name = attempt(fields.name, self.cell(cells, "name"))
+        identity = self._identity(cells, attempt)
+        community = attempt(self._community, cells)
+        values = self._values(cells, attempt)
+        categories = (
+            attempt(fields.categories, self.cell(cells, "categories")) if self._has("categories") else None
+        )
+        contacts = self._contacts(cells, attempt)
+        if reasons:
+            raise RowRejected(reasons)
+        return Record(
+            row=row_number,
+            id_number=identity.number,
+            name=name,
+            name_initials=initials(name),
+            sex=identity.sex,
+            birth_date=identity.birth_date,
+            community_code=community,
+            values=values,
+            categories=categories or None,
+            contacts=contacts,
+        )
+
+    def _community(self, cells) -> str:
+        code = fields.region_code(self.cell(cells, "community_code"))
+        return self.communities.resolve(code, fields.text(self.cell(cells, "community_name")))
+
+    def _has(self, key: str) -> bool:
+        return key in self.columns.index
+
+    def _identity(self, cells, attempt):
+        raw = attempt(fields.id_number_text, self.cell(cells, "id_number"))
+        identity = attempt(parse_resident_id, raw, today=self.today) if raw else None
+        if identity is None:
+            return None
+        attempt(fields.old_enough, identity.birth_date, self.today)
+        if self._has("sex") and (given := fields.text(self.cell(cells, "sex"))):
+            stated = attempt(fields.sex, given)
+            if stated and stated != identity.sex:
+                sex_of_id = _("man") if identity.sex == "M" else _("woman")
+                message = _("The ID number is of a %(id)s but the sex column says %(given)s.")
+                attempt(_contradiction, message, id=sex_of_id, given=given)
+        if self._has("birth_date") and fields.text(self.cell(cells, "birth_date")):
+            stated = attempt(fields.date, self.cell(cells, "birth_date"))
+            if stated and stated != identity.birth_date:
+                message = _("The ID number says born on %(id)s but the birth date column says %(given)s.")
+                attempt(_contradiction, message, id=identity.birth_date.isoformat(), given=stated.isoformat())
+        return identity
+
+    def _values(self, cells, attempt) -> dict[str, object]:
+        values = {}
+        for key, position, parse in self.value_plan:
+            raw = cells[position] if position < len(cells) else None
+            if raw is None or raw == "":
+                continue
+            value = attempt(parse, raw)
+            if value not in (None, "", []):
+                values[key] = value
+        if ("lat" in values) != ("lon" in values):
+            attempt(_contradiction, _("Give both longitude and latitude, or neither."))
+        return values
+
+    def _contacts(self, cells, attempt) -> list[Contact]:
+        contacts = []
+        for index in self.columns.contacts:
+            contact_name = fields.text(self.cell(cells, "contact_name", index))
+            phone = attempt(normalise_phone, fields.text(self.cell(cells, "contact_phone", index)))
+            if not contact_name and not phone:
+                continue
+            if not (contact_name and phone):
+                attempt(_contradiction, _("An emergency contact needs both a name and a phone number."))
+                continue
+            keyholder = attempt(
+                fields.yes_no, self.cell(cells, "contact_keyholder", index), label=_lazy("Holds a key")
+            )
+            relation = fields.text(self.cell(cells, "contact_relation", index))[:20]
+            contacts.append(Contact(contact_name[:40], relation, phone, keyholder))
+        return contacts
+
+
+def _contradiction(message: str, **values) -> None:
+    raise ValidationFailed(message % values if values else message, code="contradiction")

@@ -1,0 +1,452 @@
+"""Registry imports: a spreadsheet of any size becomes created, updated, unchanged and rejected rows.
+
+The file is read a row at a time and handled in batches. Each batch is one transaction that also moves the
+job's counters, so the progress bar shows only what is really saved; if a run stops half-way, importing
+the same file again finishes it, because a row that matches the stored record changes nothing. Bad rows go
+to an xlsx error report with their row number and every reason, as they are found.
+
+New elders go in through ``core.bulk`` (one audit record per batch); a row that changes a known person
+updates it through the ORM with an audit record of its own, before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from shouwang.core import audit
+from shouwang.core.bulk import db_timestamp, insert_rows, reserve_ids
+from shouwang.core.errors import DomainError, Forbidden, ValidationFailed
+from shouwang.core.models import AuditLog
+from shouwang.core.scope import Scope, scope_of
+from shouwang.core.spreadsheets import SPREADSHEET_SUFFIXES, SheetWriter, open_sheet
+from shouwang.regions.models import Level, Region
+
+from .importing import VALUE_FIELDS, Communities, Contact, Record, RowReader, RowRejected, map_columns
+from .models import Elder, ElderCategory, EmergencyContact, JobKind, JobState, SpreadsheetJob
+from .permissions import may_write_registry
+
+logger = logging.getLogger(__name__)
+UNEXPECTED_FAILURE = gettext_noop(
+    "The import stopped because of an unexpected error; it has been logged. Rows saved before it stay "
+    "saved, and importing the same file again completes the rest."
+)
+OUTSIDE_AREA = gettext_noop(
+    "This person is registered in a community outside your area; ask that community to hand the record over."
+)
+BATCH_ROWS = 2000
+LOOKUP_CHUNK = 900  # under SQLite's limit of bound parameters per statement
+ELDER_COLUMNS = (
+    "id", "created_at", "updated_at", "name", "name_initials", "id_number", "sex", "birth_date",
+    "ethnicity", "phone", "second_phone", "hukou_region_code", "community_id", "address", "lat", "lon",
+    "living_arrangement", "disability_grade", "chronic_conditions", "family_doctor_contract", "status",
+    "consent_data_sharing",
+)  # fmt: skip
+STORED_FIELDS = ("id", "id_number", "name", "community_id", *VALUE_FIELDS)
+CONTACT_COLUMNS = ("elder_id", "priority", "name", "relation", "phone", "is_keyholder")
+
+
+@dataclass
+class Change:
+    """What a row changes about a known person."""
+
+    elder_id: int
+    record: Record
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    categories: list[str] | None = None
+    contacts: list[tuple[int | None, Contact]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.after or self.categories is not None or self.contacts)
+
+
+def save_upload(upload) -> Path:
+    """Keep an uploaded spreadsheet under MEDIA_ROOT/imports with a name nobody can guess."""
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise ValidationFailed(
+            _("Please upload an Excel workbook (.xlsx or .xls) or a CSV file; %(name)s is neither.")
+            % {"name": upload.name},
+            errors={"file": _("Not a spreadsheet.")},
+        )
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    return path
+
+
+def start_import(
+    *, actor, source: Path, file_name: str, dry_run: bool = False, enqueue: bool = True
+) -> SpreadsheetJob:
+    """Record an import job for ``source`` and, unless ``enqueue`` is False, hand it to the worker."""
+    if actor is not None and not may_write_registry(actor):
+        raise Forbidden(_("Your role may not import elders."))
+    with transaction.atomic():
+        job = SpreadsheetJob.objects.create(
+            kind=JobKind.IMPORT,
+            created_by=actor,
+            file_name=file_name[:200],
+            source_path=str(source),
+            dry_run=dry_run,
+        )
+        audit.record(
+            actor=actor, action="elders.import.start", obj=job, after={"file": file_name, "dry_run": dry_run}
+        )
+        if enqueue:
+            from .tasks import run_import_job
+
+            transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def run_import(*, job_id: int, progress: Callable[[SpreadsheetJob], None] | None = None) -> SpreadsheetJob:
+    """Do the work of an import job (the worker calls this; so does ``shouwang import-elders``)."""
+    job = SpreadsheetJob.objects.select_related("created_by").get(pk=job_id, kind=JobKind.IMPORT)
+    job.state, job.started_at = JobState.RUNNING, timezone.now()
+    job.save(update_fields=["state", "started_at", "updated_at"])
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            _Import(job).run(progress)
+        except DomainError as error:
+            _fail(job, error.message)
+        except Exception:
+            logger.exception("import job %s failed", job.pk)
+            _fail(job, _(UNEXPECTED_FAILURE))
+            raise
+    return job
+
+
+def _fail(job: SpreadsheetJob, message: str) -> None:
+    job.state, job.message, job.finished_at = JobState.FAILED, message, timezone.now()
+    job.save(update_fields=["state", "message", "finished_at", "updated_at"])
+
+
+class _Import:
+    def __init__(self, job: SpreadsheetJob):
+        self.job = job
+        self.actor = job.created_by
+        self.scope = scope_of(self.actor) if self.actor is not None else Scope(everything=True)
+        self.seen: dict[int, int] = {}  # first 17 digits of an ID number → the row it was first seen in
+        self.regions_touched: set[str] = set()
+        self.report: SheetWriter | None = None
+
+    def run(self, progress) -> None:
+        with open_sheet(self.job.source_path) as sheet:
+            columns = map_columns(sheet.header)
+            self.header = sheet.header
+            self.job.total_rows, self.job.ignored_columns = sheet.estimated_rows, list(columns.ignored)
+            self.job.save(update_fields=["total_rows", "ignored_columns", "updated_at"])
+            self.reader = RowReader(columns, self._communities(), timezone.localdate())
+            try:
+                for batch in _batches(sheet.rows):
+                    self._process(batch)
+                    if progress:
+                        progress(self.job)
+            finally:
+                if self.report:
+                    self.report.close()
+        self._finish()
+
+    def _communities(self) -> Communities:
+        communities = Region.objects.filter(level=Level.COMMUNITY)
+        in_scope = dict(self.scope.filter(communities, region="code").values_list("code", "name"))
+        return Communities(in_scope, set(communities.values_list("code", flat=True)))
+
+    # --- one batch ------------------------------------------------------------------------------------
+    def _process(self, batch: list[tuple[int, list]]) -> None:
+        records = [record for number, cells in batch if (record := self._read(number, cells))]
+        stored = _stored_elders([record.id_number for record in records])
+        creates, candidates = [], []
+        for record in records:
+            known = stored.get(record.id_number)
+            if known is None:
+                creates.append(record)
+            elif not self.scope.covers_region(known["community_id"]):
+                self._reject(record.row, batch, [_(OUTSIDE_AREA)])
+            else:
+                candidates.append(_change(record, known))
+        _attach_stored_children(candidates)
+        changes = [change for change in candidates if change]
+        self._save(batch, creates, changes, unchanged=len(candidates) - len(changes))
+
+    def _read(self, number: int, cells: list) -> Record | None:
+        try:
+            record = self.reader.read(number, cells)
+        except RowRejected as rejected:
+            self._reject_cells(number, cells, rejected.reasons)
+            return None
+        key = int(record.id_number[:17])
+        if (first := self.seen.get(key)) is not None:
+            self._reject_cells(
+                number,
+                cells,
+                [_("The same ID number is already in row %(row)d of this file.") % {"row": first}],
+            )
+            return None
+        self.seen[key] = number
+        return record
+
+    def _reject(self, number: int, batch: list[tuple[int, list]], reasons: list[str]) -> None:
+        cells = next(cells for row, cells in batch if row == number)
+        self._reject_cells(number, cells, reasons)
+
+    def _reject_cells(self, number: int, cells: list, reasons: list[str]) -> None:
+        if self.report is None:
+            path = (
+                Path(settings.MEDIA_ROOT)
+                / "imports"
+                / f"job-{self.job.pk}-errors-{uuid.uuid4().hex[:8]}.xlsx"
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.report = SheetWriter(
+                path, [_("Row"), _("Reasons"), *self.header], sheet_name=_("Rejected rows")
+            )
+            self.job.result_path = str(path)
+        self.report.append([number, "；".join(reasons), *(_cell_text(cell) for cell in cells)])
+        self.job.rejected_count += 1
+
+    def _save(self, batch, creates: list[Record], changes: list[Change], unchanged: int) -> None:
+        job = self.job
+        job.processed_rows += len(batch)
+        job.created_count += len(creates)
+        job.updated_count += len(changes)
+        job.unchanged_count += unchanged
+        counters = {
+            "processed_rows": job.processed_rows,
+            "created_count": job.created_count,
+            "updated_count": job.updated_count,
+            "unchanged_count": job.unchanged_count,
+            "rejected_count": job.rejected_count,
+            "result_path": job.result_path,
+            "updated_at": timezone.now(),
+        }
+        if job.dry_run:
+            SpreadsheetJob.objects.filter(pk=job.pk).update(**counters)
+            return
+        with transaction.atomic():
+            _create_elders(creates, actor=self.actor, job=job)
+            _apply_changes(changes, actor=self.actor, job=job)
+            SpreadsheetJob.objects.filter(pk=job.pk).update(**counters)
+        self.regions_touched.update(record.community_code for record in creates)
+        self.regions_touched.update(change.record.community_code for change in changes)
+
+    def _finish(self) -> None:
+        job = self.job
+        job.state, job.finished_at = JobState.DONE, timezone.now()
+        with transaction.atomic():
+            job.save()
+            audit.record(
+                actor=self.actor,
+                action="elders.import",
+                obj=job,
+                after={
+                    "file": job.file_name,
+                    "dry_run": job.dry_run,
+                    "created": job.created_count,
+                    "updated": job.updated_count,
+                    "unchanged": job.unchanged_count,
+                    "rejected": job.rejected_count,
+                },
+                region_code=_common_prefix(self.regions_touched),
+            )
+
+
+def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
+    """Numbered non-empty rows in batches; row 1 is the header, so data starts at row 2."""
+    batch = []
+    for number, cells in enumerate(rows, start=2):
+        if not any(cell not in (None, "") for cell in cells):
+            continue
+        batch.append((number, cells))
+        if len(batch) == BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _cell_text(cell) -> object:
+    return "" if cell is None else cell if isinstance(cell, int | float | str) else str(cell)
+
+
+def _common_prefix(codes: set[str]) -> str:
+    if not codes:
+        return ""
+    low, high = min(codes), max(codes)
+    length = 0
+    while length < len(low) and low[length] == high[length]:
+        length += 1
+    return low[:length]
+
+
+# --- comparing with what is stored -----------------------------------------------------------------------
+def _stored_elders(numbers: list[str]) -> dict[str, dict]:
+    stored = {}
+    for start in range(0, len(numbers), LOOKUP_CHUNK):
+        chunk = numbers[start : start + LOOKUP_CHUNK]
+        for values in Elder.objects.filter(id_number__in=chunk).values(*STORED_FIELDS):
+            stored[values["id_number"]] = values
+    return stored
+
+
+def _change(record: Record, known: dict) -> Change:
+    change = Change(elder_id=known["id"], record=record)
+    wanted = {"name": record.name, "community_id": record.community_code, **record.values}
+    for key, value in wanted.items():
+        if known[key] != value:
+            change.before[key], change.after[key] = known[key], value
+    if "name" in change.after:
+        change.after["name_initials"] = record.name_initials
+    return change
+
+
+def _attach_stored_children(changes: list[Change]) -> None:
+    """Compare categories and contacts of the rows that carry them with the stored ones."""
+    with_categories = {c.elder_id: c for c in changes if c.record.categories is not None}
+    stored_categories: dict[int, set[str]] = {elder_id: set() for elder_id in with_categories}
+    for elder_id, code in ElderCategory.objects.filter(elder_id__in=list(with_categories)).values_list(
+        "elder_id", "code"
+    ):
+        stored_categories[elder_id].add(code)
+    for elder_id, change in with_categories.items():
+        if set(change.record.categories) != stored_categories[elder_id]:
+            change.categories = change.record.categories
+            change.before["categories"] = sorted(stored_categories[elder_id])
+            change.after["categories"] = change.record.categories
+    with_contacts = {c.elder_id: c for c in changes if c.record.contacts}
+    stored_contacts: dict[int, dict[str, dict]] = {elder_id: {} for elder_id in with_contacts}
+    for contact in EmergencyContact.objects.filter(elder_id__in=list(with_contacts)).values():
+        stored_contacts[contact["elder_id"]][contact["phone"]] = contact
+    for elder_id, change in with_contacts.items():
+        for contact in change.record.contacts:
+            old = stored_contacts[elder_id].get(contact.phone)
+            if (
+                old is None
+                or (old["name"], old["relation"]) != (contact.name, contact.relation)
+                or (contact.is_keyholder is not None and old["is_keyholder"] != contact.is_keyholder)
+            ):
+                change.contacts.append((old["id"] if old else None, contact))
+        if change.contacts:
+            change.after["contacts"] = [contact.name for _, contact in change.contacts]
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+def _create_elders(records: list[Record], *, actor, job: SpreadsheetJob) -> None:
+    if not records:
+        return
+    ids = reserve_ids(Elder, len(records))
+    now = db_timestamp(timezone.now())
+    rows, contacts, categories = [], [], []
+    for elder_id, record in zip(ids, records, strict=True):
+        rows.append(_elder_row(elder_id, record, now))
+        categories.extend((elder_id, code) for code in record.categories or ())
+        contacts.extend(
+            (elder_id, priority, c.name, c.relation, c.phone, bool(c.is_keyholder))
+            for priority, c in enumerate(record.contacts, start=1)
+        )
+    insert_rows(Elder, ELDER_COLUMNS, rows)
+    insert_rows(ElderCategory, ("elder_id", "code"), categories)
+    insert_rows(EmergencyContact, CONTACT_COLUMNS, contacts)
+    audit.record(
+        actor=actor,
+        action="elders.import.create",
+        object_type="elders.elder",
+        object_repr=_("%(count)d elders from %(file)s, rows %(first)d–%(last)d")
+        % {"count": len(records), "file": job.file_name, "first": records[0].row, "last": records[-1].row},
+        after={"job": job.pk, "count": len(records), "first_id": ids[0], "last_id": ids[-1]},
+        region_code=_common_prefix({record.community_code for record in records}),
+    )
+
+
+def _elder_row(elder_id: int, record: Record, now) -> tuple:
+    """The values of ELDER_COLUMNS for a new elder; absent fields take the model's defaults."""
+    values = record.values
+    return (
+        elder_id,
+        now,
+        now,
+        record.name,
+        record.name_initials,
+        record.id_number,
+        record.sex,
+        record.birth_date.isoformat(),
+        values.get("ethnicity", ""),
+        values.get("phone", ""),
+        values.get("second_phone", ""),
+        values.get("hukou_region_code", ""),
+        record.community_code,
+        values.get("address", ""),
+        values.get("lat"),
+        values.get("lon"),
+        values.get("living_arrangement", ""),
+        values.get("disability_grade"),
+        json.dumps(values.get("chronic_conditions", []), ensure_ascii=False),
+        bool(values.get("family_doctor_contract")),
+        "active",
+        bool(values.get("consent_data_sharing")),
+    )
+
+
+def _apply_changes(changes: list[Change], *, actor, job: SpreadsheetJob) -> None:
+    if not changes:
+        return
+    now = timezone.now()
+    entries = []
+    for change in changes:
+        fields = {key: value for key, value in change.after.items() if key not in ("categories", "contacts")}
+        if fields:
+            Elder.objects.filter(pk=change.elder_id).update(**fields, updated_at=now)
+        if change.categories is not None:
+            ElderCategory.objects.filter(elder_id=change.elder_id).delete()
+            ElderCategory.objects.bulk_create(
+                ElderCategory(elder_id=change.elder_id, code=c) for c in change.categories
+            )
+        _apply_contacts(change)
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action="elders.import.update",
+                object_type="elders.elder",
+                object_id=str(change.elder_id),
+                object_repr=change.record.name,
+                before=change.before,
+                after={**change.after, "job": job.pk, "row": change.record.row},
+                region_code=change.record.community_code,
+            )
+        )
+    AuditLog.objects.bulk_create(entries)
+
+
+def _apply_contacts(change: Change) -> None:
+    """Contacts of a row are added or corrected by phone number; contacts not in the row stay."""
+    if not change.contacts:
+        return
+    priority = (
+        EmergencyContact.objects.filter(elder_id=change.elder_id).aggregate(top=Max("priority"))["top"] or 0
+    )
+    for contact_id, contact in change.contacts:
+        fields = {"name": contact.name, "relation": contact.relation}
+        if contact.is_keyholder is not None:
+            fields["is_keyholder"] = contact.is_keyholder
+        if contact_id:
+            EmergencyContact.objects.filter(pk=contact_id).update(**fields)
+        else:
+            priority += 1
+            EmergencyContact.objects.create(
+                elder_id=change.elder_id, priority=priority, phone=contact.phone, **fields
+            )

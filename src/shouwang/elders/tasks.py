@@ -1,0 +1,17 @@
+"""Background jobs of the registry: spreadsheet imports and exports."""
+
+from django_tasks import task
+
+
+@task()
+def run_import_job(job_id: int) -> None:
+    from .imports import run_import
+
+    run_import(job_id=job_id)
+
+
+@task()
+def run_export_job(job_id: int) -> None:
+    from .exports import run_export
+
+    run_export(job_id=job_id)
