@@ -8,7 +8,7 @@ from shouwang.accounts.services import create_api_token, create_user, set_passwo
 from shouwang.core.errors import NotFound
 from shouwang.core.models import AuditLog
 from shouwang.core.selectors import audit_log_for
-from shouwang.elders.services import reveal_elder, update_elder_contact
+from shouwang.elders.services import reveal_elder, update_elder
 from shouwang.providers.services import create_provider
 from shouwang.regions.services import load_regions_csv
 from tests.factories import COMMUNITY_A, COMMUNITY_B, DISTRICT, PASSWORD, STREET_A, credit_code, user
@@ -69,7 +69,7 @@ def test_region_load_is_audited(admin_user):
 
 
 def test_elder_change_is_audited(worker_a, elder_a):
-    update_elder_contact(actor=worker_a, elder_id=elder_a.pk, phone="13912345678")
+    update_elder(actor=worker_a, elder_id=elder_a.pk, data={"phone": "13912345678"})
     record = last_record()
     assert record.action == "elders.update"
     assert record.after == {"phone": "13912345678"}
@@ -106,8 +106,8 @@ def test_token_creation_is_audited(admin_user):
 def test_audit_viewer_is_scoped_to_region(tree, official, elder_a, elder_b):
     street_official = user("official", regions=(STREET_A,))
     worker_b = user("community_worker", regions=(COMMUNITY_B,))
-    update_elder_contact(actor=official, elder_id=elder_a.pk, phone="13911112222")
-    update_elder_contact(actor=worker_b, elder_id=elder_b.pk, phone="13933334444")
+    update_elder(actor=official, elder_id=elder_a.pk, data={"phone": "13911112222"})
+    update_elder(actor=worker_b, elder_id=elder_b.pk, data={"phone": "13933334444"})
     seen = {record.region_code for record in audit_log_for(street_official).filter(action="elders.update")}
     assert seen == {COMMUNITY_A}
     assert audit_log_for(worker_b).count() == 0

@@ -57,6 +57,7 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         extra = {"errors": exc.errors} if getattr(exc, "errors", None) else {}
+        extra.update(getattr(exc, "details", None) or {})
         return api.create_response(request, error_body(exc.code, exc.message, **extra), status=exc.status)
 
     @api.exception_handler(NinjaValidationError)

@@ -62,6 +62,7 @@ class Person:
     birth_date: dt.date
     ethnicity: str
     phone: str
+    second_phone: str
     hukou_region_code: str
     community_code: str
     address: str
@@ -74,6 +75,7 @@ class Person:
     family_doctor_contract: bool
     status: str
     status_date: dt.date | None
+    consent_data_sharing: bool = True
     contacts: list[Contact] = field(default_factory=list)
 
 
@@ -193,7 +195,10 @@ def generate_people(
             sex=sex,
             birth_date=birth_date,
             ethnicity=ETHNICITIES.pick(rng),
-            phone=_phone(rng),
+            phone=(phone := _phone(rng)),
+            second_phone=f"0432-6{rng.randrange(10**6):06d}"
+            if phone.startswith("1") and rng.random() < 0.3
+            else "",
             hukou_region_code=community.code if rng.random() < 0.9 else id_number[:6].ljust(12, "0"),
             community_code=community.code,
             address=_address(rng, community),
@@ -206,6 +211,7 @@ def generate_people(
             family_doctor_contract=rng.random() < 0.45,
             status=status,
             status_date=status_date,
+            consent_data_sharing=rng.random() < 0.8,
             contacts=_contacts(rng, surname),
         )
 

@@ -1,29 +1,52 @@
+"""The registry's JSON API: search (masked), records, life events, reveal, spreadsheet imports and exports."""
+
 import datetime as dt
+from pathlib import Path
 
-from ninja import Router, Schema
+from django.http import FileResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
 
+from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.pagination import paginate
 
-from .selectors import get_elder_for, search_elders
-from .services import UNSET, reveal_elder, update_elder_contact
+from .exports import start_export
+from .imports import save_upload, start_import
+from .selectors import get_elder_for, get_job_for, search_elders, status_history_for
+from .services import record_life_event, register_elder, reveal_elder, update_elder
 
 router = Router(tags=["elders"])
 
 
+class ContactOut(Schema):
+    priority: int
+    name: str
+    relation: str
+    phone_masked: str
+    is_keyholder: bool
+
+    @staticmethod
+    def resolve_phone_masked(contact) -> str:
+        return mask_phone(contact.phone)
+
+
 class ElderOut(Schema):
-    """An elder as lists show them: ID number and phone masked."""
+    """An elder as lists show them: ID number and phones masked."""
 
     id: int
     name: str
     sex: str
     birth_date: dt.date
+    age: int
+    very_old: bool
     id_number_masked: str
     phone_masked: str
     community_code: str
     community_name: str
     living_arrangement: str
     status: str
+    status_date: dt.date | None
 
     @staticmethod
     def resolve_id_number_masked(elder) -> str:
@@ -41,6 +64,39 @@ class ElderOut(Schema):
     def resolve_community_name(elder) -> str:
         return elder.community.name
 
+    @staticmethod
+    def resolve_very_old(elder) -> bool:
+        return elder.is_very_old
+
+
+class ElderDetailOut(ElderOut):
+    """One record: everything but the unmasked numbers, which only ``/reveal`` returns."""
+
+    ethnicity: str
+    second_phone_masked: str
+    hukou_region_code: str
+    address: str
+    lat: float | None
+    lon: float | None
+    disability_grade: int | None
+    chronic_conditions: list[str]
+    family_doctor_contract: bool
+    consent_data_sharing: bool
+    categories: list[str]
+    contacts: list[ContactOut]
+
+    @staticmethod
+    def resolve_second_phone_masked(elder) -> str:
+        return mask_phone(elder.second_phone)
+
+    @staticmethod
+    def resolve_categories(elder) -> list[str]:
+        return [category.code for category in elder.categories.all()]
+
+    @staticmethod
+    def resolve_contacts(elder) -> list:
+        return list(elder.contacts.all())
+
 
 class ElderPage(Schema):
     count: int
@@ -49,10 +105,57 @@ class ElderPage(Schema):
     items: list[ElderOut]
 
 
+class ContactIn(Schema):
+    name: str
+    relation: str = ""
+    phone: str
+    is_keyholder: bool = False
+
+
+class ElderIn(Schema):
+    """A new elder. Sex and birth date come from the ID number; when given they must agree with it.
+    ``categories`` take codes (``dibao``) or Chinese names (低保); ``community`` is a community's code."""
+
+    name: str
+    id_number: str
+    community: str
+    sex: str | None = None
+    birth_date: str | None = None
+    ethnicity: str = ""
+    phone: str = ""
+    second_phone: str = ""
+    hukou_region_code: str = ""
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    living_arrangement: str = ""
+    categories: list[str] = []
+    disability_grade: int | None = None
+    chronic_conditions: list[str] = []
+    family_doctor_contract: bool = False
+    consent_data_sharing: bool = False
+    contacts: list[ContactIn] = []
+
+
 class ElderPatch(Schema):
+    """Only the fields sent change; ``contacts`` and ``categories``, when sent, replace the stored ones."""
+
+    name: str | None = None
+    community: str | None = None
+    ethnicity: str | None = None
     phone: str | None = None
+    second_phone: str | None = None
+    hukou_region_code: str | None = None
     address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
     living_arrangement: str | None = None
+    categories: list[str] | None = None
+    disability_grade: int | None = None
+    chronic_conditions: list[str] | None = None
+    family_doctor_contract: bool | None = None
+    consent_data_sharing: bool | None = None
+    contacts: list[ContactIn] | None = None
 
 
 class RevealIn(Schema):
@@ -67,7 +170,82 @@ class ContactRevealed(Schema):
 class ElderRevealed(Schema):
     id_number: str
     phone: str
+    second_phone: str
     contacts: list[ContactRevealed]
+
+
+class LifeEventIn(Schema):
+    event: str
+    date: dt.date
+    note: str = ""
+
+
+class StatusChangeOut(Schema):
+    id: int
+    event: str
+    status_before: str
+    status_after: str
+    date: dt.date
+    note: str
+    recorded_at: dt.datetime
+    recorded_by: str
+
+    @staticmethod
+    def resolve_recorded_by(change) -> str:
+        return change.recorded_by.get_username() if change.recorded_by else "system"
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    state: str
+    file_name: str
+    dry_run: bool
+    unmasked: bool
+    total_rows: int | None
+    processed_rows: int
+    percent: int | None
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    ignored_columns: list[str]
+    message: str
+    result_url: str | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_created(job) -> int:
+        return job.created_count
+
+    @staticmethod
+    def resolve_updated(job) -> int:
+        return job.updated_count
+
+    @staticmethod
+    def resolve_unchanged(job) -> int:
+        return job.unchanged_count
+
+    @staticmethod
+    def resolve_rejected(job) -> int:
+        return job.rejected_count
+
+    @staticmethod
+    def resolve_result_url(job) -> str | None:
+        return f"/api/v1/elders/jobs/{job.pk}/file" if job.result_path else None
+
+
+class ExportIn(Schema):
+    q: str = ""
+    name: str = ""
+    community: str = ""
+    status: str = ""
+    category: str = ""
+    living_arrangement: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    unmasked: bool = False
 
 
 @router.get("", response=ElderPage, summary="Search elders in the caller's scope (masked)")
@@ -77,30 +255,86 @@ def list_elders(
     name: str = "",
     community: str = "",
     status: str = "",
+    category: str = "",
+    living_arrangement: str = "",
+    age_min: int | None = None,
+    age_max: int | None = None,
     page: int = 1,
     page_size: int = 50,
 ):
-    elders = search_elders(request.auth, q=q, name=name, community=community, status=status)
+    elders = search_elders(
+        request.auth,
+        q=q,
+        name=name,
+        community=community,
+        status=status,
+        category=category,
+        living_arrangement=living_arrangement,
+        age_min=age_min,
+        age_max=age_max,
+    )
     return paginate(elders, page=page, page_size=page_size)
 
 
-@router.get("/{elder_id}", response=ElderOut)
+@router.post("", response={201: ElderDetailOut}, summary="Register an elder")
+def create_elder(request, payload: ElderIn):
+    elder = register_elder(actor=request.auth, data=payload.dict())
+    return 201, get_elder_for(request.auth, elder.pk)
+
+
+@router.post(
+    "/imports", response={202: JobOut}, summary="Import a spreadsheet (xlsx, xls or csv) in the background"
+)
+def import_spreadsheet(request, file: File[UploadedFile], dry_run: Form[bool] = False):
+    job = start_import(actor=request.auth, source=save_upload(file), file_name=file.name, dry_run=dry_run)
+    return 202, job
+
+
+@router.post("/exports", response={202: JobOut}, summary="Export the filtered list to xlsx in the background")
+def export_spreadsheet(request, payload: ExportIn):
+    filters = payload.dict(exclude={"unmasked"})
+    return 202, start_export(actor=request.auth, filters=filters, unmasked=payload.unmasked)
+
+
+@router.get("/jobs/{job_id}", response=JobOut, summary="Progress and result of an import or export")
+def job_detail(request, job_id: int):
+    return get_job_for(request.auth, job_id)
+
+
+@router.get("/jobs/{job_id}/file", summary="The error report of an import, or the file of an export")
+def job_file(request, job_id: int):
+    job = get_job_for(request.auth, job_id)
+    if not job.result_path or not Path(job.result_path).is_file():
+        raise NotFound("This job has no file.")
+    name = f"{Path(job.file_name).stem}-errors.xlsx" if job.kind == "import" else job.file_name
+    return FileResponse(open(job.result_path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
+
+
+@router.get("/{elder_id}", response=ElderDetailOut)
 def elder_detail(request, elder_id: int):
     return get_elder_for(request.auth, elder_id)
 
 
-@router.patch("/{elder_id}", response=ElderOut)
+@router.patch("/{elder_id}", response=ElderDetailOut)
 def patch_elder(request, elder_id: int, payload: ElderPatch):
-    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
-    return update_elder_contact(
-        actor=request.auth,
-        elder_id=elder_id,
-        phone=changes.get("phone", UNSET),
-        address=changes.get("address", UNSET),
-        living_arrangement=changes.get("living_arrangement", UNSET),
-    )
+    return update_elder(actor=request.auth, elder_id=elder_id, data=payload.dict(exclude_unset=True))
 
 
 @router.post("/{elder_id}/reveal", response=ElderRevealed, summary="Unmasked ID number and phones (audited)")
 def reveal(request, elder_id: int, payload: RevealIn):
     return reveal_elder(actor=request.auth, elder_id=elder_id, reason=payload.reason)
+
+
+@router.get("/{elder_id}/events", response=list[StatusChangeOut], summary="Status history")
+def life_events(request, elder_id: int):
+    return list(status_history_for(request.auth, elder_id))
+
+
+@router.post(
+    "/{elder_id}/events", response={201: StatusChangeOut}, summary="Record a death, a move or a return"
+)
+def add_life_event(request, elder_id: int, payload: LifeEventIn):
+    change = record_life_event(
+        actor=request.auth, elder_id=elder_id, event=payload.event, date=payload.date, note=payload.note
+    )
+    return 201, change

@@ -12,7 +12,7 @@ from shouwang.core.errors import NotFound
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import prefix_of
 
-from .models import Elder, ElderCategory, EmergencyContact
+from .models import Elder, ElderCategory, EmergencyContact, SpreadsheetJob, StatusChange
 
 
 def elders_for(user) -> QuerySet[Elder]:
@@ -86,3 +86,22 @@ def _quick_search(q: str) -> Q:
         contact_of = EmergencyContact.objects.filter(phone=q).values("elder_id")
         return Q(phone__contains=q) | Q(pk__in=contact_of)
     return Q(name__contains=q)
+
+
+def jobs_for(user) -> QuerySet[SpreadsheetJob]:
+    """Spreadsheet jobs a user may follow: their own; a platform admin sees all."""
+    if not getattr(user, "is_authenticated", False):
+        return SpreadsheetJob.objects.none()
+    jobs = SpreadsheetJob.objects.select_related("created_by")
+    return jobs if user.is_platform_admin else jobs.filter(created_by=user)
+
+
+def get_job_for(user, job_id: int) -> SpreadsheetJob:
+    try:
+        return jobs_for(user).get(pk=job_id)
+    except SpreadsheetJob.DoesNotExist:
+        raise NotFound(_("This spreadsheet job does not exist or is not yours.")) from None
+
+
+def status_history_for(user, elder_id: int) -> QuerySet[StatusChange]:
+    return StatusChange.objects.filter(elder=get_elder_for(user, elder_id)).select_related("recorded_by")

@@ -1,46 +1,272 @@
-"""Writes of the registry and the audited reveal of personal data."""
+"""Writes of the registry: register and correct a record, life events, the audited reveal, bulk loading.
+
+Spreadsheet imports live in ``imports`` and exports in ``exports``; both use the same field parsers
+(``fields``) as the services here, so a value is accepted or refused the same way everywhere.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
-from shouwang.core.errors import Forbidden, ValidationFailed
+from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
-from shouwang.core.sentinels import UNSET
+from shouwang.core.pinyin import initials
+from shouwang.core.scope import scope_of
+from shouwang.regions.models import Level, Region
 
-from .models import Elder, ElderCategory, EmergencyContact, LivingArrangement
-from .selectors import get_elder_for
+from . import fields
+from .models import Elder, ElderCategory, EmergencyContact, LifeEvent, Status, StatusChange
+from .permissions import may_reveal, may_write_registry
+from .selectors import elders_for, get_elder_for
+from .signals import life_event_recorded
 
-CONTACT_FIELDS = ("phone", "address", "living_arrangement")
-# Roles whose work needs the full ID number and phones; providers never see ID numbers.
-REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
+# Fields a person at the desk may set, and how each is parsed (see ``fields``).
+DETAIL_PARSERS = {
+    "name": fields.name,
+    "ethnicity": lambda value: fields.text(value)[:20],
+    "phone": lambda value: normalise_phone(fields.text(value)),
+    "second_phone": lambda value: normalise_phone(fields.text(value), field="second_phone"),
+    "hukou_region_code": fields.region_code,
+    "address": lambda value: fields.text(value)[:200],
+    "lat": lambda value: fields.coordinate(value, bounds=fields.LAT_RANGE, label=_("latitude")),
+    "lon": lambda value: fields.coordinate(value, bounds=fields.LON_RANGE, label=_("longitude")),
+    "living_arrangement": fields.living_arrangement,
+    "disability_grade": fields.disability_grade,
+    "chronic_conditions": lambda value: fields.conditions(
+        "、".join(value) if isinstance(value, list) else value
+    ),
+    "family_doctor_contract": bool,
+    "consent_data_sharing": bool,
+}
+AUDITED_FIELDS = ("name", "community_id", *DETAIL_PARSERS)
+# Which life event may follow which status. "Returned" also undoes a death recorded by mistake.
+EVENT_TRANSITIONS = {
+    LifeEvent.DECEASED: (Status.ACTIVE, Status.MOVED_OUT),
+    LifeEvent.MOVED_OUT: (Status.ACTIVE,),
+    LifeEvent.RETURNED: (Status.MOVED_OUT, Status.DECEASED),
+}
+EVENT_STATUS = {
+    LifeEvent.DECEASED: Status.DECEASED,
+    LifeEvent.MOVED_OUT: Status.MOVED_OUT,
+    LifeEvent.RETURNED: Status.ACTIVE,
+}
 
 
-def update_elder_contact(
-    *, actor, elder_id: int, phone=UNSET, address=UNSET, living_arrangement=UNSET
-) -> Elder:
-    """Change an elder's phone, address or living arrangement."""
+class DuplicateElder(Conflict):
+    """The ID number is already registered; ``existing_id`` is set when the actor may open that record."""
+
+    code = "duplicate_id_number"
+
+    def __init__(self, message: str, *, existing_id: int | None):
+        super().__init__(message)
+        self.existing_id = existing_id
+        self.errors = {"id_number": message}
+        self.details = {"existing_id": existing_id} if existing_id else {}
+
+
+def _require_writer(actor) -> None:
+    if not may_write_registry(actor):
+        raise Forbidden(_("Your role may not change the registry."))
+
+
+def _parse(data: dict) -> tuple[dict, dict]:
+    """Every given field parsed; returns (values, errors by field) so a form shows all problems at once."""
+    values, errors = {}, {}
+    for key, parse in DETAIL_PARSERS.items():
+        if key not in data:
+            continue
+        try:
+            values[key] = parse(data[key])
+        except DomainError as error:
+            errors[key] = error
+    if ("lat" in values or "lon" in values) and (values.get("lat") is None) != (values.get("lon") is None):
+        errors.setdefault("lon", _("Give both longitude and latitude, or neither."))
+    for key in ("living_arrangement", "ethnicity", "phone", "second_phone", "hukou_region_code", "address"):
+        if key in values and values[key] is None:
+            values[key] = ""
+    return values, errors
+
+
+def _categories(data: dict, errors: dict) -> list[str] | None:
+    if "categories" not in data:
+        return None
+    given = data["categories"]
+    try:
+        return fields.categories("、".join(given) if isinstance(given, list | tuple) else given)
+    except DomainError as error:
+        errors["categories"] = error.message
+        return None
+
+
+def _contacts(data: dict, errors: dict) -> list[dict] | None:
+    """Contacts in priority order; a contact row left wholly empty is skipped."""
+    if "contacts" not in data:
+        return None
+    contacts = []
+    for number, contact in enumerate(data["contacts"] or [], start=1):
+        name = fields.text(contact.get("name"))
+        phone_raw = fields.text(contact.get("phone"))
+        if not name and not phone_raw:
+            continue
+        try:
+            phone = normalise_phone(phone_raw)
+        except DomainError as error:
+            errors[f"contact_{number}"] = error.message
+            continue
+        if not (name and phone):
+            errors[f"contact_{number}"] = _("An emergency contact needs both a name and a phone number.")
+            continue
+        relation = fields.text(contact.get("relation"))[:20]
+        keyholder = bool(contact.get("is_keyholder"))
+        contacts.append({"name": name[:40], "relation": relation, "phone": phone, "is_keyholder": keyholder})
+    return contacts
+
+
+def _community(actor, code: str) -> Region:
+    code = fields.text(code)
+    region = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
+    if region is None:
+        raise ValidationFailed(
+            _("Choose the community the elder lives in."),
+            errors={"community": _("Choose the community the elder lives in.")},
+        )
+    if not scope_of(actor).covers_region(region.code):
+        message = _("Community %(code)s is outside your area.") % {"code": region.code}
+        raise ValidationFailed(message, errors={"community": message})
+    return region
+
+
+def _raise_if(errors: dict) -> None:
+    """One ValidationFailed carrying every field's message; a lone error keeps its own code."""
+    if not errors:
+        return
+    messages = {key: getattr(error, "message", error) for key, error in errors.items()}
+    if len(errors) > 1:
+        raise ValidationFailed(_("Please correct the marked fields."), errors=messages)
+    key, error = next(iter(errors.items()))
+    raise ValidationFailed(messages[key], errors=messages, code=getattr(error, "code", None))
+
+
+def register_elder(*, actor, data: dict) -> Elder:
+    """Register a new elder from what was typed. ``data`` holds ``id_number``, ``name``, ``community`` and
+    any detail field, plus ``categories`` (codes or Chinese names) and ``contacts`` (dicts in priority order).
+
+    An ID number already registered raises :class:`DuplicateElder` pointing at the existing record.
+    """
+    _require_writer(actor)
+    values, errors = _parse({**data, "name": data.get("name", "")})
+    identity = None
+    try:
+        identity = parse_resident_id(fields.id_number_text(data.get("id_number")))
+        fields.old_enough(identity.birth_date, timezone.localdate())
+    except DomainError as error:
+        errors["id_number"] = error
+    _check_stated_identity(data, identity, errors)
+    categories, contacts = _categories(data, errors), _contacts(data, errors)
+    try:
+        community = _community(actor, data.get("community", ""))
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    _raise_if(errors)
+    _refuse_duplicate(actor, identity.number)
+    with transaction.atomic():
+        elder = Elder.objects.create(
+            id_number=identity.number,
+            sex=identity.sex,
+            birth_date=identity.birth_date,
+            community=community,
+            name_initials=initials(values["name"]),
+            **values,
+        )
+        _replace_categories(elder, categories or [])
+        _replace_contacts(elder, contacts or [])
+        audit.record(
+            actor=actor,
+            action="elders.create",
+            obj=elder,
+            after={**audit.snapshot(elder, AUDITED_FIELDS), "categories": categories or []},
+            region_code=elder.community_id,
+        )
+    return elder
+
+
+def _check_stated_identity(data: dict, identity, errors: dict) -> None:
+    """A sex or birth date typed beside the ID number must agree with it."""
+    if identity is None:
+        return
+    if fields.text(data.get("sex")):
+        try:
+            if fields.sex(data["sex"]) != identity.sex:
+                errors["sex"] = _("The ID number belongs to a %(sex)s.") % {
+                    "sex": _("man") if identity.sex == "M" else _("woman")
+                }
+        except DomainError as error:
+            errors["sex"] = error.message
+    if fields.text(data.get("birth_date")):
+        try:
+            if fields.date(data["birth_date"]) != identity.birth_date:
+                errors["birth_date"] = _("The ID number says born on %(date)s.") % {
+                    "date": identity.birth_date.isoformat()
+                }
+        except DomainError as error:
+            errors["birth_date"] = error.message
+
+
+def _refuse_duplicate(actor, id_number: str) -> None:
+    existing = Elder.objects.filter(id_number=id_number).values_list("pk", flat=True).first()
+    if existing is None:
+        return
+    visible = elders_for(actor).filter(pk=existing).exists()
+    if visible:
+        raise DuplicateElder(_("This ID number is already registered."), existing_id=existing)
+    raise DuplicateElder(
+        _("This ID number is already registered in a community outside your area."), existing_id=None
+    )
+
+
+def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
+    """Correct a record: only the keys present in ``data`` change. The ID number (and with it sex and birth
+    date) is the person's identity and is not changed here."""
+    _require_writer(actor)
     elder = get_elder_for(actor, elder_id)
-    before = audit.snapshot(elder, CONTACT_FIELDS)
-    if phone is not UNSET:
-        elder.phone = normalise_phone(phone)
-    if address is not UNSET:
-        elder.address = (address or "").strip()
-    if living_arrangement is not UNSET:
-        if living_arrangement and living_arrangement not in LivingArrangement.values:
-            raise ValidationFailed(
-                _("Unknown living arrangement."),
-                errors={"living_arrangement": _("Unknown living arrangement.")},
+    values, errors = _parse(data)
+    categories, contacts = _categories(data, errors), _contacts(data, errors)
+    if "community" in data:
+        try:
+            values["community_id"] = _community(actor, data["community"]).code
+        except ValidationFailed as error:
+            errors.update(error.errors)
+    _raise_if(errors)
+    before = audit.snapshot(elder, AUDITED_FIELDS)
+    before_categories = sorted(elder.categories.values_list("code", flat=True))
+    for key, value in values.items():
+        setattr(elder, key, value)
+    if "name" in values:
+        elder.name_initials = initials(elder.name)
+    old, new = audit.changed(before, audit.snapshot(elder, AUDITED_FIELDS))
+    if categories is not None and categories != before_categories:
+        old["categories"], new["categories"] = before_categories, categories
+    if contacts is not None:
+        before_contacts = list(elder.contacts.values("name", "relation", "phone", "is_keyholder"))
+        if before_contacts != contacts:
+            old["contacts"], new["contacts"] = (
+                [c["name"] for c in before_contacts],
+                [c["name"] for c in contacts],
             )
-        elder.living_arrangement = living_arrangement
-    old, new = audit.changed(before, audit.snapshot(elder, CONTACT_FIELDS))
     if not new:
         return elder
     with transaction.atomic():
-        elder.save(update_fields=[*new, "updated_at"])
+        elder.save()
+        if "categories" in new:
+            _replace_categories(elder, categories)
+        if "contacts" in new:
+            _replace_contacts(elder, contacts)
         audit.record(
             actor=actor,
             action="elders.update",
@@ -49,17 +275,78 @@ def update_elder_contact(
             after=new,
             region_code=elder.community_id,
         )
-    return elder
+    return get_elder_for(actor, elder_id)
+
+
+def _replace_categories(elder: Elder, codes: list[str]) -> None:
+    ElderCategory.objects.filter(elder=elder).delete()
+    ElderCategory.objects.bulk_create(ElderCategory(elder=elder, code=code) for code in codes)
+
+
+def _replace_contacts(elder: Elder, contacts: list[dict]) -> None:
+    EmergencyContact.objects.filter(elder=elder).delete()
+    EmergencyContact.objects.bulk_create(
+        EmergencyContact(elder=elder, priority=priority, **contact)
+        for priority, contact in enumerate(contacts, start=1)
+    )
+
+
+def record_life_event(*, actor, elder_id: int, event: str, date: dt.date, note: str = "") -> StatusChange:
+    """Record that an elder died, moved out or returned; the status follows and its history grows.
+
+    Other apps react through ``signals.life_event_recorded`` (stop benefits, cancel open orders, unbind
+    devices). It is sent inside this transaction, so if a reaction fails the event is not recorded either.
+    """
+    _require_writer(actor)
+    elder = get_elder_for(actor, elder_id)
+    if event not in EVENT_TRANSITIONS:
+        raise ValidationFailed(_("Unknown life event."), errors={"event": _("Unknown life event.")})
+    if elder.status not in EVENT_TRANSITIONS[event]:
+        raise Conflict(
+            _("An elder who is %(status)s cannot be recorded as %(event)s.")
+            % {"status": elder.get_status_display(), "event": LifeEvent(event).label},
+            code="illegal_life_event",
+        )
+    if date > timezone.localdate() or date < elder.birth_date:
+        message = _("The date must lie between the birth date and today.")
+        raise ValidationFailed(message, errors={"date": message})
+    if event == LifeEvent.RETURNED and elder.status == Status.DECEASED and not note.strip():
+        message = _("Say why a death is being undone (for example: recorded by mistake).")
+        raise ValidationFailed(message, errors={"note": message})
+    with transaction.atomic():
+        change = StatusChange.objects.create(
+            elder=elder,
+            event=event,
+            status_before=elder.status,
+            status_after=EVENT_STATUS[event],
+            date=date,
+            note=note.strip()[:200],
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        elder.status = EVENT_STATUS[event]
+        elder.status_date = date
+        elder.save(update_fields=["status", "status_date", "updated_at"])
+        audit.record(
+            actor=actor,
+            action=f"elders.{event}",
+            obj=elder,
+            before={"status": change.status_before},
+            after={"status": change.status_after, "date": date, "note": change.note},
+            region_code=elder.community_id,
+        )
+        life_event_recorded.send(sender=Elder, elder=elder, event=event, date=date, actor=actor)
+    return change
 
 
 def reveal_elder(*, actor, elder_id: int, reason: str = "") -> dict[str, object]:
     """The unmasked ID number and phones of an elder, for roles whose work needs them. Audited."""
     elder = get_elder_for(actor, elder_id)
-    if not (actor.is_platform_admin or actor.role in REVEAL_ROLES):
+    if not may_reveal(actor):
         raise Forbidden(_("Your role may not see full ID numbers or phone numbers."))
     revealed = {
         "id_number": elder.id_number,
         "phone": elder.phone,
+        "second_phone": elder.second_phone,
         "contacts": [{"name": contact.name, "phone": contact.phone} for contact in elder.contacts.all()],
     }
     with transaction.atomic():
@@ -67,7 +354,7 @@ def reveal_elder(*, actor, elder_id: int, reason: str = "") -> dict[str, object]
             actor=actor,
             action="elders.reveal",
             obj=elder,
-            after={"fields": ["id_number", "phone", "contacts.phone"], "reason": reason},
+            after={"fields": ["id_number", "phone", "second_phone", "contacts.phone"], "reason": reason},
             region_code=elder.community_id,
         )
     return revealed
@@ -77,7 +364,8 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
     """Insert a batch of already-validated records (objects shaped like ``demo.generator.Person``).
 
     The fast path for loaders that produce clean data in bulk; the whole batch is one transaction and one
-    audit record. Returns how many elders were written.
+    audit record. People who are not active get the life event that made them so in their history.
+    Returns how many elders were written.
     """
     if not people:
         return 0
@@ -92,6 +380,7 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
                     birth_date=person.birth_date,
                     ethnicity=person.ethnicity,
                     phone=person.phone,
+                    second_phone=person.second_phone,
                     hukou_region_code=person.hukou_region_code,
                     community_id=person.community_code,
                     address=person.address,
@@ -101,6 +390,7 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
                     disability_grade=person.disability_grade,
                     chronic_conditions=person.chronic_conditions,
                     family_doctor_contract=person.family_doctor_contract,
+                    consent_data_sharing=person.consent_data_sharing,
                     status=person.status,
                     status_date=person.status_date,
                 )
@@ -123,6 +413,19 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
                 )
                 for p in people
                 for c in p.contacts
+            ]
+        )
+        StatusChange.objects.bulk_create(
+            [
+                StatusChange(
+                    elder_id=ids[p.id_number],
+                    event=p.status,
+                    status_before=Status.ACTIVE,
+                    status_after=p.status,
+                    date=p.status_date,
+                )
+                for p in people
+                if p.status != Status.ACTIVE
             ]
         )
         audit.record(

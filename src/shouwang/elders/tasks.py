@@ -2,16 +2,15 @@
 
 from django_tasks import task
 
+from .exports import run_export
+from .imports import run_import
+
 
 @task()
 def run_import_job(job_id: int) -> None:
-    from .imports import run_import
-
     run_import(job_id=job_id)
 
 
 @task()
 def run_export_job(job_id: int) -> None:
-    from .exports import run_export
-
     run_export(job_id=job_id)
