@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import python_calamine_plus as calamine
 import xlsxwriter
@@ -132,9 +133,10 @@ class SheetWriter:
     """A one-sheet xlsx written row by row in constant memory; every cell stays text or a number (a cell
     starting with = is never turned into a formula). Use it in a ``with`` block."""
 
-    def __init__(self, path: Path | str, header: list[str], *, sheet_name: str = "Sheet1"):
+    def __init__(self, path: Path | str | BinaryIO, header: list[str], *, sheet_name: str = "Sheet1"):
         self.workbook = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+            str(path) if isinstance(path, Path) else path,
+            {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False},
         )
         self.sheet = self.workbook.add_worksheet(sheet_name)
         self.sheet.write_row(0, 0, header, self.workbook.add_format({"bold": True}))
@@ -156,7 +158,7 @@ class SheetWriter:
 
 
 def write_xlsx(
-    path: Path | str, header: list[str], rows: Iterable[list], *, sheet_name: str = "Sheet1"
+    path: Path | str | BinaryIO, header: list[str], rows: Iterable[list], *, sheet_name: str = "Sheet1"
 ) -> int:
     """Write a whole sheet from an iterable of rows; returns the number of data rows written."""
     with SheetWriter(path, header, sheet_name=sheet_name) as writer:

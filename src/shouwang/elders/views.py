@@ -1,40 +1,170 @@
-"""Console pages of the registry: a scoped, masked list, a record, and the audited reveal."""
+"""Console pages of the registry: list with filters and counts, record, forms, life events, the audited
+reveal, spreadsheet imports with a live progress bar, and exports."""
 
-from django.shortcuts import render
+import io
+from pathlib import Path
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shouwang.core.errors import DomainError
+from shouwang.core.forms import attach_error
 from shouwang.core.pagination import paginate
+from shouwang.core.selectors import audit_log_for
+from shouwang.core.spreadsheets import write_xlsx
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
 
-from .models import Status
-from .selectors import get_elder_for, search_elders
-from .services import reveal_elder
+from .exports import FILTER_KEYS, start_export
+from .forms import ElderForm, ImportForm, LifeEventForm
+from .importing import TEMPLATE_HEADER
+from .imports import save_upload, start_import
+from .models import VERY_OLD_AGE, Category, JobKind, LivingArrangement, Status
+from .permissions import may_reveal, may_write_registry
+from .selectors import get_elder_for, get_job_for, jobs_for, search_elders, status_history_for
+from .services import DuplicateElder, record_life_event, register_elder, reveal_elder, update_elder
+
+
+def _filters(params) -> dict:
+    filters = {key: params.get(key, "").strip() for key in FILTER_KEYS}
+    for key in ("age_min", "age_max"):
+        filters[key] = int(filters[key]) if filters[key].isdigit() else None
+    return filters
 
 
 @console_page("elders:list")
 def elder_list(request):
-    filters = {key: request.GET.get(key, "").strip() for key in ("q", "community", "status")}
-    page = paginate(search_elders(request.user, **filters), page=int(request.GET.get("page", 1) or 1))
-    communities = regions_in_scope(request.user.scope, level=Level.COMMUNITY)
-    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    filters = _filters(request.GET)
+    elders = search_elders(request.user, **filters)
+    page = paginate(elders, page=int(request.GET.get("page", 1) or 1))
+    by_status = dict(elders.order_by().values_list("status").annotate(n=Count("id")))
+    query = "&".join(f"{key}={value}" for key, value in filters.items() if value not in (None, ""))
     return render(
         request,
         "elders/elder_list.html",
         {
             "page": page,
             "filters": filters,
-            "communities": communities,
+            "counts": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+            "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "statuses": Status.choices,
+            "categories": Category.choices,
+            "arrangements": LivingArrangement.choices,
             "query": query,
+            "very_old_age": VERY_OLD_AGE,
+            "may_write": may_write_registry(request.user),
+            "may_reveal": may_reveal(request.user),
         },
     )
 
 
 @console_page("elders:list")
 def elder_detail(request, elder_id: int):
-    return render(request, "elders/elder_detail.html", {"elder": get_elder_for(request.user, elder_id)})
+    elder = get_elder_for(request.user, elder_id)
+    return render(request, "elders/elder_detail.html", _detail_context(request, elder))
+
+
+def _detail_context(request, elder, **extra) -> dict:
+    return {
+        "elder": elder,
+        "history": status_history_for(request.user, elder.pk),
+        "audit_trail": audit_log_for(request.user, object_type="elders.elder", object_id=str(elder.pk))[:20],
+        "event_form": extra.pop("event_form", None) or LifeEventForm(),
+        "may_write": may_write_registry(request.user),
+        **extra,
+    }
+
+
+@console_page("elders:list")
+def elder_create(request):
+    form = ElderForm(request.POST or None)
+    existing_url = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            elder = register_elder(actor=request.user, data=form.service_data())
+        except DuplicateElder as error:
+            attach_error(form, error)
+            if error.existing_id:
+                existing_url = reverse("elders:detail", args=[error.existing_id])
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("%(name)s was registered.") % {"name": elder.name})
+            return redirect("elders:detail", elder_id=elder.pk)
+    return render(request, "elders/elder_form.html", _form_context(request, form, existing_url=existing_url))
+
+
+def _form_context(request, form, **extra) -> dict:
+    return {
+        "form": form,
+        "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
+        **extra,
+    }
+
+
+@console_page("elders:list")
+def elder_edit(request, elder_id: int):
+    elder = get_elder_for(request.user, elder_id)
+    form = ElderForm(request.POST or None, initial=_initial(elder), editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = {key: value for key, value in form.service_data().items() if key != "id_number"}
+        try:
+            update_elder(actor=request.user, elder_id=elder.pk, data=data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The record of %(name)s was saved.") % {"name": elder.name})
+            return redirect("elders:detail", elder_id=elder.pk)
+    return render(request, "elders/elder_form.html", _form_context(request, form, elder=elder))
+
+
+def _initial(elder) -> dict:
+    initial = {
+        "name": elder.name,
+        "id_number": elder.id_number,
+        "community": elder.community_id,
+        "phone": elder.phone,
+        "second_phone": elder.second_phone,
+        "ethnicity": elder.ethnicity,
+        "hukou_region_code": elder.hukou_region_code,
+        "address": elder.address,
+        "lon": "" if elder.lon is None else elder.lon,
+        "lat": "" if elder.lat is None else elder.lat,
+        "living_arrangement": elder.living_arrangement,
+        "categories": [category.code for category in elder.categories.all()],
+        "disability_grade": elder.disability_grade or "",
+        "chronic_conditions": "、".join(elder.chronic_conditions or []),
+        "family_doctor_contract": elder.family_doctor_contract,
+        "consent_data_sharing": elder.consent_data_sharing,
+    }
+    for number, contact in enumerate(elder.contacts.all(), start=1):
+        for part in ("name", "relation", "phone", "is_keyholder"):
+            initial[f"contact_{number}_{part}"] = getattr(contact, part)
+    return initial
+
+
+@require_POST
+@console_page("elders:list")
+def elder_event(request, elder_id: int):
+    elder = get_elder_for(request.user, elder_id)
+    form = LifeEventForm(request.POST)
+    if form.is_valid():
+        try:
+            record_life_event(actor=request.user, elder_id=elder.pk, **form.cleaned_data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("The life event was recorded."))
+            return redirect("elders:detail", elder_id=elder.pk)
+    return render(
+        request, "elders/elder_detail.html", _detail_context(request, elder, event_form=form), status=422
+    )
 
 
 @require_POST
@@ -45,4 +175,62 @@ def elder_reveal(request, elder_id: int):
     if request.htmx:
         return render(request, "elders/_revealed.html", {"revealed": revealed})
     elder = get_elder_for(request.user, elder_id)
-    return render(request, "elders/elder_detail.html", {"elder": elder, "revealed": revealed})
+    return render(request, "elders/elder_detail.html", _detail_context(request, elder, revealed=revealed))
+
+
+@console_page("elders:list")
+def import_page(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = start_import(
+                actor=request.user,
+                source=save_upload(upload),
+                file_name=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return redirect("elders:job", job_id=job.pk)
+    jobs = jobs_for(request.user).filter(kind=JobKind.IMPORT)[:20]
+    return render(request, "elders/import.html", {"form": form, "jobs": jobs})
+
+
+@console_page("elders:list")
+def import_template(request):
+    """An empty workbook with the columns the import understands best."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, list(TEMPLATE_HEADER), [])
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="老年人信息导入模板.xlsx")
+
+
+@require_POST
+@console_page("elders:list")
+def export_start(request):
+    filters = _filters(request.POST)
+    try:
+        job = start_export(actor=request.user, filters=filters, unmasked=request.POST.get("unmasked") == "on")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('elders:list')}?{request.POST.get('query', '')}")
+    return redirect("elders:job", job_id=job.pk)
+
+
+@console_page("elders:list")
+def job_detail(request, job_id: int):
+    """The progress page; htmx polls the same URL for the progress panel until the job is finished."""
+    job = get_job_for(request.user, job_id)
+    template = "elders/_job_progress.html" if request.htmx else "elders/job.html"
+    return render(request, template, {"job": job})
+
+
+@console_page("elders:list")
+def job_file(request, job_id: int):
+    job = get_job_for(request.user, job_id)
+    if not job.result_path or not Path(job.result_path).is_file():
+        raise Http404
+    name = f"{Path(job.file_name).stem}-错误报告.xlsx" if job.kind == JobKind.IMPORT else job.file_name
+    return FileResponse(Path(job.result_path).open("rb"), as_attachment=True, filename=name)
