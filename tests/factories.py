@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 
 from shouwang.accounts.services import create_user
 from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.pinyin import initials
 from shouwang.elders.models import Elder, EmergencyContact
 from shouwang.providers.services import create_provider
 from shouwang.regions.services import load_regions
@@ -72,7 +73,7 @@ class ElderFactory(factory.django.DjangoModelFactory):
         model = Elder
 
     name = factory.Sequence(lambda n: f"张三{n}")
-    name_initials = "zs"
+    name_initials = factory.LazyAttribute(lambda elder: initials(elder.name))
     sex = "M"
     birth_date = dt.date(1945, 3, 1)
     id_number = factory.Sequence(

@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.http import FileResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shouwang.core.errors import NotFound
@@ -279,7 +279,7 @@ def list_elders(
 @router.post("", response={201: ElderDetailOut}, summary="Register an elder")
 def create_elder(request, payload: ElderIn):
     elder = register_elder(actor=request.auth, data=payload.dict())
-    return 201, get_elder_for(request.auth, elder.pk)
+    return Status(201, get_elder_for(request.auth, elder.pk))
 
 
 @router.post(
@@ -287,13 +287,13 @@ def create_elder(request, payload: ElderIn):
 )
 def import_spreadsheet(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     job = start_import(actor=request.auth, source=save_upload(file), file_name=file.name, dry_run=dry_run)
-    return 202, job
+    return Status(202, job)
 
 
 @router.post("/exports", response={202: JobOut}, summary="Export the filtered list to xlsx in the background")
 def export_spreadsheet(request, payload: ExportIn):
     filters = payload.dict(exclude={"unmasked"})
-    return 202, start_export(actor=request.auth, filters=filters, unmasked=payload.unmasked)
+    return Status(202, start_export(actor=request.auth, filters=filters, unmasked=payload.unmasked))
 
 
 @router.get("/jobs/{job_id}", response=JobOut, summary="Progress and result of an import or export")
@@ -337,4 +337,4 @@ def add_life_event(request, elder_id: int, payload: LifeEventIn):
     change = record_life_event(
         actor=request.auth, elder_id=elder_id, event=payload.event, date=payload.date, note=payload.note
     )
-    return 201, change
+    return Status(201, change)

@@ -10,15 +10,18 @@ CONTACT_ROWS = 3
 
 
 class ElderForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    # Name, ID number and community are required, but the service says so (with everything else that is
+    # wrong) rather than the form stopping at the first empty field.
+    name = forms.CharField(label=_("Name"), max_length=40, required=False)
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=21,
+        required=False,
         help_text=_(
             "18 characters; an old 15-digit number is converted. Sex and birth date are read from it."
         ),
     )
-    community = forms.CharField(label=_("Residence community"), max_length=12)
+    community = forms.CharField(label=_("Residence community"), max_length=12, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     second_phone = forms.CharField(label=_("Second phone"), max_length=20, required=False)
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False)

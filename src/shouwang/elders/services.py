@@ -85,7 +85,12 @@ def _parse(data: dict) -> tuple[dict, dict]:
             values[key] = parse(data[key])
         except DomainError as error:
             errors[key] = error
-    if ("lat" in values or "lon" in values) and (values.get("lat") is None) != (values.get("lon") is None):
+    coordinates_given = "lat" in values or "lon" in values
+    if (
+        coordinates_given
+        and not ({"lat", "lon"} & errors.keys())
+        and (values.get("lat") is None) != (values.get("lon") is None)
+    ):
         errors.setdefault("lon", _("Give both longitude and latitude, or neither."))
     for key in ("living_arrangement", "ethnicity", "phone", "second_phone", "hukou_region_code", "address"):
         if key in values and values[key] is None:

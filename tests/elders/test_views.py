@@ -1,0 +1,96 @@
+"""The registry's console pages: forms, life events, imports with progress, exports; masked everywhere."""
+
+import datetime as dt
+
+import pytest
+
+from shouwang.core.idnumbers import make_resident_id
+from shouwang.elders.imports import run_import
+from shouwang.elders.models import Elder, SpreadsheetJob
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_shows_counts_and_masked_numbers(client, official, elder_a):
+    client.force_login(official)
+    page = client.get("/elders/", {"q": "zsf"}).content.decode()
+    assert "张三丰" in page and elder_a.id_number not in page and elder_a.phone not in page
+
+
+def test_register_form_shows_inline_messages_and_keeps_nothing(client, worker_a):
+    client.force_login(worker_a)
+    response = client.post(
+        "/elders/new/", {"name": "王大明", "id_number": "220202194803021230", "community": ""}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and page.count('class="field-error"') >= 2
+    assert not Elder.objects.exists()
+
+
+def test_register_form_links_a_duplicate_to_the_existing_record(client, worker_a, elder_a):
+    client.force_login(worker_a)
+    data = {"name": "别名", "id_number": elder_a.id_number, "community": factories.COMMUNITY_A}
+    page = client.post("/elders/new/", data).content.decode()
+    assert f"/elders/{elder_a.pk}/" in page and Elder.objects.count() == 1
+
+
+def test_edit_form_saves_contacts_in_order(client, worker_a, elder_a):
+    client.force_login(worker_a)
+    data = {
+        "name": elder_a.name,
+        "community": factories.COMMUNITY_A,
+        "contact_1_name": "张甲",
+        "contact_1_phone": "13900002222",
+        "contact_2_name": "张乙",
+        "contact_2_phone": "13900003333",
+        "contact_2_is_keyholder": "on",
+    }
+    assert client.post(f"/elders/{elder_a.pk}/edit/", data).status_code == 302
+    contacts = list(elder_a.contacts.values_list("priority", "name", "is_keyholder"))
+    assert contacts == [(1, "张甲", False), (2, "张乙", True)]
+
+
+def test_life_event_form_records_and_shows_history(client, worker_a, elder_a):
+    client.force_login(worker_a)
+    response = client.post(f"/elders/{elder_a.pk}/events/", {"event": "moved_out", "date": "2026-02-01"})
+    assert response.status_code == 302
+    page = client.get(f"/elders/{elder_a.pk}/").content.decode()
+    assert "2026-02-01" in page
+
+
+def test_import_page_uploads_and_the_job_page_reports(client, worker_a, tmp_path):
+    client.force_login(worker_a)
+    person = make_resident_id("220202", dt.date(1950, 5, 6), 21)
+    path = tmp_path / "elders.csv"
+    path.write_text(f"姓名,身份证号码,现居住社区\n李大爷,{person},甲社区\n", encoding="utf-8")
+    with path.open("rb") as upload:
+        response = client.post("/elders/import/", {"file": upload, "dry_run": "on"})
+    job = SpreadsheetJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/elders/jobs/{job.pk}/"
+    run_import(job_id=job.pk)
+    panel = client.get(f"/elders/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="job-progress"' in panel and "hx-trigger" not in panel  # finished: polling stops
+    assert not Elder.objects.exists()  # a dry run saves nothing
+
+
+def test_import_of_a_non_spreadsheet_is_refused_on_the_form(client, worker_a, tmp_path):
+    client.force_login(worker_a)
+    path = tmp_path / "notes.txt"
+    path.write_text("hello", encoding="utf-8")
+    with path.open("rb") as upload:
+        response = client.post("/elders/import/", {"file": upload})
+    assert response.status_code == 200 and not SpreadsheetJob.objects.exists()
+
+
+def test_template_download_is_an_xlsx(client, worker_a):
+    client.force_login(worker_a)
+    response = client.get("/elders/import/template/")
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_caregiver_cannot_open_registry_pages(client, provider_a, elder_a):
+    caregiver = factories.user("caregiver", provider_id=provider_a.pk)
+    client.force_login(caregiver)
+    assert client.get("/elders/import/").status_code == 403
+    assert client.get(f"/elders/{elder_a.pk}/").status_code == 403
