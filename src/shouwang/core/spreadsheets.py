@@ -105,7 +105,21 @@ def _open_csv(path: Path):
             ) from None
         if header is None:
             raise UnreadableSpreadsheet(_("The spreadsheet is empty."))
-        yield Sheet(header=[cell.strip() for cell in header], rows=reader, estimated_rows=_count_lines(path))
+        yield Sheet(
+            header=[cell.strip() for cell in header], rows=_guarded(reader), estimated_rows=_count_lines(path)
+        )
+
+
+def _guarded(reader) -> Iterator[list]:
+    """Rows of a CSV; a bad byte deep in the file (a row pasted from another encoding) becomes a plain
+    message instead of a crash. Rows before it have been handled already."""
+    try:
+        yield from reader
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise UnreadableSpreadsheet(
+            _("The CSV file could not be read after row %(row)d (%(reason)s).")
+            % {"row": reader.line_num, "reason": error}
+        ) from None
 
 
 def _detect_encoding(path: Path) -> str:

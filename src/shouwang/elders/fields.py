@@ -111,8 +111,11 @@ def name(value) -> str:
 
 
 def id_number_text(value) -> str:
-    """The ID number as typed; an Excel number in scientific form has lost its last digits."""
-    if isinstance(value, float) and value >= 1e14:
+    """The ID number as typed; an Excel number of more than 15 digits has lost its last digits.
+
+    Excel keeps 15 significant digits, so a 15-digit legacy number stored as a number is intact.
+    """
+    if isinstance(value, float) and value >= 1e15:
         raise ValidationFailed(
             _(
                 "Excel stored the ID number as a number and its last digits are lost; "

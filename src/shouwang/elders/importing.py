@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import parse_resident_id
@@ -73,13 +73,13 @@ VALUE_PARSERS = {
     "second_phone": lambda v: normalise_phone(fields.text(v), field="second_phone"),
     "hukou_region_code": fields.region_code,
     "address": lambda v: fields.text(v)[:200],
-    "lat": lambda v: fields.coordinate(v, bounds=fields.LAT_RANGE, label=_lazy("latitude")),
-    "lon": lambda v: fields.coordinate(v, bounds=fields.LON_RANGE, label=_lazy("longitude")),
+    "lat": lambda v: fields.coordinate(v, bounds=fields.LAT_RANGE, label=gettext_lazy("latitude")),
+    "lon": lambda v: fields.coordinate(v, bounds=fields.LON_RANGE, label=gettext_lazy("longitude")),
     "living_arrangement": fields.living_arrangement,
     "disability_grade": fields.disability_grade,
     "chronic_conditions": fields.conditions,
-    "family_doctor_contract": lambda v: fields.yes_no(v, label=_lazy("Family-doctor contract")),
-    "consent_data_sharing": lambda v: fields.yes_no(v, label=_lazy("Consent to data sharing")),
+    "family_doctor_contract": lambda v: fields.yes_no(v, label=gettext_lazy("Family-doctor contract")),
+    "consent_data_sharing": lambda v: fields.yes_no(v, label=gettext_lazy("Consent to data sharing")),
 }
 
 
@@ -132,7 +132,7 @@ def map_columns(header: list[str]) -> Columns:
     contacts: list[dict[str, int]] = [{} for _ in range(MAX_CONTACTS)]
     ignored = []
     for position, cell in enumerate(header):
-        label = _NOISE.sub("", str(cell))
+        label = _NOISE.sub("", fields.text(cell))  # NFKC: 紧急联系人２ typed in full width is 紧急联系人2
         number = 1
         if label and label[-1] in "123" and label[:-1] in _ALIASES:
             label, number = label[:-1], int(label[-1])
@@ -280,7 +280,8 @@ class RowReader:
             value = attempt(parse, raw)
             if value not in (None, "", []):
                 values[key] = value
-        if ("lat" in values) != ("lon" in values):
+        # Judged on the cells, so a coordinate that is wrong is not also reported as missing.
+        if bool(fields.text(self.cell(cells, "lat"))) != bool(fields.text(self.cell(cells, "lon"))):
             attempt(_contradiction, _("Give both longitude and latitude, or neither."))
         return values
 
@@ -288,14 +289,17 @@ class RowReader:
         contacts = []
         for index in self.columns.contacts:
             contact_name = fields.text(self.cell(cells, "contact_name", index))
-            phone = attempt(normalise_phone, fields.text(self.cell(cells, "contact_phone", index)))
-            if not contact_name and not phone:
+            raw_phone = fields.text(self.cell(cells, "contact_phone", index))
+            phone = attempt(normalise_phone, raw_phone)
+            if not contact_name and not raw_phone:
+                continue
+            if phone is None:  # a malformed phone, reported already
                 continue
             if not (contact_name and phone):
                 attempt(_contradiction, _("An emergency contact needs both a name and a phone number."))
                 continue
             keyholder = attempt(
-                fields.yes_no, self.cell(cells, "contact_keyholder", index), label=_lazy("Holds a key")
+                fields.yes_no, self.cell(cells, "contact_keyholder", index), label=gettext_lazy("Holds a key")
             )
             relation = fields.text(self.cell(cells, "contact_relation", index))[:20]
             contacts.append(Contact(contact_name[:40], relation, phone, keyholder))

@@ -5,6 +5,11 @@ job's counters, so the progress bar shows only what is really saved; if a run st
 the same file again finishes it, because a row that matches the stored record changes nothing. Bad rows go
 to an xlsx error report with their row number and every reason, as they are found.
 
+Reading and checking rows costs about twice what saving them does. For a large file (PARALLEL_FROM rows
+and more) they are therefore read and checked in a forked child process while this one compares and
+saves the previous batch; the child does no database work, and everything that depends on order (repeats
+within the file, the counters, the report) stays here, so the outcome is the same as reading in-process.
+
 New elders go in through ``core.bulk`` (one audit record per batch); a row that changes a known person
 updates it through the ORM with an audit record of its own, before and after.
 """
@@ -13,8 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
+import pickle
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +55,9 @@ OUTSIDE_AREA = gettext_noop(
     "This person is registered in a community outside your area; ask that community to hand the record over."
 )
 BATCH_ROWS = 2000
+# From this many rows (as the file declares) rows are checked in a child process; below it the fork
+# costs more than it saves, and tests and small uploads keep the simple path.
+PARALLEL_FROM = 20_000
 LOOKUP_CHUNK = 900  # under SQLite's limit of bound parameters per statement
 ELDER_COLUMNS = (
     "id", "created_at", "updated_at", "name", "name_initials", "id_number", "sex", "birth_date",
@@ -151,12 +163,14 @@ class _Import:
             self.header = sheet.header
             self.job.total_rows, self.job.ignored_columns = sheet.estimated_rows, list(columns.ignored)
             self.job.save(update_fields=["total_rows", "ignored_columns", "updated_at"])
-            self.reader = RowReader(columns, self._communities(), timezone.localdate())
+            reader = RowReader(columns, self._communities(), timezone.localdate())
+            # closing(): if saving fails, the reading child is stopped now, not when garbage is collected.
             try:
-                for batch in _batches(sheet.rows):
-                    self._process(batch)
-                    if progress:
-                        progress(self.job)
+                with closing(_checked_batches(self.job.source_path, sheet, reader)) as batches:
+                    for batch in batches:
+                        self._process(batch)
+                        if progress:
+                            progress(self.job)
             finally:
                 if self.report:
                     self.report.close()
@@ -168,8 +182,8 @@ class _Import:
         return Communities(in_scope, set(communities.values_list("code", flat=True)))
 
     # --- one batch ------------------------------------------------------------------------------------
-    def _process(self, batch: list[tuple[int, list]]) -> None:
-        records = [record for number, cells in batch if (record := self._read(number, cells))]
+    def _process(self, batch: CheckedBatch) -> None:
+        records = [record for row, cells, outcome in batch if (record := self._accept(row, cells, outcome))]
         stored = _stored_elders([record.id_number for record in records])
         creates, candidates = [], []
         for record in records:
@@ -184,12 +198,12 @@ class _Import:
         changes = [change for change in candidates if change]
         self._save(batch, creates, changes, unchanged=len(candidates) - len(changes))
 
-    def _read(self, number: int, cells: list) -> Record | None:
-        try:
-            record = self.reader.read(number, cells)
-        except RowRejected as rejected:
-            self._reject_cells(number, cells, rejected.reasons)
+    def _accept(self, number: int, cells: list, outcome: Record | list[str]) -> Record | None:
+        """The checked row's record, unless the row was rejected or repeats an ID number of the file."""
+        if isinstance(outcome, list):
+            self._reject_cells(number, cells, outcome)
             return None
+        record = outcome
         key = int(record.id_number[:17])
         if (first := self.seen.get(key)) is not None:
             self._reject_cells(
@@ -201,8 +215,8 @@ class _Import:
         self.seen[key] = number
         return record
 
-    def _reject(self, number: int, batch: list[tuple[int, list]], reasons: list[str]) -> None:
-        cells = next(cells for row, cells in batch if row == number)
+    def _reject(self, number: int, batch: CheckedBatch, reasons: list[str]) -> None:
+        cells = next(cells for row, cells, _outcome in batch if row == number)
         self._reject_cells(number, cells, reasons)
 
     def _reject_cells(self, number: int, cells: list, reasons: list[str]) -> None:
@@ -270,7 +284,9 @@ def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
     """Numbered non-empty rows in batches; row 1 is the header, so data starts at row 2."""
     batch = []
     for number, cells in enumerate(rows, start=2):
-        if not any(cell not in (None, "") for cell in cells):
+        # any(cells) settles almost every row at its first cell; only a row of falsy cells (0 counts as
+        # a value) needs the exact test.
+        if not any(cells) and not any(cell not in (None, "") for cell in cells):
             continue
         batch.append((number, cells))
         if len(batch) == BATCH_ROWS:
@@ -278,6 +294,80 @@ def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
             batch = []
     if batch:
         yield batch
+
+
+CheckedBatch = list[tuple[int, list, Record | list[str]]]
+
+
+def _checked(reader: RowReader, rows: Iterator[list]) -> Iterator[CheckedBatch]:
+    """Batches of (row number, cells, record or the reasons the row is rejected)."""
+    for batch in _batches(rows):
+        checked = []
+        for number, cells in batch:
+            try:
+                checked.append((number, cells, reader.read(number, cells)))
+            except RowRejected as rejected:
+                checked.append((number, cells, rejected.reasons))
+        yield checked
+
+
+def _checked_batches(path: str, sheet, reader: RowReader) -> Iterator[CheckedBatch]:
+    """The sheet's rows checked, in batches; in a child process when the file is large."""
+    if (sheet.estimated_rows or 0) < PARALLEL_FROM or not _can_fork():
+        return _checked(reader, sheet.rows)
+    return _checked_in_child(path, reader)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
+    """:func:`_checked` run in a forked child that reads the file on its own, a batch ahead of us.
+
+    Fork (not spawn) because the child needs this process's state as it is: settings, the reader with its
+    community table, the active language of the messages. The child never touches the database
+    connections it inherits, and leaves through ``os._exit`` (as multiprocessing does), so it does not
+    close them under us either. The pipe holds about one batch, which bounds the memory used.
+    """
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_check_in_child, args=(path, reader, translation.get_language(), sending), daemon=True
+    )
+    child.start()
+    sending.close()
+    try:
+        while (message := receiving.recv()) is not None:
+            if isinstance(message, BaseException):
+                raise message
+            yield message
+    finally:
+        receiving.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _check_in_child(path: str, reader: RowReader, language: str, sending) -> None:
+    try:
+        with translation.override(language), open_sheet(path) as sheet:
+            for checked in _checked(reader, sheet.rows):
+                sending.send(checked)
+        sending.send(None)
+    except BaseException as error:  # noqa: BLE001 - whatever stops the reading stops the import, over there
+        sending.send(_portable(error))
+    finally:
+        sending.close()
+
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` if it survives the pipe, else a RuntimeError that names it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - any failure to round-trip means: send a plain copy
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
 
 
 def _cell_text(cell) -> object:
