@@ -13,9 +13,11 @@ import unicodedata
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import PROVINCE_CODES
+from shouwang.core.phones import normalise_phone
 
 from .models import Category, LivingArrangement, Sex
 
@@ -243,6 +245,8 @@ def disability_grade(value) -> int | None:
 
 
 def yes_no(value, *, label: str) -> bool | None:
+    if isinstance(value, bool):  # a form's checkbox or a JSON boolean
+        return value
     raw = text(value).lower()
     if not raw:
         return None
@@ -256,4 +260,28 @@ def yes_no(value, *, label: str) -> bool | None:
 
 
 def conditions(value) -> list[str]:
-    return [part for part in SEPARATORS.split(text(value)) if part][:20]
+    """Several conditions in one cell, or a list of them."""
+    parts = value if isinstance(value, list | tuple) else SEPARATORS.split(text(value))
+    return [text(part) for part in parts if text(part)][:20]
+
+
+def phone(value, *, field: str = "phone") -> str:
+    return normalise_phone(text(value), field=field)
+
+
+# The parser of every optional registry field, by field name: the console form, the API and the import
+# all go through this one table.
+PARSERS = {
+    "ethnicity": lambda value: text(value)[:20],
+    "phone": phone,
+    "second_phone": lambda value: phone(value, field="second_phone"),
+    "hukou_region_code": region_code,
+    "address": lambda value: text(value)[:200],
+    "lat": lambda value: coordinate(value, bounds=LAT_RANGE, label=gettext_lazy("latitude")),
+    "lon": lambda value: coordinate(value, bounds=LON_RANGE, label=gettext_lazy("longitude")),
+    "living_arrangement": living_arrangement,
+    "disability_grade": disability_grade,
+    "chronic_conditions": conditions,
+    "family_doctor_contract": lambda value: yes_no(value, label=gettext_lazy("Family-doctor contract")),
+    "consent_data_sharing": lambda value: yes_no(value, label=gettext_lazy("Consent to data sharing")),
+}

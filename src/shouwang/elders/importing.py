@@ -67,22 +67,6 @@ VALUE_FIELDS = (
 )  # fmt: skip
 
 
-VALUE_PARSERS = {
-    "ethnicity": lambda v: fields.text(v)[:20],
-    "phone": lambda v: normalise_phone(fields.text(v)),
-    "second_phone": lambda v: normalise_phone(fields.text(v), field="second_phone"),
-    "hukou_region_code": fields.region_code,
-    "address": lambda v: fields.text(v)[:200],
-    "lat": lambda v: fields.coordinate(v, bounds=fields.LAT_RANGE, label=gettext_lazy("latitude")),
-    "lon": lambda v: fields.coordinate(v, bounds=fields.LON_RANGE, label=gettext_lazy("longitude")),
-    "living_arrangement": fields.living_arrangement,
-    "disability_grade": fields.disability_grade,
-    "chronic_conditions": fields.conditions,
-    "family_doctor_contract": lambda v: fields.yes_no(v, label=gettext_lazy("Family-doctor contract")),
-    "consent_data_sharing": lambda v: fields.yes_no(v, label=gettext_lazy("Consent to data sharing")),
-}
-
-
 class MissingColumns(ValidationFailed):
     code = "missing_columns"
 
@@ -203,7 +187,7 @@ class RowReader:
         self.communities = communities
         self.today = today
         self.value_plan = [
-            (key, columns.index[key], VALUE_PARSERS[key]) for key in VALUE_FIELDS if key in columns.index
+            (key, columns.index[key], fields.PARSERS[key]) for key in VALUE_FIELDS if key in columns.index
         ]
 
     def cell(self, cells: list, key: str, index: dict[str, int] | None = None):

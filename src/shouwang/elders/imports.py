@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from django.conf import settings
@@ -341,7 +342,10 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
         while (message := receiving.recv()) is not None:
             if isinstance(message, BaseException):
                 raise message
-            yield message
+            yield [
+                (number, cells, outcome if isinstance(outcome, list) else _unpack(outcome))
+                for number, cells, outcome in message
+            ]
     finally:
         receiving.close()
         if child.is_alive():
@@ -353,12 +357,38 @@ def _check_in_child(path: str, reader: RowReader, language: str, sending) -> Non
     try:
         with translation.override(language), open_sheet(path) as sheet:
             for checked in _checked(reader, sheet.rows):
-                sending.send(checked)
+                sending.send(
+                    [
+                        (number, cells, outcome if isinstance(outcome, list) else _pack(outcome))
+                        for number, cells, outcome in checked
+                    ]
+                )
         sending.send(None)
     except BaseException as error:  # noqa: BLE001 - whatever stops the reading stops the import, over there
         sending.send(_portable(error))
     finally:
         sending.close()
+
+
+def _pack(record: Record) -> dict:
+    """A record as plain data for the pipe. Choices members (living arrangement, categories) travel as
+    their string values, which compare, hash and store the same: unpickling an enum member calls its
+    class, and for a whole record that cost more than checking the row did."""
+    packed = dict(record.__dict__)
+    packed["values"] = {key: _plain(value) for key, value in record.values.items()}
+    if record.categories is not None:
+        packed["categories"] = [_plain(code) for code in record.categories]
+    packed["contacts"] = [dict(contact.__dict__) for contact in record.contacts]
+    return packed
+
+
+def _unpack(packed: dict) -> Record:
+    packed["contacts"] = [Contact(**contact) for contact in packed["contacts"]]
+    return Record(**packed)
+
+
+def _plain(value):
+    return value.value if isinstance(value, Enum) else value
 
 
 def _portable(error: BaseException) -> BaseException:

@@ -26,24 +26,8 @@ from .permissions import may_reveal, may_write_registry
 from .selectors import elders_for, get_elder_for
 from .signals import life_event_recorded
 
-# Fields a person at the desk may set, and how each is parsed (see ``fields``).
-DETAIL_PARSERS = {
-    "name": fields.name,
-    "ethnicity": lambda value: fields.text(value)[:20],
-    "phone": lambda value: normalise_phone(fields.text(value)),
-    "second_phone": lambda value: normalise_phone(fields.text(value), field="second_phone"),
-    "hukou_region_code": fields.region_code,
-    "address": lambda value: fields.text(value)[:200],
-    "lat": lambda value: fields.coordinate(value, bounds=fields.LAT_RANGE, label=_("latitude")),
-    "lon": lambda value: fields.coordinate(value, bounds=fields.LON_RANGE, label=_("longitude")),
-    "living_arrangement": fields.living_arrangement,
-    "disability_grade": fields.disability_grade,
-    "chronic_conditions": lambda value: fields.conditions(
-        "、".join(value) if isinstance(value, list) else value
-    ),
-    "family_doctor_contract": bool,
-    "consent_data_sharing": bool,
-}
+# Fields a person at the desk may set, and how each is parsed (the same table the import uses).
+DETAIL_PARSERS = {"name": fields.name, **fields.PARSERS}
 AUDITED_FIELDS = ("name", "community_id", *DETAIL_PARSERS)
 # Which life event may follow which status. "Returned" also undoes a death recorded by mistake.
 EVENT_TRANSITIONS = {
@@ -95,6 +79,9 @@ def _parse(data: dict) -> tuple[dict, dict]:
     for key in ("living_arrangement", "ethnicity", "phone", "second_phone", "hukou_region_code", "address"):
         if key in values and values[key] is None:
             values[key] = ""
+    for key in ("family_doctor_contract", "consent_data_sharing"):
+        if key in values and values[key] is None:
+            values[key] = False
     return values, errors
 
 
