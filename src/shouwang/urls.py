@@ -14,6 +14,7 @@ urlpatterns = [
     path("elders/", include("shouwang.elders.urls")),
     path("providers/", include("shouwang.providers.urls")),
     path("audit/", include("shouwang.core.urls")),
+    path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("healthz", web_views.healthz, name="healthz"),

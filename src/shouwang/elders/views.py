@@ -3,6 +3,7 @@ reveal, spreadsheet imports with a live progress bar, and exports."""
 
 import io
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count
@@ -44,7 +45,7 @@ def elder_list(request):
     elders = search_elders(request.user, **filters)
     page = paginate(elders, page=int(request.GET.get("page", 1) or 1))
     by_status = dict(elders.order_by().values_list("status").annotate(n=Count("id")))
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value not in (None, ""))
+    query = urlencode({key: value for key, value in filters.items() if value not in (None, "")})
     return render(
         request,
         "elders/elder_list.html",

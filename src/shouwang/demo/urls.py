@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "demo"
+urlpatterns = [path("sample-import.xlsx", views.sample_import, name="sample_import")]
