@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shouwang.providers",
     "shouwang.accounts",
     "shouwang.elders",
+    "shouwang.assessments",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -204,3 +205,8 @@ LOGGING = {
 SHOUWANG_PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
 # The registry holds residents from this age up (老年人: 60 and over by the Law on the Elderly).
 SHOUWANG_ELDER_MIN_AGE = int(os.environ.get("ELDER_MIN_AGE", "60"))
+# Ability assessment (GB/T 42195-2022): whether the two "one level higher" rules add up (the standard does
+# not say; default no), how long a result stays valid, and from which level an elder counts as 失能.
+SHOUWANG_ASSESSMENT_CUMULATIVE_ADJUSTMENTS = _env_bool("ASSESSMENT_CUMULATIVE_ADJUSTMENTS", False)
+SHOUWANG_ASSESSMENT_VALID_MONTHS = int(os.environ.get("ASSESSMENT_VALID_MONTHS", "6"))
+SHOUWANG_DISABLED_FROM_LEVEL = int(os.environ.get("DISABLED_FROM_LEVEL", "1"))

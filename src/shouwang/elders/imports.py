@@ -16,6 +16,7 @@ updates it through the ORM with an audit record of its own, before and after.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -36,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shouwang.core import audit
-from shouwang.core.bulk import db_timestamp, insert_rows, reserve_ids
+from shouwang.core.bulk import bulk_session, db_timestamp, existing_values, insert_rows, reserve_ids
 from shouwang.core.errors import DomainError, Forbidden, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.scope import Scope, scope_of
@@ -59,12 +61,16 @@ BATCH_ROWS = 2000
 # From this many rows (as the file declares) rows are checked in a child process; below it the fork
 # costs more than it saves, and tests and small uploads keep the simple path.
 PARALLEL_FROM = 20_000
+# Large files go in larger batches. Rows land on random pages of every index (name, ID number, phone…),
+# so a batch rewrites about one index page per row and index until batches are large enough to share
+# them: on SQLite, batches of 2,000 wrote over 20 KB of WAL per row a million rows in.
+LARGE_BATCH_ROWS = 20_000
 LOOKUP_CHUNK = 900  # under SQLite's limit of bound parameters per statement
 ELDER_COLUMNS = (
     "id", "created_at", "updated_at", "name", "name_initials", "id_number", "sex", "birth_date",
     "ethnicity", "phone", "second_phone", "hukou_region_code", "community_id", "address", "lat", "lon",
     "living_arrangement", "disability_grade", "chronic_conditions", "family_doctor_contract", "status",
-    "consent_data_sharing",
+    "consent_data_sharing", "ability_standard", "is_disabled",
 )  # fmt: skip
 STORED_FIELDS = ("id", "id_number", "name", "community_id", *VALUE_FIELDS)
 CONTACT_COLUMNS = ("elder_id", "priority", "name", "relation", "phone", "is_keyholder")
@@ -159,7 +165,7 @@ class _Import:
         self.report: SheetWriter | None = None
 
     def run(self, progress) -> None:
-        with open_sheet(self.job.source_path) as sheet:
+        with open_sheet(self.job.source_path) as sheet, bulk_session():
             columns = map_columns(sheet.header)
             self.header = sheet.header
             self.job.total_rows, self.job.ignored_columns = sheet.estimated_rows, list(columns.ignored)
@@ -281,7 +287,7 @@ class _Import:
             )
 
 
-def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
+def _batches(rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[list[tuple[int, list]]]:
     """Numbered non-empty rows in batches; row 1 is the header, so data starts at row 2."""
     batch = []
     for number, cells in enumerate(rows, start=2):
@@ -290,7 +296,7 @@ def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
         if not any(cells) and not any(cell not in (None, "") for cell in cells):
             continue
         batch.append((number, cells))
-        if len(batch) == BATCH_ROWS:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:
@@ -300,9 +306,9 @@ def _batches(rows: Iterator[list]) -> Iterator[list[tuple[int, list]]]:
 CheckedBatch = list[tuple[int, list, Record | list[str]]]
 
 
-def _checked(reader: RowReader, rows: Iterator[list]) -> Iterator[CheckedBatch]:
+def _checked(reader: RowReader, rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[CheckedBatch]:
     """Batches of (row number, cells, record or the reasons the row is rejected)."""
-    for batch in _batches(rows):
+    for batch in _batches(rows, size):
         checked = []
         for number, cells in batch:
             try:
@@ -314,8 +320,10 @@ def _checked(reader: RowReader, rows: Iterator[list]) -> Iterator[CheckedBatch]:
 
 def _checked_batches(path: str, sheet, reader: RowReader) -> Iterator[CheckedBatch]:
     """The sheet's rows checked, in batches; in a child process when the file is large."""
-    if (sheet.estimated_rows or 0) < PARALLEL_FROM or not _can_fork():
+    if (sheet.estimated_rows or 0) < PARALLEL_FROM:
         return _checked(reader, sheet.rows)
+    if not _can_fork():
+        return _checked(reader, sheet.rows, LARGE_BATCH_ROWS)
     return _checked_in_child(path, reader)
 
 
@@ -336,7 +344,13 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
     child = context.Process(
         target=_check_in_child, args=(path, reader, translation.get_language(), sending), daemon=True
     )
-    child.start()
+    # Frozen objects are left alone by the child's garbage collector, so it does not copy every page of
+    # the inherited heap just to count references (the advice of the gc module's documentation).
+    gc.freeze()
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
     sending.close()
     try:
         while (message := receiving.recv()) is not None:
@@ -356,7 +370,7 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
 def _check_in_child(path: str, reader: RowReader, language: str, sending) -> None:
     try:
         with translation.override(language), open_sheet(path) as sheet:
-            for checked in _checked(reader, sheet.rows):
+            for checked in _checked(reader, sheet.rows, LARGE_BATCH_ROWS):
                 sending.send(
                     [
                         (number, cells, outcome if isinstance(outcome, list) else _pack(outcome))
@@ -418,9 +432,12 @@ def _common_prefix(codes: set[str]) -> str:
 def _stored_elders(numbers: list[str]) -> dict[str, dict]:
     stored = {}
     for start in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = numbers[start : start + LOOKUP_CHUNK]
-        for values in Elder.objects.filter(id_number__in=chunk).values(*STORED_FIELDS):
-            stored[values["id_number"]] = values
+        # Which numbers are known, in plain SQL first: the ORM spends more preparing 900 parameters than
+        # the database spends finding them, and in a first import of a registry almost none are known.
+        chunk = existing_values(Elder, "id_number", numbers[start : start + LOOKUP_CHUNK])
+        if chunk:
+            for values in Elder.objects.filter(id_number__in=chunk).values(*STORED_FIELDS):
+                stored[values["id_number"]] = values
     return stored
 
 
@@ -515,11 +532,19 @@ def _elder_row(elder_id: int, record: Record, now) -> tuple:
         values.get("lon"),
         values.get("living_arrangement", ""),
         values.get("disability_grade"),
-        json.dumps(values.get("chronic_conditions", []), ensure_ascii=False),
+        _json_list(tuple(values.get("chronic_conditions", ()))),
         bool(values.get("family_doctor_contract")),
         "active",
         bool(values.get("consent_data_sharing")),
+        "",  # no ability level until an assessment is approved
+        False,
     )
+
+
+@lru_cache(maxsize=4096)
+def _json_list(items: tuple[str, ...]) -> str:
+    """A list of chronic conditions as JSON text; the same few combinations recur across a registry."""
+    return json.dumps(list(items), ensure_ascii=False)
 
 
 def _apply_changes(changes: list[Change], *, actor, job: SpreadsheetJob) -> None:

@@ -70,6 +70,13 @@ class Elder(TimeStampedModel):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     status_date = models.DateField(_("status date"), null=True, blank=True)
     consent_data_sharing = models.BooleanField(_("consents to data sharing"), default=False)
+    # The current ability level (GB/T 42195-2022: 0 intact … 4 fully lost), set only by an approved
+    # assessment (or a legacy result with its standard); 失能 is derived from it at approval.
+    ability_level = models.PositiveSmallIntegerField(_("ability level"), null=True, blank=True)
+    ability_standard = models.CharField(_("assessment standard"), max_length=20, blank=True)
+    ability_assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
+    ability_valid_until = models.DateField(_("assessment valid until"), null=True, blank=True, db_index=True)
+    is_disabled = models.BooleanField(_("disabled (失能)"), default=False, db_index=True)
 
     class Meta:
         ordering = ["community_id", "name"]
@@ -119,6 +126,32 @@ class EmergencyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relation})"
+
+
+class AssignmentKind(models.TextChoices):
+    ASSESSOR = "assessor", _("assessor")
+    CAREGIVER = "caregiver", _("caregiver")
+    VOLUNTEER = "volunteer", _("volunteer")
+
+
+class Assignment(models.Model):
+    """A person assigned to an elder (an assessor, later caregivers and volunteers): their "own" scope."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="elder_assignments"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=AssignmentKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # One row per elder and user, so scope lookups through it never repeat an elder.
+        constraints = [models.UniqueConstraint(fields=["elder", "user"], name="unique_elder_assignment")]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.elder_id} ({self.kind})"
 
 
 class LifeEvent(models.TextChoices):

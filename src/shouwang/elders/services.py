@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +19,32 @@ from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
 from shouwang.core.pinyin import initials
 from shouwang.core.scope import scope_of
-from shouwang.regions.models import Level, Region
+from shouwang.regions.models import Level, Region, prefix_of
 
 from . import fields
-from .models import Elder, ElderCategory, EmergencyContact, LifeEvent, Status, StatusChange
+from .models import (
+    Assignment,
+    AssignmentKind,
+    Elder,
+    ElderCategory,
+    EmergencyContact,
+    LifeEvent,
+    Status,
+    StatusChange,
+)
 from .permissions import may_reveal, may_write_registry
 from .selectors import elders_for, get_elder_for
 from .signals import life_event_recorded
 
 # Fields a person at the desk may set, and how each is parsed (the same table the import uses).
 DETAIL_PARSERS = {"name": fields.name, **fields.PARSERS}
+ABILITY_FIELDS = (
+    "ability_level",
+    "ability_standard",
+    "ability_assessed_on",
+    "ability_valid_until",
+    "is_disabled",
+)
 AUDITED_FIELDS = ("name", "community_id", *DETAIL_PARSERS)
 # Which life event may follow which status. "Returned" also undoes a death recorded by mistake.
 EVENT_TRANSITIONS = {
@@ -437,3 +454,65 @@ def _ids_by_number(numbers: list[str]) -> dict[str, int]:
         chunk = numbers[start : start + 900]
         found.update(Elder.objects.filter(id_number__in=chunk).values_list("id_number", "pk"))
     return found
+
+
+def assign_elder(*, actor, elder_id: int, user_id: int, kind: str) -> Assignment:
+    """Give a user (an assessor, say) an elder to work with; it then lies in that user's own scope."""
+    _require_writer(actor)
+    elder = get_elder_for(actor, elder_id)
+    user = _assignable_user(user_id, kind, elder)
+    if user is None:
+        raise ValidationFailed(
+            _("Choose an active %(kind)s who works in this elder's area.")
+            % {"kind": AssignmentKind(kind).label},
+            errors={"user": _("Choose someone with that role.")},
+        )
+    with transaction.atomic():
+        assignment, created = Assignment.objects.get_or_create(
+            elder=elder, user=user, defaults={"kind": kind}
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="elders.assign",
+                obj=elder,
+                after={"user": user.get_username(), "kind": kind},
+                region_code=elder.community_id,
+            )
+    return assignment
+
+
+def _assignable_user(user_id: int, kind: str, elder: Elder):
+    """An active user of that role who works in the elder's area (their regions cover the community)."""
+    from shouwang.accounts.models import User
+
+    user = User.objects.filter(pk=user_id, role=kind, is_active=True).prefetch_related("regions").first()
+    if user is None or not any(elder.community_id.startswith(prefix_of(r.code)) for r in user.regions.all()):
+        return None
+    return user
+
+
+def set_ability(
+    *, actor, elder_id: int, level: int, standard: str, assessed_on: dt.date, valid_until: dt.date | None
+) -> Elder:
+    """Record an elder's current ability level; called by the assessment workflow when a result is approved.
+
+    The 失能 flag follows the level: from ``settings.SHOUWANG_DISABLED_FROM_LEVEL`` (default 1, 轻度失能) up.
+    """
+    with transaction.atomic():
+        elder = Elder.objects.select_for_update().get(pk=elder_id)
+        before = audit.snapshot(elder, ABILITY_FIELDS)
+        elder.ability_level, elder.ability_standard = level, standard
+        elder.ability_assessed_on, elder.ability_valid_until = assessed_on, valid_until
+        elder.is_disabled = level >= settings.SHOUWANG_DISABLED_FROM_LEVEL
+        elder.save(update_fields=[*ABILITY_FIELDS, "updated_at"])
+        old, new = audit.changed(before, audit.snapshot(elder, ABILITY_FIELDS))
+        audit.record(
+            actor=actor,
+            action="elders.ability",
+            obj=elder,
+            before=old,
+            after=new,
+            region_code=elder.community_id,
+        )
+    return elder

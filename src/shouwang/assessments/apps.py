@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    name = "shouwang.assessments"
+    verbose_name = _("Ability assessment and care plans")
