@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("shouwang.accounts.urls")),
     path("regions/", include("shouwang.regions.urls")),
     path("elders/", include("shouwang.elders.urls")),
+    path("assessments/", include("shouwang.assessments.urls")),
     path("providers/", include("shouwang.providers.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),

@@ -27,6 +27,7 @@ from .forms import ElderForm, ImportForm, LifeEventForm
 from .importing import TEMPLATE_HEADER
 from .imports import save_upload, start_import
 from .models import VERY_OLD_AGE, Category, JobKind, LivingArrangement, Status
+from .panels import panels_for
 from .permissions import may_reveal, may_write_registry
 from .selectors import get_elder_for, get_job_for, jobs_for, search_elders, status_history_for
 from .services import DuplicateElder, record_life_event, register_elder, reveal_elder, update_elder
@@ -78,6 +79,7 @@ def _detail_context(request, elder, **extra) -> dict:
         "audit_trail": audit_log_for(request.user, object_type="elders.elder", object_id=str(elder.pk))[:20],
         "event_form": extra.pop("event_form", None) or LifeEventForm(),
         "may_write": may_write_registry(request.user),
+        "panels": panels_for(request, elder),
         **extra,
     }
 

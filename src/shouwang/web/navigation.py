@@ -10,6 +10,7 @@ from shouwang.accounts.models import Role
 EVERY_ROLE = frozenset(Role)
 SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL})
 REGISTRY_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
+ASSESSMENT_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
 USER_MANAGERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
 
 
@@ -23,6 +24,7 @@ class NavItem:
 NAVIGATION = (
     NavItem(_("Home"), "web:home", EVERY_ROLE),
     NavItem(_("Elders"), "elders:list", REGISTRY_ROLES),
+    NavItem(_("Ability assessment"), "assessments:list", ASSESSMENT_ROLES),
     NavItem(_("Providers"), "providers:list", SUPERVISORS | {Role.PROVIDER_ADMIN}),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
