@@ -4,6 +4,7 @@ Expected figures are written out here from the standard (DOMAIN.md §2), not rea
 """
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,6 +72,13 @@ ISSUE_ITEMS = {
 }
 
 NO_EVENTS = {"fall": 0, "choking": 0, "self_harm": 0, "wandering": 0}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (the msgids); Chinese translations are added separately."""
+    with translation.override("en"):
+        yield
 
 
 def items_totalling(total: int) -> dict[str, int]:
@@ -349,6 +357,12 @@ def test_out_of_range_item_is_named_with_its_range(key, value, allowed):
     maximum = STANDARD_ITEMS[key][1]
     assert key in error.value.message and f"0–{maximum}" in error.value.message
     assert error.value.status == 422
+
+
+def test_the_message_names_the_item_by_its_chinese_label_in_chinese():
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as error:
+        plain(dict(ISSUE_ITEMS, stairs=4))
+    assert "上下楼梯 (stairs)" in error.value.errors["stairs"]
 
 
 def test_missing_and_unknown_keys_are_all_named():

@@ -50,8 +50,8 @@ def _filled(assessor, second, elder, **items):
 def test_approved_result_sets_the_elders_level_and_disabled_flag(assessors, official, elder_a):
     first, second = assessors
     # 32 + 15 + 28 + 15 = 90 at full marks; taking 25 from the self-care items leaves 65: level 2.
-    draft = _filled(first, second, elder_a, eating=0, grooming=0, bathing=0, dressing_upper=0, dressing_lower=0,
-                    bladder=0, bowel=3)  # fmt: skip
+    lost = {"eating": 0, "grooming": 0, "bathing": 0, "dressing_upper": 0, "dressing_lower": 0, "bladder": 0}
+    draft = _filled(first, second, elder_a, bowel=3, **lost)
     submitted = submit(actor=first, assessment_id=draft.pk)
     assert (submitted.total, submitted.initial_level, submitted.final_level) == (65, 2, 2)
     assert submitted.dimension_scores["self_care"] == 7

@@ -1,12 +1,18 @@
-"""The assessment JSON API: the stateless GB/T 42195-2022 scoring endpoint and the item definitions."""
+"""The assessment JSON API: the stateless GB/T 42195-2022 scoring endpoint, the item definitions, the
+assessment workflow and care plans."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import StrictInt
 
-from . import scoring
+from shouwang.core.pagination import paginate
+
+from . import careplans, scoring, services
+from .selectors import assessments_for, due_for_assessment, get_assessment_for, get_care_plan_for
 
 router = Router(tags=["assessments"])
 
@@ -118,3 +124,238 @@ def score(request, payload: ScoreIn):
 @router.get("/items", response=DefinitionsOut, summary="Assessment items, anchors, dimensions and levels")
 def items(request):
     return scoring.definitions()
+
+
+# --- the workflow -------------------------------------------------------------------------------------------
+class DiagnosisIn(Schema):
+    code: str
+    name: str = ""
+
+
+class AssessmentIn(Schema):
+    """A draft's fields; only those sent change. ``items`` may hold some of the 26 scores at a time."""
+
+    reason: str | None = None
+    assessed_on: dt.date | None = None
+    assessor_2: int | None = None
+    informant_name: str | None = None
+    informant_relation: str | None = None
+    living_arrangement: str | None = None
+    diagnoses: list[DiagnosisIn] | None = None
+    special_care: list[str] | None = None
+    risk_events: dict[str, int] | None = None
+    coma: bool | None = None
+    items: dict[str, int] | None = None
+    note: str | None = None
+
+
+class StartIn(Schema):
+    elder_id: int
+    reason: str = "first"
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class AssessmentOut(Schema):
+    id: int
+    elder_id: int
+    standard: str
+    reason: str
+    state: str
+    assessed_on: dt.date
+    assessor_1: int | None
+    assessor_2: int | None
+    informant_name: str
+    informant_relation: str
+    living_arrangement: str
+    diagnoses: list[dict]
+    special_care: list[str]
+    risk_events: dict
+    coma: bool
+    items: dict
+    dimension_scores: dict
+    total: int | None
+    initial_level: int | None
+    final_level: int | None
+    adjustments: list[dict]
+    return_reason: str
+    valid_until: dt.date | None
+    disputed_id: int | None
+
+    @staticmethod
+    def resolve_assessor_1(assessment) -> int | None:
+        return assessment.assessor_1_id
+
+    @staticmethod
+    def resolve_assessor_2(assessment) -> int | None:
+        return assessment.assessor_2_id
+
+
+class AssessmentPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[AssessmentOut]
+
+
+class DueElderOut(Schema):
+    id: int
+    name: str
+    community_code: str
+    ability_level: int | None
+    ability_valid_until: dt.date | None
+
+    @staticmethod
+    def resolve_community_code(elder) -> str:
+        return elder.community_id
+
+
+class DuePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[DueElderOut]
+
+
+@router.get("", response=AssessmentPage, summary="Assessments of the elders in the caller's scope")
+def list_assessments(
+    request, elder_id: int | None = None, state: str = "", page: int = 1, page_size: int = 50
+):
+    assessments = assessments_for(request.auth)
+    if elder_id:
+        assessments = assessments.filter(elder_id=elder_id)
+    if state:
+        assessments = assessments.filter(state=state)
+    return paginate(assessments, page=page, page_size=page_size)
+
+
+@router.get("/due", response=DuePage, summary="Elders due or overdue for (re-)assessment")
+def due(request, community: str = "", within_days: int = 30, page: int = 1, page_size: int = 50):
+    elders = due_for_assessment(request.auth, within_days=within_days)
+    if community:
+        elders = elders.filter(community_id=community)
+    return paginate(elders, page=page, page_size=page_size)
+
+
+@router.post("", response={201: AssessmentOut}, summary="Open a draft assessment for an elder")
+def start(request, payload: StartIn):
+    return Status(
+        201, services.start_assessment(actor=request.auth, elder_id=payload.elder_id, reason=payload.reason)
+    )
+
+
+@router.get("/{int:assessment_id}", response=AssessmentOut)
+def detail(request, assessment_id: int):
+    return get_assessment_for(request.auth, assessment_id)
+
+
+@router.patch("/{int:assessment_id}", response=AssessmentOut, summary="Save part of a draft")
+def save(request, assessment_id: int, payload: AssessmentIn):
+    return services.save_draft(
+        actor=request.auth, assessment_id=assessment_id, data=payload.dict(exclude_unset=True)
+    )
+
+
+@router.post("/{int:assessment_id}/submit", response=AssessmentOut, summary="Score and send for review")
+def submit(request, assessment_id: int):
+    return services.submit(actor=request.auth, assessment_id=assessment_id)
+
+
+@router.post(
+    "/{int:assessment_id}/approve", response=AssessmentOut, summary="Approve: sets the elder's level"
+)
+def approve(request, assessment_id: int):
+    return services.approve(actor=request.auth, assessment_id=assessment_id)
+
+
+@router.post(
+    "/{int:assessment_id}/return", response=AssessmentOut, summary="Return to the assessors with a reason"
+)
+def return_for_correction(request, assessment_id: int, payload: ReasonIn):
+    return services.return_for_correction(
+        actor=request.auth, assessment_id=assessment_id, reason=payload.reason
+    )
+
+
+@router.post(
+    "/{int:assessment_id}/dispute", response={201: AssessmentOut}, summary="Dispute: opens a 复评 draft"
+)
+def dispute(request, assessment_id: int, payload: ReasonIn):
+    return Status(
+        201, services.dispute(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
+    )
+
+
+# --- care plans ---------------------------------------------------------------------------------------------
+class PlanItemIn(Schema):
+    service: str
+    times: int
+    per: str
+    why: str = ""
+
+
+class PlanItemOut(Schema):
+    service: str
+    service_name: str
+    times: int
+    per: str
+    why: str
+
+    @staticmethod
+    def resolve_service_name(item) -> str:
+        return careplans.CARE_SERVICES.get(item.service, item.service)
+
+
+class CarePlanOut(Schema):
+    id: int
+    elder_id: int
+    assessment_id: int | None
+    state: str
+    needs: list[str]
+    note: str
+    items: list[PlanItemOut]
+
+    @staticmethod
+    def resolve_items(plan) -> list:
+        return list(plan.items.all())
+
+
+class PlanDraftIn(Schema):
+    elder_id: int
+    needs: list[str] = []
+    note: str = ""
+
+
+@router.post(
+    "/care-plans", response={201: CarePlanOut}, summary="Recommend a care plan (draft) from the rules"
+)
+def draft_plan(request, payload: PlanDraftIn):
+    plan = careplans.draft_care_plan(
+        actor=request.auth, elder_id=payload.elder_id, needs=payload.needs, note=payload.note
+    )
+    return Status(201, get_care_plan_for(request.auth, plan.pk))
+
+
+@router.get("/care-plans/{int:plan_id}", response=CarePlanOut)
+def plan_detail(request, plan_id: int):
+    return get_care_plan_for(request.auth, plan_id)
+
+
+@router.put(
+    "/care-plans/{int:plan_id}/items", response=CarePlanOut, summary="Replace the items of a draft plan"
+)
+def plan_items(request, plan_id: int, payload: list[PlanItemIn]):
+    careplans.set_plan_items(actor=request.auth, plan_id=plan_id, items=[item.dict() for item in payload])
+    return get_care_plan_for(request.auth, plan_id)
+
+
+@router.post(
+    "/care-plans/{int:plan_id}/approve",
+    response=CarePlanOut,
+    summary="Approve; the previous plan is superseded",
+)
+def plan_approve(request, plan_id: int):
+    careplans.approve_care_plan(actor=request.auth, plan_id=plan_id)
+    return get_care_plan_for(request.auth, plan_id)

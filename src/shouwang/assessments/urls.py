@@ -5,6 +5,7 @@ from . import views
 app_name = "assessments"
 urlpatterns = [
     path("", views.assessment_list, name="list"),
+    path("legacy/", views.legacy_import, name="legacy"),
     path("elder/<int:elder_id>/start/", views.start, name="start"),
     path("elder/<int:elder_id>/assign/", views.assign, name="assign"),
     path("elder/<int:elder_id>/care-plan/", views.plan_new, name="plan_new"),

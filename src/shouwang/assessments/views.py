@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role, User
-from shouwang.core.errors import DomainError
+from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.pagination import paginate
+from shouwang.elders.imports import save_upload
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
 from shouwang.regions.models import Level
@@ -25,6 +26,7 @@ from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
 
 from . import careplans, scoring, services
+from .legacy import import_legacy_results
 from .models import Frequency, Reason, State
 from .selectors import assessments_for, due_for_assessment, get_assessment_for, get_care_plan_for
 
@@ -114,7 +116,7 @@ def start(request, elder_id: int):
         assessment = services.start_assessment(
             actor=request.user, elder_id=elder_id, reason=request.POST.get("reason") or Reason.FIRST
         )
-    except DomainError as error:
+    except (ValidationFailed, Conflict, Forbidden) as error:
         messages.error(request, error.message)
         return redirect("elders:detail", elder_id=elder_id)
     return redirect("assessments:step", assessment_id=assessment.pk, step=FACTS_STEP)
@@ -283,6 +285,18 @@ def report(request, assessment_id: int):
     return render(request, "assessments/report.html", context)
 
 
+@console_page("assessments:list")
+def legacy_import(request):
+    """Upload legacy MZ/T 039-2013 results; small files, so the import runs while the page waits."""
+    result, error = None, ""
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            result = import_legacy_results(actor=request.user, path=save_upload(request.FILES["file"]))
+        except DomainError as failure:
+            error = failure.message
+    return render(request, "assessments/legacy.html", {"result": result, "error": error})
+
+
 # --- care plans ---------------------------------------------------------------------------------------------
 @require_POST
 @console_page("assessments:list")
@@ -294,7 +308,7 @@ def plan_new(request, elder_id: int):
             needs=request.POST.getlist("needs"),
             note=request.POST.get("note", ""),
         )
-    except DomainError as error:
+    except (ValidationFailed, Conflict, Forbidden) as error:
         messages.error(request, error.message)
         return redirect("elders:detail", elder_id=elder_id)
     return redirect("assessments:plan", plan_id=plan.pk)

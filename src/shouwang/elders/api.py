@@ -296,12 +296,12 @@ def export_spreadsheet(request, payload: ExportIn):
     return Status(202, start_export(actor=request.auth, filters=filters, unmasked=payload.unmasked))
 
 
-@router.get("/jobs/{job_id}", response=JobOut, summary="Progress and result of an import or export")
+@router.get("/jobs/{int:job_id}", response=JobOut, summary="Progress and result of an import or export")
 def job_detail(request, job_id: int):
     return get_job_for(request.auth, job_id)
 
 
-@router.get("/jobs/{job_id}/file", summary="The error report of an import, or the file of an export")
+@router.get("/jobs/{int:job_id}/file", summary="The error report of an import, or the file of an export")
 def job_file(request, job_id: int):
     job = get_job_for(request.auth, job_id)
     if not job.result_path or not Path(job.result_path).is_file():
@@ -310,28 +310,30 @@ def job_file(request, job_id: int):
     return FileResponse(open(job.result_path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
 
 
-@router.get("/{elder_id}", response=ElderDetailOut)
+@router.get("/{int:elder_id}", response=ElderDetailOut)
 def elder_detail(request, elder_id: int):
     return get_elder_for(request.auth, elder_id)
 
 
-@router.patch("/{elder_id}", response=ElderDetailOut)
+@router.patch("/{int:elder_id}", response=ElderDetailOut)
 def patch_elder(request, elder_id: int, payload: ElderPatch):
     return update_elder(actor=request.auth, elder_id=elder_id, data=payload.dict(exclude_unset=True))
 
 
-@router.post("/{elder_id}/reveal", response=ElderRevealed, summary="Unmasked ID number and phones (audited)")
+@router.post(
+    "/{int:elder_id}/reveal", response=ElderRevealed, summary="Unmasked ID number and phones (audited)"
+)
 def reveal(request, elder_id: int, payload: RevealIn):
     return reveal_elder(actor=request.auth, elder_id=elder_id, reason=payload.reason)
 
 
-@router.get("/{elder_id}/events", response=list[StatusChangeOut], summary="Status history")
+@router.get("/{int:elder_id}/events", response=list[StatusChangeOut], summary="Status history")
 def life_events(request, elder_id: int):
     return list(status_history_for(request.auth, elder_id))
 
 
 @router.post(
-    "/{elder_id}/events", response={201: StatusChangeOut}, summary="Record a death, a move or a return"
+    "/{int:elder_id}/events", response={201: StatusChangeOut}, summary="Record a death, a move or a return"
 )
 def add_life_event(request, elder_id: int, payload: LifeEventIn):
     change = record_life_event(
