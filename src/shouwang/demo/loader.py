@@ -18,11 +18,13 @@ from shouwang.providers.services import create_provider
 from shouwang.regions.models import Level, Region
 from shouwang.regions.services import load_regions_csv, set_centres
 
+from .assessments import load_assessments
 from .generator import DEFAULT_SEED, community_centres, generate_people
 
 DEMO_PASSWORD = "Shouwang@2026"
 DISTRICT = "220202000000"  # 吉林市昌邑区
 BATCH_SIZE = 5000
+ASSESSED_PER_COMMUNITY = 30
 
 DEMO_PROVIDERS = (
     ("吉林市昌邑区颐康居家养老服务中心", ProviderKind.SOCIAL_ORGANISATION, "52"),
@@ -46,6 +48,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("worker2", Role.COMMUNITY_WORKER, "赵丽华（社区工作人员）", "community:5"),
     DemoAccount("operator", Role.OPERATOR, "陈静（呼叫中心坐席）", DISTRICT),
     DemoAccount("assessor", Role.ASSESSOR, "刘明（评估员）", DISTRICT),
+    DemoAccount("assessor2", Role.ASSESSOR, "何丽（评估员）", DISTRICT),
     DemoAccount("provider", Role.PROVIDER_ADMIN, "孙伟（服务商管理员）", "provider:0"),
     DemoAccount("provider2", Role.PROVIDER_ADMIN, "周敏（服务商管理员）", "provider:1"),
     DemoAccount("caregiver", Role.CAREGIVER, "吴桂芳（护理员）", "provider:0"),
@@ -127,6 +130,9 @@ def load_demo_district(
         )
         if progress:
             progress(written, elders)
+    # The worker's community and a few others get assessments, so every demo role has work to see.
+    assessed = [communities[index].code for index in (0, 1, 2, 5) if index < len(communities)]
+    load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids),
