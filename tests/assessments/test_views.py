@@ -95,3 +95,11 @@ def test_an_assessor_sees_nothing_of_unassigned_elders(client, elder_a):
     client.force_login(assessor)
     assert client.post(f"/assessments/elder/{elder_a.pk}/start/").status_code == 404
     assert elder_a.name not in client.get("/assessments/").content.decode()
+
+
+def test_home_page_counts_the_assessment_work(client, worker_a, elder_a, elder_b):
+    assessor = factories.user("assessor", regions=(factories.DISTRICT,), username="a1")
+    assign_assessor(actor=worker_a, elder_id=elder_a.pk, assessor_id=assessor.pk)
+    client.force_login(assessor)
+    response = client.get("/")
+    assert response.context["assessment_work"] == {"due": 1, "drafts": 0, "to_review": 0}

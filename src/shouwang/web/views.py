@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET
 
 from shouwang.accounts.models import Role
 from shouwang.accounts.selectors import users_for
+from shouwang.assessments.models import State
+from shouwang.assessments.selectors import assessments_for, due_for_assessment
 from shouwang.core.selectors import audit_log_for
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import elders_for
@@ -22,6 +24,7 @@ from shouwang.regions.selectors import regions_in_scope
 
 from .navigation import effective_role
 
+ASSESSMENT_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
 REGION_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
 
 
@@ -40,6 +43,16 @@ def _region_overview(user) -> dict:
     }
 
 
+def _assessment_work(user) -> dict:
+    """What waits in assessment: elders due or overdue, forms in progress, results waiting for review."""
+    forms = assessments_for(user)
+    return {
+        "due": due_for_assessment(user, within_days=30).count(),
+        "drafts": forms.filter(state__in=[State.DRAFT, State.RETURNED]).count(),
+        "to_review": forms.filter(state=State.SUBMITTED).count(),
+    }
+
+
 @login_required
 def home(request):
     user = request.user
@@ -51,6 +64,8 @@ def home(request):
         context["provider_count"] = providers_for(user).count()
         context["user_count"] = users_for(user).count()
         context["recent_audit"] = audit_log_for(user)[:8]
+    if role in ASSESSMENT_HOME_ROLES:
+        context["assessment_work"] = _assessment_work(user)
     if role == Role.PROVIDER_ADMIN:
         context["provider"] = providers_for(user).first()
         context["staff"] = users_for(user)[:50]
