@@ -1,5 +1,13 @@
-"""A provider organisation. The admission, contract, staff and evaluation side grows on this model."""
+"""Provider organisations (服务商), their admission (准入) and exit (退出), licences and contracts (定点协议).
 
+Government admits social providers, contracts them as designated providers (定点单位) for given areas
+and services, and removes them when needed; a provider takes orders only while admitted and under an
+active contract.
+"""
+
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +23,19 @@ class ProviderKind(models.TextChoices):
     PROPERTY = "property", _("property management (物业)")
 
 
+class ProviderState(models.TextChoices):
+    APPLIED = "applied", _("applied (申请中)")
+    REVIEWING = "reviewing", _("documents under review (审核中)")
+    ADMITTED = "admitted", _("admitted (已准入)")
+    REJECTED = "rejected", _("rejected (未通过)")
+    EXITED = "exited", _("exited (已退出)")
+
+
+class ExitKind(models.TextChoices):
+    VOLUNTARY = "voluntary", _("voluntary (主动退出)")
+    FORCED = "forced", _("forced (强制退出)")
+
+
 class Provider(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
@@ -25,6 +46,20 @@ class Provider(TimeStampedModel):
     )
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=40, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    service_areas = models.ManyToManyField(
+        "regions.Region", blank=True, related_name="+", verbose_name=_("service areas")
+    )
+    state = models.CharField(
+        _("admission state"), max_length=10, choices=ProviderState.choices, default=ProviderState.APPLIED
+    )
+    decision_note = models.CharField(_("reasons of the decision"), max_length=300, blank=True)
+    exit_kind = models.CharField(_("exit"), max_length=10, choices=ExitKind.choices, blank=True)
+    exit_reason = models.CharField(_("reason for exit"), max_length=300, blank=True)
+    exited_on = models.DateField(_("exited on"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -33,3 +68,67 @@ class Provider(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LicenceKind(models.TextChoices):
+    BUSINESS = "business", _("business licence (营业执照)")
+    CARE_INSTITUTION = "care_institution", _("care institution filing (养老机构备案)")
+    FOOD = "food", _("food business licence (食品经营许可证)")
+    MEDICAL = "medical", _("medical institution licence (医疗机构执业许可证)")
+    OTHER = "other", _("other")
+
+
+class Licence(models.Model):
+    """A licence or filing the provider holds; admission needs a valid business licence."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="licences")
+    kind = models.CharField(_("kind"), max_length=20, choices=LicenceKind.choices)
+    number = models.CharField(_("number"), max_length=60)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True, help_text=_("Empty: long-term."))
+
+    class Meta:
+        ordering = ["provider", "kind", "expires_on"]
+        verbose_name = _("licence")
+        verbose_name_plural = _("licences")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.expires_on is None or self.expires_on >= day
+
+
+class ContractState(models.TextChoices):
+    ACTIVE = "active", _("active")
+    ENDED = "ended", _("ended")
+    TERMINATED = "terminated", _("terminated")
+
+
+class Contract(TimeStampedModel):
+    """A designated-provider agreement (定点服务协议) for given areas and services over given dates."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="contracts")
+    number = models.CharField(_("contract number"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    areas = models.ManyToManyField("regions.Region", related_name="+", verbose_name=_("areas"))
+    # Catalogue item codes (catalog.ServiceItem.code) the provider is designated for.
+    services = models.JSONField(_("services"), default=list)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ContractState.choices, default=ContractState.ACTIVE
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider", "-starts_on"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def is_in_force_on(self, day: dt.date) -> bool:
+        return self.state == ContractState.ACTIVE and self.starts_on <= day <= self.ends_on
