@@ -1,12 +1,169 @@
-from django.shortcuts import render
+"""Console pages of the provider network: the list, a provider's page with its admission steps,
+licences and contracts, and registering an applicant."""
 
+import datetime as dt
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.models import Role
+from shouwang.core.errors import DomainError
 from shouwang.core.pagination import paginate
+from shouwang.regions.models import Level
+from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
 
-from .selectors import providers_for
+from . import admission
+from .models import ExitKind, LicenceKind, ProviderKind, ProviderState
+from .selectors import expiring_licences, get_provider_for, providers_for
+from .services import create_provider
+
+
+def _is_official(user) -> bool:
+    return user.is_platform_admin or user.role == Role.OFFICIAL
 
 
 @console_page("providers:list")
 def provider_list(request):
-    page = paginate(providers_for(request.user), page=int(request.GET.get("page", 1) or 1))
-    return render(request, "providers/provider_list.html", {"page": page, "query": ""})
+    state = request.GET.get("state", "")
+    providers = providers_for(request.user)
+    if state:
+        providers = providers.filter(state=state)
+    return render(
+        request,
+        "providers/provider_list.html",
+        {
+            "page": paginate(providers, page=int(request.GET.get("page", 1) or 1)),
+            "query": f"state={state}",
+            "state": state,
+            "states": ProviderState.choices,
+            "is_official": _is_official(request.user),
+            "expiring": expiring_licences(request.user)[:20],
+        },
+    )
+
+
+@console_page("providers:list")
+def provider_new(request):
+    if not _is_official(request.user):
+        return redirect("providers:list")
+    values, errors, message = request.POST.dict() if request.method == "POST" else {}, {}, ""
+    if request.method == "POST":
+        try:
+            provider = create_provider(
+                actor=request.user,
+                name=values.get("name", ""),
+                credit_code=values.get("credit_code", ""),
+                kind=values.get("kind", ""),
+                region_code=values.get("region_code", ""),
+                contact_phone=values.get("contact_phone", ""),
+                address=values.get("address", ""),
+            )
+        except DomainError as error:
+            errors, message = getattr(error, "errors", None) or {}, error.message
+        else:
+            messages.success(request, _("%(name)s was registered as an applicant.") % {"name": provider.name})
+            return redirect("providers:detail", provider_id=provider.pk)
+    return render(
+        request,
+        "providers/provider_form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "error": message,
+            "kinds": ProviderKind.choices,
+            "regions": _own_regions(request.user),
+        },
+    )
+
+
+def _own_regions(user):
+    return regions_in_scope(user.scope, level=Level.COUNTY) | regions_in_scope(user.scope, level=Level.STREET)
+
+
+@console_page("providers:list")
+def provider_detail(request, provider_id: int):
+    provider = get_provider_for(request.user, provider_id)
+    return render(
+        request,
+        "providers/provider_detail.html",
+        {
+            "provider": provider,
+            "licences": provider.licences.all(),
+            "contracts": provider.contracts.prefetch_related("areas"),
+            "may_take_orders": admission.may_take_orders(provider),
+            "is_official": _is_official(request.user),
+            "licence_kinds": LicenceKind.choices,
+            "exit_kinds": ExitKind.choices,
+            "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
+            "services": _catalogue_services(),
+            "today": dt.date.today(),
+        },
+    )
+
+
+def _catalogue_services() -> list[tuple[str, str]]:
+    from django.apps import apps
+
+    if not apps.is_installed("shouwang.catalog"):
+        return []
+    items = apps.get_model("catalog", "ServiceItem").objects.filter(active=True).order_by("category", "code")
+    return list(items.values_list("code", "name"))
+
+
+@require_POST
+@console_page("providers:list")
+def provider_action(request, provider_id: int, action: str):
+    """One admission step from the provider's page; the service decides whether it is allowed."""
+    post = request.POST
+    steps = {
+        "apply": lambda: admission.submit_application(actor=request.user, provider_id=provider_id),
+        "review": lambda: admission.start_review(actor=request.user, provider_id=provider_id),
+        "admit": lambda: admission.decide_admission(
+            actor=request.user, provider_id=provider_id, admit=True, reasons=post.get("reasons", "")
+        ),
+        "reject": lambda: admission.decide_admission(
+            actor=request.user, provider_id=provider_id, admit=False, reasons=post.get("reasons", "")
+        ),
+        "licence": lambda: admission.add_licence(
+            actor=request.user,
+            provider_id=provider_id,
+            kind=post.get("kind", ""),
+            number=post.get("number", ""),
+            issued_on=_date(post.get("issued_on")),
+            expires_on=_date(post.get("expires_on")),
+        ),
+        "contract": lambda: admission.sign_contract(
+            actor=request.user,
+            provider_id=provider_id,
+            number=post.get("number", ""),
+            starts_on=_date(post.get("starts_on")) or dt.date.today(),
+            ends_on=_date(post.get("ends_on")) or dt.date.today(),
+            area_codes=post.getlist("areas"),
+            services=post.getlist("services"),
+        ),
+        "exit": lambda: admission.exit_provider(
+            actor=request.user,
+            provider_id=provider_id,
+            kind=post.get("kind", ""),
+            reason=post.get("reason", ""),
+        ),
+    }
+    if action not in steps:
+        return redirect("providers:detail", provider_id=provider_id)
+    try:
+        steps[action]()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("providers:detail", provider_id=provider_id)
+
+
+def _date(raw):
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
