@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shouwang.core",
     "shouwang.regions",
     "shouwang.providers",
+    "shouwang.catalog",
     "shouwang.accounts",
     "shouwang.elders",
     "shouwang.assessments",

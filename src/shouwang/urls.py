@@ -14,6 +14,7 @@ urlpatterns = [
     path("elders/", include("shouwang.elders.urls")),
     path("assessments/", include("shouwang.assessments.urls")),
     path("providers/", include("shouwang.providers.urls")),
+    path("catalog/", include("shouwang.catalog.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

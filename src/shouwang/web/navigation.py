@@ -25,6 +25,7 @@ NAVIGATION = (
     NavItem(_("Home"), "web:home", EVERY_ROLE),
     NavItem(_("Elders"), "elders:list", REGISTRY_ROLES),
     NavItem(_("Ability assessment"), "assessments:list", ASSESSMENT_ROLES),
+    NavItem(_("Service catalogue"), "catalog:list", REGISTRY_ROLES | {Role.PROVIDER_ADMIN}),
     NavItem(_("Providers"), "providers:list", SUPERVISORS | {Role.PROVIDER_ADMIN}),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),

@@ -1,0 +1,156 @@
+"""The catalogue's JSON API: items with filters, one item with its history, categories, and the editors'
+writes (create, change, retire, reactivate). Prices go out in fen and as yuan text; they come in as
+either (``guide_price`` in yuan, e.g. "15.50", or ``guide_price_fen``)."""
+
+import datetime as dt
+
+from ninja import Router, Schema, Status
+
+from shouwang.core.pagination import paginate
+
+from .selectors import categories_for, get_item_for, item_history, items_for, parse_active
+from .services import create_item, reactivate_item, retire_item, update_item
+
+router = Router(tags=["catalog"])
+
+
+class ItemOut(Schema):
+    id: int
+    code: str
+    name: str
+    category: str
+    category_name: str
+    unit: str
+    unit_name: str
+    standard_minutes: int
+    required_skill: str
+    required_certificate: str
+    guide_price_fen: int
+    guide_price_yuan: str
+    price_text: str
+    subsidy_payable: bool
+    active: bool
+    position: int
+    version: int
+    updated_at: dt.datetime
+
+
+class VersionOut(Schema):
+    version: int
+    action: str
+    changed_at: dt.datetime
+    changed_by: str
+    reason: str
+    values: dict
+    changes: dict[str, list]
+
+    @staticmethod
+    def resolve_changed_by(version) -> str:
+        return version.changed_by.get_username() if version.changed_by else "system"
+
+
+class ItemDetailOut(ItemOut):
+    history: list[VersionOut]
+
+
+class ItemPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ItemOut]
+
+
+class CategoryOut(Schema):
+    code: str
+    label: str
+    name: str
+    active_items: int
+
+
+class ItemIn(Schema):
+    """A new item. Choices take their code or Chinese name (``daily_living`` or 生活照料, ``meal`` or 餐).
+    Give the price as ``guide_price`` (yuan, text such as "15.50") or ``guide_price_fen``."""
+
+    code: str
+    name: str
+    category: str
+    unit: str
+    standard_minutes: int | str
+    required_skill: str = ""
+    required_certificate: str = "none"
+    guide_price: str | int | float | None = None
+    guide_price_fen: int | None = None
+    subsidy_payable: bool = True
+    position: int | None = None
+    reason: str = ""
+
+
+class ItemPatch(Schema):
+    """Only the fields sent change. The code cannot change."""
+
+    name: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    standard_minutes: int | str | None = None
+    required_skill: str | None = None
+    required_certificate: str | None = None
+    guide_price: str | int | float | None = None
+    guide_price_fen: int | None = None
+    subsidy_payable: bool | None = None
+    position: int | None = None
+    reason: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def _detail(user, item_id: int):
+    item = get_item_for(user, item_id)
+    item.history = item_history(user, item_id)
+    return item
+
+
+@router.get("/items", response=ItemPage, summary="Catalogue items, filtered (active ones by default)")
+def list_items(
+    request, q: str = "", category: str = "", active: str = "true", page: int = 1, page_size: int = 50
+):
+    """``active``: ``true`` (default) for items in use, ``false`` for retired ones, ``all`` for both."""
+    items = items_for(request.auth, q=q, category=category, active=parse_active(active))
+    return paginate(items, page=page, page_size=page_size)
+
+
+@router.get("/categories", response=list[CategoryOut], summary="The seven GB/T 43153-2023 categories")
+def list_categories(request):
+    return categories_for(request.auth)
+
+
+@router.post("/items", response={201: ItemDetailOut}, summary="Add an item (admins and officials)")
+def create(request, payload: ItemIn):
+    data = payload.dict(exclude={"reason"})
+    item = create_item(actor=request.auth, data=data, reason=payload.reason)
+    return Status(201, _detail(request.auth, item.pk))
+
+
+@router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its change history")
+def item_detail(request, item_id: int):
+    return _detail(request.auth, item_id)
+
+
+@router.patch("/items/{int:item_id}", response=ItemDetailOut, summary="Change an item (admins and officials)")
+def patch_item(request, item_id: int, payload: ItemPatch):
+    data = payload.dict(exclude_unset=True, exclude={"reason"})
+    update_item(actor=request.auth, item_id=item_id, data=data, reason=payload.reason)
+    return _detail(request.auth, item_id)
+
+
+@router.post("/items/{int:item_id}/retire", response=ItemDetailOut, summary="Retire an item (with a reason)")
+def retire(request, item_id: int, payload: ReasonIn):
+    retire_item(actor=request.auth, item_id=item_id, reason=payload.reason)
+    return _detail(request.auth, item_id)
+
+
+@router.post("/items/{int:item_id}/reactivate", response=ItemDetailOut, summary="Put a retired item back")
+def reactivate(request, item_id: int, payload: ReasonIn):
+    reactivate_item(actor=request.auth, item_id=item_id, reason=payload.reason)
+    return _detail(request.auth, item_id)
