@@ -61,3 +61,14 @@ def test_api_workflow_and_provider_admin_scope(client, official, provider_a, pro
     assert [p["id"] for p in client.get("/api/v1/providers").json()["items"]] == [provider_a.pk]
     assert client.get(f"/api/v1/providers/{provider_b.pk}").status_code == 404
     assert client.post(f"/api/v1/providers/{provider_b.pk}/apply").status_code == 404
+
+
+def test_prices_through_the_api_and_the_page(client, provider_admin_a, provider_a):
+    client.force_login(provider_admin_a)
+    url = f"/api/v1/providers/{provider_a.pk}/prices"
+    response = client.post(
+        url, json.dumps({"item_code": "meal", "price": "15.50"}), content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["price_fen"] == 1550
+    assert [p["price_yuan"] for p in client.get(url).json()] == ["15.50"]
+    assert "15.50" in client.get(f"/providers/{provider_a.pk}/").content.decode()

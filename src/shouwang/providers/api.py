@@ -4,9 +4,10 @@ import datetime as dt
 
 from ninja import Router, Schema, Status
 
+from shouwang.catalog.prices import fen_to_yuan
 from shouwang.core.pagination import paginate
 
-from . import admission
+from . import admission, prices
 from .selectors import get_provider_for, providers_for
 from .services import create_provider
 
@@ -163,3 +164,49 @@ def contract(request, provider_id: int, payload: ContractIn):
 @router.post("/{int:provider_id}/exit", response=ProviderDetailOut, summary="Voluntary or forced exit")
 def exit_network(request, provider_id: int, payload: ExitIn):
     return admission.exit_provider(actor=request.auth, provider_id=provider_id, **payload.dict())
+
+
+class PriceIn(Schema):
+    item_code: str
+    price: str
+    effective_from: dt.date | None = None
+
+
+class PriceOut(Schema):
+    item_code: str
+    item_name: str
+    price_fen: int
+    price_yuan: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+
+    @staticmethod
+    def resolve_item_code(price) -> str:
+        return price.item.code
+
+    @staticmethod
+    def resolve_item_name(price) -> str:
+        return price.item.name
+
+    @staticmethod
+    def resolve_price_yuan(price) -> str:
+        return fen_to_yuan(price.price_fen)
+
+
+@router.get(
+    "/{int:provider_id}/prices", response=list[PriceOut], summary="The provider's prices and their history"
+)
+def price_list(request, provider_id: int):
+    return list(get_provider_for(request.auth, provider_id).prices.select_related("item"))
+
+
+@router.post("/{int:provider_id}/prices", response={201: PriceOut}, summary="Set a price from a date on")
+def price_set(request, provider_id: int, payload: PriceIn):
+    price = prices.set_price(
+        actor=request.auth,
+        provider_id=provider_id,
+        item_code=payload.item_code,
+        price=payload.price,
+        effective_from=payload.effective_from,
+    )
+    return Status(201, price)

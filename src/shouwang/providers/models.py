@@ -132,3 +132,32 @@ class Contract(TimeStampedModel):
 
     def is_in_force_on(self, day: dt.date) -> bool:
         return self.state == ContractState.ACTIVE and self.starts_on <= day <= self.ends_on
+
+
+class Price(models.Model):
+    """A provider's own price (自主定价) for a catalogue item from a date on.
+
+    A change adds a row and closes the previous one the day before; rows are never edited, so the price of
+    any past order can be looked up as it was (``prices.price_on``).
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="prices")
+    item = models.ForeignKey("catalog.ServiceItem", on_delete=models.PROTECT, related_name="+")
+    price_fen = models.PositiveIntegerField(_("price (fen)"))
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["provider", "item", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "item", "effective_from"], name="one_price_per_day")
+        ]
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.price_fen} from {self.effective_from}"

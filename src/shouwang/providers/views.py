@@ -15,7 +15,7 @@ from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
 
-from . import admission
+from . import admission, prices
 from .models import ExitKind, LicenceKind, ProviderKind, ProviderState
 from .selectors import expiring_licences, get_provider_for, providers_for
 from .services import create_provider
@@ -93,6 +93,7 @@ def provider_detail(request, provider_id: int):
             "provider": provider,
             "licences": provider.licences.all(),
             "contracts": provider.contracts.prefetch_related("areas"),
+            "prices": provider.prices.select_related("item"),
             "may_take_orders": admission.may_take_orders(provider),
             "is_official": _is_official(request.user),
             "licence_kinds": LicenceKind.choices,
@@ -143,6 +144,13 @@ def provider_action(request, provider_id: int, action: str):
             ends_on=_date(post.get("ends_on")) or dt.date.today(),
             area_codes=post.getlist("areas"),
             services=post.getlist("services"),
+        ),
+        "price": lambda: prices.set_price(
+            actor=request.user,
+            provider_id=provider_id,
+            item_code=post.get("item", ""),
+            price=post.get("price", ""),
+            effective_from=_date(post.get("effective_from")),
         ),
         "exit": lambda: admission.exit_provider(
             actor=request.user,
