@@ -20,6 +20,7 @@ from shouwang.regions.services import load_regions_csv, set_centres
 
 from .assessments import load_assessments
 from .generator import DEFAULT_SEED, community_centres, generate_people
+from .providers import admit_demo_providers
 
 DEMO_PASSWORD = "Shouwang@2026"
 DISTRICT = "220202000000"  # 吉林市昌邑区
@@ -122,6 +123,7 @@ def load_demo_district(
         for name, kind, prefix in DEMO_PROVIDERS
     ]
     _create_accounts(communities, provider_ids)
+    admit_demo_providers(provider_ids=provider_ids, community_codes=[c.code for c in communities], seed=seed)
     people = generate_people(elders, placed, seed=seed)
     written = 0
     while batch := list(islice(people, BATCH_SIZE)):
