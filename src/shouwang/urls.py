@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shouwang.core.api import build_api
+from shouwang.providers import public_views
 from shouwang.web import views as web_views
 
 api = build_api()
@@ -14,6 +15,7 @@ urlpatterns = [
     path("elders/", include("shouwang.elders.urls")),
     path("assessments/", include("shouwang.assessments.urls")),
     path("providers/", include("shouwang.providers.urls")),
+    path("public/providers/", public_views.public_providers, name="public_providers"),
     path("catalog/", include("shouwang.catalog.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),

@@ -161,3 +161,98 @@ class Price(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.price_fen} from {self.effective_from}"
+
+
+# --- Staff (护理员及其他从业人员), their certificates and training -------------------------------------
+
+
+class StaffJob(models.TextChoices):
+    CAREGIVER = "caregiver", _("caregiver (护理员)")
+    NURSE = "nurse", _("nurse (护士)")
+    DOCTOR = "doctor", _("doctor (医生)")
+    THERAPIST = "therapist", _("rehabilitation therapist (康复治疗师)")
+    COOK = "cook", _("cook (厨师)")
+    CLEANER = "cleaner", _("cleaner (保洁员)")
+    SOCIAL_WORKER = "social_worker", _("social worker (社工)")
+    OTHER = "other", _("other")
+
+
+class StaffMember(TimeStampedModel):
+    """A worker of a provider. ``skills`` holds catalogue item codes (catalog.ServiceItem.code) they may do;
+    ``weekly_shifts`` maps weekday keys ``mon``..``sun`` to lists of ``["HH:MM", "HH:MM"]`` ranges."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_member",
+        verbose_name=_("login account"),
+    )
+    name = models.CharField(_("name"), max_length=40)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    photo = models.FileField(_("photo"), upload_to="staff/", blank=True)
+    job = models.CharField(_("job"), max_length=16, choices=StaffJob.choices, default=StaffJob.CAREGIVER)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    weekly_shifts = models.JSONField(_("weekly shifts"), default=dict, blank=True)
+    home_lat = models.FloatField(_("home latitude"), null=True, blank=True)
+    home_lon = models.FloatField(_("home longitude"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["provider", "name", "id"]
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffCertificateKind(models.TextChoices):
+    """The catalogue's ``Certificate`` values other than ``none`` (kept equal so eligibility can compare)."""
+
+    ELDER_CAREGIVER = "elder_caregiver", _("elderly caregiver (养老护理员)")
+    HEALTH_CERTIFICATE = "health_certificate", _("health certificate (健康证)")
+    NURSE_LICENCE = "nurse_licence", _("nurse licence (护士执业证书)")
+    DOCTOR_LICENCE = "doctor_licence", _("doctor licence (医师执业证书)")
+    THERAPIST = "therapist", _("rehabilitation therapist (康复治疗师)")
+
+
+class StaffCertificate(TimeStampedModel):
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(_("certificate"), max_length=20, choices=StaffCertificateKind.choices)
+    number = models.CharField(_("certificate number"), max_length=40)
+    # For 养老护理员: 初级, 中级, 高级, 技师, 高级技师.
+    level = models.CharField(_("level"), max_length=20, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    # Null: long-term (长期有效).
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["staff", "kind", "-issued_on"]
+        verbose_name = _("staff certificate")
+        verbose_name_plural = _("staff certificates")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number}"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.issued_on <= day and (self.expires_on is None or day <= self.expires_on)
+
+
+class TrainingRecord(TimeStampedModel):
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="trainings")
+    title = models.CharField(_("title"), max_length=120)
+    trained_on = models.DateField(_("trained on"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    organiser = models.CharField(_("organiser"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["staff", "-trained_on"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,46 @@
+"""The public list: only admitted providers under a contract in force for the community, with prices."""
+
+import datetime as dt
+
+import pytest
+
+from shouwang.providers.admission import (
+    add_licence,
+    decide_admission,
+    exit_provider,
+    sign_contract,
+    start_review,
+)
+from shouwang.providers.prices import set_price
+from shouwang.providers.selectors import designated_for_community
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def _designate(official, provider, community):
+    add_licence(actor=official, provider_id=provider.pk, kind="business", number="B1")
+    start_review(actor=official, provider_id=provider.pk)
+    decide_admission(actor=official, provider_id=provider.pk, admit=True)
+    sign_contract(
+        actor=official, provider_id=provider.pk, number=f"C{provider.pk}", starts_on=TODAY, ends_on=TODAY,
+        area_codes=[community], services=["meal", "cleaning"],
+    )  # fmt: skip
+
+
+def test_public_list_shows_designated_providers_with_prices(client, official, provider_a, provider_b):
+    _designate(official, provider_a, factories.COMMUNITY_A)
+    _designate(official, provider_b, factories.COMMUNITY_B)
+    set_price(actor=official, provider_id=provider_a.pk, item_code="meal", price="15.50")
+    listing = designated_for_community(factories.COMMUNITY_A)
+    assert [entry["name"] for entry in listing] == ["甲服务商"]
+    assert {s["code"]: s["price"] for s in listing[0]["services"]} == {"meal": "15.50", "cleaning": None}
+    page = client.get("/public/providers/", {"community": factories.COMMUNITY_A}).content.decode()
+    assert "甲服务商" in page and "15.50" in page and "乙服务商" not in page  # no login needed
+
+
+def test_an_exited_provider_leaves_the_public_list(official, provider_a):
+    _designate(official, provider_a, factories.COMMUNITY_A)
+    exit_provider(actor=official, provider_id=provider_a.pk, kind="forced", reason="整改不到位")
+    assert designated_for_community(factories.COMMUNITY_A) == []
