@@ -234,8 +234,12 @@ def exit_provider(*, actor, provider_id: int, kind: str, reason: str) -> Provide
 
 
 def may_take_orders(provider: Provider, day: dt.date | None = None) -> bool:
-    """Admitted and under a contract in force: what the orders issue checks before dispatching."""
+    """Admitted, under a contract in force and not on the black list: what dispatching checks."""
+    from .evaluation import is_black_listed
+
     day = day or timezone.localdate()
-    return provider.state == ProviderState.ADMITTED and any(
-        c.is_in_force_on(day) for c in provider.contracts.all()
-    )
+    if provider.state != ProviderState.ADMITTED:
+        return False
+    if not any(contract.is_in_force_on(day) for contract in provider.contracts.all()):
+        return False
+    return not is_black_listed(provider.pk, day)

@@ -256,3 +256,102 @@ class TrainingRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EvaluationScheme(models.Model):
+    """How the monthly provider score is made, held as data: the weight of each component and the lowest
+    score of each star grade. The scheme in force on the first day of a month scores that month."""
+
+    name = models.CharField(_("name"), max_length=80)
+    effective_from = models.DateField(_("effective from"), unique=True)
+    # {"rating": 30, "complaints": 20, "on_time": 20, "verification": 20, "inspection": 10}
+    weights = models.JSONField(_("weights"))
+    # [[90, 5], [80, 4], [70, 3], [60, 2], [0, 1]]: the lowest total of each star grade.
+    star_bands = models.JSONField(_("star grades"))
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("evaluation scheme")
+        verbose_name_plural = _("evaluation schemes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionResult(models.TextChoices):
+    PASSED = "passed", _("passed (合格)")
+    MINOR = "minor", _("minor findings (轻微问题)")
+    MAJOR = "major", _("major findings (严重问题)")
+
+
+class Inspection(TimeStampedModel):
+    """An official's inspection (监督检查) of a provider, with findings and a rectification deadline."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="inspections")
+    inspected_on = models.DateField(_("inspected on"))
+    result = models.CharField(_("result"), max_length=8, choices=InspectionResult.choices)
+    findings = models.TextField(_("findings"), blank=True)
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
+    rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider", "-inspected_on"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.inspected_on} {self.result}"
+
+
+class ProviderScore(models.Model):
+    """A provider's score for one month, with every component, so the score page can show how it was made."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="scores")
+    month = models.DateField(_("month"))
+    scheme = models.ForeignKey(EvaluationScheme, on_delete=models.PROTECT, related_name="+")
+    # {"rating": {"value": 4.6, "score": 90.0, "weight": 30, "count": 52}, "complaints": {... "score": null}}
+    components = models.JSONField(_("components"))
+    total = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    stars = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "-month"]
+        constraints = [models.UniqueConstraint(fields=["provider", "month"], name="one_score_per_month")]
+        verbose_name = _("provider score")
+        verbose_name_plural = _("provider scores")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.month:%Y-%m} {self.total}"
+
+
+class ListKind(models.TextChoices):
+    RED = "red", _("red list (红名单)")
+    BLACK = "black", _("black list (黑名单)")
+
+
+class ListEntry(TimeStampedModel):
+    """A provider on the red list (commended) or the black list (barred from new orders) for a period."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="list_entries")
+    kind = models.CharField(_("list"), max_length=5, choices=ListKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider", "-starts_on"]
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.kind} {self.starts_on}"
+
+    def is_in_force_on(self, day: dt.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
