@@ -103,3 +103,12 @@ def _admit(official, provider):
         actor=official, provider_id=provider.pk, number="C1", starts_on=TODAY - dt.timedelta(days=5),
         ends_on=TODAY + dt.timedelta(days=30), area_codes=[factories.COMMUNITY_A], services=["meal"],
     )  # fmt: skip
+
+
+def test_score_page_shows_how_the_score_was_made(client, official, provider_a):
+    _admit(official, provider_a)
+    client.force_login(official)
+    client.post(f"/providers/{provider_a.pk}/inspection/", {"inspected_on": str(TODAY), "result": "passed"})
+    score_month(month=TODAY)
+    page = client.get(f"/providers/{provider_a.pk}/").content.decode()
+    assert "100.0" in page and "★★★★★" in page

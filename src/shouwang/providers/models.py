@@ -327,6 +327,10 @@ class ProviderScore(models.Model):
     def __str__(self) -> str:
         return f"{self.provider_id} {self.month:%Y-%m} {self.total}"
 
+    @property
+    def star_text(self) -> str:
+        return "★" * (self.stars or 0)
+
 
 class ListKind(models.TextChoices):
     RED = "red", _("red list (红名单)")

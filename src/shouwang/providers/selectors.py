@@ -72,6 +72,10 @@ def designated_for_community(community_code: str, day: dt.date | None = None) ->
                 "kind": provider.get_kind_display(),
                 "phone": provider.contact_phone,
                 "address": provider.address,
+                "stars": (
+                    stars := provider.scores.exclude(stars=None).values_list("stars", flat=True).first()
+                ),
+                "star_range": range(stars or 0),
                 "services": [
                     {"code": code, "name": names[code], "price": prices.get(code)}
                     for code in contract.services
@@ -80,3 +84,65 @@ def designated_for_community(community_code: str, day: dt.date | None = None) ->
             }
         )
     return listing
+
+
+# --- Staff -------------------------------------------------------------------------------------------
+
+# Warn this many days before a staff certificate runs out.
+CERTIFICATE_WARNING_DAYS = 60
+
+
+def staff_for(user) -> QuerySet:
+    """Staff members the user may see: officials those of providers registered in their region, a provider
+    admin their own organisation's, a caregiver only themselves (through their login account)."""
+    from .models import StaffMember
+
+    staff = StaffMember.objects.select_related("provider")
+    return scope_of(user).filter(staff, region="provider__region_id", provider="provider_id", owner="user_id")
+
+
+def get_staff_for(user, staff_id: int):
+    from .models import StaffMember
+
+    try:
+        return staff_for(user).get(pk=staff_id)
+    except StaffMember.DoesNotExist:
+        raise NotFound(_("This staff member does not exist or is outside your area.")) from None
+
+
+def staff_of_provider_for(user, provider_id: int) -> QuerySet:
+    """The provider's staff as the user may see them: all of them for those who see the provider, only
+    themselves for a caregiver of it; NotFound for a provider outside the user's scope."""
+    mine = staff_for(user).filter(provider_id=provider_id)
+    if providers_for(user).filter(pk=provider_id).exists() or mine.exists():
+        return mine
+    raise NotFound(_("This provider does not exist or is outside your area."))
+
+
+def expiring_certificates(
+    user,
+    *,
+    within_days: int = CERTIFICATE_WARNING_DAYS,
+    today: dt.date | None = None,
+    provider_id: int | None = None,
+):
+    """Certificates of visible active staff that run out within ``within_days`` (or have run out), soonest
+    first; one that is already replaced by a certificate of the same kind valid beyond the window is left
+    out."""
+    from .models import StaffCertificate
+
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=within_days)
+    staff = staff_for(user).filter(active=True)
+    if provider_id is not None:
+        staff = staff.filter(provider_id=provider_id)
+    renewed = StaffCertificate.objects.filter(
+        staff=models.OuterRef("staff"), kind=models.OuterRef("kind")
+    ).filter(models.Q(expires_on__isnull=True) | models.Q(expires_on__gt=horizon))
+    return (
+        StaffCertificate.objects.filter(staff__in=staff.values("pk"))
+        .filter(expires_on__isnull=False, expires_on__lte=horizon)
+        .exclude(models.Exists(renewed))
+        .select_related("staff", "staff__provider")
+        .order_by("expires_on", "staff__name")
+    )

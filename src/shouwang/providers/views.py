@@ -15,8 +15,8 @@ from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
 
-from . import admission, prices
-from .models import ExitKind, LicenceKind, ProviderKind, ProviderState
+from . import admission, evaluation, prices
+from .models import ExitKind, InspectionResult, LicenceKind, ListKind, ProviderKind, ProviderState
 from .selectors import expiring_licences, get_provider_for, providers_for
 from .services import create_provider
 
@@ -94,6 +94,11 @@ def provider_detail(request, provider_id: int):
             "licences": provider.licences.all(),
             "contracts": provider.contracts.prefetch_related("areas"),
             "prices": provider.prices.select_related("item"),
+            "scores": provider.scores.all()[:6],
+            "inspections": provider.inspections.all()[:10],
+            "list_entries": provider.list_entries.all(),
+            "inspection_results": InspectionResult.choices,
+            "list_kinds": ListKind.choices,
             "may_take_orders": admission.may_take_orders(provider),
             "is_official": _is_official(request.user),
             "licence_kinds": LicenceKind.choices,
@@ -151,6 +156,21 @@ def provider_action(request, provider_id: int, action: str):
             item_code=post.get("item", ""),
             price=post.get("price", ""),
             effective_from=_date(post.get("effective_from")),
+        ),
+        "inspection": lambda: evaluation.record_inspection(
+            actor=request.user,
+            provider_id=provider_id,
+            inspected_on=_date(post.get("inspected_on")) or dt.date.today(),
+            result=post.get("result", ""),
+            findings=post.get("findings", ""),
+            rectify_by=_date(post.get("rectify_by")),
+        ),
+        "list": lambda: evaluation.add_to_list(
+            actor=request.user,
+            provider_id=provider_id,
+            kind=post.get("kind", ""),
+            reason=post.get("reason", ""),
+            ends_on=_date(post.get("ends_on")),
         ),
         "exit": lambda: admission.exit_provider(
             actor=request.user,
