@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
+from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
 
@@ -65,22 +66,6 @@ VISITS_PER_MONTH = {Frequency.DAILY: 30.0, Frequency.WEEKLY: 4.33, Frequency.MON
 
 _PER_WORDS = {Frequency.DAILY: "每日", Frequency.WEEKLY: "每周", Frequency.MONTHLY: "每月"}
 _LEVEL_NAMES = {0: "能力完好", 1: "轻度失能", 2: "中度失能", 3: "重度失能", 4: "完全失能"}
-_LIVING_NAMES = {
-    "alone": "独居",
-    "empty_nest": "空巢",
-    "left_behind": "留守",
-    "with_family": "与家人同住",
-    "institution": "入住机构",
-}
-_CATEGORY_NAMES = {
-    "tekun": "特困",
-    "dibao": "低保",
-    "low_income": "低收入",
-    "youfu": "重点优抚",
-    "family_planning": "计划生育特殊家庭",
-    "shidu": "失独",
-    "severe_disability": "重度残疾",
-}
 
 
 @dataclass(frozen=True)
@@ -143,13 +128,13 @@ def explain(
     """The rule's explanation for this elder. It may name what matched with ``{level}``, ``{level_name}``
     (重度失能 …), ``{living}`` (独居 …), ``{category}`` (the matching categories, 特困、低保) and ``{need}``
     (the matching stated needs, 助餐 …)."""
-    matched_categories = [code for code in _CATEGORY_NAMES if code in categories and code in rule.categories]
+    matched_categories = [code for code in CATEGORY_NAMES if code in categories and code in rule.categories]
     matched_needs = [code for code in CARE_SERVICES if code in needs and code in rule.needs]
     values = {
         "{level}": "未评估" if level is None else str(level),
         "{level_name}": "未评估" if level is None else _LEVEL_NAMES.get(level, ""),
-        "{living}": _LIVING_NAMES.get(living_arrangement, living_arrangement),
-        "{category}": "、".join(_CATEGORY_NAMES[code] for code in matched_categories),
+        "{living}": LIVING_NAMES.get(living_arrangement, living_arrangement),
+        "{category}": "、".join(CATEGORY_NAMES[code] for code in matched_categories),
         "{need}": "、".join(CARE_SERVICES[code] for code in matched_needs),
     }
     text = rule.explanation

@@ -1,6 +1,11 @@
 """Glue between console forms and services: a service's ValidationFailed lands on the form."""
 
+import datetime as dt
+from collections.abc import Callable
+
 from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext as _
 
 from .errors import DomainError
 
@@ -15,3 +20,21 @@ def attach_error(form: forms.Form, error: DomainError) -> None:
             placed = True
     if not placed or error.message not in field_errors.values():
         form.add_error(None, error.message)
+
+
+def perform(request, step: Callable[[], object]) -> None:
+    """Run one service call behind a console button; its outcome becomes a message on the next page."""
+    try:
+        step()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+
+
+def optional_date(raw: str | None) -> dt.date | None:
+    """A date typed in an <input type=date>, or None when empty or not a date (the service then says why)."""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

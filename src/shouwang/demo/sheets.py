@@ -14,24 +14,9 @@ from pathlib import Path
 
 from shouwang.core.spreadsheets import write_xlsx
 from shouwang.demo.generator import Person, generate_people
+from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.importing import TEMPLATE_HEADER
 
-LIVING_LABELS = {
-    "alone": "独居",
-    "empty_nest": "空巢",
-    "left_behind": "留守",
-    "with_family": "与家人同住",
-    "institution": "机构",
-}
-CATEGORY_LABELS = {
-    "tekun": "特困",
-    "dibao": "低保",
-    "low_income": "低收入",
-    "youfu": "重点优抚",
-    "family_planning": "计划生育特殊家庭",
-    "shidu": "失独",
-    "severe_disability": "重度残疾",
-}
 BAD_SHARE = 0.01
 
 
@@ -52,8 +37,8 @@ def person_row(person: Person, community_name: str) -> list:
         person.address,
         person.lon,
         person.lat,
-        LIVING_LABELS[person.living_arrangement],
-        "、".join(CATEGORY_LABELS[c] for c in shown),
+        LIVING_NAMES[person.living_arrangement],
+        "、".join(CATEGORY_NAMES[c] for c in shown),
         f"{person.disability_grade}级" if person.disability_grade else "",
         "、".join(person.chronic_conditions),
         "是" if person.family_doctor_contract else "否",

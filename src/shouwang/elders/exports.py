@@ -20,7 +20,7 @@ from shouwang.core.errors import Forbidden
 from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.spreadsheets import SheetWriter
 
-from .fields import CATEGORY_ALIASES, LIVING_ALIASES
+from .fields import CATEGORY_NAMES, LIVING_NAMES
 from .importing import TEMPLATE_HEADER
 from .models import Elder, JobKind, JobState, SpreadsheetJob
 from .permissions import may_reveal
@@ -107,8 +107,8 @@ def _row(elder: Elder, *, unmasked: bool, today) -> list:
         elder.address,
         elder.lon if elder.lon is not None else "",
         elder.lat if elder.lat is not None else "",
-        LIVING_ALIASES[elder.living_arrangement][0] if elder.living_arrangement else "",
-        "、".join(CATEGORY_ALIASES[category.code][0] for category in elder.categories.all()),
+        LIVING_NAMES.get(elder.living_arrangement, ""),
+        "、".join(CATEGORY_NAMES[category.code] for category in elder.categories.all()),
         f"{elder.disability_grade}级" if elder.disability_grade else "",
         "、".join(elder.chronic_conditions or []),
         "是" if elder.family_doctor_contract else "否",

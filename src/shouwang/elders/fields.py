@@ -72,6 +72,9 @@ CATEGORY_ALIASES = {
     Category.LOST_ONLY_CHILD: ("失独", "失独家庭", "shidu"),
     Category.SEVERE_DISABILITY: ("重度残疾", "重残", "残疾", "severe_disability"),
 }
+# The plain Chinese name of each value, as lists, reports and exports show it (and the import reads back).
+LIVING_NAMES = {value: aliases[0] for value, aliases in LIVING_ALIASES.items()}
+CATEGORY_NAMES = {value: aliases[0] for value, aliases in CATEGORY_ALIASES.items()}
 GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 # Rough bounding box of China (WGS-84); a point outside it is a typo or swapped columns.
 LAT_RANGE, LON_RANGE = (3.0, 54.0), (73.0, 136.0)

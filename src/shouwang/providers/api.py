@@ -210,3 +210,244 @@ def price_set(request, provider_id: int, payload: PriceIn):
         effective_from=payload.effective_from,
     )
     return Status(201, price)
+
+
+# --- Staff (从业人员): ID numbers and phones only ever masked ---------------------------------------------
+
+from ninja import File  # noqa: E402
+from ninja.files import UploadedFile  # noqa: E402
+
+from shouwang.catalog.selectors import get_item_by_code_for  # noqa: E402
+from shouwang.core.masking import mask_id_number, mask_phone  # noqa: E402
+
+from . import staff as staff_services  # noqa: E402
+from .selectors import expiring_certificates, get_staff_for, staff_of_provider_for  # noqa: E402
+
+
+class StaffOut(Schema):
+    id: int
+    provider_id: int
+    name: str
+    id_number_masked: str
+    phone_masked: str
+    job: str
+    skills: list[str]
+    active: bool
+
+    @staticmethod
+    def resolve_id_number_masked(staff) -> str:
+        return mask_id_number(staff.id_number)
+
+    @staticmethod
+    def resolve_phone_masked(staff) -> str:
+        return mask_phone(staff.phone)
+
+
+class CertificateOut(Schema):
+    id: int
+    kind: str
+    number: str
+    level: str
+    issued_on: dt.date
+    expires_on: dt.date | None
+
+
+class TrainingOut(Schema):
+    id: int
+    title: str
+    trained_on: dt.date
+    hours: str
+    organiser: str
+
+    @staticmethod
+    def resolve_hours(record) -> str:
+        return str(record.hours)
+
+
+class StaffDetailOut(StaffOut):
+    user_id: int | None
+    photo_url: str
+    weekly_shifts: dict[str, list[list[str]]]
+    home_lat: float | None
+    home_lon: float | None
+    certificates: list[CertificateOut]
+    trainings: list[TrainingOut]
+
+    @staticmethod
+    def resolve_photo_url(staff) -> str:
+        return staff.photo.url if staff.photo else ""
+
+    @staticmethod
+    def resolve_certificates(staff) -> list:
+        return list(staff.certificates.all())
+
+    @staticmethod
+    def resolve_trainings(staff) -> list:
+        return list(staff.trainings.all())
+
+
+class StaffPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[StaffOut]
+
+
+class StaffIn(Schema):
+    name: str
+    id_number: str
+    phone: str = ""
+    job: str = "caregiver"
+    home_lat: float | None = None
+    home_lon: float | None = None
+    user_id: int | None = None
+    skills: list[str] = []
+    weekly_shifts: dict = {}
+
+
+class StaffPatch(Schema):
+    name: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    job: str | None = None
+    home_lat: float | None = None
+    home_lon: float | None = None
+    user_id: int | None = None
+    active: bool | None = None
+
+
+class CertificateIn(Schema):
+    kind: str
+    number: str
+    level: str = ""
+    issued_on: dt.date
+    expires_on: dt.date | None = None
+
+
+class TrainingIn(Schema):
+    title: str
+    trained_on: dt.date
+    hours: str
+    organiser: str = ""
+
+
+class SkillsIn(Schema):
+    codes: list[str]
+
+
+class ShiftsIn(Schema):
+    weekly_shifts: dict
+
+
+class EligibilityOut(Schema):
+    eligible: bool
+    reasons: list[str]
+
+
+class ExpiringCertificateOut(CertificateOut):
+    staff_id: int
+    staff_name: str
+    provider_id: int
+
+    @staticmethod
+    def resolve_staff_name(certificate) -> str:
+        return certificate.staff.name
+
+    @staticmethod
+    def resolve_provider_id(certificate) -> int:
+        return certificate.staff.provider_id
+
+
+def _staff_detail(user, staff_id: int):
+    return get_staff_for(user, staff_id)
+
+
+@router.get("/{int:provider_id}/staff", response=StaffPage, summary="The provider's staff (masked)")
+def staff_list(
+    request, provider_id: int, active: bool | None = None, job: str = "", q: str = "", page: int = 1,
+    page_size: int = 50,
+):  # fmt: skip
+    staff = staff_of_provider_for(request.auth, provider_id)
+    if active is not None:
+        staff = staff.filter(active=active)
+    if job:
+        staff = staff.filter(job=job)
+    if q.strip():
+        staff = staff.filter(name__icontains=q.strip())
+    return paginate(staff, page=page, page_size=page_size)
+
+
+@router.post("/{int:provider_id}/staff", response={201: StaffDetailOut}, summary="Register a staff member")
+def staff_add(request, provider_id: int, payload: StaffIn):
+    staff = staff_services.add_staff(actor=request.auth, provider_id=provider_id, **payload.dict())
+    return Status(201, staff)
+
+
+@router.get(
+    "/staff/certificates/expiring",
+    response=list[ExpiringCertificateOut],
+    summary="Staff certificates running out (or run out) within the given days",
+)
+def staff_certificates_expiring(request, within_days: int = 60):
+    return list(expiring_certificates(request.auth, within_days=max(0, min(within_days, 366)))[:500])
+
+
+@router.get("/staff/{int:staff_id}", response=StaffDetailOut, summary="One staff member (masked)")
+def staff_detail(request, staff_id: int):
+    return _staff_detail(request.auth, staff_id)
+
+
+@router.patch("/staff/{int:staff_id}", response=StaffDetailOut, summary="Change a staff member")
+def staff_update(request, staff_id: int, payload: StaffPatch):
+    changes = payload.dict(exclude_unset=True)
+    active = changes.pop("active", None)
+    if "user_id" in changes:
+        changes["user"] = changes.pop("user_id")
+    if changes:
+        staff_services.update_staff(actor=request.auth, staff_id=staff_id, **changes)
+    if active is False:
+        staff_services.deactivate_staff(actor=request.auth, staff_id=staff_id)
+    elif active is True:
+        staff_services.reactivate_staff(actor=request.auth, staff_id=staff_id)
+    return _staff_detail(request.auth, staff_id)
+
+
+@router.post("/staff/{int:staff_id}/photo", response=StaffDetailOut, summary="Upload the staff photo")
+def staff_photo(request, staff_id: int, photo: File[UploadedFile]):
+    staff_services.update_staff(actor=request.auth, staff_id=staff_id, photo=photo)
+    return _staff_detail(request.auth, staff_id)
+
+
+@router.post(
+    "/staff/{int:staff_id}/certificates", response={201: CertificateOut}, summary="Record a certificate"
+)
+def staff_certificate(request, staff_id: int, payload: CertificateIn):
+    return Status(
+        201, staff_services.add_certificate(actor=request.auth, staff_id=staff_id, **payload.dict())
+    )
+
+
+@router.post("/staff/{int:staff_id}/trainings", response={201: TrainingOut}, summary="Record a training")
+def staff_training(request, staff_id: int, payload: TrainingIn):
+    return Status(201, staff_services.add_training(actor=request.auth, staff_id=staff_id, **payload.dict()))
+
+
+@router.put("/staff/{int:staff_id}/skills", response=StaffDetailOut, summary="Set the catalogue items done")
+def staff_skills(request, staff_id: int, payload: SkillsIn):
+    return staff_services.set_skills(actor=request.auth, staff_id=staff_id, codes=payload.codes)
+
+
+@router.put("/staff/{int:staff_id}/shifts", response=StaffDetailOut, summary="Set the weekly shifts")
+def staff_shifts(request, staff_id: int, payload: ShiftsIn):
+    return staff_services.set_shifts(actor=request.auth, staff_id=staff_id, shifts=payload.weekly_shifts)
+
+
+@router.get(
+    "/staff/{int:staff_id}/eligibility",
+    response=EligibilityOut,
+    summary="Why the staff member may not do an item at a time (empty: eligible)",
+)
+def staff_eligibility(request, staff_id: int, item: str, start: dt.datetime, end: dt.datetime):
+    staff = get_staff_for(request.auth, staff_id)
+    reasons = staff_services.eligibility(staff, get_item_by_code_for(request.auth, item), start, end)
+    return {"eligible": not reasons, "reasons": reasons}

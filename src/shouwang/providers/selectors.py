@@ -98,7 +98,9 @@ def staff_for(user) -> QuerySet:
     from .models import StaffMember
 
     staff = StaffMember.objects.select_related("provider")
-    return scope_of(user).filter(staff, region="provider__region_id", provider="provider_id", owner="user_id")
+    return scope_of(user).filter(
+        staff, region="provider__region__code", provider="provider_id", owner="user_id"
+    )
 
 
 def get_staff_for(user, staff_id: int):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
 from shouwang.core.errors import DomainError
+from shouwang.core.forms import optional_date, perform
 from shouwang.core.pagination import paginate
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
@@ -138,15 +139,15 @@ def provider_action(request, provider_id: int, action: str):
             provider_id=provider_id,
             kind=post.get("kind", ""),
             number=post.get("number", ""),
-            issued_on=_date(post.get("issued_on")),
-            expires_on=_date(post.get("expires_on")),
+            issued_on=optional_date(post.get("issued_on")),
+            expires_on=optional_date(post.get("expires_on")),
         ),
         "contract": lambda: admission.sign_contract(
             actor=request.user,
             provider_id=provider_id,
             number=post.get("number", ""),
-            starts_on=_date(post.get("starts_on")) or dt.date.today(),
-            ends_on=_date(post.get("ends_on")) or dt.date.today(),
+            starts_on=optional_date(post.get("starts_on")) or dt.date.today(),
+            ends_on=optional_date(post.get("ends_on")) or dt.date.today(),
             area_codes=post.getlist("areas"),
             services=post.getlist("services"),
         ),
@@ -155,22 +156,22 @@ def provider_action(request, provider_id: int, action: str):
             provider_id=provider_id,
             item_code=post.get("item", ""),
             price=post.get("price", ""),
-            effective_from=_date(post.get("effective_from")),
+            effective_from=optional_date(post.get("effective_from")),
         ),
         "inspection": lambda: evaluation.record_inspection(
             actor=request.user,
             provider_id=provider_id,
-            inspected_on=_date(post.get("inspected_on")) or dt.date.today(),
+            inspected_on=optional_date(post.get("inspected_on")) or dt.date.today(),
             result=post.get("result", ""),
             findings=post.get("findings", ""),
-            rectify_by=_date(post.get("rectify_by")),
+            rectify_by=optional_date(post.get("rectify_by")),
         ),
         "list": lambda: evaluation.add_to_list(
             actor=request.user,
             provider_id=provider_id,
             kind=post.get("kind", ""),
             reason=post.get("reason", ""),
-            ends_on=_date(post.get("ends_on")),
+            ends_on=optional_date(post.get("ends_on")),
         ),
         "exit": lambda: admission.exit_provider(
             actor=request.user,
@@ -181,17 +182,5 @@ def provider_action(request, provider_id: int, action: str):
     }
     if action not in steps:
         return redirect("providers:detail", provider_id=provider_id)
-    try:
-        steps[action]()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+    perform(request, steps[action])
     return redirect("providers:detail", provider_id=provider_id)
-
-
-def _date(raw):
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
