@@ -112,3 +112,17 @@ def test_score_page_shows_how_the_score_was_made(client, official, provider_a):
     score_month(month=TODAY)
     page = client.get(f"/providers/{provider_a.pk}/").content.decode()
     assert "100.0" in page and "★★★★★" in page
+
+
+def test_evaluation_through_the_api(client, official, provider_a, provider_admin_a):
+    _admit(official, provider_a)
+    client.force_login(official)
+    url = f"/api/v1/providers/{provider_a.pk}"
+    body = {"inspected_on": str(TODAY), "result": "major", "findings": "无服务记录"}
+    assert client.post(f"{url}/inspections", body, content_type="application/json").status_code == 201
+    score_month(month=TODAY)
+    client.force_login(provider_admin_a)  # a provider sees its own score and how it was made
+    scores = client.get(f"{url}/scores").json()
+    assert scores[0]["total"] == 30.0 and scores[0]["components"]["inspection"]["count"] == 1
+    listed = client.post(f"{url}/lists", {"kind": "black", "reason": "x"}, content_type="application/json")
+    assert listed.status_code == 403

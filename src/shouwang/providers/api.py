@@ -2,13 +2,23 @@
 
 import datetime as dt
 
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from shouwang.catalog.prices import fen_to_yuan
+from shouwang.catalog.selectors import get_item_by_code_for
+from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.pagination import paginate
 
-from . import admission, prices
-from .selectors import get_provider_for, providers_for
+from . import admission, evaluation, prices
+from . import staff as staff_services
+from .selectors import (
+    expiring_certificates,
+    get_provider_for,
+    get_staff_for,
+    providers_for,
+    staff_of_provider_for,
+)
 from .services import create_provider
 
 router = Router(tags=["providers"])
@@ -213,15 +223,6 @@ def price_set(request, provider_id: int, payload: PriceIn):
 
 
 # --- Staff (从业人员): ID numbers and phones only ever masked ---------------------------------------------
-
-from ninja import File  # noqa: E402
-from ninja.files import UploadedFile  # noqa: E402
-
-from shouwang.catalog.selectors import get_item_by_code_for  # noqa: E402
-from shouwang.core.masking import mask_id_number, mask_phone  # noqa: E402
-
-from . import staff as staff_services  # noqa: E402
-from .selectors import expiring_certificates, get_staff_for, staff_of_provider_for  # noqa: E402
 
 
 class StaffOut(Schema):
@@ -451,3 +452,63 @@ def staff_eligibility(request, staff_id: int, item: str, start: dt.datetime, end
     staff = get_staff_for(request.auth, staff_id)
     reasons = staff_services.eligibility(staff, get_item_by_code_for(request.auth, item), start, end)
     return {"eligible": not reasons, "reasons": reasons}
+
+
+# --- evaluation ---------------------------------------------------------------------------------------------
+class ScoreOut(Schema):
+    month: dt.date
+    total: float | None
+    stars: int | None
+    components: dict
+    scheme: str
+
+    @staticmethod
+    def resolve_scheme(score) -> str:
+        return score.scheme.name
+
+
+class InspectionIn(Schema):
+    inspected_on: dt.date
+    result: str
+    findings: str = ""
+    rectify_by: dt.date | None = None
+
+
+class InspectionOut(Schema):
+    inspected_on: dt.date
+    result: str
+    findings: str
+    rectify_by: dt.date | None
+
+
+class ListEntryIn(Schema):
+    kind: str
+    reason: str
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+class ListEntryOut(Schema):
+    kind: str
+    reason: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+@router.get(
+    "/{int:provider_id}/scores", response=list[ScoreOut], summary="Monthly scores and how they were made"
+)
+def scores(request, provider_id: int):
+    return list(get_provider_for(request.auth, provider_id).scores.select_related("scheme"))
+
+
+@router.post("/{int:provider_id}/inspections", response={201: InspectionOut}, summary="Record an inspection")
+def inspection(request, provider_id: int, payload: InspectionIn):
+    return Status(
+        201, evaluation.record_inspection(actor=request.auth, provider_id=provider_id, **payload.dict())
+    )
+
+
+@router.post("/{int:provider_id}/lists", response={201: ListEntryOut}, summary="Put on the red or black list")
+def list_entry(request, provider_id: int, payload: ListEntryIn):
+    return Status(201, evaluation.add_to_list(actor=request.auth, provider_id=provider_id, **payload.dict()))
