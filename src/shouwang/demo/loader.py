@@ -20,12 +20,15 @@ from shouwang.regions.services import load_regions_csv, set_centres
 
 from .assessments import load_assessments
 from .generator import DEFAULT_SEED, community_centres, generate_people
-from .providers import admit_demo_providers
+from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 
 DEMO_PASSWORD = "Shouwang@2026"
 DISTRICT = "220202000000"  # 吉林市昌邑区
 BATCH_SIZE = 5000
 ASSESSED_PER_COMMUNITY = 30
+# With the three named providers: about 40 providers and 400 staff, as in a real district.
+DEMO_NETWORK_PROVIDERS = 37
+STAFF_PER_PROVIDER = 10
 
 DEMO_PROVIDERS = (
     ("吉林市昌邑区颐康居家养老服务中心", ProviderKind.SOCIAL_ORGANISATION, "52"),
@@ -124,6 +127,15 @@ def load_demo_district(
     ]
     _create_accounts(communities, provider_ids)
     admit_demo_providers(provider_ids=provider_ids, community_codes=[c.code for c in communities], seed=seed)
+    network = add_demo_network(
+        communities=placed,
+        providers=DEMO_NETWORK_PROVIDERS,
+        staff_per_provider=STAFF_PER_PROVIDER,
+        seed=seed,
+        credit_code=_credit_code,
+    )
+    for provider_id in provider_ids:
+        add_demo_staff(provider_id=provider_id, count=STAFF_PER_PROVIDER, communities=placed, rng=rng)
     people = generate_people(elders, placed, seed=seed)
     written = 0
     while batch := list(islice(people, BATCH_SIZE)):
@@ -137,7 +149,7 @@ def load_demo_district(
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
-        providers=len(provider_ids),
+        providers=len(provider_ids) + len(network),
         accounts=list(DEMO_ACCOUNTS),
         elders=written,
     )
