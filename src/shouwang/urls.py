@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/", include("shouwang.assessments.urls")),
     path("providers/", include("shouwang.providers.urls")),
     path("public/providers/", public_views.public_providers, name="public_providers"),
+    path("public/providers/apply/", public_views.public_apply, name="public_apply"),
     path("catalog/", include("shouwang.catalog.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),

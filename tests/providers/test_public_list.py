@@ -44,3 +44,33 @@ def test_an_exited_provider_leaves_the_public_list(official, provider_a):
     _designate(official, provider_a, factories.COMMUNITY_A)
     exit_provider(actor=official, provider_id=provider_a.pk, kind="forced", reason="整改不到位")
     assert designated_for_community(factories.COMMUNITY_A) == []
+
+
+def test_a_provider_applies_online_and_its_admin_logs_in(client, tree):
+    data = {
+        "name": "吉林市新康养老服务有限公司",
+        "credit_code": factories.credit_code(990),
+        "kind": "company",
+        "region_code": factories.DISTRICT,
+        "contact_name": "王经理",
+        "contact_phone": "13800001111",
+        "username": "xinkang",
+        "password": "Correct-Horse-42",
+    }
+    assert client.post("/public/providers/apply/", data).status_code == 302
+    from shouwang.providers.models import Provider, ProviderState
+
+    provider = Provider.objects.get(name=data["name"])
+    assert provider.state == ProviderState.APPLIED and provider.users.get().username == "xinkang"
+    login = client.post("/accounts/login/", {"username": "xinkang", "password": "Correct-Horse-42"})
+    assert login.status_code == 302  # the administrator can log in to add licences
+
+
+def test_an_online_application_with_a_weak_password_saves_nothing(client, tree):
+    from shouwang.providers.models import Provider
+
+    data = {"name": "某公司", "credit_code": factories.credit_code(991), "kind": "company",
+            "region_code": factories.DISTRICT, "username": "x1", "password": "123"}  # fmt: skip
+    response = client.post("/public/providers/apply/", data)
+    assert response.status_code == 200 and "alert-error" in response.content.decode()
+    assert not Provider.objects.filter(name="某公司").exists()

@@ -243,3 +243,52 @@ def may_take_orders(provider: Provider, day: dt.date | None = None) -> bool:
     if not any(contract.is_in_force_on(day) for contract in provider.contracts.all()):
         return False
     return not is_black_listed(provider.pk, day)
+
+
+def apply_online(
+    *,
+    name: str,
+    credit_code: str,
+    kind: str,
+    region_code: str,
+    contact_name: str,
+    contact_phone: str,
+    username: str,
+    password: str,
+) -> Provider:
+    """A provider applies by itself from the public page: the organisation is recorded as an applicant and
+    its administrator gets a login to add licences and follow the review. Nothing is half-saved: a bad
+    credit code, a taken username or a weak password leaves neither the provider nor the account."""
+    from shouwang.accounts.services import create_user
+
+    from .services import create_provider
+
+    with transaction.atomic():
+        provider = create_provider(
+            actor=None,
+            name=name,
+            credit_code=credit_code,
+            kind=kind,
+            region_code=region_code,
+            contact_phone=contact_phone,
+        )
+        provider.contact_name = (contact_name or "").strip()[:40]
+        provider.save(update_fields=["contact_name", "updated_at"])
+        admin = create_user(
+            actor=None,
+            username=username,
+            password=password,
+            role=Role.PROVIDER_ADMIN,
+            full_name=provider.contact_name,
+            phone=contact_phone,
+            provider_id=provider.pk,
+        )
+        audit.record(
+            actor=None,
+            action="providers.apply_online",
+            obj=provider,
+            after={"admin": admin.get_username()},
+            region_code=provider.region_id,
+            provider_id=provider.pk,
+        )
+    return provider
