@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,8 @@ class throwaway_database:  # noqa: N801 - used like a function
     def __init__(self, kind: str):
         self.kind = kind
         self.name = None
-        os.environ["SHOUWANG_VAR_DIR"] = tempfile.mkdtemp(prefix="shouwang-bench-")
+        self.var_dir = tempfile.mkdtemp(prefix="shouwang-bench-")
+        os.environ["SHOUWANG_VAR_DIR"] = self.var_dir
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
         os.environ.pop("DATABASE_URL", None)
         if kind == "postgres":
@@ -82,11 +84,13 @@ class throwaway_database:  # noqa: N801 - used like a function
             connection.execute(statement)
 
     def drop(self) -> None:
-        if self.name:
-            from django.db import connections
+        from django.db import connections
 
-            connections.close_all()
+        connections.close_all()
+        if self.name:
             self._server(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        # The SQLite file, the uploaded copies and the error reports: a gigabyte after a million rows.
+        shutil.rmtree(self.var_dir, ignore_errors=True)
 
 
 def setup_django() -> None:

@@ -11,7 +11,7 @@ from shouwang.providers.staff import add_certificate, add_staff
 from tests import factories
 from tests.providers.test_staff import MONDAY, WEEKDAY_SHIFTS, admit, id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TODAY = dt.date.today()
 JSON = "application/json"
 
@@ -88,7 +88,7 @@ def test_api_detail_changes_and_eligibility(client, official, provider_admin_a, 
     assert client.get(f"{url}/eligibility", query).json() == {"eligible": True, "reasons": []}
     query.update(start=f"{MONDAY}T13:00:00", end=f"{MONDAY}T14:00:00")
     answer = client.get(f"{url}/eligibility", query).json()
-    assert answer["eligible"] is False and "outside" in answer["reasons"][0]
+    assert answer["eligible"] is False and "排班" in answer["reasons"][0]  # the API answers in Chinese
     patched = client.patch(url, json.dumps({"active": False, "job": "nurse"}), content_type=JSON).json()
     assert (patched["active"], patched["job"]) == (False, "nurse")
     expiring = client.get("/api/v1/providers/staff/certificates/expiring").json()
@@ -179,7 +179,7 @@ def test_staff_page_actions(client, provider_admin_a, member):
     }
     assert member.skills == ["meal"] and member.trainings.count() == 1
     check = client.get(f"{base}/", {"item": "meal", "day": str(MONDAY), "start": "09:00", "end": "10:00"})
-    assert "may not take orders" in check.content.decode()
+    assert "不能接单" in check.content.decode() or "不得接单" in check.content.decode()
 
 
 def test_staff_pages_of_another_provider_are_not_found(client, provider_admin_b, provider_a, member):

@@ -80,7 +80,11 @@ class Elder(TimeStampedModel):
 
     class Meta:
         ordering = ["community_id", "name"]
-        indexes = [models.Index(fields=["community", "status"])]
+        # (community, name, id) is the order of every list: the first page of a community needs no sort.
+        indexes = [
+            models.Index(fields=["community", "status"]),
+            models.Index(fields=["community", "name", "id"]),
+        ]
         verbose_name = _("elder")
         verbose_name_plural = _("elders")
 

@@ -52,7 +52,7 @@ def search_elders(
     if name:
         elders = elders.filter(_name_contains(name.strip()))
     if community:
-        elders = elders.filter(community__code__startswith=prefix_of(community.strip().ljust(12, "0")))
+        elders = elders.filter(_in_region(community.strip()))
     if status:
         elders = elders.filter(status=status)
     if category:
@@ -61,6 +61,15 @@ def search_elders(
         elders = elders.filter(living_arrangement=living_arrangement)
     elders = _within_ages(elders, age_min, age_max, today or timezone.localdate())
     return elders.order_by("community_id", "name", "pk")
+
+
+def _in_region(code: str) -> Q:
+    """Elders of a community, or of every community under a street or district. As a range of the 12-digit
+    codes rather than a LIKE prefix, so the (community, name) index serves it under any collation."""
+    prefix = prefix_of(code.ljust(12, "0"))
+    if len(prefix) == 12:
+        return Q(community_id=prefix)
+    return Q(community_id__gte=prefix.ljust(12, "0"), community_id__lte=prefix.ljust(12, "9"))
 
 
 def _within_ages(elders: QuerySet[Elder], age_min: int | None, age_max: int | None, today: dt.date):
