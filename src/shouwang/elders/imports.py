@@ -330,7 +330,8 @@ def _checked_batches(path: str, sheet, reader: RowReader) -> Iterator[CheckedBat
 
 def _can_fork() -> bool:
     """Fork only from a single-threaded process (the task worker, the CLI): a fork taken while another
-    thread holds a lock (the all-in-one demo runs web, worker and scheduler as threads) could hang the child."""
+    thread holds a lock could hang the child (the all-in-one demo runs web, worker and scheduler as
+    threads, so it checks rows in-process)."""
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and (os.cpu_count() or 1) > 1
