@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -305,7 +306,7 @@ def job_detail(request, job_id: int):
 def job_file(request, job_id: int):
     job = get_job_for(request.auth, job_id)
     if not job.result_path or not Path(job.result_path).is_file():
-        raise NotFound("This job has no file.")
+        raise NotFound(_("This job has no file."))
     name = f"{Path(job.file_name).stem}-errors.xlsx" if job.kind == "import" else job.file_name
     return FileResponse(open(job.result_path, "rb"), as_attachment=True, filename=name)  # noqa: SIM115
 
