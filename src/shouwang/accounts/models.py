@@ -65,6 +65,11 @@ class User(AbstractUser):
     def is_platform_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
 
+    @property
+    def effective_role(self) -> str:
+        """The role that decides what pages and actions are open: a superuser counts as a platform admin."""
+        return Role.ADMIN if self.is_platform_admin else self.role
+
     @cached_property
     def scope(self) -> Scope:
         """What this user may see, from the role: region subtrees, a provider, or own assignments."""

@@ -215,12 +215,8 @@ def recommend(
 # Services ---------------------------------------------------------------------------------------------------
 
 
-def _role(user) -> str:
-    return Role.ADMIN if user.is_platform_admin else user.role
-
-
 def _require_planner(actor) -> None:
-    if _role(actor) not in PLAN_ROLES:
+    if actor.effective_role not in PLAN_ROLES:
         raise Forbidden(_("Only community workers and civil-affairs officials may manage care plans."))
 
 

@@ -13,7 +13,7 @@ PLANNERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 
 def elder_panel(request, elder) -> str:
     """Current level, the history of assessments and the care plans; the elder is already in scope."""
-    role = Role.ADMIN if request.user.is_platform_admin else request.user.role
+    role = request.user.effective_role
     if role not in STARTERS:
         return ""
     return render_to_string(

@@ -36,10 +36,6 @@ EDITABLE = (
 )  # fmt: skip
 
 
-def _role(user) -> str:
-    return Role.ADMIN if user.is_platform_admin else user.role
-
-
 def _refuse_unless(condition: bool, message: str) -> None:
     if not condition:
         raise Forbidden(message)
@@ -60,7 +56,7 @@ def start_assessment(
     """Open a draft for an elder in the actor's scope. An assessor becomes the first assessor."""
     elder = get_elder_for(actor, elder_id)
     _refuse_unless(
-        _role(actor) in ASSESSOR_ROLES | REVIEWER_ROLES | {Role.COMMUNITY_WORKER},
+        actor.effective_role in ASSESSOR_ROLES | REVIEWER_ROLES | {Role.COMMUNITY_WORKER},
         _("Your role may not start assessments."),
     )
     if reason not in Reason.values:
@@ -72,7 +68,7 @@ def start_assessment(
             elder=elder,
             reason=reason,
             assessed_on=assessed_on or timezone.localdate(),
-            assessor_1=actor if _role(actor) in ASSESSOR_ROLES else None,
+            assessor_1=actor if actor.effective_role in ASSESSOR_ROLES else None,
             living_arrangement=elder.living_arrangement,
             disputed_id=disputed_id,
         )
@@ -97,14 +93,14 @@ def save_draft(*, actor, assessment_id: int, data: dict) -> Assessment:
     assessment = get_assessment_for(actor, assessment_id)
     _require_state(assessment, State.DRAFT, State.RETURNED)
     _refuse_unless(
-        _is_assessor(actor, assessment) or _role(actor) in REVIEWER_ROLES,
+        _is_assessor(actor, assessment) or actor.effective_role in REVIEWER_ROLES,
         _("You are not an assessor of this form."),
     )
     changes = _clean(actor, assessment, {key: data[key] for key in EDITABLE if key in data})
     before = audit.snapshot(assessment, list(changes))
     for key, value in changes.items():
         setattr(assessment, key, value)
-    if assessment.assessor_1_id is None and _role(actor) in ASSESSOR_ROLES:
+    if assessment.assessor_1_id is None and actor.effective_role in ASSESSOR_ROLES:
         assessment.assessor_1 = actor
     with transaction.atomic():
         assessment.save()
@@ -123,7 +119,7 @@ def save_draft(*, actor, assessment_id: int, data: dict) -> Assessment:
 
 def _is_assessor(user, assessment: Assessment) -> bool:
     return user.pk in (assessment.assessor_1_id, assessment.assessor_2_id) or (
-        _role(user) in ASSESSOR_ROLES and assessment.assessor_1_id is None
+        user.effective_role in ASSESSOR_ROLES and assessment.assessor_1_id is None
     )
 
 
@@ -271,7 +267,7 @@ def approve(*, actor, assessment_id: int) -> Assessment:
     assessment = get_assessment_for(actor, assessment_id)
     _require_state(assessment, State.SUBMITTED)
     _refuse_unless(
-        _role(actor) in REVIEWER_ROLES, _("Only a civil-affairs official may approve assessments.")
+        actor.effective_role in REVIEWER_ROLES, _("Only a civil-affairs official may approve assessments.")
     )
     _refuse_unless(
         actor.pk not in (assessment.assessor_1_id, assessment.assessor_2_id),
@@ -302,7 +298,9 @@ def approve(*, actor, assessment_id: int) -> Assessment:
 def return_for_correction(*, actor, assessment_id: int, reason: str) -> Assessment:
     assessment = get_assessment_for(actor, assessment_id)
     _require_state(assessment, State.SUBMITTED)
-    _refuse_unless(_role(actor) in REVIEWER_ROLES, _("Only a civil-affairs official may return assessments."))
+    _refuse_unless(
+        actor.effective_role in REVIEWER_ROLES, _("Only a civil-affairs official may return assessments.")
+    )
     if not reason.strip():
         raise ValidationFailed(
             _("Say what must be corrected."), errors={"reason": _("Say what must be corrected.")}

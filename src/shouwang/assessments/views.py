@@ -90,7 +90,7 @@ def assessment_list(request):
 
 def _assessors_for(user):
     """Assessors a worker or official may assign (everyone with the role; assignment checks the area)."""
-    if user.is_platform_admin or user.role in (Role.OFFICIAL, Role.COMMUNITY_WORKER):
+    if user.effective_role in (Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER):
         return User.objects.filter(role=Role.ASSESSOR, is_active=True).order_by("full_name", "username")
     return User.objects.none()
 
@@ -234,7 +234,7 @@ def detail(request, assessment_id: int):
 
 def _detail_context(request, assessment) -> dict:
     user = request.user
-    is_reviewer = user.is_platform_admin or user.role == Role.OFFICIAL
+    is_reviewer = user.effective_role in services.REVIEWER_ROLES
     return {
         "assessment": assessment,
         "level_name": scoring.level_name(assessment.final_level)

@@ -8,13 +8,9 @@ REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role
 REGISTRY_WRITERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 
 
-def _role(user) -> str:
-    return Role.ADMIN if user.is_platform_admin else user.role
-
-
 def may_reveal(user) -> bool:
-    return _role(user) in REVEAL_ROLES
+    return user.effective_role in REVEAL_ROLES
 
 
 def may_write_registry(user) -> bool:
-    return _role(user) in REGISTRY_WRITERS
+    return user.effective_role in REGISTRY_WRITERS

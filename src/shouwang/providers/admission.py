@@ -27,12 +27,8 @@ from .signals import provider_exited
 OFFICIAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL})
 
 
-def _role(user) -> str:
-    return Role.ADMIN if user.is_platform_admin else user.role
-
-
 def _require_official(actor) -> None:
-    if _role(actor) not in OFFICIAL_ROLES:
+    if actor.effective_role not in OFFICIAL_ROLES:
         raise Forbidden(_("Only civil-affairs officials may decide on admission, contracts and forced exit."))
 
 

@@ -18,10 +18,10 @@ from django.db.models import Avg, Case, Count, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 
+from .admission import OFFICIAL_ROLES
 from .models import (
     EvaluationScheme,
     Inspection,
@@ -136,7 +136,7 @@ register_source("inspection", inspection_measure)
 
 
 def _require_official(actor) -> None:
-    if not (actor.is_platform_admin or actor.role == Role.OFFICIAL):
+    if actor.effective_role not in OFFICIAL_ROLES:
         raise Forbidden(_("Only civil-affairs officials record inspections and list providers."))
 
 

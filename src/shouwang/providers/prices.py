@@ -29,8 +29,7 @@ def set_price(
     ``price`` is yuan as typed ("15.50") or an int of fen when ``price`` is an int. A later price already
     set stays; the one running on that day is closed the day before, so history is kept whole.
     """
-    role = Role.ADMIN if actor.is_platform_admin else actor.role
-    if role not in PRICE_SETTERS:
+    if actor.effective_role not in PRICE_SETTERS:
         raise Forbidden(_("Only the provider's administrator or an official may set prices."))
     provider = get_provider_for(actor, provider_id)
     if provider.state == ProviderState.EXITED:

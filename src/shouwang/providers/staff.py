@@ -66,8 +66,7 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def _require_manager(actor) -> None:
-    role = Role.ADMIN if getattr(actor, "is_platform_admin", False) else getattr(actor, "role", "")
-    if role not in STAFF_MANAGERS:
+    if getattr(actor, "effective_role", "") not in STAFF_MANAGERS:
         raise Forbidden(_("Only the provider's administrator or an official may manage staff."))
 
 

@@ -24,7 +24,7 @@ FORM_FIELDS = ("name", "id_number", "phone", "job", "home_lat", "home_lon")
 
 
 def _may_manage(user) -> bool:
-    return user.is_platform_admin or user.role in services.STAFF_MANAGERS
+    return user.effective_role in services.STAFF_MANAGERS
 
 
 @console_page("providers:list")

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.pagination import paginate
@@ -23,7 +22,7 @@ from .services import create_provider
 
 
 def _is_official(user) -> bool:
-    return user.is_platform_admin or user.role == Role.OFFICIAL
+    return user.effective_role in admission.OFFICIAL_ROLES
 
 
 @console_page("providers:list")

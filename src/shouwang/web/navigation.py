@@ -33,12 +33,8 @@ NAVIGATION = (
 )
 
 
-def effective_role(user) -> str:
-    return Role.ADMIN if user.is_platform_admin else user.role
-
-
 def items_for(user, current_path: str) -> list[dict]:
-    role = effective_role(user)
+    role = user.effective_role
     items = []
     for item in NAVIGATION:
         if role not in item.roles:
@@ -51,5 +47,5 @@ def items_for(user, current_path: str) -> list[dict]:
 
 def role_may_open(user, url_name: str) -> bool:
     """Whether a page in the navigation is meant for this user's role (views check it too)."""
-    role = effective_role(user)
+    role = user.effective_role
     return any(item.url_name == url_name and role in item.roles for item in NAVIGATION)

@@ -22,8 +22,6 @@ from shouwang.providers.selectors import providers_for
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 
-from .navigation import effective_role
-
 ASSESSMENT_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
 REGION_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
 
@@ -56,7 +54,7 @@ def _assessment_work(user) -> dict:
 @login_required
 def home(request):
     user = request.user
-    role = effective_role(user)
+    role = user.effective_role
     context = {"role": role}
     if role in REGION_HOME_ROLES:
         context.update(_region_overview(user))
