@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import Role
 from shouwang.core import audit
-from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
+from shouwang.core.errors import Conflict, Forbidden, ValidationFailed, require_state
 from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
@@ -221,11 +221,7 @@ def _require_planner(actor) -> None:
 
 
 def _require_state(plan: CarePlan, *states: str) -> None:
-    if plan.state not in states:
-        raise Conflict(
-            _("This care plan is %(state)s; that cannot be done now.") % {"state": plan.get_state_display()},
-            code="illegal_transition",
-        )
+    require_state(plan, states, _("This care plan is %(state)s; that cannot be done now."))
 
 
 def _item_rows(plan: CarePlan) -> list[dict]:

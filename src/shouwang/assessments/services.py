@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import Role, User
 from shouwang.core import audit
-from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from shouwang.core.errors import DomainError, Forbidden, ValidationFailed, require_state
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
 from shouwang.elders.services import assign_elder, set_ability
@@ -42,12 +42,7 @@ def _refuse_unless(condition: bool, message: str) -> None:
 
 
 def _require_state(assessment: Assessment, *states: str) -> None:
-    if assessment.state not in states:
-        raise Conflict(
-            _("This assessment is %(state)s; that cannot be done now.")
-            % {"state": assessment.get_state_display()},
-            code="illegal_transition",
-        )
+    require_state(assessment, states, _("This assessment is %(state)s; that cannot be done now."))
 
 
 def start_assessment(

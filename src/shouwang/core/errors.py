@@ -45,3 +45,10 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def require_state(obj, states, message: str) -> None:
+    """Refuse a workflow step the object's state does not allow: ``message`` takes ``%(state)s``, the
+    state's display name, and the API answers 409 with the code ``illegal_transition``."""
+    if obj.state not in states:
+        raise Conflict(message % {"state": obj.get_state_display()}, code="illegal_transition")

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import Role
+from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
-from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
+from shouwang.core.errors import Forbidden, ValidationFailed, require_state
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Region
 
@@ -33,12 +34,7 @@ def _require_official(actor) -> None:
 
 
 def _require_state(provider: Provider, *states: str) -> None:
-    if provider.state not in states:
-        raise Conflict(
-            _("The provider is %(state)s; that cannot be done now.")
-            % {"state": provider.get_state_display()},
-            code="illegal_transition",
-        )
+    require_state(provider, states, _("The provider is %(state)s; that cannot be done now."))
 
 
 def _move(actor, provider: Provider, state: str, action: str, **details) -> Provider:
@@ -191,14 +187,8 @@ def sign_contract(
 
 
 def _unknown_services(codes: list[str]) -> list[str]:
-    """Codes missing from the service catalogue (when the catalogue app is installed)."""
-    from django.apps import apps
-
-    if not apps.is_installed("shouwang.catalog"):
-        return []
-    known = set(
-        apps.get_model("catalog", "ServiceItem").objects.filter(code__in=codes).values_list("code", flat=True)
-    )
+    """Codes missing from the service catalogue."""
+    known = set(ServiceItem.objects.filter(code__in=codes).values_list("code", flat=True))
     return sorted(set(codes) - known)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.pagination import paginate
@@ -111,11 +112,7 @@ def provider_detail(request, provider_id: int):
 
 
 def _catalogue_services() -> list[tuple[str, str]]:
-    from django.apps import apps
-
-    if not apps.is_installed("shouwang.catalog"):
-        return []
-    items = apps.get_model("catalog", "ServiceItem").objects.filter(active=True).order_by("category", "code")
+    items = ServiceItem.objects.filter(active=True).order_by("category", "code")
     return list(items.values_list("code", "name"))
 
 
