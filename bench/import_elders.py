@@ -50,13 +50,18 @@ def main() -> None:
     if args.child_job is not None:
         child(args.child_job, args.profile)
         return
+    run_and_record(args, f"import_elders-{args.database}-{args.format}", benchmark)
+
+
+def run_and_record(args, name: str, benchmark) -> None:
+    """Run ``benchmark(args)`` on a throwaway database and write its figures to bench/results/NAME.json."""
     database = throwaway_database(args.database)
     try:
         results = benchmark(args)
     finally:
         database.drop()
     RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"import_elders-{args.database}-{args.format}.json"
+    target = RESULTS / f"{name}.json"
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written to {target.relative_to(BENCH.parent)}")
 

@@ -14,7 +14,6 @@ bench/results/search_elders-<database>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -22,7 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-from import_elders import RESULTS, setup_django, spreadsheet, throwaway_database
+from import_elders import run_and_record, setup_django, spreadsheet
 
 BENCH = Path(__file__).resolve().parent
 SAMPLES = 20  # distinct values per query kind
@@ -35,15 +34,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print the plan of each kind's first query")
     args = parser.parse_args()
-    database = throwaway_database(args.database)
-    try:
-        results = benchmark(args)
-    finally:
-        database.drop()
-    RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"search_elders-{args.database}.json"
-    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"written to {target.relative_to(BENCH.parent)}")
+    run_and_record(args, f"search_elders-{args.database}", benchmark)
 
 
 def benchmark(args) -> dict:

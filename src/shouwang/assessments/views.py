@@ -7,16 +7,17 @@ draft, so an interrupted visit loses nothing; running totals follow the assessor
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role, User
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from shouwang.core.forms import optional_date
 from shouwang.core.pagination import paginate
 from shouwang.elders.imports import save_upload
 from shouwang.elders.models import LivingArrangement
@@ -196,7 +197,7 @@ def _facts(post) -> dict:
             diagnoses.append({"code": code, "name": name.strip()})
     return {
         "reason": post.get("reason", Reason.FIRST),
-        "assessed_on": _date(post.get("assessed_on")),
+        "assessed_on": optional_date(post.get("assessed_on")) or timezone.localdate(),
         "assessor_2": post.get("assessor_2") or None,
         "informant_name": post.get("informant_name", "").strip()[:40],
         "informant_relation": post.get("informant_relation", "").strip()[:20],
@@ -206,13 +207,6 @@ def _facts(post) -> dict:
         "risk_events": {event.key: post.get(f"risk_{event.key}") or "0" for event in scoring.RISK_EVENTS},
         "coma": post.get("coma") == "on",
     }
-
-
-def _date(raw):
-    try:
-        return dt.date.fromisoformat(raw or "")
-    except ValueError:
-        return dt.date.today()
 
 
 def _dimension_scores(post, step: int) -> dict:
