@@ -162,6 +162,13 @@ class Price(models.Model):
     def __str__(self) -> str:
         return f"{self.item_id} {self.price_fen} from {self.effective_from}"
 
+    @staticmethod
+    def in_force_on(day: dt.date) -> models.Q:
+        """The rows whose period contains ``day``."""
+        return models.Q(effective_from__lte=day) & (
+            models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=day)
+        )
+
 
 # --- Staff (护理员及其他从业人员), their certificates and training -------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,8 +78,7 @@ def set_price(
 def _running(provider: Provider, item_id: int, day: dt.date) -> Price | None:
     return (
         Price.objects.select_for_update()
-        .filter(provider=provider, item_id=item_id, effective_from__lte=day)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .filter(Price.in_force_on(day), provider=provider, item_id=item_id)
         .first()
     )
 
@@ -88,8 +86,7 @@ def _running(provider: Provider, item_id: int, day: dt.date) -> Price | None:
 def price_on(provider_id: int, item_code: str, day: dt.date) -> int | None:
     """The provider's price in fen for an item on a day, or None: what an order of that day is charged."""
     found = (
-        Price.objects.filter(provider_id=provider_id, item__code=item_code, effective_from__lte=day)
-        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        Price.objects.filter(Price.in_force_on(day), provider_id=provider_id, item__code=item_code)
         .values_list("price_fen", flat=True)
         .first()
     )

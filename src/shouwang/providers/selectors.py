@@ -46,25 +46,31 @@ def designated_for_community(community_code: str, day: dt.date | None = None) ->
     from shouwang.catalog.models import ServiceItem
     from shouwang.catalog.prices import fen_to_yuan
 
-    from .models import Contract, ContractState, Price, ProviderState
+    from .models import Contract, ContractState, Price, ProviderScore, ProviderState
 
     day = day or timezone.localdate()
-    contracts = (
+    contracts = list(
         Contract.objects.filter(state=ContractState.ACTIVE, starts_on__lte=day, ends_on__gte=day)
         .filter(provider__state=ProviderState.ADMITTED, areas__code=community_code)
         .select_related("provider")
         .distinct()
+        .order_by("provider__name")
     )
+    provider_ids = [contract.provider_id for contract in contracts]
     names = dict(ServiceItem.objects.filter(active=True).values_list("code", "name"))
+    # Today's prices and the latest star grade of every listed provider, in one query each.
+    prices: dict[int, dict[str, str]] = {provider_id: {} for provider_id in provider_ids}
+    in_force = Price.objects.filter(Price.in_force_on(day), provider_id__in=provider_ids)
+    for provider_id, code, fen in in_force.values_list("provider_id", "item__code", "price_fen"):
+        prices[provider_id][code] = fen_to_yuan(fen)
+    latest_stars: dict[int, int] = {}
+    graded = ProviderScore.objects.filter(provider_id__in=provider_ids).exclude(stars=None).order_by("-month")
+    for provider_id, stars in graded.values_list("provider_id", "stars"):
+        latest_stars.setdefault(provider_id, stars)
     listing = []
-    for contract in contracts.order_by("provider__name"):
+    for contract in contracts:
         provider = contract.provider
-        prices = {
-            price.item.code: fen_to_yuan(price.price_fen)
-            for price in Price.objects.filter(provider=provider, effective_from__lte=day)
-            .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=day))
-            .select_related("item")
-        }
+        stars = latest_stars.get(provider.pk)
         listing.append(
             {
                 "id": provider.pk,
@@ -72,12 +78,10 @@ def designated_for_community(community_code: str, day: dt.date | None = None) ->
                 "kind": provider.get_kind_display(),
                 "phone": provider.contact_phone,
                 "address": provider.address,
-                "stars": (
-                    stars := provider.scores.exclude(stars=None).values_list("stars", flat=True).first()
-                ),
+                "stars": stars,
                 "star_range": range(stars or 0),
                 "services": [
-                    {"code": code, "name": names[code], "price": prices.get(code)}
+                    {"code": code, "name": names[code], "price": prices[provider.pk].get(code)}
                     for code in contract.services
                     if code in names
                 ],
