@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "shouwang.accounts",
     "shouwang.elders",
     "shouwang.assessments",
+    "shouwang.orders",
+    "shouwang.alarms",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -211,3 +213,22 @@ SHOUWANG_ELDER_MIN_AGE = int(os.environ.get("ELDER_MIN_AGE", "60"))
 SHOUWANG_ASSESSMENT_CUMULATIVE_ADJUSTMENTS = _env_bool("ASSESSMENT_CUMULATIVE_ADJUSTMENTS", False)
 SHOUWANG_ASSESSMENT_VALID_MONTHS = int(os.environ.get("ASSESSMENT_VALID_MONTHS", "6"))
 SHOUWANG_DISABLED_FROM_LEVEL = int(os.environ.get("DISABLED_FROM_LEVEL", "1"))
+
+# Service orders (orders): how long a provider has to accept or reject before the order moves on; the
+# EVV tolerance radius and time rules; how many days ahead the daily job creates care-plan orders.
+SHOUWANG_ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "30"))
+SHOUWANG_ORDER_PLAN_DAYS_AHEAD = int(os.environ.get("ORDER_PLAN_DAYS_AHEAD", "7"))
+SHOUWANG_EVV_RADIUS_M = int(os.environ.get("EVV_RADIUS_M", "200"))
+SHOUWANG_EVV_LATE_MINUTES = int(os.environ.get("EVV_LATE_MINUTES", "15"))
+# A visit shorter than this share of the items' standard minutes is "too short".
+SHOUWANG_EVV_MIN_DURATION_SHARE = float(os.environ.get("EVV_MIN_DURATION_SHARE", "0.5"))
+# Faster than this between two consecutive visits of one caregiver is "impossible travel" (km/h).
+SHOUWANG_EVV_MAX_TRAVEL_KMH = float(os.environ.get("EVV_MAX_TRAVEL_KMH", "60"))
+
+# Outgoing SMS and other messages go through core.outbox; the sender class delivers them. The default
+# only keeps them in the outbox (what the demo and tests read); production plugs in a real gateway.
+SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox.KeepInOutbox")
+
+# Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
+SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))
+SHOUWANG_ALARM_BURST_SECONDS = int(os.environ.get("ALARM_BURST_SECONDS", "300"))

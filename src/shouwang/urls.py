@@ -18,6 +18,8 @@ urlpatterns = [
     path("public/providers/", public_views.public_providers, name="public_providers"),
     path("public/providers/apply/", public_views.public_apply, name="public_apply"),
     path("catalog/", include("shouwang.catalog.urls")),
+    path("orders/", include("shouwang.orders.urls")),
+    path("alarms/", include("shouwang.alarms.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -86,9 +86,11 @@ def build_api() -> NinjaAPI:
 
     from shouwang.accounts.api import router as accounts_router
     from shouwang.accounts.api import users_router
+    from shouwang.alarms.api import router as alarms_router
     from shouwang.assessments.api import router as assessments_router
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
+    from shouwang.orders.api import router as orders_router
     from shouwang.providers.api import router as providers_router
     from shouwang.regions.api import router as regions_router
 
@@ -99,6 +101,8 @@ def build_api() -> NinjaAPI:
     api.add_router("/catalog", catalog_router)
     api.add_router("/elders", elders_router)
     api.add_router("/assessments", assessments_router)
+    api.add_router("/orders", orders_router)
+    api.add_router("/", alarms_router)
     api.add_router("/audit", router)
     return api
 

@@ -55,3 +55,42 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("SMS (短信)")
+    CONSOLE = "console", _("console alert (系统提醒)")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class OutboundMessage(models.Model):
+    """A message the platform sends (an SMS code, an escalation alert). Written in the caller's
+    transaction, so a message exists exactly when the action that caused it happened; the configured
+    sender delivers it (see ``core.outbox``)."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    to = models.CharField(_("to"), max_length=150)
+    body = models.CharField(_("text"), max_length=500)
+    purpose = models.CharField(_("purpose"), max_length=40, db_index=True)
+    related_type = models.CharField(max_length=60, blank=True)
+    related_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=MessageState.choices, default=MessageState.QUEUED, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["related_type", "related_id"])]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.to}: {self.purpose}"
