@@ -94,3 +94,21 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to}: {self.purpose}"
+
+
+class LiveEvent(models.Model):
+    """One server-push message (see ``core.live``). The id is the Server-Sent Events id: a console that
+    reconnects with ``Last-Event-ID`` gets every row after it, so it misses nothing. Pruned after a day."""
+
+    id = models.BigAutoField(primary_key=True)
+    channel = models.CharField(_("channel"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "id"])]
+        verbose_name = _("live event")
+        verbose_name_plural = _("live events")
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk}"

@@ -18,8 +18,10 @@ from shouwang.providers.services import create_provider
 from shouwang.regions.models import Level, Region
 from shouwang.regions.services import load_regions_csv, set_centres
 
+from .alarms import load_alarms
 from .assessments import load_assessments
 from .generator import DEFAULT_SEED, community_centres, generate_people
+from .orders import load_orders
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 
 DEMO_PASSWORD = "Shouwang@2026"
@@ -147,6 +149,8 @@ def load_demo_district(
     # The worker's community and a few others get assessments, so every demo role has work to see.
     assessed = [communities[index].code for index in (0, 1, 2, 5) if index < len(communities)]
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
+    load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
+    load_alarms(community_codes=assessed, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -10,11 +10,10 @@ from ninja.files import UploadedFile
 
 from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_id_number, mask_phone
-from shouwang.core.pagination import paginate
 
 from .exports import start_export
 from .imports import save_upload, start_import
-from .selectors import get_elder_for, get_job_for, search_elders, status_history_for
+from .selectors import get_elder_for, get_job_for, search_elders, search_page, status_history_for
 from .services import record_life_event, register_elder, reveal_elder, update_elder
 
 router = Router(tags=["elders"])
@@ -100,7 +99,11 @@ class ElderDetailOut(ElderOut):
 
 
 class ElderPage(Schema):
+    """``count`` is exact unless ``count_is_estimate``: a very broad search on PostgreSQL reports the
+    planner's estimate, rounded to three figures (show it as "about N")."""
+
     count: int
+    count_is_estimate: bool
     page: int
     page_size: int
     items: list[ElderOut]
@@ -274,7 +277,7 @@ def list_elders(
         age_min=age_min,
         age_max=age_max,
     )
-    return paginate(elders, page=page, page_size=page_size)
+    return search_page(elders, page=page, page_size=page_size)
 
 
 @router.post("", response={201: ElderDetailOut}, summary="Register an elder")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import Enum
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -179,16 +181,81 @@ class Communities:
         )
 
 
+# Columns whose cells repeat across a registry (男/女, 汉族, 独居, 是/否, a community's code…): a row's
+# outcome for such a cell is remembered, so a million rows parse each distinct cell once.
+REPEATING_FIELDS = frozenset(
+    {
+        "ethnicity", "hukou_region_code", "living_arrangement", "disability_grade", "chronic_conditions",
+        "family_doctor_contract", "consent_data_sharing",
+    }
+)  # fmt: skip
+# Distinct cells remembered per column; a column with more (a misfiled address column) is parsed as usual.
+MEMO_LIMIT = 20_000
+_NO_CELL = -1
+
+
+class _Memo(dict):
+    """The parsed value of each distinct text cell of one column, as ``(True, value)``; a cell that fails
+    gives ``(False, message)`` and is parsed again next time (failures are rare, and their messages are in
+    the language active at the time). Values are shared between rows: nothing may change one in place."""
+
+    def outcome(self, parse, raw):
+        if type(raw) is not str:  # 1, 1.0 and True are equal keys; only text is remembered
+            return _outcome(parse, raw)
+        return self.outcome_of(parse, raw)
+
+    def outcome_of(self, parse, key):
+        """``parse(key)``'s outcome, remembered; ``key`` must not be equal to a key of another meaning."""
+        hit = self.get(key)
+        if hit is None:
+            hit = _outcome(parse, key)
+            if hit[0] and len(self) < MEMO_LIMIT:
+                self[key] = hit
+        return hit
+
+
+def _outcome(parse, raw):
+    try:
+        return True, _plain(parse(raw))
+    except ValidationFailed as error:
+        return False, error.message
+
+
+def _plain(value):
+    """Choices members as their plain values, which compare, hash and store the same and cross a process
+    boundary cheaply (unpickling an enum member calls its class)."""
+    if isinstance(value, Enum):
+        return value.value
+    if type(value) is list and value and isinstance(value[0], Enum):
+        return [item.value for item in value]
+    return value
+
+
 class RowReader:
-    """Turns rows into records; collects every problem of a row before rejecting it."""
+    """Turns rows into records; collects every problem of a row before rejecting it, in the order of the
+    template's columns (name, identity, community, other values, categories, contacts).
+
+    This runs once per row of files of a million rows, so it is written for speed: column positions are
+    resolved once, and cells that repeat across rows (see ``REPEATING_FIELDS``) are parsed once per
+    distinct text.
+    """
 
     def __init__(self, columns: Columns, communities: Communities, today: dt.date):
         self.columns = columns
         self.communities = communities
         self.today = today
         self.value_plan = [
-            (key, columns.index[key], fields.PARSERS[key]) for key in VALUE_FIELDS if key in columns.index
+            (key, columns.index[key], fields.PARSERS[key], key in REPEATING_FIELDS)
+            for key in VALUE_FIELDS
+            if key in columns.index
         ]
+        index = columns.index
+        self._at = {key: index.get(key, _NO_CELL) for key in COLUMN_ALIASES}
+        self._has_categories = "categories" in index
+        self._contact_plan = [
+            tuple(contact.get(key, _NO_CELL) for key in CONTACT_KEYS) for contact in columns.contacts
+        ]
+        self._memo: dict[str, _Memo] = defaultdict(_Memo)
 
     def cell(self, cells: list, key: str, index: dict[str, int] | None = None):
         position = (index or self.columns.index).get(key)
@@ -197,23 +264,27 @@ class RowReader:
         return cells[position]
 
     def read(self, row_number: int, cells: list) -> Record:
+        memo = self._memo
+        at = self._at
+        width = len(cells)
         reasons: list[str] = []
-
-        def attempt(parse, *args, **kwargs):
-            try:
-                return parse(*args, **kwargs)
-            except ValidationFailed as error:
-                reasons.append(error.message)
-                return None
-
-        name = attempt(fields.name, self.cell(cells, "name"))
-        identity = self._identity(cells, attempt)
-        community = attempt(self._community, cells)
-        values = self._values(cells, attempt)
-        categories = (
-            attempt(fields.categories, self.cell(cells, "categories")) if self._has("categories") else None
-        )
-        contacts = self._contacts(cells, attempt)
+        try:
+            name = fields.name(_cell(cells, width, at["name"]))
+        except ValidationFailed as error:
+            reasons.append(error.message)
+            name = None
+        identity = self._identity(cells, width, memo, reasons)
+        community = self._community(cells, width, memo, reasons)
+        values = self._values(cells, width, memo, reasons)
+        categories = None
+        if self._has_categories:
+            ok, categories = memo["categories"].outcome(
+                fields.categories, _cell(cells, width, at["categories"])
+            )
+            if not ok:
+                reasons.append(categories)
+                categories = None
+        contacts = self._contacts(cells, width, memo, reasons) if self._contact_plan else []
         if reasons:
             raise RowRejected(reasons)
         return Record(
@@ -229,65 +300,112 @@ class RowReader:
             contacts=contacts,
         )
 
-    def _community(self, cells) -> str:
-        code = fields.region_code(self.cell(cells, "community_code"))
-        return self.communities.resolve(code, fields.text(self.cell(cells, "community_name")))
+    def _community(self, cells, width, memo, reasons) -> str | None:
+        code = _cell(cells, width, self._at["community_code"])
+        community_name = _cell(cells, width, self._at["community_name"])
+        key = (code, community_name)
+        if (type(code) is str or code is None) and (type(community_name) is str or community_name is None):
+            hit = memo["community"].outcome_of(self._resolve, key)
+        else:
+            hit = _outcome(self._resolve, key)
+        if hit[0]:
+            return hit[1]
+        reasons.append(hit[1])
+        return None
 
-    def _has(self, key: str) -> bool:
-        return key in self.columns.index
+    def _resolve(self, key) -> str:
+        code, community_name = key
+        return self.communities.resolve(fields.region_code(code), fields.text(community_name))
 
-    def _identity(self, cells, attempt):
-        raw = attempt(fields.id_number_text, self.cell(cells, "id_number"))
-        identity = attempt(parse_resident_id, raw, today=self.today) if raw else None
-        if identity is None:
+    def _identity(self, cells, width, memo, reasons):
+        at = self._at
+        try:
+            raw = fields.id_number_text(_cell(cells, width, at["id_number"]))
+            identity = parse_resident_id(raw, today=self.today)
+        except ValidationFailed as error:
+            reasons.append(error.message)
             return None
-        attempt(fields.old_enough, identity.birth_date, self.today)
-        if self._has("sex") and (given := fields.text(self.cell(cells, "sex"))):
-            stated = attempt(fields.sex, given)
-            if stated and stated != identity.sex:
+        ok, message = memo["age"].outcome_of(self._old_enough, identity.birth_date)
+        if not ok:
+            reasons.append(message)
+        if at["sex"] != _NO_CELL and (given := fields.text(_cell(cells, width, at["sex"]))):
+            ok, stated = memo["sex"].outcome(fields.sex, given)
+            if not ok:
+                reasons.append(stated)
+            elif stated != identity.sex:
                 sex_of_id = _("man") if identity.sex == "M" else _("woman")
                 message = _("The ID number is of a %(id)s but the sex column says %(given)s.")
-                attempt(_contradiction, message, id=sex_of_id, given=given)
-        if self._has("birth_date") and fields.text(self.cell(cells, "birth_date")):
-            stated = attempt(fields.date, self.cell(cells, "birth_date"))
-            if stated and stated != identity.birth_date:
+                reasons.append(message % {"id": sex_of_id, "given": given})
+        if at["birth_date"] != _NO_CELL and fields.text(stated_date := _cell(cells, width, at["birth_date"])):
+            ok, stated = memo["birth_date"].outcome(fields.date, stated_date)
+            if not ok:
+                reasons.append(stated)
+            elif stated != identity.birth_date:
                 message = _("The ID number says born on %(id)s but the birth date column says %(given)s.")
-                attempt(_contradiction, message, id=identity.birth_date.isoformat(), given=stated.isoformat())
+                reasons.append(message % {"id": identity.birth_date.isoformat(), "given": stated.isoformat()})
         return identity
 
-    def _values(self, cells, attempt) -> dict[str, object]:
+    def _old_enough(self, birth_date: dt.date) -> None:
+        fields.old_enough(birth_date, self.today)
+
+    def _values(self, cells, width, memo, reasons) -> dict[str, object]:
         values = {}
-        for key, position, parse in self.value_plan:
-            raw = cells[position] if position < len(cells) else None
+        for key, position, parse, repeating in self.value_plan:
+            raw = cells[position] if position < width else None
             if raw is None or raw == "":
                 continue
-            value = attempt(parse, raw)
+            if repeating:
+                ok, value = memo[key].outcome(parse, raw)
+                if not ok:
+                    reasons.append(value)
+                    continue
+            else:
+                try:
+                    value = parse(raw)  # phones, address, coordinates: never choices
+                except ValidationFailed as error:
+                    reasons.append(error.message)
+                    continue
             if value not in (None, "", []):
                 values[key] = value
         # Judged on the cells, so a coordinate that is wrong is not also reported as missing.
-        if bool(fields.text(self.cell(cells, "lat"))) != bool(fields.text(self.cell(cells, "lon"))):
-            attempt(_contradiction, _("Give both longitude and latitude, or neither."))
+        at = self._at
+        has_lat = bool(fields.text(_cell(cells, width, at["lat"])))
+        if has_lat != bool(fields.text(_cell(cells, width, at["lon"]))):
+            reasons.append(_("Give both longitude and latitude, or neither."))
         return values
 
-    def _contacts(self, cells, attempt) -> list[Contact]:
+    def _contacts(self, cells, width, memo, reasons) -> list[Contact]:
         contacts = []
-        for index in self.columns.contacts:
-            contact_name = fields.text(self.cell(cells, "contact_name", index))
-            raw_phone = fields.text(self.cell(cells, "contact_phone", index))
-            phone = attempt(normalise_phone, raw_phone)
+        for name_at, relation_at, phone_at, keyholder_at in self._contact_plan:
+            contact_name = fields.text(_cell(cells, width, name_at))
+            raw_phone = fields.text(_cell(cells, width, phone_at))
+            try:
+                phone = normalise_phone(raw_phone)
+            except ValidationFailed as error:
+                reasons.append(error.message)
+                phone = None
             if not contact_name and not raw_phone:
                 continue
             if phone is None:  # a malformed phone, reported already
                 continue
             if not (contact_name and phone):
-                attempt(_contradiction, _("An emergency contact needs both a name and a phone number."))
+                reasons.append(_("An emergency contact needs both a name and a phone number."))
                 continue
-            keyholder = attempt(
-                fields.yes_no, self.cell(cells, "contact_keyholder", index), label=gettext_lazy("Holds a key")
-            )
-            relation = fields.text(self.cell(cells, "contact_relation", index))[:20]
+            ok, keyholder = memo["keyholder"].outcome(_keyholder, _cell(cells, width, keyholder_at))
+            if not ok:
+                reasons.append(keyholder)
+                keyholder = None
+            relation = fields.text(_cell(cells, width, relation_at))[:20]
             contacts.append(Contact(contact_name[:40], relation, phone, keyholder))
         return contacts
+
+
+def _cell(cells: list, width: int, position: int):
+    return cells[position] if 0 <= position < width else None
+
+
+def _keyholder(value) -> bool | None:
+    return fields.yes_no(value, label=gettext_lazy("Holds a key"))
 
 
 def _contradiction(message: str, **values) -> None:

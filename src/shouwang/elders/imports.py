@@ -5,17 +5,20 @@ job's counters, so the progress bar shows only what is really saved; if a run st
 the same file again finishes it, because a row that matches the stored record changes nothing. Bad rows go
 to an xlsx error report with their row number and every reason, as they are found.
 
-Reading and checking rows costs about twice what saving them does. For a large file (PARALLEL_FROM rows
+Reading and checking rows costs about as much CPU as saving them. For a large file (PARALLEL_FROM rows
 and more) they are therefore read and checked in a forked child process while this one compares and
-saves the previous batch; the child does no database work, and everything that depends on order (repeats
-within the file, the counters, the report) stays here, so the outcome is the same as reading in-process.
+saves the previous batch. The child does no database work; it checks rows in file order, including
+repeats of an ID number within the file, exactly as the in-process path does (both run ``_checked``),
+and the counters and the report stay here, so the outcome is the same as reading in-process.
 
-New elders go in through ``core.bulk`` (one audit record per batch); a row that changes a known person
-updates it through the ORM with an audit record of its own, before and after.
+New elders go in through ``core.bulk`` (one audit record per batch; a first import of a whole
+registry builds the secondary indexes once at the end); a row that changes a known person updates it
+through the ORM with an audit record of its own, before and after.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import logging
@@ -27,7 +30,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +41,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shouwang.core import audit
-from shouwang.core.bulk import bulk_session, db_timestamp, existing_values, insert_rows, reserve_ids
+from shouwang.core.bulk import (
+    bulk_session,
+    db_timestamp,
+    deferred_indexes,
+    existing_values,
+    insert_rows,
+    reserve_ids,
+)
 from shouwang.core.errors import DomainError, Forbidden, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.scope import Scope, scope_of
@@ -161,7 +170,6 @@ class _Import:
         self.job = job
         self.actor = job.created_by
         self.scope = scope_of(self.actor) if self.actor is not None else Scope(everything=True)
-        self.seen: dict[int, int] = {}  # first 17 digits of an ID number → the row it was first seen in
         self.regions_touched: set[str] = set()
         self.report: SheetWriter | None = None
 
@@ -172,11 +180,18 @@ class _Import:
             self.job.total_rows, self.job.ignored_columns = sheet.estimated_rows, list(columns.ignored)
             self.job.save(update_fields=["total_rows", "ignored_columns", "updated_at"])
             reader = RowReader(columns, self._communities(), timezone.localdate())
-            # closing(): if saving fails, the reading child is stopped now, not when garbage is collected.
+            # A first import of a whole registry builds the secondary indexes once at the end
+            # (see core.bulk.deferred_indexes). closing(): if saving fails, the reading child
+            # is stopped now, not when garbage is collected.
+            loading = 0 if self.job.dry_run else sheet.estimated_rows
             try:
-                with closing(_checked_batches(self.job.source_path, sheet, reader)) as batches:
+                with (
+                    deferred_indexes((Elder, ElderCategory, EmergencyContact), rows=loading),
+                    closing(_checked_batches(self.job.source_path, sheet, reader)) as batches,
+                ):
                     for batch in batches:
-                        self._process(batch)
+                        with _gc_paused():
+                            self._process(batch)
                         if progress:
                             progress(self.job)
             finally:
@@ -191,43 +206,34 @@ class _Import:
 
     # --- one batch ------------------------------------------------------------------------------------
     def _process(self, batch: CheckedBatch) -> None:
-        records = [record for row, cells, outcome in batch if (record := self._accept(row, cells, outcome))]
-        stored = _stored_elders([record.id_number for record in records])
-        creates, candidates = [], []
-        for record in records:
-            known = stored.get(record.id_number)
-            if known is None:
-                creates.append(record)
-            elif not self.scope.covers_region(known["community_id"]):
-                self._reject(record.row, batch, [_(OUTSIDE_AREA)])
+        accepted = []
+        for number, cells, outcome in batch:
+            if type(outcome) is list:
+                self._reject_cells(number, cells, outcome)
             else:
-                candidates.append(_change(record, known))
+                accepted.append(outcome)
+        stored = _stored_elders([packed[P_ID] for packed in accepted])
+        if not stored:  # a first import of a registry: everything is new
+            self._save(batch, accepted, [], unchanged=0)
+            return
+        creates, candidates = [], []
+        for packed in accepted:
+            known = stored.get(packed[P_ID])
+            if known is None:
+                creates.append(packed)
+            elif not self.scope.covers_region(known["community_id"]):
+                self._reject(packed[P_ROW], batch, [_(OUTSIDE_AREA)])
+            else:
+                candidates.append(_change(_unpack(packed), known))
         _attach_stored_children(candidates)
         changes = [change for change in candidates if change]
         self._save(batch, creates, changes, unchanged=len(candidates) - len(changes))
-
-    def _accept(self, number: int, cells: list, outcome: Record | list[str]) -> Record | None:
-        """The checked row's record, unless the row was rejected or repeats an ID number of the file."""
-        if isinstance(outcome, list):
-            self._reject_cells(number, cells, outcome)
-            return None
-        record = outcome
-        key = int(record.id_number[:17])
-        if (first := self.seen.get(key)) is not None:
-            self._reject_cells(
-                number,
-                cells,
-                [_("The same ID number is already in row %(row)d of this file.") % {"row": first}],
-            )
-            return None
-        self.seen[key] = number
-        return record
 
     def _reject(self, number: int, batch: CheckedBatch, reasons: list[str]) -> None:
         cells = next(cells for row, cells, _outcome in batch if row == number)
         self._reject_cells(number, cells, reasons)
 
-    def _reject_cells(self, number: int, cells: list, reasons: list[str]) -> None:
+    def _reject_cells(self, number: int, cells: list | str, reasons: list[str]) -> None:
         if self.report is None:
             path = (
                 Path(settings.MEDIA_ROOT)
@@ -239,10 +245,10 @@ class _Import:
                 path, [_("Row"), _("Reasons"), *self.header], sheet_name=_("Rejected rows")
             )
             self.job.result_path = str(path)
-        self.report.append([number, "；".join(reasons), *(_cell_text(cell) for cell in cells)])
+        self.report.append([number, "；".join(reasons), *(_cell_text(cell) for cell in _expand(cells))])
         self.job.rejected_count += 1
 
-    def _save(self, batch, creates: list[Record], changes: list[Change], unchanged: int) -> None:
+    def _save(self, batch, creates: list[Packed], changes: list[Change], unchanged: int) -> None:
         job = self.job
         job.processed_rows += len(batch)
         job.created_count += len(creates)
@@ -264,7 +270,7 @@ class _Import:
             _create_elders(creates, actor=self.actor, job=job)
             _apply_changes(changes, actor=self.actor, job=job)
             SpreadsheetJob.objects.filter(pk=job.pk).update(**counters)
-        self.regions_touched.update(record.community_code for record in creates)
+        self.regions_touched.update(packed[P_COMMUNITY] for packed in creates)
         self.regions_touched.update(change.record.community_code for change in changes)
 
     def _finish(self) -> None:
@@ -304,18 +310,35 @@ def _batches(rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[list[tupl
         yield batch
 
 
-CheckedBatch = list[tuple[int, list, Record | list[str]]]
+# A checked row's record as a plain tuple (see _pack), which crosses the pipe from the reading child
+# several times cheaper than a dict or a dataclass; the import process unpacks the few it compares.
+Packed = tuple
+P_ROW, P_ID, P_NAME, P_INITIALS, P_SEX, P_BIRTH, P_COMMUNITY, P_VALUES, P_CATEGORIES, P_CONTACTS = range(10)
+CheckedBatch = list[tuple[int, list | str, Packed | list[str]]]
 
 
 def _checked(reader: RowReader, rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[CheckedBatch]:
-    """Batches of (row number, cells, record or the reasons the row is rejected)."""
+    """Batches of (row number, cells, packed record or the reasons the row is rejected).
+
+    A row repeating an ID number of an earlier row is rejected here, citing that row: rows are checked in
+    file order, in whichever process reads them, so the outcome does not depend on where this runs.
+    """
+    seen: dict[int, int] = {}  # first 17 digits of an ID number → the row it was first seen in
     for batch in _batches(rows, size):
         checked = []
         for number, cells in batch:
             try:
-                checked.append((number, cells, reader.read(number, cells)))
+                record = reader.read(number, cells)
             except RowRejected as rejected:
                 checked.append((number, cells, rejected.reasons))
+                continue
+            key = int(record.id_number[:17])
+            first = seen.setdefault(key, number)
+            if first != number:
+                repeated = _("The same ID number is already in row %(row)d of this file.") % {"row": first}
+                checked.append((number, cells, [repeated]))
+            else:
+                checked.append((number, cells, _pack(record)))
         yield checked
 
 
@@ -368,11 +391,7 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
                     return
                 if isinstance(message, BaseException):
                     raise message
-                batch = [
-                    (number, cells, outcome if isinstance(outcome, list) else _unpack(outcome))
-                    for number, cells, outcome in message
-                ]
-            yield batch
+            yield message
     finally:
         receiving.close()
         if child.is_alive():
@@ -388,12 +407,7 @@ def _check_in_child(path: str, reader: RowReader, language: str, sending) -> Non
     try:
         with translation.override(language), open_sheet(path) as sheet:
             for checked in _checked(reader, sheet.rows, LARGE_BATCH_ROWS):
-                sending.send(
-                    [
-                        (number, cells, outcome if isinstance(outcome, list) else _pack(outcome))
-                        for number, cells, outcome in checked
-                    ]
-                )
+                sending.send([(number, _compact(cells), outcome) for number, cells, outcome in checked])
                 gc.collect(1)
         sending.send(None)
     except BaseException as error:  # noqa: BLE001 - whatever stops the reading stops the import, over there
@@ -404,8 +418,10 @@ def _check_in_child(path: str, reader: RowReader, language: str, sending) -> Non
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch is decoded: its objects are acyclic, and the collections
-    their sheer number would trigger cost more than decoding them (a third of the time, measured)."""
+    """No cyclic garbage collection while a batch is decoded or saved: its tens of thousands of tuples
+    are acyclic (reference counting frees them), and the collections their sheer number would trigger
+    cost more than the work itself (a third of the decoding time, measured). Collection resumes between
+    batches."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -415,25 +431,57 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _pack(record: Record) -> dict:
-    """A record as plain data for the pipe. Choices members (living arrangement, categories) travel as
-    their string values, which compare, hash and store the same: unpickling an enum member calls its
-    class, and for a whole record that cost more than checking the row did."""
-    packed = dict(record.__dict__)
-    packed["values"] = {key: _plain(value) for key, value in record.values.items()}
-    if record.categories is not None:
-        packed["categories"] = [_plain(code) for code in record.categories]
-    packed["contacts"] = [dict(contact.__dict__) for contact in record.contacts]
-    return packed
+def _pack(record: Record) -> Packed:
+    """A record as a tuple of plain values (the reader already gives choices as their plain values):
+    the fields in P_* order, the values in VALUE_FIELDS order (None where the row gave none), contacts as
+    tuples. Values that repeat across rows are shared objects, which pickle once per batch."""
+    values = record.values
+    return (
+        record.row,
+        record.id_number,
+        record.name,
+        record.name_initials,
+        record.sex,
+        record.birth_date.isoformat(),
+        record.community_code,
+        tuple(map(values.get, VALUE_FIELDS)),
+        record.categories,
+        tuple((c.name, c.relation, c.phone, c.is_keyholder) for c in record.contacts),
+    )
 
 
-def _unpack(packed: dict) -> Record:
-    packed["contacts"] = [Contact(**contact) for contact in packed["contacts"]]
-    return Record(**packed)
+def _unpack(packed: Packed) -> Record:
+    row, id_number, name, initials, sex, birth, community, values, categories, contacts = packed
+    return Record(
+        row=row,
+        id_number=id_number,
+        name=name,
+        name_initials=initials,
+        sex=sex,
+        birth_date=dt.date.fromisoformat(birth),
+        community_code=community,
+        values={key: value for key, value in zip(VALUE_FIELDS, values, strict=True) if value is not None},
+        categories=categories,
+        contacts=[Contact(*contact) for contact in contacts],
+    )
 
 
-def _plain(value):
-    return value.value if isinstance(value, Enum) else value
+_CELL_SEPARATOR = "\x1f"  # ASCII unit separator: no spreadsheet cell a person typed holds it
+
+
+def _compact(cells: list) -> list | str:
+    """A row of text cells (every CSV row) as one string for the pipe: one object instead of twenty to
+    pickle and unpickle; the import process splits it again only for a rejected row. Other rows (xlsx
+    numbers and dates) travel as they are."""
+    try:
+        joined = _CELL_SEPARATOR.join(cells)
+    except TypeError:
+        return cells
+    return joined if joined.count(_CELL_SEPARATOR) == len(cells) - 1 else cells
+
+
+def _expand(cells: list | str) -> list:
+    return cells.split(_CELL_SEPARATOR) if type(cells) is str else cells
 
 
 def _portable(error: BaseException) -> BaseException:
@@ -514,19 +562,18 @@ def _attach_stored_children(changes: list[Change]) -> None:
 
 
 # --- writing -----------------------------------------------------------------------------------------------
-def _create_elders(records: list[Record], *, actor, job: SpreadsheetJob) -> None:
+def _create_elders(records: list[Packed], *, actor, job: SpreadsheetJob) -> None:
     if not records:
         return
     ids = reserve_ids(Elder, len(records))
     now = db_timestamp(timezone.now())
     rows, contacts, categories = [], [], []
-    for elder_id, record in zip(ids, records, strict=True):
-        rows.append(_elder_row(elder_id, record, now))
-        categories.extend((elder_id, code) for code in record.categories or ())
-        contacts.extend(
-            (elder_id, priority, c.name, c.relation, c.phone, bool(c.is_keyholder))
-            for priority, c in enumerate(record.contacts, start=1)
-        )
+    for elder_id, packed in zip(ids, records, strict=True):
+        rows.append(_elder_row(elder_id, packed, now))
+        if packed[P_CATEGORIES]:
+            categories.extend([(elder_id, code) for code in packed[P_CATEGORIES]])
+        for priority, (name, relation, phone, is_keyholder) in enumerate(packed[P_CONTACTS], start=1):
+            contacts.append((elder_id, priority, name, relation, phone, bool(is_keyholder)))
     insert_rows(Elder, ELDER_COLUMNS, rows)
     insert_rows(ElderCategory, ("elder_id", "code"), categories)
     insert_rows(EmergencyContact, CONTACT_COLUMNS, contacts)
@@ -535,38 +582,45 @@ def _create_elders(records: list[Record], *, actor, job: SpreadsheetJob) -> None
         action="elders.import.create",
         object_type="elders.elder",
         object_repr=_("%(count)d elders from %(file)s, rows %(first)d–%(last)d")
-        % {"count": len(records), "file": job.file_name, "first": records[0].row, "last": records[-1].row},
+        % {
+            "count": len(records),
+            "file": job.file_name,
+            "first": records[0][P_ROW],
+            "last": records[-1][P_ROW],
+        },
         after={"job": job.pk, "count": len(records), "first_id": ids[0], "last_id": ids[-1]},
-        region_code=_common_prefix({record.community_code for record in records}),
+        region_code=_common_prefix({packed[P_COMMUNITY] for packed in records}),
     )
 
 
-def _elder_row(elder_id: int, record: Record, now) -> tuple:
+def _elder_row(elder_id: int, packed: Packed, now) -> tuple:
     """The values of ELDER_COLUMNS for a new elder; absent fields take the model's defaults."""
-    values = record.values
+    _row, id_number, name, initials, sex, birth, community, values, _categories, _contacts = packed
+    # In VALUE_FIELDS order.
+    ethnicity, phone, second_phone, hukou, address, lat, lon, living, grade, chronic, doctor, consent = values
     return (
         elder_id,
         now,
         now,
-        record.name,
-        record.name_initials,
-        record.id_number,
-        record.sex,
-        record.birth_date.isoformat(),
-        values.get("ethnicity", ""),
-        values.get("phone", ""),
-        values.get("second_phone", ""),
-        values.get("hukou_region_code", ""),
-        record.community_code,
-        values.get("address", ""),
-        values.get("lat"),
-        values.get("lon"),
-        values.get("living_arrangement", ""),
-        values.get("disability_grade"),
-        _json_list(tuple(values.get("chronic_conditions", ()))),
-        bool(values.get("family_doctor_contract")),
+        name,
+        initials,
+        id_number,
+        sex,
+        birth,
+        ethnicity or "",
+        phone or "",
+        second_phone or "",
+        hukou or "",
+        community,
+        address or "",
+        lat,
+        lon,
+        living or "",
+        grade,
+        _json_list(tuple(chronic)) if chronic else "[]",
+        bool(doctor),
         "active",
-        bool(values.get("consent_data_sharing")),
+        bool(consent),
         "",  # no ability level until an assessment is approved
         False,
     )

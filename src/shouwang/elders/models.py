@@ -55,8 +55,13 @@ class Elder(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     second_phone = models.CharField(_("second phone"), max_length=20, blank=True)
     hukou_region_code = models.CharField(_("household registration region"), max_length=12, blank=True)
+    # No index of its own: the (community, status) and (community, name, id) indexes start with it.
     community = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("residence community")
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("residence community"),
+        db_index=False,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)

@@ -5,8 +5,8 @@ import io
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import attach_error
-from shouwang.core.pagination import paginate
 from shouwang.core.selectors import audit_log_for
 from shouwang.core.spreadsheets import write_xlsx
 from shouwang.regions.models import Level
@@ -29,7 +28,15 @@ from .imports import save_upload, start_import
 from .models import VERY_OLD_AGE, Category, JobKind, LivingArrangement, Status
 from .panels import panels_for
 from .permissions import may_reveal, may_write_registry
-from .selectors import get_elder_for, get_job_for, jobs_for, search_elders, status_history_for
+from .selectors import (
+    count_by_status,
+    get_elder_for,
+    get_job_for,
+    jobs_for,
+    search_elders,
+    search_page,
+    status_history_for,
+)
 from .services import DuplicateElder, record_life_event, register_elder, reveal_elder, update_elder
 
 
@@ -44,8 +51,9 @@ def _filters(params) -> dict:
 def elder_list(request):
     filters = _filters(request.GET)
     elders = search_elders(request.user, **filters)
-    page = paginate(elders, page=int(request.GET.get("page", 1) or 1))
-    by_status = dict(elders.order_by().values_list("status").annotate(n=Count("id")))
+    page_number = int(request.GET.get("page", 1) or 1)
+    page = search_page(elders, page=page_number, page_size=settings.SHOUWANG_PAGE_SIZE)
+    by_status = count_by_status(elders, total_is_estimate=page.count_is_estimate)
     query = urlencode({key: value for key, value in filters.items() if value not in (None, "")})
     return render(
         request,
@@ -53,7 +61,7 @@ def elder_list(request):
         {
             "page": page,
             "filters": filters,
-            "counts": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+            "counts": [(label, *by_status[value]) for value, label in Status.choices],
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "statuses": Status.choices,
             "categories": Category.choices,

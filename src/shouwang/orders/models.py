@@ -62,8 +62,8 @@ class Order(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Orders generated from a care plan carry the plan and a key (plan, service, day, n) so the daily
-    # job never creates the same visit twice.
+    # Orders generated from a care plan carry the plan and a key (elder, service, day, n) so the daily
+    # job never creates the same visit twice, also across an edited (re-approved) plan; see generation.
     care_plan = models.ForeignKey(
         "assessments.CarePlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )

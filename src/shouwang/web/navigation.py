@@ -12,6 +12,8 @@ SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL})
 REGISTRY_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
 ASSESSMENT_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
 USER_MANAGERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
+ORDER_DESK_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
+ALARM_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,17 @@ NAVIGATION = (
     NavItem(_("Ability assessment"), "assessments:list", ASSESSMENT_ROLES),
     NavItem(_("Service catalogue"), "catalog:list", REGISTRY_ROLES | {Role.PROVIDER_ADMIN}),
     NavItem(_("Providers"), "providers:list", SUPERVISORS | {Role.PROVIDER_ADMIN}),
+    NavItem(_("Phone desk"), "orders:desk", ORDER_DESK_ROLES | {Role.PROVIDER_ADMIN}),
+    NavItem(_("Orders"), "orders:board", ORDER_DESK_ROLES),
+    NavItem(_("Incoming orders"), "orders:provider_board", {Role.PROVIDER_ADMIN}),
+    NavItem(_("Today's visits"), "orders:my_visits", {Role.CAREGIVER}),
+    NavItem(_("Visit exceptions"), "orders:exceptions", SUPERVISORS | {Role.PROVIDER_ADMIN}),
+    NavItem(
+        _("Correction requests"), "orders:corrections", SUPERVISORS | {Role.PROVIDER_ADMIN, Role.CAREGIVER}
+    ),
+    NavItem(_("Complaints"), "orders:complaints", ORDER_DESK_ROLES | {Role.PROVIDER_ADMIN, Role.ELDER}),
+    NavItem(_("Alarm console"), "alarms:console", ALARM_ROLES),
+    NavItem(_("Devices"), "alarms:devices", ALARM_ROLES),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
     NavItem(_("Audit log"), "core:audit", SUPERVISORS),
@@ -34,14 +47,21 @@ NAVIGATION = (
 
 
 def items_for(user, current_path: str) -> list[dict]:
+    """The user's entries; the current one is the longest URL the path lies under (``/orders/desk/`` is
+    the phone desk, not also the order board at ``/orders/``)."""
     role = user.effective_role
-    items = []
-    for item in NAVIGATION:
-        if role not in item.roles:
-            continue
-        url = reverse(item.url_name)
-        is_current = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "current": is_current})
+    items = [
+        {"label": item.label, "url": reverse(item.url_name), "current": False}
+        for item in NAVIGATION
+        if role in item.roles
+    ]
+    under = [
+        i
+        for i in items
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if under:
+        max(under, key=lambda i: len(i["url"]))["current"] = True
     return items
 
 

@@ -46,9 +46,49 @@ def start_scheduler_thread(stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def start_bridge_thread(stop: threading.Event) -> threading.Thread | None:
+    """The MQTT bridge in a daemon thread when the broker at MQTT_URL answers; without a broker the
+    platform runs on (alarms then arrive only over HTTP), so this logs why and returns None."""
+    import socket
+
+    from django.conf import settings
+
+    from shouwang.alarms.bridge import parse_mqtt_url, run_bridge
+
+    try:
+        address = parse_mqtt_url(settings.MQTT_URL)
+        socket.create_connection((address.host, address.port), timeout=1.0).close()
+    except (OSError, ValueError) as problem:
+        logger.warning(
+            "No MQTT broker at %s (%s): the MQTT bridge is not started; devices can still post over HTTP.",
+            settings.MQTT_URL,
+            problem,
+        )
+        return None
+
+    def run() -> None:
+        try:
+            run_bridge(stop, client_id=f"shouwang-demo-{socket.gethostname()}")
+        except Exception:  # the demo must not die with its bridge
+            logger.exception("the MQTT bridge thread stopped")
+
+    thread = threading.Thread(target=run, name="mqtt-bridge", daemon=True)
+    thread.start()
+    logger.info("MQTT bridge started: %s", settings.MQTT_URL)
+    return thread
+
+
 def serve(*, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    # Open consoles hold server-push streams forever; without a graceful-shutdown limit Ctrl+C would wait
+    # for every browser to close its stream.
     uvicorn.run(
-        "shouwang.asgi:application", host=host, port=port, workers=workers, log_level="info", lifespan="off"
+        "shouwang.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        lifespan="off",
+        timeout_graceful_shutdown=2,
     )

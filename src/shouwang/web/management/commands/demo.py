@@ -5,12 +5,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from shouwang.demo.loader import DEMO_PASSWORD, is_loaded
-from shouwang.web.runtime import serve, start_scheduler_thread, start_worker_thread
+from shouwang.web.runtime import serve, start_bridge_thread, start_scheduler_thread, start_worker_thread
 
 
 class Command(BaseCommand):
     help = (
-        "Start the whole platform on the embedded default with the demo district (web + worker + scheduler)."
+        "Start the whole platform on the embedded default with the demo district (web + worker + scheduler "
+        "+ MQTT bridge when a broker answers)."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +30,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         start_worker_thread(stop)
         start_scheduler_thread(stop)
+        if start_bridge_thread(stop) is None:
+            self.stdout.write(
+                self.style.WARNING(f"No MQTT broker at {settings.MQTT_URL}: alarms over HTTP only.")
+            )
         self._print_logins(host, port)
         try:
             serve(host=host, port=port)

@@ -1,0 +1,147 @@
+"""Console pages for alarm devices: the list (online state, battery), registering one (its secret shown on
+that one answer only), and a device's page with its recent events and bind / unbind / retire."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from shouwang.core.errors import DomainError
+from shouwang.core.forms import perform
+from shouwang.core.pagination import paginate
+
+from . import services
+from .models import DeviceState, DeviceType
+from .selectors import ALARM_ROLES, devices_for, get_device_for, recent_events
+
+FORM_FIELDS = ("serial", "type", "vendor", "model", "elder_id")
+
+
+def device_page(view):
+    """Login required and an alarm role (admin, official, operator, community worker)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.effective_role not in ALARM_ROLES:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@device_page
+def device_list(request):
+    filters = {key: request.GET.get(key, "").strip() for key in ("q", "type", "state", "online")}
+    devices = devices_for(request.user)
+    if filters["q"]:
+        q = filters["q"]
+        devices = devices.filter(
+            Q(device_id__icontains=q) | Q(serial__icontains=q) | Q(elder__name__contains=q)
+        )
+    if filters["type"]:
+        devices = devices.filter(type=filters["type"])
+    if filters["state"]:
+        devices = devices.filter(state=filters["state"])
+    if filters["online"] in ("1", "0"):
+        devices = devices.filter(online=filters["online"] == "1")
+    return render(
+        request,
+        "alarms/devices/list.html",
+        {
+            "page": paginate(devices.order_by("device_id"), page=int(request.GET.get("page", 1) or 1)),
+            "query": "&".join(f"{key}={value}" for key, value in filters.items()),
+            "filters": filters,
+            "types": DeviceType.choices,
+            "states": DeviceState.choices,
+        },
+    )
+
+
+@never_cache
+@device_page
+def device_register(request):
+    """The form; on success the same answer shows the secret, once (never cached, never shown again)."""
+    values = (
+        {key: request.POST.get(key, "") for key in FORM_FIELDS}
+        if request.method == "POST"
+        else {
+            "type": DeviceType.SOS_PENDANT,
+            "elder_id": request.GET.get("elder", ""),
+        }
+    )
+    errors, message = {}, ""
+    if request.method == "POST":
+        try:
+            elder_id = int(values["elder_id"]) if values["elder_id"].strip() else None
+        except ValueError:
+            errors, message = (
+                {"elder_id": _("Give the elder's number.")},
+                _("Please correct the device's details."),
+            )
+        else:
+            try:
+                device, secret = services.register_device(
+                    actor=request.user,
+                    serial=values["serial"],
+                    type=values["type"],
+                    vendor=values["vendor"],
+                    model=values["model"],
+                    elder_id=elder_id,
+                )
+            except DomainError as error:
+                errors, message = getattr(error, "errors", None) or {}, error.message
+            else:
+                return render(request, "alarms/devices/registered.html", {"device": device, "secret": secret})
+    return render(
+        request,
+        "alarms/devices/register.html",
+        {"values": values, "errors": errors, "error": message, "types": DeviceType.choices},
+    )
+
+
+@device_page
+def device_detail(request, device_id: str):
+    device = get_device_for(request.user, device_id)
+    return render(
+        request,
+        "alarms/devices/detail.html",
+        {
+            "device": device,
+            "events": recent_events(device, limit=30),
+            "incidents": device.incidents.all()[:10],
+        },
+    )
+
+
+@require_POST
+@device_page
+def device_action(request, device_id: str, action: str):
+    """Bind, unbind or retire from the device's page; the service decides whether it is allowed."""
+    device = get_device_for(request.user, device_id)
+    actor = request.user
+    steps = {
+        "unbind": lambda: services.unbind_device(actor=actor, device_id=device.device_id),
+        "retire": lambda: services.retire_device(actor=actor, device_id=device.device_id),
+        "bind": lambda: services.bind_device(
+            actor=actor, device_id=device.device_id, elder_id=_int(request.POST.get("elder_id"))
+        ),
+    }
+    if action not in steps:
+        raise PermissionDenied
+    perform(request, steps[action])
+    return redirect("alarms:device_detail", device_id=device.device_id)
+
+
+def _int(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,348 @@
+"""One ingestion contract for both paths (the MQTT bridge and the HTTP webhook).
+
+A message is the JSON body a device signed with HMAC-SHA256 under its own secret. ``ingest_batch``
+verifies each signature over the raw bytes, validates the fields, and in ONE transaction for the whole
+batch stores the events, updates the devices' live state and opens or joins incidents. The caller
+acknowledges the messages only after it returned, so a crash before that means redelivery, and the
+unique ``(device, event_id)`` makes the redelivery a no-op: at least once on the wire, exactly one
+effect in the database. ``ingest`` (the webhook: one message) is a batch of one.
+
+A batch costs a fixed handful of queries whatever its size (the bridge hands over up to a few hundred
+messages at a time): its devices in one query, the already stored ``(device, event_id)`` pairs in one,
+the events in one bulk insert, the devices' live state in one bulk update, the incidents and their
+steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one insert. The
+changes of incidents are announced (``signals.announce``) inside the batch's transaction.
+
+Nothing a device sends can raise out of ``ingest_batch``: every refusal is an ``IngestRejection`` row
+(and a count in ``COUNTERS``) and an ``IngestResult`` with ``accepted=False``. It raises only when the
+database fails, and then nothing of the batch is stored.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from .incidents import record_alarm_events
+from .models import (
+    Device,
+    DeviceEvent,
+    DeviceState,
+    EventType,
+    Incident,
+    IngestRejection,
+    RejectReason,
+    Via,
+)
+from .signals import announce
+
+logger = logging.getLogger(__name__)
+
+# How far a device clock may run ahead of ours, and how old a buffered event may still be accepted.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MAX_EVENT_AGE = dt.timedelta(hours=getattr(settings, "SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS", 168))
+REQUIRED_FIELDS = ("device_id", "event_id", "type", "ts")
+LIVE_STATE_FIELDS = ["online", "last_seen_at", "battery", "last_lat", "last_lon"]
+LIVE_STATE_CHUNK = 80  # devices per UPDATE: 11 parameters each, under SQLite's historic 999
+
+# Process-local counts (accepted, duplicate, and one per rejection reason) for logs and the benchmark;
+# the durable count is the IngestRejection table.
+COUNTERS: collections.Counter[str] = collections.Counter()
+_counter_lock = threading.Lock()
+
+
+@dataclass
+class IngestResult:
+    accepted: bool
+    duplicate: bool = False
+    reason: str = ""
+    event: DeviceEvent | None = None
+    incident: Any = None  # an Incident, when the event opened or joined one
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, device_id: str = ""):
+        super().__init__(reason)
+        self.reason, self.device_id = reason, device_id
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The hex HMAC-SHA256 of ``body`` under ``secret``: what a device puts in ``X-Signature``."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def ingest(raw_body: bytes, *, signature: str, via: str) -> IngestResult:
+    """Verify, validate and store one event; see the module docstring. Never raises for bad input."""
+    return ingest_batch([(raw_body, signature)], via=via)[0]
+
+
+def ingest_batch(
+    messages: Sequence[tuple[bytes, str | None]],
+    *,
+    via: str,
+    received_at: Sequence[dt.datetime] | None = None,
+) -> list[IngestResult]:
+    """Verify, validate and store ``messages`` (``(raw body, signature)`` each) in one transaction; one
+    result per message, in order. ``received_at`` gives each message's arrival time (default: now). A
+    signature of None means the transport's envelope around the body could not be read: the message is
+    a ``bad_json`` rejection. Repeats of an event, stored before or earlier in the batch, are duplicates.
+
+    Should another process store one of the batch's events between our look-up and our insert (two
+    bridges given the same redelivered message), the unique constraint refuses the insert and the batch
+    is taken again message by message, so each is stored or recognised as a duplicate on its own."""
+    if not messages:
+        return []
+    arrivals = list(received_at) if received_at is not None else [timezone.now()] * len(messages)
+    try:
+        results = _store_batch(messages, via, arrivals)
+    except IntegrityError:
+        if len(messages) > 1:
+            logger.info("a batch of %s raced another writer; storing it message by message", len(messages))
+            return [
+                ingest_batch([message], via=via, received_at=[arrival])[0]
+                for message, arrival in zip(messages, arrivals, strict=True)
+            ]
+        results = _store_batch(messages, via, arrivals)  # the look-up now finds the other's event
+    for result in results:
+        _count(_outcome(result))
+    return results
+
+
+def _outcome(result: IngestResult) -> str:
+    if not result.accepted:
+        return f"rejected:{result.reason}"
+    return "duplicate" if result.duplicate else "accepted"
+
+
+def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[IngestResult]:
+    payloads = [_payload(raw, signature) for raw, signature in messages]
+    results: list[IngestResult | None] = [None] * len(messages)
+    rejections: list[IngestRejection] = []
+    with transaction.atomic():
+        devices = _devices_of(payloads)
+        events: list[tuple[int, DeviceEvent]] = []
+        for n, ((raw, signature), payload, arrival) in enumerate(
+            zip(messages, payloads, arrivals, strict=True)
+        ):
+            try:
+                if isinstance(payload, Rejected):
+                    raise payload
+                device = _device_for(payload, devices)
+                _verify(device, raw, signature)
+                fields = _fields(payload, device, arrival)
+            except Rejected as rejected:
+                rejections.append(_rejection(rejected, via=via, raw=raw, at=arrival))
+                results[n] = IngestResult(accepted=False, reason=rejected.reason)
+                continue
+            events.append((n, DeviceEvent(device=device, received_at=arrival, via=via, **fields)))
+        fresh = _new_events(events, results)
+        changes = record_alarm_events([event for _n, event in fresh])
+        DeviceEvent.objects.bulk_create([event for _n, event in fresh])
+        _update_live_state([event for _n, event in fresh])
+        if rejections:
+            IngestRejection.objects.bulk_create(rejections)
+        _announce(changes)
+    for n, event in fresh:
+        results[n] = IngestResult(accepted=True, event=event, incident=event.incident)
+    return results
+
+
+def _announce(changes: list[tuple[Incident, str]]) -> None:
+    """Announce every change of the batch inside its transaction (``signals.announce``: the live push
+    writes its message in it, so a bridge killed right after the commit loses no message). A receiver
+    that broke the transaction without raising would make the commit a silent rollback, and the caller
+    would acknowledge messages that are not stored: refuse the batch instead, so it is retried."""
+    for incident, change in changes:
+        announce(incident, change)
+    if changes and transaction.get_rollback():
+        raise DatabaseError("a receiver of incident_recorded broke the ingest transaction")
+
+
+def _rejection(rejected: Rejected, *, via: str, raw: bytes, at: dt.datetime) -> IngestRejection:
+    return IngestRejection(
+        reason=rejected.reason,
+        via=via,
+        received_at=at,
+        device_id=str(rejected.device_id)[:80],
+        excerpt=raw[:300].decode("utf-8", "replace"),
+    )
+
+
+def _count(name: str) -> None:
+    with _counter_lock:
+        COUNTERS[name] += 1
+
+
+def _payload(raw_body: bytes, signature: str | None) -> dict | Rejected:
+    """The decoded JSON object, or the rejection (returned, not raised: a batch goes on)."""
+    if signature is None:
+        return Rejected(RejectReason.BAD_JSON)
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        return Rejected(RejectReason.BAD_JSON)
+    return payload if isinstance(payload, dict) else Rejected(RejectReason.BAD_JSON)
+
+
+def _devices_of(payloads: list[dict | Rejected]) -> dict[str, Device]:
+    """The batch's devices by ``device_id``, in one query, with the elder (and its community) and the
+    community an alarm's incident and its live payload need. Locked until the batch commits, in id order
+    so that concurrent batches (several bridges, the webhook) never deadlock on them: the live-state
+    update writes them anyway, and the lock makes the burst join of one device's alarms serial."""
+    device_ids = {
+        payload.get("device_id")
+        for payload in payloads
+        if isinstance(payload, dict) and isinstance(payload.get("device_id"), str)
+    }
+    if not device_ids:
+        return {}
+    devices = (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("elder__community", "community")
+        .filter(device_id__in=device_ids)
+        .order_by("pk")
+    )
+    return {device.device_id: device for device in devices}
+
+
+def _device_for(payload: dict, devices: dict[str, Device]) -> Device:
+    device_id = payload.get("device_id")
+    if not isinstance(device_id, str) or not device_id:
+        raise Rejected(RejectReason.MISSING_FIELDS)
+    device = devices.get(device_id)
+    if device is None:
+        raise Rejected(RejectReason.UNKNOWN_DEVICE, device_id)
+    if device.state == DeviceState.RETIRED:
+        raise Rejected(RejectReason.RETIRED_DEVICE, device_id)
+    return device
+
+
+def _verify(device: Device, raw_body: bytes, signature: str) -> None:
+    expected = sign(raw_body, device.secret)
+    if not isinstance(signature, str) or not hmac.compare_digest(expected, signature.strip().lower()):
+        raise Rejected(RejectReason.BAD_SIGNATURE, device.device_id)
+
+
+def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
+    """The event's validated values, or ``Rejected``."""
+    reject_as = lambda reason: Rejected(reason, device.device_id)  # noqa: E731
+    if any(payload.get(name) in (None, "") for name in REQUIRED_FIELDS):
+        raise reject_as(RejectReason.MISSING_FIELDS)
+    event_id, kind, ts_text = payload["event_id"], payload["type"], payload["ts"]
+    if not isinstance(event_id, str | int) or len(str(event_id)) > 64 or not isinstance(ts_text, str):
+        raise reject_as(RejectReason.MISSING_FIELDS)
+    if kind not in EventType.values:
+        raise reject_as(RejectReason.UNKNOWN_TYPE)
+    ts = _timestamp(ts_text, now, reject_as)
+    fields = {"event_id": str(event_id), "type": kind, "ts": ts, "battery": None, "lat": None, "lon": None}
+    if "battery" in payload and payload["battery"] is not None:
+        battery = payload["battery"]
+        if not isinstance(battery, int | float) or isinstance(battery, bool) or not 0 <= battery <= 100:
+            raise reject_as(RejectReason.MISSING_FIELDS)
+        fields["battery"] = round(battery)
+    if payload.get("location") is not None:
+        fields["lat"], fields["lon"] = _location(payload["location"], reject_as)
+    return fields
+
+
+def _timestamp(text: str, now: dt.datetime, reject_as) -> dt.datetime:
+    try:
+        ts = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise reject_as(RejectReason.BAD_TIMESTAMP) from None
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise reject_as(RejectReason.BAD_TIMESTAMP)
+    if ts > now + FUTURE_TOLERANCE:
+        raise reject_as(RejectReason.FUTURE_TIMESTAMP)
+    if ts < now - MAX_EVENT_AGE:
+        raise reject_as(RejectReason.STALE_TIMESTAMP)
+    return ts.astimezone(dt.UTC)
+
+
+def _location(location: Any, reject_as) -> tuple[float, float]:
+    try:
+        lat, lon = float(location["lat"]), float(location["lon"])
+    except (TypeError, KeyError, ValueError):
+        raise reject_as(RejectReason.MISSING_FIELDS) from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise reject_as(RejectReason.MISSING_FIELDS)
+    return lat, lon
+
+
+def _new_events(
+    events: list[tuple[int, DeviceEvent]], results: list[IngestResult | None]
+) -> list[tuple[int, DeviceEvent]]:
+    """The events not stored yet, each once; the others' results are set to duplicates. One query for the
+    pairs already stored (by the unique index), and a set for repeats inside the batch."""
+    if not events:
+        return []
+    stored = set(
+        DeviceEvent.objects.filter(
+            device_id__in={event.device_id for _n, event in events},
+            event_id__in={event.event_id for _n, event in events},
+        ).values_list("device_id", "event_id")
+    )
+    fresh = []
+    for n, event in events:
+        key = (event.device_id, event.event_id)
+        if key in stored:
+            results[n] = IngestResult(accepted=True, duplicate=True)
+            continue
+        stored.add(key)
+        fresh.append((n, event))
+    return fresh
+
+
+def _update_live_state(events: list[DeviceEvent]) -> None:
+    """The batch's devices: online, last seen, and the battery and position of their latest events that
+    carry them; see ``_write_live_state``."""
+    devices: dict[int, Device] = {}
+    for event in events:
+        device = devices.setdefault(event.device_id, event.device)
+        device.online = True
+        device.last_seen_at = max(device.last_seen_at or event.received_at, event.received_at)
+        if event.battery is not None:
+            device.battery = event.battery
+        if event.lat is not None:
+            device.last_lat, device.last_lon = event.lat, event.lon
+    chunk = list(devices.values())
+    for start in range(0, len(chunk), LIVE_STATE_CHUNK):
+        _write_live_state(chunk[start : start + LIVE_STATE_CHUNK])
+
+
+def _write_live_state(devices: list[Device]) -> None:
+    """One UPDATE for many devices, a ``CASE id WHEN … THEN …`` per column. Written out here because
+    ``bulk_update`` builds the same statement through an expression per device and column, which cost
+    more than everything else in a batch (3 ms per device); the devices are locked, so writing back their
+    loaded values for the columns an event did not change changes nothing."""
+    field = {name: Device._meta.get_field(name) for name in LIVE_STATE_FIELDS}
+    quote = connection.ops.quote_name
+    pk = quote(Device._meta.pk.column)
+    assignments, params = [], []
+    for name in LIVE_STATE_FIELDS:
+        column = quote(field[name].column)
+        cases = " ".join(["WHEN %s THEN %s"] * len(devices))
+        assignments.append(f"{column} = CASE {pk} {cases} ELSE {column} END")
+        for device in devices:
+            params += [device.pk, field[name].get_db_prep_value(getattr(device, name), connection)]
+    placeholders = ", ".join(["%s"] * len(devices))
+    params += [device.pk for device in devices]
+    table = quote(Device._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE {pk} IN ({placeholders})", params)
+
+
+__all__ = ["COUNTERS", "IngestResult", "Via", "ingest", "ingest_batch", "sign"]

@@ -1,0 +1,317 @@
+"""Console pages of visit verification: the caregiver's phone pages (today's visits, one visit with
+check-in, check-out and the elder's confirmation) and the supervisors' exceptions queue and corrections.
+
+The phone pages post ordinary forms; a small script (orders/static/orders/visits.js) fills in the phone's
+location, the signature drawing and the photo before the form goes. Caregivers see only their own visits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.models import Role
+from shouwang.core.errors import DomainError
+from shouwang.core.pagination import paginate
+
+from . import confirmation, evv
+from .models import CorrectionState, ExceptionKind, ExceptionState, OrderState
+
+CAREGIVER_ROLES = frozenset({Role.CAREGIVER})
+CORRECTION_VIEWERS = evv.SUPERVISORS | CAREGIVER_ROLES
+
+
+def for_roles(roles: frozenset):
+    """Login required and one of ``roles``; the data inside is scoped by the selectors anyway."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if request.user.effective_role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def map_links(order) -> dict | None:
+    """An Amap marker link (GCJ-02, what Chinese map apps expect) and a plain geo: link for the home."""
+    home = evv.home_of(order)
+    if home is None:
+        return None
+    lat, lon = evv.wgs84_to_gcj02(*home)
+    query = urlencode({"position": f"{lon:.6f},{lat:.6f}", "name": order.address or order.elder.address,
+                       "coordinate": "gaode", "callnative": "1"})  # fmt: skip
+    return {"amap": f"https://uri.amap.com/marker?{query}", "geo": f"geo:{home[0]:.6f},{home[1]:.6f}"}
+
+
+@for_roles(CAREGIVER_ROLES)
+def my_visits(request):
+    orders = list(evv.todays_visits(request.user))
+    for order in orders:
+        order.map = map_links(order)
+    return render(request, "orders/visits/my_visits.html", {"orders": orders, "today": timezone.localdate()})
+
+
+@for_roles(CAREGIVER_ROLES)
+def visit(request, order_id: int):
+    order = evv.get_visit_order_for(request.user, order_id)
+    visit = getattr(order, "visit", None)
+    return render(
+        request,
+        "orders/visits/visit.html",
+        {
+            "order": order,
+            "visit": visit,
+            "map": map_links(order),
+            "lines": list(order.lines.all()),
+            "radius": settings.SHOUWANG_EVV_RADIUS_M,
+            "states": OrderState,
+            "stars": range(5, 0, -1),
+            "code_sent": order.confirmation_codes.filter(used_at__isnull=True).exists(),
+            "corrections": order.corrections.order_by("-created_at")[:5],
+        },
+    )
+
+
+def _run(request, order_id: int, step, success: str):
+    """One button on the visit page: run the service, say what happened, back to the page."""
+    try:
+        step()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("orders:visit", order_id=order_id)
+
+
+def _done(request) -> bool:
+    return request.POST.get("not_done") != "1"
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def check_in(request, order_id: int):
+    post = request.POST
+    return _run(
+        request,
+        order_id,
+        lambda: evv.check_in(
+            actor=request.user,
+            order_id=order_id,
+            lat=post.get("lat"),
+            lon=post.get("lon"),
+            accuracy_m=post.get("accuracy") or None,
+        ),  # fmt: skip
+        _("Checked in."),
+    )
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def check_out(request, order_id: int):
+    post = request.POST
+    return _run(
+        request,
+        order_id,
+        lambda: evv.check_out(
+            actor=request.user,
+            order_id=order_id,
+            lat=post.get("lat"),
+            lon=post.get("lon"),
+            accuracy_m=post.get("accuracy") or None,
+            photo=request.FILES.get("photo"),
+        ),  # fmt: skip
+        _("Checked out. Now ask the elder to confirm."),
+    )
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def sign(request, order_id: int):
+    evv.get_visit_order_for(request.user, order_id)
+    post = request.POST
+    return _run(
+        request,
+        order_id,
+        lambda: confirmation.confirm_by_signature(
+            actor=request.user,
+            order_id=order_id,
+            signature=post.get("signature", ""),
+            rating=post.get("rating"),
+            comment=post.get("comment", ""),
+            done=_done(request),
+        ),  # fmt: skip
+        _("The elder's confirmation is recorded."),
+    )
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def send_code(request, order_id: int):
+    evv.get_visit_order_for(request.user, order_id)
+    return _run(
+        request,
+        order_id,
+        lambda: confirmation.send_code(actor=request.user, order_id=order_id),
+        _("A code was sent to the elder's phone."),
+    )
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def enter_code(request, order_id: int):
+    evv.get_visit_order_for(request.user, order_id)
+    post = request.POST
+    return _run(
+        request,
+        order_id,
+        lambda: confirmation.confirm_by_code(
+            actor=request.user,
+            order_id=order_id,
+            code=post.get("code", ""),
+            rating=post.get("rating"),
+            comment=post.get("comment", ""),
+            done=_done(request),
+        ),  # fmt: skip
+        _("The elder's confirmation is recorded."),
+    )
+
+
+@require_POST
+@for_roles(CAREGIVER_ROLES)
+def request_correction(request, order_id: int):
+    evv.get_visit_order_for(request.user, order_id)
+    post = request.POST
+    return _run(
+        request,
+        order_id,
+        lambda: evv.request_correction(
+            actor=request.user,
+            order_id=order_id,
+            checkin_at=post.get("checkin_at") or None,
+            checkout_at=post.get("checkout_at") or None,
+            reason=post.get("reason", ""),
+        ),  # fmt: skip
+        _("The correction was sent to your supervisor."),
+    )
+
+
+@require_POST
+@for_roles(confirmation.CALLBACK_ROLES)
+def confirm_callback(request, order_id: int):
+    """An operator records a call-back (the form is ``orders/visits/_callback_form.html``, for inclusion
+    on any order page); back to the page it came from."""
+    post = request.POST
+    try:
+        confirmation.confirm_by_callback(
+            actor=request.user, order_id=order_id, rating=post.get("rating"), comment=post.get("comment", ""),
+            done=_done(request), note=post.get("note", ""),
+        )  # fmt: skip
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The elder's confirmation is recorded."))
+    back = post.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("web:home")
+    return redirect(back)
+
+
+# --- supervisors ---------------------------------------------------------------------------------------
+
+
+@for_roles(evv.SUPERVISORS)
+def exceptions(request):
+    state = request.GET.get("state", ExceptionState.OPEN)
+    kind = request.GET.get("kind", "")
+    found = evv.exceptions_for(
+        request.user,
+        state=state if state in ExceptionState.values else "",
+        kind=kind if kind in ExceptionKind.values else "",
+    )
+    return render(
+        request,
+        "orders/visits/exceptions.html",
+        {
+            "page": paginate(found, page=int(request.GET.get("page", 1) or 1)),
+            "query": urlencode({"state": state, "kind": kind}),
+            "state": state,
+            "kind": kind,
+            "states": ExceptionState.choices,
+            "kinds": ExceptionKind.choices,
+        },
+    )
+
+
+@require_POST
+@for_roles(evv.SUPERVISORS)
+def resolve_exception(request, exception_id: int):
+    try:
+        evv.resolve_exception(
+            actor=request.user,
+            exception_id=exception_id,
+            accept=request.POST.get("decision") == "accept",
+            explanation=request.POST.get("explanation", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(f"{reverse('orders:exceptions')}?{request.POST.get('query', '')}")
+
+
+@for_roles(CORRECTION_VIEWERS)
+def corrections(request):
+    state = request.GET.get("state", CorrectionState.PENDING)
+    found = evv.corrections_for(request.user, state=state if state in CorrectionState.values else "")
+    page = paginate(found, page=int(request.GET.get("page", 1) or 1))
+    labels = {"checkin_at": _("check-in"), "checkout_at": _("check-out")}
+    for correction in page.items:
+        correction.asked = [
+            (labels.get(name, name), dt.datetime.fromisoformat(value))
+            for name, value in correction.changes.items()
+        ]
+    return render(
+        request,
+        "orders/visits/corrections.html",
+        {
+            "page": page,
+            "query": urlencode({"state": state}),
+            "state": state,
+            "states": CorrectionState.choices,
+            "may_decide": request.user.effective_role in evv.SUPERVISORS,
+        },
+    )
+
+
+@require_POST
+@for_roles(evv.SUPERVISORS)
+def decide_correction(request, correction_id: int):
+    try:
+        evv.decide_correction(
+            actor=request.user,
+            correction_id=correction_id,
+            approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("orders:corrections")

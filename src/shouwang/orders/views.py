@@ -1,0 +1,469 @@
+"""Console pages of the orders core: the operator's phone desk, the order board, the provider's board, an
+order's page with its steps, and complaints. The boards' tables refresh themselves every 5 s (htmx
+polling), so re-dispatch and answers show without reloading. Thin: every read is a selector, every write
+a service; an elder's ID number never reaches these pages and phones are masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shouwang.accounts.models import Role
+from shouwang.catalog.models import ServiceItem
+from shouwang.core.errors import DomainError
+from shouwang.core.forms import optional_date
+from shouwang.core.masking import mask_phone
+from shouwang.core.pagination import paginate
+from shouwang.elders.models import Elder, Status
+from shouwang.elders.selectors import search_elders
+from shouwang.providers.models import StaffMember
+from shouwang.regions.models import Level
+from shouwang.regions.selectors import regions_in_scope
+
+from . import complaints, confirmation, services
+from .models import (
+    ComplaintOutcome,
+    ComplaintSource,
+    ComplaintState,
+    Order,
+    OrderSource,
+    OrderState,
+    Visit,
+)
+from .selectors import (
+    complaints_for,
+    filter_orders,
+    get_complaint_for,
+    get_order_for,
+    orders_for,
+    state_counts,
+    transitions_for,
+)
+
+S = OrderState
+DESK_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN})
+BOARD_ROLES = frozenset(
+    {Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN}
+)
+PROVIDER_BOARD_ROLES = frozenset({Role.PROVIDER_ADMIN})
+COMPLAINT_ROLES = frozenset(
+    {Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN, Role.ELDER}
+)
+DESK_RESULTS = 10
+BOARD_PAGE_SIZE = 50
+
+
+def orders_page(roles=None):
+    """Login required and, when ``roles`` is given, one of them (the pages are not in the navigation table
+    yet; the data inside is scoped anyway)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if roles is not None and request.user.effective_role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# --- phone desk -------------------------------------------------------------------------------------------
+
+
+def _desk_elders(user, q: str):
+    """What the desk finds for a few keystrokes: the registry's quick search in the user's scope; for a
+    provider, active elders of its service areas by name, pinyin initials or phone."""
+    q = q.strip()
+    if not q:
+        return []
+    if user.effective_role == Role.PROVIDER_ADMIN:
+        areas = user.provider.service_areas.all() if user.provider_id else []
+        found = Elder.objects.filter(community__in=areas).filter(
+            Q(name__contains=q) | Q(name_initials__startswith=q.lower()) | Q(phone__contains=q)
+        )
+    else:
+        found = search_elders(user, q=q)
+    return list(found.filter(status=Status.ACTIVE).select_related("community")[:DESK_RESULTS])
+
+
+@orders_page(DESK_ROLES)
+def desk_elders(request):
+    """The htmx partial of the desk's live elder search."""
+    elders = _desk_elders(request.user, request.GET.get("q", ""))
+    return render(
+        request,
+        "orders/_desk_elders.html",
+        {"elders": [_elder_row(e) for e in elders], "q": request.GET.get("q", "")},
+    )
+
+
+def _elder_row(elder) -> dict:
+    return {
+        "pk": elder.pk,
+        "name": elder.name,
+        "phone": mask_phone(elder.phone),
+        "community": elder.community.name,
+        "address": elder.address,
+        "age": elder.age,
+    }
+
+
+def _local_window(day: dt.date | None, start: str, end: str):
+    """The window typed at the desk (a date and two HH:MM times, local) as aware datetimes, or None."""
+    try:
+        begin, finish = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+    except (TypeError, ValueError):
+        return None, None
+    if day is None:
+        return None, None
+    zone = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(dt.datetime.combine(day, begin), zone),
+        timezone.make_aware(dt.datetime.combine(day, finish), zone),
+    )
+
+
+def _desk_items(post) -> list[dict]:
+    items = []
+    for code in post.getlist("items"):
+        raw = post.get(f"quantity_{code}", "1") or "1"
+        items.append({"code": code, "quantity": int(raw) if raw.isdigit() else 0})
+    return items
+
+
+@orders_page(DESK_ROLES)
+def desk(request):
+    """One page for a phone call: find the elder, tick the services, choose the window, place the order."""
+    values = request.POST if request.method == "POST" else {}
+    error, errors = "", {}
+    if request.method == "POST":
+        start, end = _local_window(
+            optional_date(values.get("day")), values.get("start", ""), values.get("end", "")
+        )
+        try:
+            order = services.create_order(
+                actor=request.user,
+                elder_id=int(values.get("elder_id") or 0),
+                items=_desk_items(values),
+                window_start=start,
+                window_end=end,
+                source=values.get("source") or OrderSource.PHONE,
+                note=values.get("note", ""),
+            )
+        except DomainError as failure:
+            error, errors = failure.message, getattr(failure, "errors", None) or {}
+        else:
+            messages.success(request, _("Order #%(id)s was placed.") % {"id": order.pk})
+            return redirect("orders:detail", order_id=order.pk)
+    chosen = None
+    if values.get("elder_id", "").isdigit():
+        found = [e for e in _desk_elders_by_id(request.user, int(values["elder_id"]))]
+        chosen = _elder_row(found[0]) if found else None
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return render(
+        request,
+        "orders/desk.html",
+        {
+            "values": values,
+            "error": error,
+            "errors": errors,
+            "chosen": chosen,
+            "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code"),
+            "ticked": values.getlist("items") if values else [],
+            "sources": [
+                (value, label)
+                for value, label in OrderSource.choices
+                if value in (OrderSource.PHONE, OrderSource.COMMUNITY)
+            ],
+            "default_day": tomorrow.isoformat(),
+        },
+    )
+
+
+def _desk_elders_by_id(user, elder_id: int):
+    if user.effective_role == Role.PROVIDER_ADMIN:
+        areas = user.provider.service_areas.all() if user.provider_id else []
+        return Elder.objects.filter(community__in=areas, pk=elder_id).select_related("community")
+    return search_elders(user).filter(pk=elder_id)
+
+
+# --- boards ------------------------------------------------------------------------------------------------
+
+
+def _board_filters(request) -> dict:
+    get = request.GET
+    return {
+        "state": get.get("state", ""),
+        "community": get.get("community", ""),
+        "provider": int(get["provider"]) if get.get("provider", "").isdigit() else None,
+        "date": optional_date(get.get("date")),
+        "source": get.get("source", ""),
+        "elder": int(get["elder"]) if get.get("elder", "").isdigit() else None,
+    }
+
+
+def _board_context(request) -> dict:
+    filters = _board_filters(request)
+    scoped = orders_for(request.user)
+    without_state = filter_orders(scoped, **{**filters, "state": ""})
+    orders = filter_orders(scoped, **filters).order_by("window_start", "id")
+    page = paginate(orders, page=int(request.GET.get("page", 1) or 1), page_size=BOARD_PAGE_SIZE)
+    rows = [_row(order) for order in page.items]
+    return {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "counts": [
+            (value, label, n)
+            for (value, label), n in zip(S.choices, state_counts(without_state).values(), strict=True)
+        ],
+        "query": request.GET.urlencode(),
+        "now": timezone.now(),
+    }
+
+
+def _row(order: Order) -> dict:
+    now = timezone.now()
+    minutes_left = None
+    if order.state == S.DISPATCHED and order.respond_by:
+        minutes_left = max(0, int((order.respond_by - now).total_seconds() // 60))
+    return {
+        "order": order,
+        "elder_name": order.elder.name,
+        "elder_phone": mask_phone(order.elder.phone),
+        "minutes_left": minutes_left,
+        "overdue": order.state == S.DISPATCHED and order.respond_by is not None and order.respond_by < now,
+    }
+
+
+@orders_page(BOARD_ROLES)
+def board(request):
+    """Orders by state with counts and filters; the table re-reads itself every 5 s."""
+    context = _board_context(request)
+    context.update(
+        states=S.choices,
+        sources=OrderSource.choices,
+        communities=regions_in_scope(request.user.scope, level=Level.COMMUNITY)
+        if request.user.effective_role != Role.PROVIDER_ADMIN
+        else [],
+    )
+    return render(request, "orders/board.html", context)
+
+
+@orders_page(BOARD_ROLES)
+def board_table(request):
+    return render(request, "orders/_board_table.html", _board_context(request))
+
+
+def _provider_board_context(request) -> dict:
+    mine = orders_for(request.user).prefetch_related("lines__item")
+    incoming = [_row(o) for o in mine.filter(state=S.DISPATCHED).order_by("respond_by", "id")]
+    to_assign = []
+    for order in mine.filter(state=S.ACCEPTED).order_by("window_start", "id"):
+        row = _row(order)
+        row["eligible"] = _eligible_caregivers(order)
+        to_assign.append(row)
+    upcoming = [
+        _row(o) for o in mine.filter(state__in=[S.ASSIGNED, S.IN_SERVICE]).order_by("window_start", "id")[:50]
+    ]
+    return {"incoming": incoming, "to_assign": to_assign, "upcoming": upcoming}
+
+
+def _eligible_caregivers(order: Order) -> list[StaffMember]:
+    staff = (
+        StaffMember.objects.filter(provider_id=order.provider_id, active=True)
+        .select_related("provider")
+        .prefetch_related("certificates", "provider__contracts")
+        .order_by("name", "pk")
+    )
+    return [member for member in staff if not services.assignment_problems(order, member)]
+
+
+@orders_page(PROVIDER_BOARD_ROLES)
+def provider_board(request):
+    """The provider's incoming orders with the time left to answer, accept / reject, and assignment from
+    the caregivers who may do each order; the lists re-read themselves every 5 s."""
+    return render(request, "orders/provider_board.html", _provider_board_context(request))
+
+
+@orders_page(PROVIDER_BOARD_ROLES)
+def provider_board_table(request):
+    return render(request, "orders/_provider_board_table.html", _provider_board_context(request))
+
+
+# --- one order ---------------------------------------------------------------------------------------------
+
+
+@orders_page()
+def detail(request, order_id: int):
+    order = get_order_for(request.user, order_id)
+    actions = services.actions_for(request.user, order)
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "elder_name": order.elder.name,
+            "elder_phone": mask_phone(order.elder.phone),
+            "lines": [
+                {
+                    "line": line,
+                    "total": line.unit_price_fen * line.quantity if line.unit_price_fen is not None else None,
+                }
+                for line in order.lines.all()
+            ],
+            "transitions": transitions_for(request.user, order.pk),
+            "visit": Visit.objects.filter(order=order).select_related("caregiver").first(),
+            "exceptions": order.exceptions.all(),
+            "actions": actions,
+            "eligible": _eligible_caregivers(order) if "assign" in actions else [],
+            "row": _row(order),
+            "may_complain": request.user.effective_role in complaints.FILERS and order.provider_id,
+            "may_call_back": request.user.effective_role in confirmation.CALLBACK_ROLES,
+            "complaint_sources": ComplaintSource.choices,
+        },
+    )
+
+
+ACTIONS = {
+    "accept": lambda user, order_id, post: services.accept_order(actor=user, order_id=order_id),
+    "reject": lambda user, order_id, post: services.reject_order(
+        actor=user, order_id=order_id, reason=post.get("reason", "")
+    ),
+    "assign": lambda user, order_id, post: services.assign_caregiver(
+        actor=user, order_id=order_id, staff_id=int(post.get("staff_id") or 0)
+    ),
+    "cancel": lambda user, order_id, post: services.cancel_order(
+        actor=user, order_id=order_id, reason=post.get("reason", "")
+    ),
+    "dispute": lambda user, order_id, post: services.dispute_order(
+        actor=user, order_id=order_id, reason=post.get("reason", "")
+    ),
+    "resolve-dispute": lambda user, order_id, post: services.resolve_dispute(
+        actor=user, order_id=order_id, outcome=post.get("outcome", ""), resolution=post.get("resolution", "")
+    ),
+    "settle": lambda user, order_id, post: services.settle_order(actor=user, order_id=order_id),
+}
+
+
+@require_POST
+@orders_page()
+def action(request, order_id: int, name: str):
+    """One step of the order from a console button; the outcome is a message on the next page. After a
+    rejection the provider no longer sees the order, so it goes back to its board."""
+    step = ACTIONS.get(name)
+    if step is None:
+        raise PermissionDenied
+    try:
+        step(request.user, order_id, request.POST)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    if (
+        request.POST.get("next") == "provider_board"
+        or not orders_for(request.user).filter(pk=order_id).exists()
+    ):
+        return redirect(
+            "orders:provider_board" if request.user.effective_role == Role.PROVIDER_ADMIN else "orders:board"
+        )
+    return redirect("orders:detail", order_id=order_id)
+
+
+# --- complaints -------------------------------------------------------------------------------------------
+
+
+@orders_page(COMPLAINT_ROLES)
+def complaint_list(request):
+    state = request.GET.get("state", "")
+    found = complaints_for(request.user)
+    if state:
+        found = found.filter(state=state)
+    error = ""
+    if request.method == "POST":
+        try:
+            complaint = complaints.file_complaint(
+                actor=request.user,
+                source=request.POST.get("source", ""),
+                description=request.POST.get("description", ""),
+                order_id=int(request.POST["order_id"])
+                if request.POST.get("order_id", "").isdigit()
+                else None,
+            )
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(request, _("Complaint #%(id)s was received.") % {"id": complaint.pk})
+            return redirect("orders:complaint", complaint_id=complaint.pk)
+    return render(
+        request,
+        "orders/complaints.html",
+        {
+            "page": paginate(found, page=int(request.GET.get("page", 1) or 1)),
+            "query": f"state={state}",
+            "state": state,
+            "states": ComplaintState.choices,
+            "sources": ComplaintSource.choices,
+            "may_file": request.user.effective_role in complaints.FILERS,
+            "error": error,
+            "values": request.POST,
+        },
+    )
+
+
+@orders_page(COMPLAINT_ROLES)
+def complaint_detail(request, complaint_id: int):
+    complaint = get_complaint_for(request.user, complaint_id)
+    role = request.user.effective_role
+    steps = complaints.next_steps(complaint)
+    may_resolve = role in complaints.SUPERVISORS or complaint.assignee_id == request.user.pk
+    return render(
+        request,
+        "orders/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "may_assign": "assign" in steps and role in complaints.SUPERVISORS,
+            "may_resolve": "resolve" in steps and may_resolve,
+            "may_close": "close" in steps and role in complaints.SUPERVISORS,
+            "handlers": complaints.handlers_for(complaint) if "assign" in steps else [],
+            "outcomes": ComplaintOutcome.choices,
+        },
+    )
+
+
+COMPLAINT_ACTIONS = {
+    "assign": lambda user, pk, post: complaints.assign_complaint(
+        actor=user, complaint_id=pk, assignee_id=int(post.get("assignee_id") or 0)
+    ),
+    "resolve": lambda user, pk, post: complaints.resolve_complaint(
+        actor=user, complaint_id=pk, outcome=post.get("outcome", ""), resolution=post.get("resolution", "")
+    ),
+    "close": lambda user, pk, post: complaints.close_complaint(actor=user, complaint_id=pk),
+}
+
+
+@require_POST
+@orders_page(COMPLAINT_ROLES)
+def complaint_action(request, complaint_id: int, name: str):
+    step = COMPLAINT_ACTIONS.get(name)
+    if step is None:
+        raise PermissionDenied
+    try:
+        step(request.user, complaint_id, request.POST)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("orders:complaint", complaint_id=complaint_id)

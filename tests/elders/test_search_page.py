@@ -1,0 +1,72 @@
+"""A page of search results: exact counts for ordinary searches, the planner's estimate for very broad
+ones on PostgreSQL (flagged, so the console can say "about N")."""
+
+import pytest
+from django.db import connection
+
+from shouwang.elders import selectors
+from shouwang.elders.models import ElderCategory
+from shouwang.elders.selectors import search_elders, search_page
+from tests import factories
+from tests.factories import COMMUNITY_A, COMMUNITY_B
+
+
+@pytest.fixture
+def elders(tree):
+    made = [factories.ElderFactory(community_id=COMMUNITY_A) for _ in range(5)]
+    made += [factories.ElderFactory(community_id=COMMUNITY_B) for _ in range(2)]
+    for elder in made[:3]:
+        ElderCategory.objects.create(elder=elder, code="dibao")
+    ElderCategory.objects.create(elder=made[0], code="tekun")
+    ElderCategory.objects.create(elder=made[5], code="tekun")
+    return made
+
+
+def test_a_page_counts_exactly_and_lists_in_order(official, elders):
+    page = search_page(search_elders(official), page=1, page_size=3)
+    assert (page.count, page.count_is_estimate, page.pages) == (7, False, 3)
+    assert [elder.pk for elder in page.items] == [elder.pk for elder in search_elders(official)[:3]]
+
+
+def test_a_page_past_the_last_shows_the_last(official, elders):
+    page = search_page(search_elders(official), page=9, page_size=3)
+    assert page.page == 3 and len(page.items) == 1
+
+
+def test_category_finds_each_elder_of_it_once(official, elders):
+    found = search_elders(official, category="tekun")
+    assert sorted(elder.pk for elder in found) == sorted([elders[0].pk, elders[5].pk])
+    assert search_page(search_elders(official, category="dibao")).count == 3
+
+
+def test_category_stays_within_the_users_scope(worker_a, elders):
+    assert [elder.pk for elder in search_elders(worker_a, category="tekun")] == [elders[0].pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates come from PostgreSQL's planner")
+def test_a_broad_search_on_postgresql_reports_an_estimate(official, elders, monkeypatch):
+    monkeypatch.setattr(selectors, "ESTIMATE_COUNT_FROM", 1)
+    page = search_page(search_elders(official), page=1, page_size=3)
+    assert page.count_is_estimate
+    assert page.count >= 1
+    assert len(page.items) == 3
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the other databases count exactly")
+def test_other_databases_always_count_exactly(official, elders, monkeypatch):
+    monkeypatch.setattr(selectors, "ESTIMATE_COUNT_FROM", 1)
+    page = search_page(search_elders(official))
+    assert (page.count, page.count_is_estimate) == (7, False)
+
+
+def test_estimates_are_rounded_to_three_figures():
+    assert selectors._three_figures(123_456) == 123_000
+    assert selectors._three_figures(20_049) == 20_000
+    assert selectors._three_figures(987) == 987
+
+
+def test_a_typed_search_lists_in_the_same_order_as_the_list(official, elders):
+    # Typed searches sort their few matches by an expression (see search_elders); the order is the same.
+    found = [elder.pk for elder in search_elders(official, q="张三")]
+    listed = [elder.pk for elder in search_elders(official) if "张三" in elder.name]
+    assert found == listed and len(found) == 7
