@@ -1,11 +1,24 @@
 import pytest
+from django.utils import translation
 
 from tests import factories
 
 
 @pytest.fixture
+def english():
+    """For tests that read English messages (the msgids); the console's default language is Chinese."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def tree(db):
     factories.load_tree()
+
+
+@pytest.fixture
+def operator(tree):
+    return factories.user("operator", regions=(factories.DISTRICT,), username="operator")
 
 
 @pytest.fixture

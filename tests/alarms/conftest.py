@@ -1,20 +1,6 @@
 import pytest
-from django.utils import translation
 
-from tests import factories
 from tests.alarms.factories import DeviceFactory
-
-
-@pytest.fixture
-def english():
-    """For tests that read English messages; the console's default language is Chinese."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def operator(tree):
-    return factories.user("operator", regions=(factories.DISTRICT,), username="operator")
 
 
 @pytest.fixture

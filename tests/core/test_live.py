@@ -151,3 +151,19 @@ def test_postgresql_notifies_other_processes_on_commit():
         event = live.publish("incidents", {"n": 1})
         notes = list(listener.notifies(timeout=10, stop_after=1))
     assert [note.payload for note in notes] == [str(event.pk)]
+
+
+def test_an_event_committed_after_a_later_one_still_reaches_the_stream():
+    """Ids are given at insert: a long transaction may commit id n after id n+1 was already streamed."""
+    first = live.publish("incidents", {"n": 1})
+    cursor = live._Cursor(["incidents"], first.pk - 1, visible=lambda payload: True)
+    LiveEvent.objects.create(id=first.pk + 2, channel="incidents", payload={"n": 3})
+    frames, _ = cursor.next_frames()
+    assert ['"n":1' in frames[0], '"n":3' in frames[1]] == [True, True]
+
+    LiveEvent.objects.create(id=first.pk + 1, channel="incidents", payload={"n": 2})  # commits late
+    late, _ = cursor.next_frames()
+    again, _ = cursor.next_frames()
+
+    assert len(late) == 1 and '"n":2' in late[0] and late[0].startswith(f"id: {first.pk + 1}\n")
+    assert again == []  # delivered once

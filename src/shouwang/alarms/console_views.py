@@ -7,12 +7,8 @@ else changes the incident. Every button posts to one workflow service of ``alarm
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +16,7 @@ from django.views.decorators.http import require_POST
 from shouwang.core import live as core_live
 from shouwang.core.errors import DomainError, Forbidden, NotFound
 from shouwang.elders.permissions import may_reveal
+from shouwang.web.decorators import roles_page
 
 from . import incidents as workflow
 from .live import incident_stream
@@ -39,17 +36,7 @@ S = IncidentState
 QUEUE_LIMIT = 300
 
 
-def alarm_console(view):
-    """Logged in, in a role that handles alarms; which incidents they see is their scope's business."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.effective_role not in ALARM_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+alarm_console = roles_page(ALARM_ROLES)
 
 
 def _labels() -> dict:

@@ -3,9 +3,6 @@ that one answer only), and a device's page with its recent events and bind / unb
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
 from shouwang.core.pagination import paginate
+from shouwang.web.decorators import roles_page
 
 from . import services
 from .models import DeviceState, DeviceType
@@ -24,17 +22,7 @@ from .selectors import ALARM_ROLES, devices_for, get_device_for, recent_events
 FORM_FIELDS = ("serial", "type", "vendor", "model", "elder_id")
 
 
-def device_page(view):
-    """Login required and an alarm role (admin, official, operator, community worker)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.effective_role not in ALARM_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+device_page = roles_page(ALARM_ROLES)
 
 
 @device_page

@@ -22,14 +22,16 @@ def attach_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-def perform(request, step: Callable[[], object]) -> None:
-    """Run one service call behind a console button; its outcome becomes a message on the next page."""
+def perform(request, step: Callable[[], object], success: str | None = None) -> bool:
+    """Run one service call behind a console button; its outcome becomes a message on the next page
+    (``success``, or "Saved."). Returns whether it succeeded."""
     try:
         step()
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+        return False
+    messages.success(request, success or _("Saved."))
+    return True
 
 
 def optional_date(raw: str | None) -> dt.date | None:

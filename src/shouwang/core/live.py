@@ -8,7 +8,7 @@ streams wait on one process-wide wake-up, which is set
 - from other processes, on PostgreSQL, by a listener thread (``LISTEN shouwang_live``; ``publish`` sends
   the ``NOTIFY`` inside the transaction, so PostgreSQL delivers it only on commit);
 - from other processes, on SQLite, by a poller thread that reads the highest event id every
-  ``SHOUWANG_LIVE_POLL_SECONDS`` (100 ms) while at least one stream is open.
+  ``SHOUWANG_LIVE_POLL_SECONDS`` (25 ms) while at least one stream is open.
 
 A stream re-reads the table after every wake-up, so a lost wake-up only delays a message, and a browser
 that reconnects with ``Last-Event-ID`` gets everything it missed.
@@ -45,10 +45,14 @@ BATCH = 200
 # Browsers wait this long before reconnecting a dropped stream.
 RETRY_MILLISECONDS = 1000
 KEEP = dt.timedelta(days=1)
+# How long an id a stream jumped over may still arrive (its transaction still running), and how many
+# such ids one jump may leave behind.
+GAP_SECONDS = 10.0
+MAX_GAP_IDS = 1000
 
 
 def _poll_seconds() -> float:
-    return float(getattr(settings, "SHOUWANG_LIVE_POLL_SECONDS", 0.1))
+    return float(getattr(settings, "SHOUWANG_LIVE_POLL_SECONDS", 0.025))
 
 
 # --- publishing -----------------------------------------------------------------------------------------
@@ -219,26 +223,53 @@ HEARTBEAT = ": heartbeat\n\n"
 
 
 class _Cursor:
-    """The state of one stream: the last id sent and when the last line went out. Both the sync and the
-    async generator drive it, so they differ only in how they wait."""
+    """The state of one stream: the last id sent, the ids skipped on the way, and when the last line went
+    out. Both the sync and the async generator drive it, so they differ only in how they wait.
+
+    Ids are handed out at insert, not at commit: a long transaction (a batch of alarms) can commit id 100
+    after a short one committed id 101 and the stream moved past it. So an id jumped over is remembered
+    for ``GAP_SECONDS`` and looked up again on every read; an id still missing by then was rolled back
+    (or belongs to another channel)."""
 
     def __init__(self, channels: list[str], last_id: int, visible: Callable[[dict], bool]):
         self.channels = channels
         self.last_id = last_id
         self.visible = visible
         self.last_sent = time.monotonic()
+        self.gaps: dict[int, float] = {}  # id jumped over → when
 
     def next_frames(self) -> tuple[list[str], bool]:
-        """Frames for the visible new events, and whether more may be waiting (a full batch)."""
+        """Frames for the visible new events (and late ones that filled a gap), and whether more may be
+        waiting (a full batch)."""
+        now = time.monotonic()
+        self.gaps = {pk: since for pk, since in self.gaps.items() if now - since < GAP_SECONDS}
+        late = self._late_events()
         events = events_after(self.channels, self.last_id)
-        frames = []
+        frames = [frame(event) for event in late if self.visible(event.payload)]
         for event in events:
+            self._note_gaps(event.pk, now)
             self.last_id = event.pk
             if self.visible(event.payload):
                 frames.append(frame(event))
         if frames:
-            self.last_sent = time.monotonic()
+            self.last_sent = now
         return frames, len(events) == BATCH
+
+    def _late_events(self) -> list[LiveEvent]:
+        if not self.gaps:
+            return []
+        found = list(
+            LiveEvent.objects.filter(channel__in=self.channels, id__in=list(self.gaps)).order_by("id")
+        )
+        for event in found:
+            del self.gaps[event.pk]
+        return found
+
+    def _note_gaps(self, pk: int, now: float) -> None:
+        # Only a bounded run of missing ids is remembered: a huge jump is a restarted sequence or another
+        # channel's burst, not transactions still in flight.
+        for missing in range(max(self.last_id + 1, pk - MAX_GAP_IDS), pk):
+            self.gaps.setdefault(missing, now)
 
     def heartbeat_due(self) -> bool:
         if time.monotonic() - self.last_sent >= HEARTBEAT_SECONDS:

@@ -8,13 +8,10 @@ location, the signature drawing and the photo before the form goes. Caregivers s
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,29 +21,15 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
 from shouwang.core.errors import DomainError
+from shouwang.core.forms import perform
 from shouwang.core.pagination import paginate
+from shouwang.web.decorators import roles_page
 
 from . import confirmation, evv
 from .models import CorrectionState, ExceptionKind, ExceptionState, OrderState
 
 CAREGIVER_ROLES = frozenset({Role.CAREGIVER})
 CORRECTION_VIEWERS = evv.SUPERVISORS | CAREGIVER_ROLES
-
-
-def for_roles(roles: frozenset):
-    """Login required and one of ``roles``; the data inside is scoped by the selectors anyway."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if request.user.effective_role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def map_links(order) -> dict | None:
@@ -60,7 +43,7 @@ def map_links(order) -> dict | None:
     return {"amap": f"https://uri.amap.com/marker?{query}", "geo": f"geo:{home[0]:.6f},{home[1]:.6f}"}
 
 
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def my_visits(request):
     orders = list(evv.todays_visits(request.user))
     for order in orders:
@@ -68,7 +51,7 @@ def my_visits(request):
     return render(request, "orders/visits/my_visits.html", {"orders": orders, "today": timezone.localdate()})
 
 
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def visit(request, order_id: int):
     order = evv.get_visit_order_for(request.user, order_id)
     visit = getattr(order, "visit", None)
@@ -91,12 +74,7 @@ def visit(request, order_id: int):
 
 def _run(request, order_id: int, step, success: str):
     """One button on the visit page: run the service, say what happened, back to the page."""
-    try:
-        step()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
+    perform(request, step, success)
     return redirect("orders:visit", order_id=order_id)
 
 
@@ -105,7 +83,7 @@ def _done(request) -> bool:
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def check_in(request, order_id: int):
     post = request.POST
     return _run(
@@ -123,7 +101,7 @@ def check_in(request, order_id: int):
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def check_out(request, order_id: int):
     post = request.POST
     return _run(
@@ -142,7 +120,7 @@ def check_out(request, order_id: int):
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def sign(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     post = request.POST
@@ -162,7 +140,7 @@ def sign(request, order_id: int):
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def send_code(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     return _run(
@@ -174,7 +152,7 @@ def send_code(request, order_id: int):
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def enter_code(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     post = request.POST
@@ -194,7 +172,7 @@ def enter_code(request, order_id: int):
 
 
 @require_POST
-@for_roles(CAREGIVER_ROLES)
+@roles_page(CAREGIVER_ROLES)
 def request_correction(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     post = request.POST
@@ -213,7 +191,7 @@ def request_correction(request, order_id: int):
 
 
 @require_POST
-@for_roles(confirmation.CALLBACK_ROLES)
+@roles_page(confirmation.CALLBACK_ROLES)
 def confirm_callback(request, order_id: int):
     """An operator records a call-back (the form is ``orders/visits/_callback_form.html``, for inclusion
     on any order page); back to the page it came from."""
@@ -236,7 +214,7 @@ def confirm_callback(request, order_id: int):
 # --- supervisors ---------------------------------------------------------------------------------------
 
 
-@for_roles(evv.SUPERVISORS)
+@roles_page(evv.SUPERVISORS)
 def exceptions(request):
     state = request.GET.get("state", ExceptionState.OPEN)
     kind = request.GET.get("kind", "")
@@ -260,7 +238,7 @@ def exceptions(request):
 
 
 @require_POST
-@for_roles(evv.SUPERVISORS)
+@roles_page(evv.SUPERVISORS)
 def resolve_exception(request, exception_id: int):
     try:
         evv.resolve_exception(
@@ -276,7 +254,7 @@ def resolve_exception(request, exception_id: int):
     return redirect(f"{reverse('orders:exceptions')}?{request.POST.get('query', '')}")
 
 
-@for_roles(CORRECTION_VIEWERS)
+@roles_page(CORRECTION_VIEWERS)
 def corrections(request):
     state = request.GET.get("state", CorrectionState.PENDING)
     found = evv.corrections_for(request.user, state=state if state in CorrectionState.values else "")
@@ -301,7 +279,7 @@ def corrections(request):
 
 
 @require_POST
-@for_roles(evv.SUPERVISORS)
+@roles_page(evv.SUPERVISORS)
 def decide_correction(request, correction_id: int):
     try:
         evv.decide_correction(

@@ -6,7 +6,6 @@ a service; an elder's ID number never reaches these pages and phones are masked.
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import optional_date
+from shouwang.core.forms import optional_date, perform
 from shouwang.core.masking import mask_phone
 from shouwang.core.pagination import paginate
 from shouwang.elders.models import Elder, Status
@@ -28,6 +27,7 @@ from shouwang.elders.selectors import search_elders
 from shouwang.providers.models import StaffMember
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
+from shouwang.web.decorators import roles_page
 
 from . import complaints, confirmation, services
 from .models import (
@@ -62,23 +62,6 @@ DESK_RESULTS = 10
 BOARD_PAGE_SIZE = 50
 
 
-def orders_page(roles=None):
-    """Login required and, when ``roles`` is given, one of them (the pages are not in the navigation table
-    yet; the data inside is scoped anyway)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if roles is not None and request.user.effective_role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 # --- phone desk -------------------------------------------------------------------------------------------
 
 
@@ -98,7 +81,7 @@ def _desk_elders(user, q: str):
     return list(found.filter(status=Status.ACTIVE).select_related("community")[:DESK_RESULTS])
 
 
-@orders_page(DESK_ROLES)
+@roles_page(DESK_ROLES)
 def desk_elders(request):
     """The htmx partial of the desk's live elder search."""
     elders = _desk_elders(request.user, request.GET.get("q", ""))
@@ -143,7 +126,7 @@ def _desk_items(post) -> list[dict]:
     return items
 
 
-@orders_page(DESK_ROLES)
+@roles_page(DESK_ROLES)
 def desk(request):
     """One page for a phone call: find the elder, tick the services, choose the window, place the order."""
     values = request.POST if request.method == "POST" else {}
@@ -248,7 +231,7 @@ def _row(order: Order) -> dict:
     }
 
 
-@orders_page(BOARD_ROLES)
+@roles_page(BOARD_ROLES)
 def board(request):
     """Orders by state with counts and filters; the table re-reads itself every 5 s."""
     context = _board_context(request)
@@ -262,7 +245,7 @@ def board(request):
     return render(request, "orders/board.html", context)
 
 
-@orders_page(BOARD_ROLES)
+@roles_page(BOARD_ROLES)
 def board_table(request):
     return render(request, "orders/_board_table.html", _board_context(request))
 
@@ -291,14 +274,14 @@ def _eligible_caregivers(order: Order) -> list[StaffMember]:
     return [member for member in staff if not services.assignment_problems(order, member)]
 
 
-@orders_page(PROVIDER_BOARD_ROLES)
+@roles_page(PROVIDER_BOARD_ROLES)
 def provider_board(request):
     """The provider's incoming orders with the time left to answer, accept / reject, and assignment from
     the caregivers who may do each order; the lists re-read themselves every 5 s."""
     return render(request, "orders/provider_board.html", _provider_board_context(request))
 
 
-@orders_page(PROVIDER_BOARD_ROLES)
+@roles_page(PROVIDER_BOARD_ROLES)
 def provider_board_table(request):
     return render(request, "orders/_provider_board_table.html", _provider_board_context(request))
 
@@ -306,7 +289,7 @@ def provider_board_table(request):
 # --- one order ---------------------------------------------------------------------------------------------
 
 
-@orders_page()
+@login_required
 def detail(request, order_id: int):
     order = get_order_for(request.user, order_id)
     actions = services.actions_for(request.user, order)
@@ -359,19 +342,14 @@ ACTIONS = {
 
 
 @require_POST
-@orders_page()
+@login_required
 def action(request, order_id: int, name: str):
     """One step of the order from a console button; the outcome is a message on the next page. After a
     rejection the provider no longer sees the order, so it goes back to its board."""
     step = ACTIONS.get(name)
     if step is None:
         raise PermissionDenied
-    try:
-        step(request.user, order_id, request.POST)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+    perform(request, lambda: step(request.user, order_id, request.POST))
     if (
         request.POST.get("next") == "provider_board"
         or not orders_for(request.user).filter(pk=order_id).exists()
@@ -385,7 +363,7 @@ def action(request, order_id: int, name: str):
 # --- complaints -------------------------------------------------------------------------------------------
 
 
-@orders_page(COMPLAINT_ROLES)
+@roles_page(COMPLAINT_ROLES)
 def complaint_list(request):
     state = request.GET.get("state", "")
     found = complaints_for(request.user)
@@ -423,7 +401,7 @@ def complaint_list(request):
     )
 
 
-@orders_page(COMPLAINT_ROLES)
+@roles_page(COMPLAINT_ROLES)
 def complaint_detail(request, complaint_id: int):
     complaint = get_complaint_for(request.user, complaint_id)
     role = request.user.effective_role
@@ -455,15 +433,10 @@ COMPLAINT_ACTIONS = {
 
 
 @require_POST
-@orders_page(COMPLAINT_ROLES)
+@roles_page(COMPLAINT_ROLES)
 def complaint_action(request, complaint_id: int, name: str):
     step = COMPLAINT_ACTIONS.get(name)
     if step is None:
         raise PermissionDenied
-    try:
-        step(request.user, complaint_id, request.POST)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+    perform(request, lambda: step(request.user, complaint_id, request.POST))
     return redirect("orders:complaint", complaint_id=complaint_id)

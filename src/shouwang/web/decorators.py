@@ -22,3 +22,20 @@ def console_page(url_name: str):
         return wrapper
 
     return decorator
+
+
+def roles_page(roles):
+    """Login required and one of ``roles`` (for pages reached from other pages rather than from the
+    navigation); the data inside is scoped by the selectors anyway."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if request.user.effective_role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
