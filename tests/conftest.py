@@ -5,10 +5,23 @@ from tests import factories
 
 
 @pytest.fixture
-def english():
-    """For tests that read English messages (the msgids); the console's default language is Chinese."""
+def english(client):
+    """For tests that read English messages (the msgids); the console's default language is Chinese.
+    Both the test's own code and the pages and API answers the test client gets are in English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _seeded_catalogue(request):
+    """A transactional test (browser tests, row-lock tests) empties every table on the way out, the
+    catalogue seeded by a migration included; put the seed back for the next one."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        factories.ensure_catalogue()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 
 import factory
@@ -89,3 +90,13 @@ def contact(elder, phone: str = "13900001111") -> EmergencyContact:
     return EmergencyContact.objects.create(
         elder=elder, priority=1, name="张小明", relation="儿子", phone=phone
     )
+
+
+def ensure_catalogue() -> None:
+    """Put the catalogue seeded by a migration back when a transactional test emptied the tables."""
+    from django.apps import apps
+
+    from shouwang.catalog.models import ServiceItem
+
+    if not ServiceItem.objects.exists():
+        importlib.import_module("shouwang.catalog.migrations.0002_seed_catalogue").load(apps, None)

@@ -86,6 +86,13 @@ def test_incident_page_shows_profile_medical_summary_contacts_and_masked_phones(
     assert 'data-action="acknowledge"' in page
 
 
+def test_incident_without_a_location_draws_no_map(client, operator_a, sos_a):
+    client.force_login(operator_a)
+    page = client.get(f"/alarms/console/{sos_a.pk}/").content.decode()
+    assert "data-map" not in page and "leaflet" not in page
+    assert "openstreetmap.org/?mlat" not in page
+
+
 def test_acknowledge_then_contacts_responder_on_site_and_close(client, operator_a, sos_a):
     client.force_login(operator_a)
     contact = sos_a.elder.contacts.get()

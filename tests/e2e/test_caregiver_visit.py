@@ -2,13 +2,10 @@
 signs on the screen with a rating. Also: a clear message when location access is refused."""
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from shouwang.catalog.models import ServiceItem
 from shouwang.orders.models import OrderState, Visit, VisitException
 from tests import factories
 from tests.orders import factories as of
@@ -21,16 +18,8 @@ NEAR_HOME = {"latitude": HOME[0] + 0.00027, "longitude": HOME[1], "accuracy": 15
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
-def ensure_catalogue() -> None:
-    """A transactional test empties every table on the way out, the seeded catalogue included; put the
-    seed back when an earlier browser test took it."""
-    if not ServiceItem.objects.exists():
-        importlib.import_module("shouwang.catalog.migrations.0002_seed_catalogue").load(apps, None)
-
-
 @pytest.fixture
 def visit_today():
-    ensure_catalogue()
     factories.load_tree()
     official = factories.user("official", regions=(factories.DISTRICT,))
     provider = of.admitted_provider(official, factories.provider("甲服务商"))

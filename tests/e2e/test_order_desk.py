@@ -21,7 +21,6 @@ def shot(page, name: str) -> None:
 
 
 def test_the_desk_places_an_order_and_the_board_follows_it(live_server, browser):
-    of.ensure_catalogue()
     factories.load_tree()
     official = factories.user("official", regions=(factories.DISTRICT,), username="official")
     factories.user("operator", regions=(factories.DISTRICT,), username="operator")

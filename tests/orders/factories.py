@@ -210,13 +210,3 @@ def family(elder, username: str = ""):
     account = factories.user("elder", regions=(elder.community_id,), username=username)
     Assignment.objects.create(elder=elder, user=account, kind="caregiver")
     return account
-
-
-def ensure_catalogue() -> None:
-    """Put the seeded catalogue back when a transactional (browser) test ran before and emptied it."""
-    import importlib
-
-    from django.apps import apps
-
-    if not ServiceItem.objects.exists():
-        importlib.import_module("shouwang.catalog.migrations.0002_seed_catalogue").load(apps, None)

@@ -208,12 +208,11 @@ def test_expire_overdue_handles_many_orders_each_once(tree, operator, two_provid
     assert expire_overdue(now=later) == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks with SKIP LOCKED need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_second_worker_skips_an_order_the_first_holds(operator, order, two_providers):
     """Two schedulers running ``expire_overdue`` at once never move the same order twice (PostgreSQL's
     row locks; SQLite runs one writer at a time anyway)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
     auto_dispatch(actor=operator, order_id=order.pk)
     later = timezone.now() + dt.timedelta(hours=1)
     moved = {}

@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.core import live as core_live
-from shouwang.core.errors import DomainError, Forbidden, NotFound
+from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from shouwang.elders.permissions import may_reveal
-from shouwang.web.decorators import roles_page
+from shouwang.web.decorators import console_page, roles_page
 
 from . import incidents as workflow
 from .live import incident_stream
@@ -126,6 +127,7 @@ def incident(request, incident_id: int):
 
 def _location(incident) -> dict | None:
     """Where to look: the device's reported position, else the elder's home (WGS-84)."""
+    # OSM tiles are WGS-84 too; only a Chinese (GCJ-02) tile server would need converting at display.
     elder = incident.elder
     if incident.lat is not None and incident.lon is not None:
         return {"lat": incident.lat, "lon": incident.lon, "source": "device"}
@@ -209,3 +211,39 @@ def act(request, incident_id: int, action: str):
         return redirect("alarms:incident", incident_id=incident_id)
     found = get_incident_for(request.user, incident_id)
     return render(request, "alarms/console/_panel.html", _panel_context(request, found, error))
+
+
+@console_page("alarms:report")
+def report(request):
+    """Answer times per team (district) for one month against the sector targets, in the user's scope."""
+    month = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
+    error, teams = "", []
+    try:
+        teams = workflow.answer_time_report(request.user, month)
+    except ValidationFailed as invalid:
+        error = invalid.message
+    return render(
+        request,
+        "alarms/console/report.html",
+        {
+            "month": month,
+            "teams": [_report_row(team) for team in teams],
+            "targets": [
+                {"seconds": seconds, "percent": target * 100} for seconds, target in workflow.TARGETS
+            ],
+            "error": error,
+        },
+    )
+
+
+def _report_row(team: dict) -> dict:
+    """A team's figures with the shares as percentages, one cell per answer target."""
+    targets = [
+        {
+            "percent": None if team[f"within_{seconds}s"] is None else team[f"within_{seconds}s"] * 100,
+            "meets": team[f"meets_{seconds}s"],
+        }
+        for seconds, _target in workflow.TARGETS
+    ]
+    rate = team["false_alarm_rate"]
+    return team | {"targets": targets, "false_alarm_percent": None if rate is None else rate * 100}

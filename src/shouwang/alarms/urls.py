@@ -24,3 +24,8 @@ urlpatterns += [
     path("devices/<str:device_id>/", device_views.device_detail, name="device_detail"),
     path("devices/<str:device_id>/<slug:action>/", device_views.device_action, name="device_action"),
 ]
+
+# Answer times per team and month (console_views.report).
+urlpatterns += [
+    path("report/", console_views.report, name="report"),
+]

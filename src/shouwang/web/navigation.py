@@ -40,6 +40,7 @@ NAVIGATION = (
     NavItem(_("Complaints"), "orders:complaints", ORDER_DESK_ROLES | {Role.PROVIDER_ADMIN, Role.ELDER}),
     NavItem(_("Alarm console"), "alarms:console", ALARM_ROLES),
     NavItem(_("Devices"), "alarms:devices", ALARM_ROLES),
+    NavItem(_("Answer times"), "alarms:report", SUPERVISORS | {Role.OPERATOR}),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
     NavItem(_("Audit log"), "core:audit", SUPERVISORS),
