@@ -6,6 +6,7 @@ with one command; production sets ``DATABASE_URL`` (PostgreSQL), ``SECRET_KEY`` 
 
 import os
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -179,6 +180,13 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Serve straight from the installed packages: no collectstatic step for the embedded default.
 WHITENOISE_USE_FINDERS = True
+# Leaflet's own files as django-leaflet ships them, found without importing or installing the app: its
+# admin module imports GeoDjango, which needs the GDAL system library we do not otherwise use.
+STATICFILES_DIRS = [Path(find_spec("leaflet").submodule_search_locations[0]) / "static"]
+# Map tiles for the alarm console (WGS-84 tiles; an intranet points this at its own tile server). Empty:
+# no drawn map, only the coordinates and a link.
+SHOUWANG_MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+SHOUWANG_MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "&copy; OpenStreetMap")
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

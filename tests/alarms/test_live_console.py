@@ -80,6 +80,7 @@ def test_incident_page_shows_profile_medical_summary_contacts_and_masked_phones(
     assert elder.name in page
     assert "高血压、糖尿病" in page
     assert "openstreetmap.org/?mlat=43.85" in page
+    assert 'data-map data-lat="43.850000"' in page and "/static/leaflet/leaflet.js" in page  # drawn map
     assert "张小明" in page and "139****1111" in page and "13900001111" not in page
     assert elder.phone not in page
     assert f"/elders/{elder.pk}/reveal/" in page  # the existing audited reveal
@@ -147,3 +148,9 @@ def test_console_stream_is_scoped_to_the_operator(client, operator_a, sos_a, wat
     message = next(chunks).decode()
     response.close()
     assert json.loads(message.split("data: ", 1)[1])["id"] == sos_a.pk
+
+
+def test_leaflet_comes_from_the_package_not_a_cdn(client, operator_a):
+    client.force_login(operator_a)
+    script = client.get("/static/leaflet/leaflet.js")
+    assert script.status_code == 200 and b"Leaflet" in b"".join(script.streaming_content)[:2000]

@@ -7,7 +7,6 @@ else changes the incident. Every button posts to one workflow service of ``alarm
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -119,8 +118,9 @@ def incident(request, incident_id: int):
         "after": core_live.latest_id(),
         "labels": _labels(),
         "location": _location(found),
-        # django-leaflet ships Leaflet; without it the page links to the map instead of drawing it.
-        "leaflet": apps.is_installed("leaflet"),
+        # Leaflet comes from django-leaflet's static files; without tiles the page only links to a map.
+        "map_tiles": settings.SHOUWANG_MAP_TILES_URL,
+        "map_attribution": settings.SHOUWANG_MAP_ATTRIBUTION,
     }
     return render(request, "alarms/console/incident.html", context)
 

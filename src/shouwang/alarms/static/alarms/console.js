@@ -169,13 +169,13 @@
   };
   window.addEventListener("pagehide", function () { source.close(); });
 
-  // --- the map (when django-leaflet's Leaflet is on the page) -----------------------------------------
+  // --- the map (Leaflet from django-leaflet's static files; tiles from the configured server) -----------
   var mapNode = document.querySelector("[data-map]");
   if (mapNode && window.L) {
     var position = [parseFloat(mapNode.dataset.lat), parseFloat(mapNode.dataset.lon)];
     var map = window.L.map(mapNode).setView(position, 16);
-    window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: "&copy; OpenStreetMap"
+    window.L.tileLayer(mapNode.dataset.tiles, {
+      maxZoom: 19, attribution: mapNode.dataset.attribution
     }).addTo(map);
     window.L.marker(position).addTo(map);
   }
