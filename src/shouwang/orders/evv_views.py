@@ -119,23 +119,30 @@ def check_out(request, order_id: int):
     )
 
 
-@require_POST
-@roles_page(CAREGIVER_ROLES)
-def sign(request, order_id: int):
+def _confirm(request, order_id: int, confirm, **proof):
+    """The elder confirms on the caregiver's screen (``proof``: the signature or the SMS code)."""
     evv.get_visit_order_for(request.user, order_id)
     post = request.POST
     return _run(
         request,
         order_id,
-        lambda: confirmation.confirm_by_signature(
+        lambda: confirm(
             actor=request.user,
             order_id=order_id,
-            signature=post.get("signature", ""),
             rating=post.get("rating"),
             comment=post.get("comment", ""),
             done=_done(request),
-        ),  # fmt: skip
+            **proof,
+        ),
         _("The elder's confirmation is recorded."),
+    )
+
+
+@require_POST
+@roles_page(CAREGIVER_ROLES)
+def sign(request, order_id: int):
+    return _confirm(
+        request, order_id, confirmation.confirm_by_signature, signature=request.POST.get("signature", "")
     )
 
 
@@ -154,21 +161,7 @@ def send_code(request, order_id: int):
 @require_POST
 @roles_page(CAREGIVER_ROLES)
 def enter_code(request, order_id: int):
-    evv.get_visit_order_for(request.user, order_id)
-    post = request.POST
-    return _run(
-        request,
-        order_id,
-        lambda: confirmation.confirm_by_code(
-            actor=request.user,
-            order_id=order_id,
-            code=post.get("code", ""),
-            rating=post.get("rating"),
-            comment=post.get("comment", ""),
-            done=_done(request),
-        ),  # fmt: skip
-        _("The elder's confirmation is recorded."),
-    )
+    return _confirm(request, order_id, confirmation.confirm_by_code, code=request.POST.get("code", ""))
 
 
 @require_POST
