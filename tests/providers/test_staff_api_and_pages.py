@@ -87,8 +87,8 @@ def test_api_detail_changes_and_eligibility(client, official, provider_admin_a, 
     query = {"item": "bathing", "start": f"{MONDAY}T09:00:00", "end": f"{MONDAY}T10:00:00"}
     assert client.get(f"{url}/eligibility", query).json() == {"eligible": True, "reasons": []}
     query.update(start=f"{MONDAY}T13:00:00", end=f"{MONDAY}T14:00:00")
-    answer = client.get(f"{url}/eligibility", query).json()
-    assert answer["eligible"] is False and "排班" in answer["reasons"][0]  # the API answers in Chinese
+    answer = client.get(f"{url}/eligibility", query, headers={"Accept-Language": "zh-hans"}).json()
+    assert answer["eligible"] is False and "排班" in answer["reasons"][0]  # in the caller's language
     patched = client.patch(url, json.dumps({"active": False, "job": "nurse"}), content_type=JSON).json()
     assert (patched["active"], patched["job"]) == (False, "nurse")
     expiring = client.get("/api/v1/providers/staff/certificates/expiring").json()
@@ -178,7 +178,8 @@ def test_staff_page_actions(client, provider_admin_a, member):
         "sat": [["09:00", "11:00"]],
     }
     assert member.skills == ["meal"] and member.trainings.count() == 1
-    check = client.get(f"{base}/", {"item": "meal", "day": str(MONDAY), "start": "09:00", "end": "10:00"})
+    query = {"item": "meal", "day": str(MONDAY), "start": "09:00", "end": "10:00"}
+    check = client.get(f"{base}/", query, headers={"Accept-Language": "zh-hans"})
     assert "不能接单" in check.content.decode() or "不得接单" in check.content.decode()
 
 
