@@ -112,8 +112,8 @@ def search_page(elders: QuerySet[Elder], *, page: int = 1, page_size: int = 50) 
 
 def count_matches(elders: QuerySet[Elder]) -> tuple[int, bool]:
     """The number of elders a search finds, and whether it is an estimate (see ESTIMATE_COUNT_FROM)."""
-    if connections[elders.db].vendor != "postgresql":
-        return elders.count(), False
+    if connections[elders.db].vendor != "postgresql" or elders.query.is_empty():
+        return elders.count(), False  # an empty scope (.none()) has no SQL to explain
     planned = _planned_rows(elders.order_by())
     if planned < ESTIMATE_COUNT_FROM:
         return elders.count(), False
