@@ -11,7 +11,6 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
-from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
 from shouwang.core.pagination import paginate
 from shouwang.web.decorators import roles_page
@@ -189,15 +187,18 @@ def confirm_callback(request, order_id: int):
     """An operator records a call-back (the form is ``orders/visits/_callback_form.html``, for inclusion
     on any order page); back to the page it came from."""
     post = request.POST
-    try:
-        confirmation.confirm_by_callback(
-            actor=request.user, order_id=order_id, rating=post.get("rating"), comment=post.get("comment", ""),
-            done=_done(request), note=post.get("note", ""),
-        )  # fmt: skip
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The elder's confirmation is recorded."))
+    perform(
+        request,
+        lambda: confirmation.confirm_by_callback(
+            actor=request.user,
+            order_id=order_id,
+            rating=post.get("rating"),
+            comment=post.get("comment", ""),
+            done=_done(request),
+            note=post.get("note", ""),
+        ),  # fmt: skip
+        _("The elder's confirmation is recorded."),
+    )
     back = post.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("web:home")
@@ -233,17 +234,15 @@ def exceptions(request):
 @require_POST
 @roles_page(evv.SUPERVISORS)
 def resolve_exception(request, exception_id: int):
-    try:
-        evv.resolve_exception(
+    perform(
+        request,
+        lambda: evv.resolve_exception(
             actor=request.user,
             exception_id=exception_id,
             accept=request.POST.get("decision") == "accept",
             explanation=request.POST.get("explanation", ""),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+        ),
+    )
     return redirect(f"{reverse('orders:exceptions')}?{request.POST.get('query', '')}")
 
 
@@ -274,15 +273,13 @@ def corrections(request):
 @require_POST
 @roles_page(evv.SUPERVISORS)
 def decide_correction(request, correction_id: int):
-    try:
-        evv.decide_correction(
+    perform(
+        request,
+        lambda: evv.decide_correction(
             actor=request.user,
             correction_id=correction_id,
             approve=request.POST.get("decision") == "approve",
             note=request.POST.get("note", ""),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
+        ),
+    )
     return redirect("orders:corrections")
