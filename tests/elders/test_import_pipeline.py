@@ -1,7 +1,11 @@
-"""Large files are read and checked in a forked child process; small ones in the import process. Both
-paths must give the same outcome: the same counts, the same stored records, the same error report."""
+"""Large files are read in a forked child process, which checks rows itself or hands them back unchecked;
+small ones are read in the import process. Every path must give the same outcome: the same counts, the
+same stored records, the same error report."""
+
+import datetime as dt
 
 import pytest
+import xlsxwriter
 from django.db import connection
 
 from shouwang.core import bulk
@@ -23,10 +27,12 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-@pytest.fixture(params=["in-process", "child"])
+@pytest.fixture(params=["in-process", "child", "shared"])
 def path_taken(request, monkeypatch):
-    """Every import of the test goes through the given path; the child path with batches of three rows,
-    so that a file of a few rows crosses the pipe in several batches."""
+    """Every import of the test goes through the given path; the child paths with batches of three rows,
+    so that a file of a few rows crosses the pipe in several batches. In "child" the child checks every
+    row; in "shared" the import process always waits, so the child checks the first row of each batch and
+    hands the other two over unchecked."""
     if request.param == "in-process":
         yield request.param
         return
@@ -39,11 +45,23 @@ def path_taken(request, monkeypatch):
         used.append(path)
         return real(path, reader)
 
+    checked_here = []  # rows checked in this process (the child's own calls stay in the child)
+    real_check = imports._check_rows
+
+    def check_spy(reader, rows):
+        checked_here.extend(number for number, _cells in rows)
+        return real_check(reader, rows)
+
+    handed_over = request.param == "shared"
     monkeypatch.setattr(imports, "PARALLEL_FROM", 0)
     monkeypatch.setattr(imports, "LARGE_BATCH_ROWS", 3)
+    monkeypatch.setattr(imports, "CHECK_CHUNK_ROWS", 1)
+    monkeypatch.setattr(imports, "_asked", lambda waiting: handed_over)
     monkeypatch.setattr(imports, "_checked_in_child", spy)
+    monkeypatch.setattr(imports, "_check_rows", check_spy)
     yield request.param
     assert used, "the import did not read in a child process"
+    assert bool(checked_here) == handed_over
 
 
 def rows_with_every_outcome():
@@ -110,6 +128,31 @@ def test_both_paths_find_known_people_the_same(worker_a, elder_a, elder_b, tmp_p
     assert "outside your area" in rejected[0][1]
     again = run(worker_a, write_csv(tmp_path / "b.csv", rows))
     assert counts(again) == (0, 0, 2, 2)
+
+
+def test_a_row_with_number_and_date_cells_refused_late_is_reported_readably(
+    official, tmp_path, english, path_taken
+):
+    """A repeated ID number is found after the row was checked, wherever that was; the report then shows
+    its cells as the person would retype them (a date as a date, not a serial number)."""
+    path = tmp_path / "numbers.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号码", "出生日期", "社区代码", "经度", "纬度"])
+    for row, name in ((1, "王大爷"), (2, "王大爷二")):
+        sheet.write_row(row, 0, [name, MAN])
+        sheet.write_datetime(
+            row, 2, dt.datetime(1950, 6, 1), workbook.add_format({"num_format": "yyyy-mm-dd"})
+        )
+        sheet.write_string(row, 3, COMMUNITY_A)
+        sheet.write_number(row, 4, 126.5)
+        sheet.write_number(row, 5, 44.0)
+    workbook.close()
+    job = run(official, path)
+    assert counts(job) == (1, 0, 0, 1)
+    [rejected] = report(job)
+    assert rejected[0] == 3 and "row 2" in rejected[1]
+    assert rejected[2:] == ["王大爷二", MAN, "1950-06-01", COMMUNITY_A, "126.5", "44"]
 
 
 # --- a first import of a whole registry builds the secondary indexes at the end (both databases) --------

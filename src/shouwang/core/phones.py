@@ -8,11 +8,14 @@ from .errors import ValidationFailed
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_LAYOUT = re.compile(r"[\s()]")
 
 
 def normalise_phone(raw: str, *, field: str = "phone") -> str:
     """The phone without spaces, or a ValidationFailed naming what is wrong. Empty stays empty."""
-    value = re.sub(r"[\s()]", "", raw or "").removeprefix("+86")
+    if raw and MOBILE.fullmatch(raw):  # as most are typed: nothing to take out
+        return raw
+    value = _LAYOUT.sub("", raw or "").removeprefix("+86")
     if not value:
         return ""
     if MOBILE.match(value) or LANDLINE.match(value):

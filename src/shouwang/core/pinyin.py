@@ -13,4 +13,4 @@ def _initial(char: str) -> str:
 def initials(name: str) -> str:
     """Lower-case pinyin initials, a character at a time: names are not phrases, and a cache of the few
     thousand characters in use makes a million names cheap."""
-    return "".join(_initial(char) for char in name)[:20]
+    return "".join(map(_initial, name))[:20]

@@ -80,6 +80,7 @@ GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4
 LAT_RANGE, LON_RANGE = (3.0, 54.0), (73.0, 136.0)
 _LIVING = {alias: value for value, aliases in LIVING_ALIASES.items() for alias in aliases}
 _CATEGORIES = {alias: value for value, aliases in CATEGORY_ALIASES.items() for alias in aliases}
+_DIGIT = re.compile(r"\d")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -107,7 +108,7 @@ def name(value) -> str:
     result = text(value)
     if not result:
         raise ValidationFailed(_("The name is missing."), code="name_missing")
-    if len(result) > 40 or any(char.isdigit() for char in result):
+    if len(result) > 40 or _DIGIT.search(result):
         raise ValidationFailed(
             _("%(name)s does not look like a name (too long, or it has digits).") % {"name": result},
             code="name_invalid",
@@ -185,13 +186,16 @@ def region_code(value) -> str:
 
 
 def coordinate(value, *, bounds: tuple[float, float], label: str) -> float | None:
-    raw = text(value)
-    if not raw:
-        return None
-    try:
-        number = float(raw)
-    except ValueError:
-        number = None
+    if type(value) is float:  # a spreadsheet's number cell
+        raw, number = value, value
+    else:
+        raw = text(value)
+        if not raw:
+            return None
+        try:
+            number = float(raw)
+        except ValueError:
+            number = None
     if number is None or not bounds[0] <= number <= bounds[1]:
         raise ValidationFailed(
             _("The %(label)s %(value)s is not a place in China.") % {"label": label, "value": raw},

@@ -191,13 +191,14 @@ REPEATING_FIELDS = frozenset(
 )  # fmt: skip
 # Distinct cells remembered per column; a column with more (a misfiled address column) is parsed as usual.
 MEMO_LIMIT = 20_000
-_NO_CELL = -1
 
 
 class _Memo(dict):
     """The parsed value of each distinct text cell of one column, as ``(True, value)``; a cell that fails
     gives ``(False, message)`` and is parsed again next time (failures are rare, and their messages are in
-    the language active at the time). Values are shared between rows: nothing may change one in place."""
+    the language active at the time). Values are shared between rows: nothing may change one in place.
+
+    Hot loops look a text cell up with ``memo.get(cell)`` first and call :meth:`outcome` only on a miss."""
 
     def outcome(self, parse, raw):
         if type(raw) is not str:  # 1, 1.0 and True are equal keys; only text is remembered
@@ -236,55 +237,54 @@ class RowReader:
     template's columns (name, identity, community, other values, categories, contacts).
 
     This runs once per row of files of a million rows, so it is written for speed: column positions are
-    resolved once, and cells that repeat across rows (see ``REPEATING_FIELDS``) are parsed once per
-    distinct text.
+    resolved once; a row is padded with empty cells so that every field, present or not, is one index
+    away (a column the file lacks points past its last column, at an empty cell); and cells that repeat
+    across rows (see ``REPEATING_FIELDS``) are parsed once per distinct text.
     """
 
     def __init__(self, columns: Columns, communities: Communities, today: dt.date):
         self.columns = columns
         self.communities = communities
         self.today = today
-        self.value_plan = [
-            (key, columns.index[key], fields.PARSERS[key], key in REPEATING_FIELDS)
-            for key in VALUE_FIELDS
-            if key in columns.index
-        ]
         index = columns.index
-        self._at = {key: index.get(key, _NO_CELL) for key in COLUMN_ALIASES}
+        self._width = 1 + max(
+            [*index.values(), *(at for contact in columns.contacts for at in contact.values())]
+        )
+        self._empty_cells = [None] * (self._width + 1)
+        absent = self._width
+        self._at = {key: index.get(key, absent) for key in COLUMN_ALIASES}
+        self._memo: dict[str, _Memo] = defaultdict(_Memo)
+        self._value_plan = [
+            (key, index[key], fields.PARSERS[key], self._memo[key] if key in REPEATING_FIELDS else None)
+            for key in VALUE_FIELDS
+            if key in index
+        ]
         self._has_categories = "categories" in index
         self._contact_plan = [
-            tuple(contact.get(key, _NO_CELL) for key in CONTACT_KEYS) for contact in columns.contacts
+            tuple(contact.get(key, absent) for key in CONTACT_KEYS) for contact in columns.contacts
         ]
-        self._memo: dict[str, _Memo] = defaultdict(_Memo)
-
-    def cell(self, cells: list, key: str, index: dict[str, int] | None = None):
-        position = (index or self.columns.index).get(key)
-        if position is None or position >= len(cells):
-            return None
-        return cells[position]
 
     def read(self, row_number: int, cells: list) -> Record:
         memo = self._memo
         at = self._at
-        width = len(cells)
+        row = cells[: self._width]
+        row += self._empty_cells[len(row) :]
         reasons: list[str] = []
         try:
-            name = fields.name(_cell(cells, width, at["name"]))
+            name = fields.name(row[at["name"]])
         except ValidationFailed as error:
             reasons.append(error.message)
             name = None
-        identity = self._identity(cells, width, memo, reasons)
-        community = self._community(cells, width, memo, reasons)
-        values = self._values(cells, width, memo, reasons)
+        identity = self._identity(row, memo, reasons)
+        community = self._community(row, memo, reasons)
+        values = self._values(row, reasons)
         categories = None
         if self._has_categories:
-            ok, categories = memo["categories"].outcome(
-                fields.categories, _cell(cells, width, at["categories"])
-            )
+            ok, categories = memo["categories"].outcome(fields.categories, row[at["categories"]])
             if not ok:
                 reasons.append(categories)
                 categories = None
-        contacts = self._contacts(cells, width, memo, reasons) if self._contact_plan else []
+        contacts = self._contacts(row, memo, reasons) if self._contact_plan else []
         if reasons:
             raise RowRejected(reasons)
         return Record(
@@ -300,9 +300,9 @@ class RowReader:
             contacts=contacts,
         )
 
-    def _community(self, cells, width, memo, reasons) -> str | None:
-        code = _cell(cells, width, self._at["community_code"])
-        community_name = _cell(cells, width, self._at["community_name"])
+    def _community(self, row, memo, reasons) -> str | None:
+        code = row[self._at["community_code"]]
+        community_name = row[self._at["community_name"]]
         key = (code, community_name)
         if (type(code) is str or code is None) and (type(community_name) is str or community_name is None):
             hit = memo["community"].outcome_of(self._resolve, key)
@@ -317,10 +317,10 @@ class RowReader:
         code, community_name = key
         return self.communities.resolve(fields.region_code(code), fields.text(community_name))
 
-    def _identity(self, cells, width, memo, reasons):
+    def _identity(self, row, memo, reasons):
         at = self._at
         try:
-            raw = fields.id_number_text(_cell(cells, width, at["id_number"]))
+            raw = fields.id_number_text(row[at["id_number"]])
             identity = parse_resident_id(raw, today=self.today)
         except ValidationFailed as error:
             reasons.append(error.message)
@@ -328,7 +328,7 @@ class RowReader:
         ok, message = memo["age"].outcome_of(self._old_enough, identity.birth_date)
         if not ok:
             reasons.append(message)
-        if at["sex"] != _NO_CELL and (given := fields.text(_cell(cells, width, at["sex"]))):
+        if given := fields.text(row[at["sex"]]):
             ok, stated = memo["sex"].outcome(fields.sex, given)
             if not ok:
                 reasons.append(stated)
@@ -336,7 +336,7 @@ class RowReader:
                 sex_of_id = _("man") if identity.sex == "M" else _("woman")
                 message = _("The ID number is of a %(id)s but the sex column says %(given)s.")
                 reasons.append(message % {"id": sex_of_id, "given": given})
-        if at["birth_date"] != _NO_CELL and fields.text(stated_date := _cell(cells, width, at["birth_date"])):
+        if _given(stated_date := row[at["birth_date"]]):
             ok, stated = memo["birth_date"].outcome(fields.date, stated_date)
             if not ok:
                 reasons.append(stated)
@@ -348,14 +348,15 @@ class RowReader:
     def _old_enough(self, birth_date: dt.date) -> None:
         fields.old_enough(birth_date, self.today)
 
-    def _values(self, cells, width, memo, reasons) -> dict[str, object]:
+    def _values(self, row, reasons) -> dict[str, object]:
         values = {}
-        for key, position, parse, repeating in self.value_plan:
-            raw = cells[position] if position < width else None
+        for key, position, parse, memo in self._value_plan:
+            raw = row[position]
             if raw is None or raw == "":
                 continue
-            if repeating:
-                ok, value = memo[key].outcome(parse, raw)
+            if memo is not None:
+                hit = memo.get(raw) if type(raw) is str else None
+                ok, value = hit or memo.outcome(parse, raw)
                 if not ok:
                     reasons.append(value)
                     continue
@@ -368,17 +369,15 @@ class RowReader:
             if value not in (None, "", []):
                 values[key] = value
         # Judged on the cells, so a coordinate that is wrong is not also reported as missing.
-        at = self._at
-        has_lat = bool(fields.text(_cell(cells, width, at["lat"])))
-        if has_lat != bool(fields.text(_cell(cells, width, at["lon"]))):
+        if _given(row[self._at["lat"]]) != _given(row[self._at["lon"]]):
             reasons.append(_("Give both longitude and latitude, or neither."))
         return values
 
-    def _contacts(self, cells, width, memo, reasons) -> list[Contact]:
+    def _contacts(self, row, memo, reasons) -> list[Contact]:
         contacts = []
         for name_at, relation_at, phone_at, keyholder_at in self._contact_plan:
-            contact_name = fields.text(_cell(cells, width, name_at))
-            raw_phone = fields.text(_cell(cells, width, phone_at))
+            contact_name = fields.text(row[name_at])
+            raw_phone = fields.text(row[phone_at])
             try:
                 phone = normalise_phone(raw_phone)
             except ValidationFailed as error:
@@ -391,17 +390,18 @@ class RowReader:
             if not (contact_name and phone):
                 reasons.append(_("An emergency contact needs both a name and a phone number."))
                 continue
-            ok, keyholder = memo["keyholder"].outcome(_keyholder, _cell(cells, width, keyholder_at))
+            ok, keyholder = memo["keyholder"].outcome(_keyholder, row[keyholder_at])
             if not ok:
                 reasons.append(keyholder)
                 keyholder = None
-            relation = fields.text(_cell(cells, width, relation_at))[:20]
+            relation = fields.text(row[relation_at])[:20]
             contacts.append(Contact(contact_name[:40], relation, phone, keyholder))
         return contacts
 
 
-def _cell(cells: list, width: int, position: int):
-    return cells[position] if 0 <= position < width else None
+def _given(cell) -> bool:
+    """Whether a cell holds anything (what ``fields.text`` would not make empty), without cleaning it."""
+    return cell is not None and (type(cell) is not str or bool(cell.strip()))
 
 
 def _keyholder(value) -> bool | None:

@@ -5,11 +5,14 @@ job's counters, so the progress bar shows only what is really saved; if a run st
 the same file again finishes it, because a row that matches the stored record changes nothing. Bad rows go
 to an xlsx error report with their row number and every reason, as they are found.
 
-Reading and checking rows costs about as much CPU as saving them. For a large file (PARALLEL_FROM rows
-and more) they are therefore read and checked in a forked child process while this one compares and
-saves the previous batch. The child does no database work; it checks rows in file order, including
-repeats of an ID number within the file, exactly as the in-process path does (both run ``_checked``),
-and the counters and the report stay here, so the outcome is the same as reading in-process.
+Reading and checking rows costs more CPU than saving them. For a large file (PARALLEL_FROM rows and
+more) they are therefore read in a forked child process, which checks them while this one compares and
+saves the previous batch. The two share the checking: whenever this process is about to wait for rows,
+the child hands over the rest of the batch it is checking unchecked, and this process checks those
+itself, so both cores stay busy whichever side is slower (on SQLite the checking, on PostgreSQL often the
+saving). The child does no database work. Repeats of an ID number within the file are found here, in
+file order, for rows checked on either side; the counters and the report stay here too, so the outcome
+is the same as reading in-process.
 
 New elders go in through ``core.bulk`` (one audit record per batch; a first import of a whole
 registry builds the secondary indexes once at the end); a row that changes a known person updates it
@@ -18,6 +21,7 @@ through the ORM with an audit record of its own, before and after.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import json
@@ -75,6 +79,8 @@ PARALLEL_FROM = 20_000
 # so a batch rewrites about one index page per row and index until batches are large enough to share
 # them: on SQLite, batches of 2,000 wrote over 20 KB of WAL per row a million rows in.
 LARGE_BATCH_ROWS = 20_000
+# The child checks a batch this many rows at a time, and between them looks whether this process waits.
+CHECK_CHUNK_ROWS = 500
 LOOKUP_CHUNK = 900  # under SQLite's limit of bound parameters per statement
 ELDER_COLUMNS = (
     "id", "created_at", "updated_at", "name", "name_initials", "id_number", "sex", "birth_date",
@@ -245,7 +251,9 @@ class _Import:
                 path, [_("Row"), _("Reasons"), *self.header], sheet_name=_("Rejected rows")
             )
             self.job.result_path = str(path)
-        self.report.append([number, "；".join(reasons), *(_cell_text(cell) for cell in _expand(cells))])
+        # Cells as text whichever process checked the row (see _as_text), so a report reads the same on
+        # every path; retyped or re-imported, text is what the import reads best anyway.
+        self.report.append([number, "；".join(reasons), *map(_written, _expand(cells))])
         self.job.rejected_count += 1
 
     def _save(self, batch, creates: list[Packed], changes: list[Change], unchanged: int) -> None:
@@ -318,37 +326,42 @@ CheckedBatch = list[tuple[int, list | str, Packed | list[str]]]
 
 
 def _checked(reader: RowReader, rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[CheckedBatch]:
-    """Batches of (row number, cells, packed record or the reasons the row is rejected).
+    """Batches of (row number, cells, packed record or the reasons the row is rejected)."""
+    return _first_of_each_id(_check_rows(reader, batch) for batch in _batches(rows, size))
 
-    A row repeating an ID number of an earlier row is rejected here, citing that row: rows are checked in
-    file order, in whichever process reads them, so the outcome does not depend on where this runs.
-    """
+
+def _check_rows(reader: RowReader, rows: list[tuple[int, list]]) -> CheckedBatch:
+    checked = []
+    for number, cells in rows:
+        try:
+            checked.append((number, cells, _pack(reader.read(number, cells))))
+        except RowRejected as rejected:
+            checked.append((number, cells, rejected.reasons))
+    return checked
+
+
+def _first_of_each_id(batches: Iterator[CheckedBatch]) -> Iterator[CheckedBatch]:
+    """The batches, in file order, with a row that repeats the ID number of an earlier accepted row
+    rejected, citing that row (a 15-digit number and its 18-digit form are the same person)."""
     seen: dict[int, int] = {}  # first 17 digits of an ID number → the row it was first seen in
-    for batch in _batches(rows, size):
-        checked = []
-        for number, cells in batch:
-            try:
-                record = reader.read(number, cells)
-            except RowRejected as rejected:
-                checked.append((number, cells, rejected.reasons))
+    for batch in batches:
+        for position, (number, cells, outcome) in enumerate(batch):
+            if type(outcome) is not tuple:
                 continue
-            key = int(record.id_number[:17])
-            first = seen.setdefault(key, number)
+            first = seen.setdefault(int(outcome[P_ID][:17]), number)
             if first != number:
                 repeated = _("The same ID number is already in row %(row)d of this file.") % {"row": first}
-                checked.append((number, cells, [repeated]))
-            else:
-                checked.append((number, cells, _pack(record)))
-        yield checked
+                batch[position] = (number, cells, [repeated])
+        yield batch
 
 
 def _checked_batches(path: str, sheet, reader: RowReader) -> Iterator[CheckedBatch]:
-    """The sheet's rows checked, in batches; in a child process when the file is large."""
+    """The sheet's rows checked, in batches; read in a child process when the file is large."""
     if (sheet.estimated_rows or 0) < PARALLEL_FROM:
         return _checked(reader, sheet.rows)
     if not _can_fork():
         return _checked(reader, sheet.rows, LARGE_BATCH_ROWS)
-    return _checked_in_child(path, reader)
+    return _first_of_each_id(_checked_in_child(path, reader))
 
 
 def _can_fork() -> bool:
@@ -363,7 +376,8 @@ def _can_fork() -> bool:
 
 
 def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
-    """:func:`_checked` run in a forked child that reads the file on its own, a batch ahead of us.
+    """The file's rows read by a forked child a batch ahead of us, and checked by it or, for the part it
+    hands over while we wait, by us (see the module's docstring).
 
     Fork (not spawn) because the child needs this process's state as it is: settings, the reader with its
     community table, the active language of the messages. The child never touches the database
@@ -372,8 +386,11 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
     """
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
+    waiting = context.RawValue(ctypes.c_bool, False)  # shared memory: "the import process waits for rows"
     child = context.Process(
-        target=_check_in_child, args=(path, reader, translation.get_language(), sending), daemon=True
+        target=_check_in_child,
+        args=(path, reader, translation.get_language(), sending, waiting),
+        daemon=True,
     )
     # Frozen objects are left alone by the child's garbage collector, so it does not copy every page of
     # the inherited heap just to count references (the advice of the gc module's documentation).
@@ -386,12 +403,18 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
     try:
         while True:
             with _gc_paused():
+                if not receiving.poll():
+                    waiting.value = True
                 message = receiving.recv()
+                waiting.value = False
                 if message is None:
                     return
                 if isinstance(message, BaseException):
                     raise message
-            yield message
+                checked, unchecked = message
+                if unchecked:
+                    checked += _check_rows(reader, [(number, _expand(cells)) for number, cells in unchecked])
+            yield checked
     finally:
         receiving.close()
         if child.is_alive():
@@ -399,21 +422,43 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
         child.join()
 
 
-def _check_in_child(path: str, reader: RowReader, language: str, sending) -> None:
+def _check_in_child(path: str, reader: RowReader, language: str, sending, waiting) -> None:
     # Checking creates millions of short-lived, acyclic objects (cells, records, messages) that reference
     # counting frees; the cyclic collector would only walk them again and again. Cycles, if any, are
     # collected once a batch.
     gc.disable()
     try:
         with translation.override(language), open_sheet(path) as sheet:
-            for checked in _checked(reader, sheet.rows, LARGE_BATCH_ROWS):
-                sending.send([(number, _compact(cells), outcome) for number, cells, outcome in checked])
+            for batch in _batches(sheet.rows, LARGE_BATCH_ROWS):
+                checked = _check_until_asked(reader, batch, waiting)
+                sending.send(
+                    (
+                        [
+                            (number, _as_text(cells) if type(outcome) is tuple else _compact(cells), outcome)
+                            for number, cells, outcome in checked
+                        ],
+                        [(number, _compact(cells)) for number, cells in batch[len(checked) :]],
+                    )
+                )
                 gc.collect(1)
         sending.send(None)
     except BaseException as error:  # noqa: BLE001 - whatever stops the reading stops the import, over there
         sending.send(_portable(error))
     finally:
         sending.close()
+
+
+def _check_until_asked(reader: RowReader, batch: list[tuple[int, list]], waiting) -> CheckedBatch:
+    """The batch's first rows checked, a chunk at a time, until the import process waits for rows (the
+    rest is then its to check) or the batch is done. The first chunk is always checked here."""
+    checked = _check_rows(reader, batch[:CHECK_CHUNK_ROWS])
+    while len(checked) < len(batch) and not _asked(waiting):
+        checked += _check_rows(reader, batch[len(checked) : len(checked) + CHECK_CHUNK_ROWS])
+    return checked
+
+
+def _asked(waiting) -> bool:
+    return waiting.value
 
 
 @contextmanager
@@ -480,6 +525,31 @@ def _compact(cells: list) -> list | str:
     return joined if joined.count(_CELL_SEPARATOR) == len(cells) - 1 else cells
 
 
+def _as_text(cells: list) -> list | str:
+    """An accepted row's cells as one string, numbers and dates written as text. The import process
+    needs them only if it still rejects the row (an ID number repeated in the file, a person registered
+    outside the user's area), and then only for the report; a list of mixed cells costs several times
+    more to pickle and unpickle, and most rows are accepted."""
+    compact = _compact(cells)
+    if type(compact) is str:
+        return compact
+    joined = _CELL_SEPARATOR.join([cell if type(cell) is str else _written(cell) for cell in cells])
+    return joined if joined.count(_CELL_SEPARATOR) == len(cells) - 1 else cells
+
+
+def _written(cell) -> str:
+    """A spreadsheet cell as its text: 1.0 as 1, a date (or a time of midnight) as 1948-03-02."""
+    if cell is None:
+        return ""
+    if type(cell) is float and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime) and cell.time() == dt.time(0):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell)
+
+
 def _expand(cells: list | str) -> list:
     return cells.split(_CELL_SEPARATOR) if type(cells) is str else cells
 
@@ -491,10 +561,6 @@ def _portable(error: BaseException) -> BaseException:
     except Exception:  # noqa: BLE001 - any failure to round-trip means: send a plain copy
         return RuntimeError(f"{type(error).__name__}: {error}")
     return error
-
-
-def _cell_text(cell) -> object:
-    return "" if cell is None else cell if isinstance(cell, int | float | str) else str(cell)
 
 
 def _common_prefix(codes: set[str]) -> str:
