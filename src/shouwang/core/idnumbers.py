@@ -9,7 +9,7 @@ any well-formed address code is accepted whose province part exists.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -63,8 +63,9 @@ class InvalidIdNumber(ValidationFailed):
     code = "invalid_id_number"
 
 
-@dataclass(frozen=True)
-class ResidentId:
+class ResidentId(NamedTuple):
+    """The parts of a checked number (a tuple: registry imports make a million of them)."""
+
     number: str
     birth_date: dt.date
     sex: str

@@ -276,6 +276,9 @@ def phone(value, *, field: str = "phone") -> str:
     return normalise_phone(text(value), field=field)
 
 
+# Labels for messages, made once (a lazy translation is an object; these parsers run millions of times).
+_LATITUDE, _LONGITUDE = gettext_lazy("latitude"), gettext_lazy("longitude")
+_FAMILY_DOCTOR, _CONSENT = gettext_lazy("Family-doctor contract"), gettext_lazy("Consent to data sharing")
 # The parser of every optional registry field, by field name: the console form, the API and the import
 # all go through this one table.
 PARSERS = {
@@ -284,11 +287,11 @@ PARSERS = {
     "second_phone": lambda value: phone(value, field="second_phone"),
     "hukou_region_code": region_code,
     "address": lambda value: text(value)[:200],
-    "lat": lambda value: coordinate(value, bounds=LAT_RANGE, label=gettext_lazy("latitude")),
-    "lon": lambda value: coordinate(value, bounds=LON_RANGE, label=gettext_lazy("longitude")),
+    "lat": lambda value: coordinate(value, bounds=LAT_RANGE, label=_LATITUDE),
+    "lon": lambda value: coordinate(value, bounds=LON_RANGE, label=_LONGITUDE),
     "living_arrangement": living_arrangement,
     "disability_grade": disability_grade,
     "chronic_conditions": conditions,
-    "family_doctor_contract": lambda value: yes_no(value, label=gettext_lazy("Family-doctor contract")),
-    "consent_data_sharing": lambda value: yes_no(value, label=gettext_lazy("Consent to data sharing")),
+    "family_doctor_contract": lambda value: yes_no(value, label=_FAMILY_DOCTOR),
+    "consent_data_sharing": lambda value: yes_no(value, label=_CONSENT),
 }

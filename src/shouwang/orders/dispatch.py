@@ -2,6 +2,7 @@
 by itself when the provider does not answer in time.
 
 - ``dispatch_order``: an operator picks a provider; one not on the shortlist is refused with its reason.
+- ``take_own_order``: an order a provider placed goes to that provider, accepted, if it may take it.
 - ``auto_dispatch``: the top of the shortlist. When nobody may take the order it stays ``created`` (a
   rejected order goes back to ``created``) and the attempt is kept as an ``order.no_candidate`` audit
   record with the reasons; ``dispatch_log`` shows those records beside the order's transitions, which is
@@ -150,6 +151,21 @@ def dispatch_order(*, actor, order_id: int, provider_id: int, reason: str = "") 
             "provider": candidate.provider_name
         }
         return _send(order, candidate, actor=actor, reason=text, how="manual", now=now)
+
+
+def take_own_order(order: Order, *, actor) -> Order:
+    """An order a provider's administrator placed goes to that provider, accepted at once: the provider
+    has agreed to do it by placing it. Refused with the reason (422) when the provider may not take it by
+    the matching's rules (contract for the community, every item, a price, a caregiver free in the
+    window); the caller's transaction, which created the order, is then undone with it."""
+    now = timezone.now()
+    candidate = shortlist(order, at=now, limit=None).get(actor.provider_id)
+    if candidate is None:
+        message = _refusal(order, actor.provider_id, now)
+        raise ValidationFailed(message, errors={"items": message}, code="not_on_shortlist")
+    text = _("Placed by %(provider)s for itself.") % {"provider": candidate.provider_name}
+    _send(order, candidate, actor=actor, reason=text, how="own", now=now)
+    return advance(order, S.ACCEPTED, actor=actor, fields={"respond_by": None})
 
 
 def auto_dispatch(*, actor=None, order_id: int) -> DispatchOutcome:

@@ -26,6 +26,7 @@ from shouwang.elders.selectors import elders_for
 from shouwang.providers.prices import price_on
 from shouwang.providers.staff import eligibility
 
+from .dispatch import take_own_order
 from .models import Order, OrderLine, OrderSource, OrderState, OrderTransition
 from .selectors import get_order_for
 from .states import BUSY_STATES, OPEN_STATES, advance
@@ -170,8 +171,9 @@ def create_order(
 ) -> Order:
     """Place an order for an elder the actor may order for (in scope and active; a provider for elders of
     its service areas) with active catalogue ``items`` (``{"code", "quantity"}``) in a valid window. The
-    community, address and coordinates are copied from the elder; the order waits in ``created`` for
-    dispatch. Care-plan orders are made by ``generation``, not here."""
+    community, address and coordinates are copied from the elder. The order waits in ``created`` for
+    dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``). Care-plan
+    orders are made by ``generation``, not here."""
     _require(actor, CREATORS, _("Your role may not place orders."))
     elder = _elder_for_creation(actor, elder_id)
     errors: dict[str, str] = {}
@@ -189,6 +191,8 @@ def create_order(
             source=source,
             note=(note or "").strip()[:300],
         )
+        if _role(actor) == Role.PROVIDER_ADMIN:
+            order = take_own_order(order, actor=actor)
     return order
 
 
