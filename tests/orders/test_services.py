@@ -62,7 +62,7 @@ def test_a_worker_of_another_community_cannot_order_for_the_elder(worker_b, elde
         place(worker_b, elder_a)
 
 
-def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, elder_a, elder_b):
+def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, carer_a, elder_a, elder_b):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
 
     order = place(padmin, elder_a, source="phone")
@@ -70,6 +70,28 @@ def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, elde
     assert order.source == "provider"
     with pytest.raises(NotFound):
         place(padmin, elder_b)
+
+
+def test_a_providers_own_order_is_its_own_accepted_and_priced(admitted_a, carer_a, elder_a):
+    padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+
+    order = place(padmin, elder_a, items=[{"code": "cleaning", "quantity": 2}])
+
+    order.refresh_from_db()
+    assert (order.state, order.provider_id, order.respond_by) == (S.ACCEPTED, admitted_a.pk, None)
+    assert order.amount_fen == 2 * order.lines.get().unit_price_fen > 0
+    assert [t.to_state for t in order.transitions.order_by("at", "pk")] == [S.CREATED, S.DISPATCHED, S.ACCEPTED]
+    assert "for itself" in order.transitions.get(to_state=S.DISPATCHED).reason
+
+
+def test_a_provider_that_cannot_serve_the_order_is_told_why_and_nothing_is_saved(admitted_a, elder_a):
+    padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+
+    with pytest.raises(ValidationFailed) as refused:
+        place(padmin, elder_a)  # 甲服务商 has no caregiver yet
+
+    assert "no active caregiver" in refused.value.message
+    assert not elder_a.orders.exists()
 
 
 def test_a_caregiver_may_not_place_orders(carer_a, elder_a):
