@@ -17,6 +17,7 @@ from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.core.sentinels import UNSET
+from shouwang.core.text import listed
 from shouwang.providers.models import Provider
 from shouwang.regions.models import Level, Region
 
@@ -60,7 +61,7 @@ def _resolve_regions(codes: Iterable[str]) -> list[Region]:
     missing = set(codes) - {region.code for region in regions}
     if missing:
         raise ValidationFailed(
-            _("Unknown region code: %(codes)s") % {"codes": ", ".join(sorted(missing))},
+            _("Unknown region code: %(codes)s") % {"codes": listed(sorted(missing))},
             errors={"regions": _("Unknown region.")},
         )
     return regions

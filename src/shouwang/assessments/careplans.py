@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed, require_state
+from shouwang.core.text import listed
 from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
@@ -242,7 +243,7 @@ def _checked_needs(needs) -> list[str]:
     needs = list(dict.fromkeys(needs or ()))
     unknown = [need for need in needs if need not in CARE_SERVICES]
     if unknown:
-        raise _fail({"needs": _("Unknown services: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}})
+        raise _fail({"needs": _("Unknown services: %(codes)s.") % {"codes": listed(map(str, unknown))}})
     return needs
 
 

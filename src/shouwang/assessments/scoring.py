@@ -36,6 +36,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shouwang.core.errors import ValidationFailed
+from shouwang.core.text import listed
 
 STANDARD = "GB/T 42195-2022"
 
@@ -506,14 +507,14 @@ def _check_items(items: Mapping[str, Any]) -> dict[str, int]:
     if errors:
         parts = []
         if missing:
-            parts.append(_("Missing items: %(keys)s.") % {"keys": ", ".join(missing)})
+            parts.append(_("Missing items: %(keys)s.") % {"keys": listed(missing)})
         if unknown:
-            parts.append(_("Unknown items: %(keys)s.") % {"keys": ", ".join(unknown)})
+            parts.append(_("Unknown items: %(keys)s.") % {"keys": listed(unknown)})
         if out_of_range:
             parts.append(
                 _("Scores out of range: %(items)s.")
                 % {
-                    "items": ", ".join(
+                    "items": listed(
                         _("%(key)s (0–%(max)d)") % {"key": key, "max": ITEMS_BY_KEY[key].max}
                         for key in out_of_range
                     )
@@ -536,7 +537,7 @@ def _check_risk_events(events: Mapping[str, Any] | None) -> dict[str, int]:
         field = f"risk_events_30d.{key}"
         if key not in known:
             errors[field] = _("Unknown kind of risk event; use one of %(keys)s.") % {
-                "keys": ", ".join(event.key for event in RISK_EVENTS)
+                "keys": listed(event.key for event in RISK_EVENTS)
             }
         elif not _is_int(count) or count < 0:
             errors[field] = _("The count must be a whole number of 0 or more, not %(value)s.") % {
@@ -544,7 +545,7 @@ def _check_risk_events(events: Mapping[str, Any] | None) -> dict[str, int]:
             }
     if errors:
         raise ValidationFailed(
-            _("The risk events are not valid: %(fields)s.") % {"fields": ", ".join(errors)},
+            _("The risk events are not valid: %(fields)s.") % {"fields": listed(errors)},
             errors=errors,
             code="invalid_risk_events",
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role, User
 from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, ValidationFailed, require_state
+from shouwang.core.text import listed
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
 from shouwang.elders.services import assign_elder, set_ability
@@ -128,7 +129,7 @@ def _clean(actor, assessment: Assessment, data: dict) -> dict:
     if "special_care" in data:
         unknown = [need for need in data["special_care"] or [] if need not in SPECIAL_CARE]
         if unknown:
-            errors["special_care"] = _("Unknown special care: %(names)s.") % {"names": ", ".join(unknown)}
+            errors["special_care"] = _("Unknown special care: %(names)s.") % {"names": listed(unknown)}
     if "diagnoses" in data:
         cleaned["diagnoses"] = [
             {"code": str(d.get("code", "")).strip().upper(), "name": str(d.get("name", "")).strip()[:60]}

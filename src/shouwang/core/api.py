@@ -15,6 +15,7 @@ from .errors import DomainError
 from .models import AuditLog
 from .pagination import paginate
 from .selectors import audit_log_for
+from .text import listed
 
 
 class BearerToken(HttpBearer):
@@ -64,7 +65,7 @@ def build_api() -> NinjaAPI:
     def validation_error(request, exc: NinjaValidationError):
         fields = [".".join(str(part) for part in error.get("loc", [])[1:]) for error in exc.errors]
         message = _("The request is not valid: %(fields)s") % {
-            "fields": ", ".join(f for f in fields if f) or "body"
+            "fields": listed(f for f in fields if f) or "body"
         }
         return api.create_response(
             request, error_body("validation_error", message, errors=exc.errors), status=422

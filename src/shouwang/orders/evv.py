@@ -27,6 +27,7 @@ from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.scope import scope_of
+from shouwang.core.text import listed
 
 from .models import (
     CheckMethod,
@@ -312,7 +313,7 @@ def _outside_radius(order: Order, visit: Visit) -> str | None:
     ]
     if not far:
         return None
-    places = ", ".join(
+    places = listed(
         _("%(when)s %(metres)d m") % {"when": label, "metres": distance} for label, distance in far
     )
     return _("Away from the home (more than %(radius)d m): %(places)s.") % {

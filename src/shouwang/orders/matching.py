@@ -68,6 +68,7 @@ from shouwang.accounts.models import Role
 from shouwang.catalog.models import Certificate
 from shouwang.catalog.prices import fen_to_yuan
 from shouwang.core.errors import Forbidden
+from shouwang.core.text import listed
 from shouwang.elders.models import Elder
 from shouwang.providers.models import (
     Contract,
@@ -422,9 +423,7 @@ def _caregivers(providers: dict[int, _Provider], o: _Order, explain: bool) -> No
         missing = [item.name for item in items if f'"{item.code}"' not in (skills or "")]
         if missing:
             if explain:
-                provider.refused.append(
-                    (name, _("not skilled for %(items)s") % {"items": ", ".join(missing)})
-                )
+                provider.refused.append((name, _("not skilled for %(items)s") % {"items": listed(missing)}))
             continue
         if shifts not in on_shift:
             pattern = SimpleNamespace(weekly_shifts=json.loads(shifts) if shifts else {})
@@ -731,7 +730,7 @@ def shortlist(
             excluded.append(Exclusion(provider.id, provider.name, str(reason)))
 
     for provider_id in [pk for pk in providers if not needed <= services[pk]]:
-        names = ", ".join(line.item.name for line in o.lines if line.item.code not in services[provider_id])
+        names = listed(line.item.name for line in o.lines if line.item.code not in services[provider_id])
         drop(provider_id, _("Its contract does not cover %(items)s.") % {"items": names})
     for provider_id in [pk for pk, p in providers.items() if p.black_listed]:
         drop(provider_id, _("It is on the black list."))
@@ -743,7 +742,7 @@ def shortlist(
             drop(
                 provider_id,
                 _("It has no price on %(day)s for %(items)s.")
-                % {"day": o.day.isoformat(), "items": ", ".join(unpriced)},
+                % {"day": o.day.isoformat(), "items": listed(unpriced)},
             )
     if providers:
         _caregivers(providers, o, explain)

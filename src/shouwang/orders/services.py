@@ -21,6 +21,7 @@ from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
+from shouwang.core.text import listed
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import elders_for
 from shouwang.providers.prices import price_on
@@ -131,7 +132,7 @@ def _checked_items(items, errors: dict) -> list[tuple[ServiceItem, int]]:
     found = {item.code: item for item in ServiceItem.objects.filter(code__in=wanted, active=True)}
     unknown = [code for code in wanted if code not in found]
     if unknown:
-        errors["items"] = _("Not in the service catalogue: %(codes)s.") % {"codes": ", ".join(unknown)}
+        errors["items"] = _("Not in the service catalogue: %(codes)s.") % {"codes": listed(unknown)}
         return []
     return [(found[code], quantity) for code, quantity in wanted.items()]
 

@@ -19,6 +19,7 @@ from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed, require_state
 from shouwang.core.scope import scope_of
+from shouwang.core.text import listed
 from shouwang.regions.models import Region
 
 from .models import Contract, ContractState, ExitKind, Licence, LicenceKind, Provider, ProviderState
@@ -152,7 +153,7 @@ def sign_contract(
     unknown = _unknown_services(services)
     if not services or unknown:
         errors["services"] = (
-            _("Unknown services: %(codes)s.") % {"codes": ", ".join(unknown)}
+            _("Unknown services: %(codes)s.") % {"codes": listed(unknown)}
             if unknown
             else _("Choose the services the contract covers.")
         )

@@ -29,6 +29,7 @@ from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
 from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.phones import normalise_phone
+from shouwang.core.text import listed
 
 from .admission import may_take_orders
 from .models import (
@@ -244,7 +245,7 @@ def update_staff(*, actor, staff_id: int, **changes) -> StaffMember:
     is audited. Unknown keys are refused."""
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
-        raise ValidationFailed(_("These fields cannot be changed here: %(f)s.") % {"f": ", ".join(unknown)})
+        raise ValidationFailed(_("These fields cannot be changed here: %(f)s.") % {"f": listed(unknown)})
     staff = _staff_to_change(actor, staff_id)
     errors: dict[str, str] = {}
     clean = _check_fields(changes, errors, provider_id=staff.provider_id, staff_pk=staff.pk)
@@ -403,7 +404,7 @@ def _check_skills(codes, errors: dict) -> list[str]:
     known = set(ServiceItem.objects.filter(code__in=wanted).values_list("code", flat=True))
     unknown = [code for code in wanted if code not in known]
     if unknown:
-        errors["skills"] = _("Not in the service catalogue: %(codes)s.") % {"codes": ", ".join(unknown)}
+        errors["skills"] = _("Not in the service catalogue: %(codes)s.") % {"codes": listed(unknown)}
     return wanted
 
 
@@ -439,7 +440,7 @@ def _check_shifts(shifts, errors: dict) -> dict[str, list[list[str]]]:
     unknown = [str(key) for key in shifts if key not in WEEKDAYS]
     if unknown:
         errors["weekly_shifts"] = _("Unknown weekdays: %(days)s; use mon, tue, wed, thu, fri, sat, sun.") % {
-            "days": ", ".join(unknown)
+            "days": listed(unknown)
         }
         return {}
     clean: dict[str, list[list[str]]] = {}
