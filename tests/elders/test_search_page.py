@@ -70,3 +70,20 @@ def test_a_typed_search_lists_in_the_same_order_as_the_list(official, elders):
     found = [elder.pk for elder in search_elders(official, q="张三")]
     listed = [elder.pk for elder in search_elders(official) if "张三" in elder.name]
     assert found == listed and len(found) == 7
+
+
+@pytest.mark.parametrize("how", ["q", "name"])
+def test_a_name_part_within_one_community_finds_it_anywhere_in_the_name(official, worker_b, tree, how):
+    """Within one community the name conditions are answered from its index (a subquery of ids); what they
+    find is unchanged: the part at the start, the end or inside a name, in that community only."""
+    wang = factories.ElderFactory(community_id=COMMUNITY_A, name="王大爷")
+    li_wang = factories.ElderFactory(community_id=COMMUNITY_A, name="李王氏")
+    inside = factories.ElderFactory(community_id=COMMUNITY_A, name="欧阳王芳")
+    factories.ElderFactory(community_id=COMMUNITY_A, name="张三")
+    factories.ElderFactory(community_id=COMMUNITY_B, name="王奶奶")
+
+    found = search_elders(official, community=COMMUNITY_A, **{how: "王"})
+
+    assert sorted(elder.pk for elder in found) == sorted([wang.pk, li_wang.pk, inside.pk])
+    assert search_page(found).count == 3
+    assert not search_elders(worker_b, community=COMMUNITY_A, **{how: "王"}).exists()

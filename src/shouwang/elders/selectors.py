@@ -51,12 +51,25 @@ def search_elders(
     initials (``zsf`` finds 张三丰), the last 4–6 characters of the ID number, or a phone number.
     ``community`` is a region code: a community, or a street or district for everything under it."""
     elders = elders_for(user).alias(**SEARCH_ALIASES)
+    by_name = []  # conditions on the name alone
     if q := q.strip():
-        elders = elders.filter(_quick_search(q))
+        if _is_name_part(q):
+            by_name.append(_name_contains(q))
+        else:
+            elders = elders.filter(_quick_search(q))
     if name:
-        elders = elders.filter(_name_contains(name.strip()))
+        by_name.append(_name_contains(name.strip()))
     if community:
         elders = elders.filter(_in_region(community.strip()))
+    if by_name and _is_one_community(community):
+        # Within one community the (community, name, id) index holds every column these conditions read:
+        # asked for the matching ids alone, PostgreSQL answers from the index, where filtering the
+        # elders themselves read every page of the community's rows (measured: 109 ms for a surname in a
+        # community of 25,000 on a slow machine).
+        matching = Elder.objects.alias(**SEARCH_ALIASES).filter(_in_region(community.strip()), *by_name)
+        elders = elders.filter(pk__in=matching.values("pk"))
+    elif by_name:
+        elders = elders.filter(*by_name)
     if status:
         elders = elders.filter(status=status)
     if category:
@@ -177,13 +190,23 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _is_name_part(q: str) -> bool:
+    """Whether ``q`` is searched as part of a name: it is neither initials, an ID tail nor a phone."""
+    is_initials, is_phone = q.isascii() and q.isalpha(), q.replace("-", "").isdigit()
+    return not (is_initials or is_phone or _is_id_tail(q.upper()))
+
+
+def _is_id_tail(digits: str) -> bool:
+    return 4 <= len(digits) <= 6 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X")
+
+
 def _quick_search(q: str) -> Q:
     """What ``q`` looks like decides what it matches. The conditions are written the way the indexes of
     migration 0003 answer them on PostgreSQL; each says in a comment what it is equal to."""
     if q.isascii() and q.isalpha():
         return Q(name_initials__startswith=q.lower())
     digits = q.upper()
-    if 4 <= len(digits) <= 6 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
+    if _is_id_tail(digits):
         # id_number__endswith=digits | phone__endswith=digits
         tail = digits[::-1]
         return Q(id_number_reversed__startswith=tail) | Q(phone_reversed__startswith=tail)
