@@ -137,13 +137,11 @@ def test_a_row_with_number_and_date_cells_refused_late_is_reported_readably(
     its cells as the person would retype them (a date as a date, not a serial number)."""
     path = tmp_path / "numbers.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet()
+    sheet, date_format = workbook.add_worksheet(), workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, ["姓名", "身份证号码", "出生日期", "社区代码", "经度", "纬度"])
     for row, name in ((1, "王大爷"), (2, "王大爷二")):
         sheet.write_row(row, 0, [name, MAN])
-        sheet.write_datetime(
-            row, 2, dt.datetime(1950, 6, 1), workbook.add_format({"num_format": "yyyy-mm-dd"})
-        )
+        sheet.write_datetime(row, 2, dt.datetime(1950, 6, 1), date_format)
         sheet.write_string(row, 3, COMMUNITY_A)
         sheet.write_number(row, 4, 126.5)
         sheet.write_number(row, 5, 44.0)

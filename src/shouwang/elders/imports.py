@@ -533,14 +533,13 @@ def _as_text(cells: list) -> list | str:
     outside the user's area), and then only for the report; a list of mixed cells costs several times
     more to pickle and unpickle, and most rows are accepted."""
     compact = _compact(cells)
-    if type(compact) is str:
-        return compact
-    joined = _CELL_SEPARATOR.join([cell if type(cell) is str else _written(cell) for cell in cells])
-    return joined if joined.count(_CELL_SEPARATOR) == len(cells) - 1 else cells
+    return compact if type(compact) is str else _compact([_written(cell) for cell in cells])
 
 
 def _written(cell) -> str:
     """A spreadsheet cell as its text: 1.0 as 1, a date (or a time of midnight) as 1948-03-02."""
+    if type(cell) is str:
+        return cell
     if cell is None:
         return ""
     if type(cell) is float and cell.is_integer():

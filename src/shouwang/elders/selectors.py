@@ -53,10 +53,10 @@ def search_elders(
     elders = elders_for(user).alias(**SEARCH_ALIASES)
     by_name = []  # conditions on the name alone
     if q := q.strip():
-        if _is_name_part(q):
+        if (condition := _quick_search(q)) is None:
             by_name.append(_name_contains(q))
         else:
-            elders = elders.filter(_quick_search(q))
+            elders = elders.filter(condition)
     if name:
         by_name.append(_name_contains(name.strip()))
     if community:
@@ -190,23 +190,14 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _is_name_part(q: str) -> bool:
-    """Whether ``q`` is searched as part of a name: it is neither initials, an ID tail nor a phone."""
-    is_initials, is_phone = q.isascii() and q.isalpha(), q.replace("-", "").isdigit()
-    return not (is_initials or is_phone or _is_id_tail(q.upper()))
-
-
-def _is_id_tail(digits: str) -> bool:
-    return 4 <= len(digits) <= 6 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X")
-
-
-def _quick_search(q: str) -> Q:
-    """What ``q`` looks like decides what it matches. The conditions are written the way the indexes of
-    migration 0003 answer them on PostgreSQL; each says in a comment what it is equal to."""
+def _quick_search(q: str) -> Q | None:
+    """What ``q`` looks like decides what it matches: initials, an ID tail, a phone, or else (None) part
+    of a name. The conditions are written the way the indexes of migration 0003 answer them on PostgreSQL;
+    each says in a comment what it is equal to."""
     if q.isascii() and q.isalpha():
         return Q(name_initials__startswith=q.lower())
     digits = q.upper()
-    if _is_id_tail(digits):
+    if 4 <= len(digits) <= 6 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
         # id_number__endswith=digits | phone__endswith=digits
         tail = digits[::-1]
         return Q(id_number_reversed__startswith=tail) | Q(phone_reversed__startswith=tail)
@@ -215,7 +206,7 @@ def _quick_search(q: str) -> Q:
         # first: as a subquery inside OR, PostgreSQL would test every elder against it.
         contact_of = list(EmergencyContact.objects.filter(phone=q).values_list("elder_id", flat=True))
         return Q(phone__contains=q) | Q(pk__in=contact_of) if contact_of else Q(phone__contains=q)
-    return _name_contains(q)
+    return None  # part of a name: the caller applies _name_contains, within one community by index
 
 
 # Annotations the search's conditions refer to; an alias costs nothing unless a condition uses it.

@@ -123,6 +123,16 @@ def _back_to_queue(order: Order, *, actor, reason: str, now: dt.datetime) -> Ord
     )
 
 
+def _shortlisted(order: Order, provider_id: int, *, at: dt.datetime, field: str) -> Candidate:
+    """The provider as a candidate for the order, or 422 ``not_on_shortlist`` with the reason it may not
+    take it, on ``field`` of the form that chose it."""
+    candidate = shortlist(order, at=at, limit=None).get(provider_id)
+    if candidate is None:
+        message = _refusal(order, provider_id, at)
+        raise ValidationFailed(message, errors={field: message}, code="not_on_shortlist")
+    return candidate
+
+
 def _refusal(order: Order, provider_id: int, at: dt.datetime) -> str:
     """Why a provider is not on the order's shortlist, in plain words."""
     found = shortlist(order, at=at, limit=0, explain=True).exclusion(provider_id)
@@ -143,10 +153,7 @@ def dispatch_order(*, actor, order_id: int, provider_id: int, reason: str = "") 
         order = _locked(order_id)
         _require_dispatchable(order)
         _note_rejection(order)
-        candidate = shortlist(order, at=now, limit=None).get(provider_id)
-        if candidate is None:
-            message = _refusal(order, provider_id, now)
-            raise ValidationFailed(message, errors={"provider_id": message}, code="not_on_shortlist")
+        candidate = _shortlisted(order, provider_id, at=now, field="provider_id")
         text = (reason or "").strip()[:300] or _("Dispatched by hand to %(provider)s.") % {
             "provider": candidate.provider_name
         }
@@ -159,10 +166,7 @@ def take_own_order(order: Order, *, actor) -> Order:
     the matching's rules (contract for the community, every item, a price, a caregiver free in the
     window); the caller's transaction, which created the order, is then undone with it."""
     now = timezone.now()
-    candidate = shortlist(order, at=now, limit=None).get(actor.provider_id)
-    if candidate is None:
-        message = _refusal(order, actor.provider_id, now)
-        raise ValidationFailed(message, errors={"items": message}, code="not_on_shortlist")
+    candidate = _shortlisted(order, actor.provider_id, at=now, field="items")
     text = _("Placed by %(provider)s for itself.") % {"provider": candidate.provider_name}
     _send(order, candidate, actor=actor, reason=text, how="own", now=now)
     return advance(order, S.ACCEPTED, actor=actor, fields={"respond_by": None})
