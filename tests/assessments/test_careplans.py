@@ -198,8 +198,8 @@ def test_draft_from_the_default_rules_for_level_3_living_alone(worker_a, severe_
 
 @pytest.mark.django_db
 def test_draft_uses_categories_and_stated_needs(worker_a, severe_alone):
-    ElderCategory.objects.create(elder=severe_alone, code="dibao")
-    ElderCategory.objects.create(elder=severe_alone, code="shidu")
+    ElderCategory.for_elder(severe_alone, "dibao").save()
+    ElderCategory.for_elder(severe_alone, "shidu").save()
     plan = draft_care_plan(
         actor=worker_a, elder_id=severe_alone.pk, needs=["medical_escort", "companionship"]
     )

@@ -358,7 +358,7 @@ def test_moving_to_another_community_in_the_area(official, elder_a, tmp_path):
 
 
 def test_empty_cells_and_missing_columns_leave_stored_values_alone(official, elder_a, tmp_path):
-    ElderCategory.objects.create(elder=elder_a, code="dibao")
+    ElderCategory.for_elder(elder_a, "dibao").save()
     before = Elder.objects.values().get(pk=elder_a.pk)
     # No address or living-arrangement column; phone, categories and contact cells empty.
     job = run(official, write_csv(tmp_path / "a.csv", [line("张三丰", elder_a.id_number)]))

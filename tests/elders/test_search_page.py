@@ -16,9 +16,9 @@ def elders(tree):
     made = [factories.ElderFactory(community_id=COMMUNITY_A) for _ in range(5)]
     made += [factories.ElderFactory(community_id=COMMUNITY_B) for _ in range(2)]
     for elder in made[:3]:
-        ElderCategory.objects.create(elder=elder, code="dibao")
-    ElderCategory.objects.create(elder=made[0], code="tekun")
-    ElderCategory.objects.create(elder=made[5], code="tekun")
+        ElderCategory.for_elder(elder, "dibao").save()
+    ElderCategory.for_elder(made[0], "tekun").save()
+    ElderCategory.for_elder(made[5], "tekun").save()
     return made
 
 

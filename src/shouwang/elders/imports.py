@@ -62,6 +62,7 @@ from shouwang.regions.models import Level, Region
 from .importing import VALUE_FIELDS, Communities, Contact, Record, RowReader, RowRejected, map_columns
 from .models import Elder, ElderCategory, EmergencyContact, JobKind, JobState, SpreadsheetJob
 from .permissions import may_write_registry
+from .services import copy_list_order
 
 logger = logging.getLogger(__name__)
 UNEXPECTED_FAILURE = gettext_noop(
@@ -638,11 +639,12 @@ def _create_elders(records: list[Packed], *, actor, job: SpreadsheetJob) -> None
     for elder_id, packed in zip(ids, records, strict=True):
         rows.append(_elder_row(elder_id, packed, now))
         if packed[P_CATEGORIES]:
-            categories.extend([(elder_id, code) for code in packed[P_CATEGORIES]])
+            listed_as = (packed[P_COMMUNITY], packed[P_NAME])  # the list order's copy: see ElderCategory
+            categories.extend([(elder_id, code, *listed_as) for code in packed[P_CATEGORIES]])
         for priority, (name, relation, phone, is_keyholder) in enumerate(packed[P_CONTACTS], start=1):
             contacts.append((elder_id, priority, name, relation, phone, bool(is_keyholder)))
     insert_rows(Elder, ELDER_COLUMNS, rows)
-    insert_rows(ElderCategory, ("elder_id", "code"), categories)
+    insert_rows(ElderCategory, ("elder_id", "code", "community_code", "name"), categories)
     insert_rows(EmergencyContact, CONTACT_COLUMNS, contacts)
     audit.record(
         actor=actor,
@@ -708,11 +710,14 @@ def _apply_changes(changes: list[Change], *, actor, job: SpreadsheetJob) -> None
         fields = {key: value for key, value in change.after.items() if key not in ("categories", "contacts")}
         if fields:
             Elder.objects.filter(pk=change.elder_id).update(**fields, updated_at=now)
+        listed_as = {"community_code": change.record.community_code, "name": change.record.name}
         if change.categories is not None:
             ElderCategory.objects.filter(elder_id=change.elder_id).delete()
             ElderCategory.objects.bulk_create(
-                ElderCategory(elder_id=change.elder_id, code=c) for c in change.categories
+                ElderCategory(elder_id=change.elder_id, code=c, **listed_as) for c in change.categories
             )
+        elif "name" in fields or "community_id" in fields:
+            copy_list_order(change.elder_id, **listed_as)
         _apply_contacts(change)
         entries.append(
             audit.entry(

@@ -1,5 +1,7 @@
 """An older resident, their categories, emergency contacts and status history; registry spreadsheet jobs."""
 
+from __future__ import annotations
+
 import datetime as dt
 
 from django.conf import settings
@@ -112,14 +114,28 @@ class Elder(TimeStampedModel):
 
 
 class ElderCategory(models.Model):
-    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="categories")
-    code = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    # No index of its own: the unique (elder, code) constraint starts with it.
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="categories", db_index=False)
+    code = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    # The elder's community and name, copied so that a category's elders are read from one index in the
+    # list's order (community, name, id), instead of all fetched and sorted for a page (selectors.
+    # search_elders). Whatever writes an elder's name or community writes them here too: see for_elder and
+    # services.copy_list_order; tests/elders/test_category_order.py goes through every such path.
+    community_code = models.CharField(max_length=12)
+    name = models.CharField(max_length=40)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["elder", "code"], name="unique_elder_category")]
+        indexes = [
+            models.Index(fields=["code", "community_code", "name", "elder"], name="elder_category_list_order")
+        ]
 
     def __str__(self) -> str:
         return self.get_code_display()
+
+    @classmethod
+    def for_elder(cls, elder: Elder, code: str) -> ElderCategory:
+        return cls(elder=elder, code=code, community_code=elder.community_id, name=elder.name)
 
 
 class EmergencyContact(models.Model):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db import connections
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, Length, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from shouwang.core.pagination import MAX_PAGE_SIZE, Page, page_count
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import prefix_of
 
-from .models import Elder, ElderCategory, EmergencyContact, SpreadsheetJob, Status, StatusChange
+from .models import Elder, EmergencyContact, SpreadsheetJob, Status, StatusChange
 
 
 def elders_for(user) -> QuerySet[Elder]:
@@ -73,9 +75,7 @@ def search_elders(
     if status:
         elders = elders.filter(status=status)
     if category:
-        # EXISTS, not IN: PostgreSQL can then walk the list order and probe (elder, code) for each elder,
-        # or hash the category's elders from the (code, elder) index (migration 0006), whichever is cheaper.
-        elders = elders.filter(Exists(ElderCategory.objects.filter(elder_id=OuterRef("pk"), code=category)))
+        elders = elders.filter(_in_category(category, user, community.strip()))
     if living_arrangement:
         elders = elders.filter(living_arrangement=living_arrangement)
     elders = _within_ages(elders, age_min, age_max, today or timezone.localdate())
@@ -86,6 +86,13 @@ def search_elders(
         # (measured: 1.4 s for some two-character name parts). The expression orders exactly the same.
         # Within one community that walk is short, and usually the quickest way to the first page.
         return elders.order_by(Concat("community_id", Value("")), "name", "pk")
+    if category:
+        # The same order, read from the (code, community, name, elder) index (migration 0008): the first
+        # page of a category is its first 50 entries there, where ordering by the elders' own columns
+        # fetched every elder of the category to sort them (measured: 117 ms for 特困's 9,858 elders in a
+        # million on a slow machine). Within one community PostgreSQL may still prefer that community's
+        # (community, name, id) index, probing (elder, code) for each elder.
+        return elders.order_by("categories__community_code", "categories__name", "categories__elder_id")
     return elders.order_by("community_id", "name", "pk")
 
 
@@ -165,13 +172,33 @@ def _three_figures(number: int) -> int:
     return round(number, -(digits - 3)) if digits > 3 else number
 
 
-def _in_region(code: str) -> Q:
+def _in_region(code: str, field: str = "community_id") -> Q:
     """Elders of a community, or of every community under a street or district. As a range of the 12-digit
     codes rather than a LIKE prefix, so the (community, name) index serves it under any collation."""
     prefix = prefix_of(code.ljust(12, "0"))
     if len(prefix) == 12:
-        return Q(community_id=prefix)
-    return Q(community_id__gte=prefix.ljust(12, "0"), community_id__lte=prefix.ljust(12, "9"))
+        return Q(**{field: prefix})
+    return Q(**{f"{field}__gte": prefix.ljust(12, "0"), f"{field}__lte": prefix.ljust(12, "9")})
+
+
+def _in_category(category: str, user, community: str) -> Q:
+    """Elders in ``category``: a join (one row per elder, as (elder, code) is unique), so that the list can
+    be ordered by the category's copy of community and name (see search_elders).
+
+    The area conditions are said again on that copy, which then equals the elder's own community: the
+    community asked for, and the user's area when regions are all it grants (a scope that also grants own
+    assignments or a provider is wider than its regions). Then PostgreSQL reads only the area's stretch of
+    the (code, community, name, elder) index, not the whole district's stretch looking for the area's
+    elders.
+    """
+    condition = Q(categories__code=category)
+    if community:
+        condition &= _in_region(community, "categories__community_code")
+    scope = scope_of(user)
+    if scope.region_prefixes and not (scope.everything or scope.own or scope.provider_id):
+        areas = [_in_region(prefix, "categories__community_code") for prefix in scope.region_prefixes]
+        condition &= reduce(operator.or_, areas)
+    return condition
 
 
 def _within_ages(elders: QuerySet[Elder], age_min: int | None, age_max: int | None, today: dt.date):

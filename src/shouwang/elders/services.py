@@ -274,6 +274,8 @@ def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
         elder.save()
         if "categories" in new:
             _replace_categories(elder, categories)
+        elif "name" in new or "community_id" in new:
+            copy_list_order(elder.pk, community_code=elder.community_id, name=elder.name)
         if "contacts" in new:
             _replace_contacts(elder, contacts)
         audit.record(
@@ -289,7 +291,13 @@ def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
 
 def _replace_categories(elder: Elder, codes: list[str]) -> None:
     ElderCategory.objects.filter(elder=elder).delete()
-    ElderCategory.objects.bulk_create(ElderCategory(elder=elder, code=code) for code in codes)
+    ElderCategory.objects.bulk_create(ElderCategory.for_elder(elder, code) for code in codes)
+
+
+def copy_list_order(elder_id: int, *, community_code: str, name: str) -> None:
+    """After an elder's community or name changed: the copies on their categories (ElderCategory's
+    comment says why they are there)."""
+    ElderCategory.objects.filter(elder_id=elder_id).update(community_code=community_code, name=name)
 
 
 def _replace_contacts(elder: Elder, contacts: list[dict]) -> None:
@@ -408,7 +416,13 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
         )
         ids = _ids_by_number([person.id_number for person in people])
         ElderCategory.objects.bulk_create(
-            [ElderCategory(elder_id=ids[p.id_number], code=code) for p in people for code in p.categories]
+            [
+                ElderCategory(
+                    elder_id=ids[p.id_number], code=code, community_code=p.community_code, name=p.name
+                )
+                for p in people
+                for code in p.categories
+            ]
         )
         EmergencyContact.objects.bulk_create(
             [
