@@ -1,4 +1,5 @@
-"""Elder search benchmark: the registry list's queries on a million elders, as an official of the district.
+"""Elder search benchmark: the registry list's queries on a million elders, as the district's official and
+as community workers.
 
     uv run --group bench python bench/search_elders.py --elders 1000000 --database postgres
 
@@ -27,6 +28,9 @@ from import_elders import load_regions, run_and_record, setup_django, spreadshee
 
 BENCH = Path(__file__).resolve().parent
 SAMPLES = 20  # distinct values per query kind
+# In a sample, the community whose worker searches (the kinds named "worker: …"); the others search as an
+# official of the whole district.
+WORKER = "as_worker_of"
 ESTIMATED = {True: 0, False: 0}  # pages whose count was estimated / exact
 
 
@@ -52,16 +56,30 @@ def benchmark(args) -> dict:
     load_regions()
     loaded = load(args.elders)
     print(f"elder search: {loaded:,} elders, {connection.vendor}, {os.cpu_count()} cores")
-    user = create_user(
+    official = create_user(
         actor=None, username="bench-official", password="bench-password-1", role="official",
         region_codes=["220202000000"],
     )  # fmt: skip
     queries = query_mix(random.Random(11))
+    workers = {
+        code: create_user(
+            actor=None,
+            username=f"bench-worker-{code}",
+            password="bench-password-1",
+            role="community_worker",
+            region_codes=[code],
+        )  # fmt: skip
+        for code in sorted(
+            {filters[WORKER] for samples in queries.values() for filters in samples if WORKER in filters}
+        )
+    }
     timings: dict[str, list[float]] = {kind: [] for kind in queries}
     console: dict[str, list[float]] = {kind: [] for kind in queries}
     for round_number in range(args.rounds + 1):
         for kind, samples in queries.items():
-            for number, filters in enumerate(samples):
+            for number, sample in enumerate(samples):
+                filters = {key: value for key, value in sample.items() if key != WORKER}
+                user = workers[sample[WORKER]] if WORKER in sample else official
                 if args.explain and round_number == 0 and number == 0:
                     explain(user, kind, filters)
                 took, console_took = timed_search(user, filters)
@@ -158,6 +176,8 @@ def query_mix(rng: random.Random) -> dict[str, list[dict]]:
         "category": lambda i: {"category": categories[i % len(categories)]},
         "age range": lambda i: {"age_min": 60 + 5 * (i % 7), "age_max": 64 + 5 * (i % 7)},
         "name + community": lambda i: {"q": people[i]["name"][:1], "community": people[i]["community_id"]},
+        "one character": lambda i: {"q": people[i]["name"][i % 2 - 1]},  # a surname, or a name's last
+        "category + name part": lambda i: {"category": pick(categories), "q": people[i]["name"][:1]},
         "initials + street": lambda i: {"q": people[i]["name_initials"][:2], "community": pick(streets)},
         "category + age range": lambda i: {"category": pick(categories), "age_min": 80},
         "street + living + age": lambda i: {
@@ -166,6 +186,18 @@ def query_mix(rng: random.Random) -> dict[str, list[dict]]:
             "age_min": 70,
             "age_max": 89,
         },  # fmt: skip
+        # A community worker's own area, which is one community: they seldom name it.
+        "worker: list": lambda i: {WORKER: people[i]["community_id"]},
+        "worker: one character": lambda i: {WORKER: people[i]["community_id"], "q": people[i]["name"][:1]},
+        "worker: name part (2 characters)": lambda i: {
+            WORKER: three_char[i]["community_id"],
+            "q": three_char[i]["name"][1:],
+        },  # fmt: skip
+        "worker: pinyin initials": lambda i: {
+            WORKER: people[i]["community_id"],
+            "q": people[i]["name_initials"][:2],
+        },  # fmt: skip
+        "worker: category": lambda i: {WORKER: people[i]["community_id"], "category": pick(categories)},
     }
     return {kind: [make(i) for i in range(SAMPLES)] for kind, make in mix.items()}
 

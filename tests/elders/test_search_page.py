@@ -87,3 +87,41 @@ def test_a_name_part_within_one_community_finds_it_anywhere_in_the_name(official
     assert sorted(elder.pk for elder in found) == sorted([wang.pk, li_wang.pk, inside.pk])
     assert search_page(found).count == 3
     assert not search_elders(worker_b, community=COMMUNITY_A, **{how: "王"}).exists()
+
+
+@pytest.fixture
+def wangs(tree):
+    """Names with 王 at the start, in the middle of three characters, inside four and at the end."""
+    names = ["王大爷", "李王氏", "欧阳王芳", "老王", "张三"]
+    made = {name: factories.ElderFactory(community_id=COMMUNITY_A, name=name) for name in names}
+    made["王奶奶"] = factories.ElderFactory(community_id=COMMUNITY_B, name="王奶奶")
+    return made
+
+
+@pytest.mark.parametrize("how", ["q", "name"])
+def test_one_character_across_the_district_is_found_anywhere_in_the_name(official, wangs, how):
+    """A single character is looked up in the index of the names' characters on PostgreSQL (migration
+    0009) and listed in the list's own order."""
+    found = [elder.name for elder in search_elders(official, **{how: "王"})]
+    listed = [elder.name for elder in search_elders(official) if "王" in elder.name]
+    assert found == listed
+    assert sorted(found) == sorted(["王大爷", "李王氏", "欧阳王芳", "老王", "王奶奶"])
+    assert search_page(search_elders(official, **{how: "王"})).count == 5
+
+
+def test_a_workers_own_community_is_searched_as_one_community(worker_a, worker_b, wangs):
+    """A community worker's area is one community: their typed search takes that community's path without
+    naming it, and finds the same."""
+    found = [elder.name for elder in search_elders(worker_a, q="王")]
+    assert found == [elder.name for elder in search_elders(worker_a, q="王", community=COMMUNITY_A)]
+    assert sorted(found) == sorted(["王大爷", "李王氏", "欧阳王芳", "老王"])
+    assert [elder.name for elder in search_elders(worker_b, q="王")] == ["王奶奶"]
+
+
+def test_a_name_part_within_a_category_is_matched_on_the_category_too(official, worker_b, wangs):
+    for name in ("李王氏", "张三", "王奶奶"):
+        ElderCategory.for_elder(wangs[name], "dibao").save()
+    found = [elder.name for elder in search_elders(official, category="dibao", q="王")]
+    assert found == ["李王氏", "王奶奶"]  # community A's before community B's
+    assert [elder.name for elder in search_elders(worker_b, category="dibao", q="王")] == ["王奶奶"]
+    assert search_elders(worker_b, category="dibao", q="王", community=COMMUNITY_A).count() == 0

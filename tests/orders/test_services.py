@@ -22,6 +22,13 @@ def window(hours_from_now: float = 24, length: float = 1):
     return start, start + dt.timedelta(hours=length)
 
 
+def tomorrow_morning():
+    """A window inside one local day, as a caregiver's shifts are, at whatever hour the tests run (a day
+    from now crosses midnight when they run after 23:00 in the platform's zone)."""
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    return start, start + dt.timedelta(hours=1)
+
+
 def place(actor, elder, items=({"code": "cleaning", "quantity": 1},), **kwargs):
     start, end = kwargs.pop("window", window())
     return services.create_order(
@@ -65,7 +72,7 @@ def test_a_worker_of_another_community_cannot_order_for_the_elder(worker_b, elde
 def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, carer_a, elder_a, elder_b):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
 
-    order = place(padmin, elder_a, source="phone")
+    order = place(padmin, elder_a, source="phone", window=tomorrow_morning())
 
     assert order.source == "provider"
     with pytest.raises(NotFound):
@@ -75,7 +82,7 @@ def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, care
 def test_a_providers_own_order_is_its_own_accepted_and_priced(admitted_a, carer_a, elder_a):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
 
-    order = place(padmin, elder_a, items=[{"code": "cleaning", "quantity": 2}])
+    order = place(padmin, elder_a, items=[{"code": "cleaning", "quantity": 2}], window=tomorrow_morning())
 
     order.refresh_from_db()
     assert (order.state, order.provider_id, order.respond_by) == (S.ACCEPTED, admitted_a.pk, None)
