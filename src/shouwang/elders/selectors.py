@@ -151,8 +151,19 @@ def search_page(elders: QuerySet[Elder], *, page: int = 1, page_size: int = 50) 
     count, estimated = count_matches(elders)
     page = max(1, min(page, page_count(count, page_size)))
     start = (page - 1) * page_size
-    items = list(elders[start : start + page_size])
+    items = _page_of(elders, start, start + page_size)
     return SearchPage(items=items, count=count, page=page, page_size=page_size, count_is_estimate=estimated)
+
+
+def _page_of(elders: QuerySet[Elder], start: int, end: int) -> list[Elder]:
+    """``elders[start:end]``, found as ids first. Walking the list order, PostgreSQL reads only the
+    (community, name, id) index when the query asks for ids, and tests a name condition on the index's
+    copy of the name; asked for whole elders, it fetches each row it passes to test it there (measured: the
+    first page of names with 黄 in a million elders walked 23,904 entries, 76 → 11 ms). The page's rows then
+    come by primary key."""
+    ids = list(elders.values_list("pk", flat=True)[start:end])
+    found = {elder.pk: elder for elder in elders.order_by().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]  # one deleted in between is left out
 
 
 def count_matches(elders: QuerySet[Elder]) -> tuple[int, bool]:
