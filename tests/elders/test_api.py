@@ -119,3 +119,27 @@ def test_worker_of_another_community_sees_and_changes_nothing(client, worker_b, 
     )
     assert response.status_code == 404
     assert not AuditLog.objects.filter(action__in=["elders.reveal", "elders.deceased"]).exists()
+
+
+def test_a_filter_no_elder_could_match_is_refused_saying_which(client, official, elder_a):
+    client.force_login(official)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+    unknown = client.get("/api/v1/elders", {"category": "tekum", "status": "gone"}, **zh)
+    assert unknown.status_code == 422
+    assert set(unknown.json()["errors"]) == {"category", "status"}
+    assert (
+        "“tekum”" in unknown.json()["errors"]["category"] and "特困" in unknown.json()["errors"]["category"]
+    )
+
+    ages = client.get("/api/v1/elders", {"age_min": 90, "age_max": 80}, **zh).json()
+    assert list(ages["errors"]) == ["age_max"]
+    assert list(client.get("/api/v1/elders", {"age_min": 200}).json()["errors"]) == ["age_min"]
+    assert list(client.get("/api/v1/elders", {"community": "兴华社区"}).json()["errors"]) == ["community"]
+
+
+def test_an_export_with_a_bad_filter_is_refused_before_any_job(client, official, elder_a):
+    client.force_login(official)
+    refused = _post(client, "/api/v1/elders/exports", {"living_arrangement": "alone-ish"})
+    assert refused.status_code == 422 and list(refused.json()["errors"]) == ["living_arrangement"]
+    assert not SpreadsheetJob.objects.exists()

@@ -94,3 +94,13 @@ def test_caregiver_cannot_open_registry_pages(client, provider_a, elder_a):
     client.force_login(caregiver)
     assert client.get("/elders/import/").status_code == 403
     assert client.get(f"/elders/{elder_a.pk}/").status_code == 403
+
+
+def test_the_list_says_what_is_wrong_with_a_hand_edited_link(client, official, elder_a):
+    client.force_login(official)
+    response = client.get("/elders/", {"category": "tekum", "page": "two"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in page and "“tekum”" in page
+    assert "张三丰" not in page
+    assert "张三丰" in client.get("/elders/", {"page": "two"}).content.decode()

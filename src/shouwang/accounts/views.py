@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import attach_error
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.providers.selectors import providers_for
 from shouwang.web.decorators import console_page
 
@@ -47,7 +47,7 @@ def user_list(request):
         users = users.filter(username__icontains=query) | users.filter(full_name__icontains=query)
     if role:
         users = users.filter(role=role)
-    page = paginate(users, page=int(request.GET.get("page", 1) or 1))
+    page = paginate(users, page=page_number(request.GET.get("page")))
     return render(
         request,
         "accounts/user_list.html",

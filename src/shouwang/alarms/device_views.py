@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
 from . import services
@@ -44,7 +44,7 @@ def device_list(request):
         request,
         "alarms/devices/list.html",
         {
-            "page": paginate(devices.order_by("device_id"), page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(devices.order_by("device_id"), page=page_number(request.GET.get("page"))),
             "query": "&".join(f"{key}={value}" for key, value in filters.items()),
             "filters": filters,
             "types": DeviceType.choices,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from shouwang.accounts.models import Role, User
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.forms import optional_date
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.elders.imports import save_upload
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
@@ -79,7 +79,7 @@ def assessment_list(request):
         request,
         "assessments/list.html",
         {
-            "page": paginate(due, page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(due, page=page_number(request.GET.get("page"))),
             "query": urlencode({"community": community}),
             "community": community,
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),

@@ -39,3 +39,10 @@ def paginate(queryset: QuerySet, *, page: int = 1, page_size: int | None = None)
     page = max(1, min(page, page_count(count, page_size)))
     start = (page - 1) * page_size
     return Page(items=list(queryset[start : start + page_size]), count=count, page=page, page_size=page_size)
+
+
+def page_number(asked: str | None) -> int:
+    """The page a query string asks for (``?page=3``). Anything but a whole number from 1 shows the first
+    page, as Django's ``Paginator.get_page`` does: a hand-edited link is not an error worth a page."""
+    text = (asked or "").strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else 1

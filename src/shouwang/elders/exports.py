@@ -37,6 +37,7 @@ def start_export(*, actor, filters: dict, unmasked: bool = False, enqueue: bool 
     if unmasked and not may_reveal(actor):
         raise Forbidden(_("Your role may not export full ID numbers or phone numbers."))
     filters = {key: filters[key] for key in FILTER_KEYS if filters.get(key) not in (None, "")}
+    search_elders(actor, **filters)  # a bad filter is refused now, not in the worker
     with transaction.atomic():
         job = SpreadsheetJob.objects.create(
             kind=JobKind.EXPORT,

@@ -15,12 +15,22 @@ from django.db.models.functions import Concat, Length, Reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.core.errors import NotFound
+from shouwang.core.errors import NotFound, ValidationFailed
 from shouwang.core.pagination import MAX_PAGE_SIZE, Page, page_count
 from shouwang.core.scope import scope_of
+from shouwang.core.text import listed
 from shouwang.regions.models import prefix_of
 
-from .models import Elder, EmergencyContact, SpreadsheetJob, Status, StatusChange
+from .models import (
+    Category,
+    Elder,
+    ElderCategory,
+    EmergencyContact,
+    LivingArrangement,
+    SpreadsheetJob,
+    Status,
+    StatusChange,
+)
 
 
 def elders_for(user) -> QuerySet[Elder]:
@@ -58,7 +68,12 @@ def search_elders(
 ) -> QuerySet[Elder]:
     """Search in the user's scope. ``q`` is what a desk worker types: Chinese name characters, pinyin
     initials (``zsf`` finds 张三丰), the last 4–6 characters of the ID number, or a phone number.
-    ``community`` is a region code: a community, or a street or district for everything under it."""
+    ``community`` is a region code: a community, or a street or district for everything under it.
+
+    A filter no elder could match (an unknown status, category or living arrangement, a region code that
+    is not one, an impossible age) raises ValidationFailed saying which, rather than finding nobody."""
+    chosen = {"status": status, "category": category, "living_arrangement": living_arrangement}
+    _check_filters(chosen, community=community.strip(), age_min=age_min, age_max=age_max)
     elders = elders_for(user).alias(**SEARCH_ALIASES)
     name_parts = []  # what was typed as part of a name
     if q := q.strip():
@@ -106,6 +121,41 @@ def search_elders(
         # search reads only the area's stretch of it.
         return elders.order_by("categories__community_code", "categories__name", "categories__elder_id")
     return elders.order_by("community_id", "name", "pk")
+
+
+# Older than anyone registered can be: an age filter beyond it is a typing mistake.
+OLDEST_AGE = 150
+
+
+# The filters that take one of a set of values: the values, and the model field whose label names them.
+CHOICE_FILTERS = {
+    "status": (Status, Elder, "status"),
+    "category": (Category, ElderCategory, "code"),
+    "living_arrangement": (LivingArrangement, Elder, "living_arrangement"),
+}
+
+
+def _check_filters(chosen: dict, *, community: str, age_min: int | None, age_max: int | None) -> None:
+    errors = {}
+    for key, value in chosen.items():
+        options, model, field_name = CHOICE_FILTERS[key]
+        if value and value not in options.values:
+            errors[key] = _("There is no %(field)s “%(value)s”; choose one of: %(choices)s.") % {
+                "field": model._meta.get_field(field_name).verbose_name,
+                "value": value,
+                "choices": listed(str(label) for label in options.labels),
+            }
+    if community and not (community.isdigit() and len(community) <= 12):
+        errors["community"] = _("“%(code)s” is not a region code: those are up to 12 digits.") % {
+            "code": community
+        }
+    for key, age in (("age_min", age_min), ("age_max", age_max)):
+        if age is not None and not 0 <= age <= OLDEST_AGE:
+            errors[key] = _("An age is a whole number from 0 to %(oldest)d.") % {"oldest": OLDEST_AGE}
+    if age_min is not None and age_max is not None and age_min > age_max and not errors:
+        errors["age_max"] = _("The highest age is below the lowest.")
+    if errors:
+        raise ValidationFailed(" ".join(errors.values()), errors=errors)
 
 
 def _one_community(user, community: str) -> str:

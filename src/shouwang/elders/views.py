@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.core.errors import DomainError
+from shouwang.core.errors import DomainError, ValidationFailed
 from shouwang.core.forms import attach_error
+from shouwang.core.pagination import page_number
 from shouwang.core.selectors import audit_log_for
 from shouwang.core.spreadsheets import write_xlsx
 from shouwang.regions.models import Level
@@ -25,7 +26,7 @@ from .exports import FILTER_KEYS, start_export
 from .forms import ElderForm, ImportForm, LifeEventForm
 from .importing import TEMPLATE_HEADER
 from .imports import save_upload, start_import
-from .models import VERY_OLD_AGE, Category, JobKind, LivingArrangement, Status
+from .models import VERY_OLD_AGE, Category, Elder, JobKind, LivingArrangement, Status
 from .panels import panels_for
 from .permissions import may_reveal, may_write_registry
 from .selectors import (
@@ -50,9 +51,14 @@ def _filters(params) -> dict:
 @console_page("elders:list")
 def elder_list(request):
     filters = _filters(request.GET)
-    elders = search_elders(request.user, **filters)
-    page_number = int(request.GET.get("page", 1) or 1)
-    page = search_page(elders, page=page_number, page_size=settings.SHOUWANG_PAGE_SIZE)
+    refused = None
+    try:
+        elders = search_elders(request.user, **filters)
+    except ValidationFailed as error:  # a hand-edited link: say what is wrong above an empty list
+        refused, elders = error.message, Elder.objects.none()
+    page = search_page(
+        elders, page=page_number(request.GET.get("page")), page_size=settings.SHOUWANG_PAGE_SIZE
+    )
     by_status = count_by_status(elders, total_is_estimate=page.count_is_estimate)
     query = urlencode({key: value for key, value in filters.items() if value not in (None, "")})
     return render(
@@ -61,6 +67,7 @@ def elder_list(request):
         {
             "page": page,
             "filters": filters,
+            "error": refused,
             "counts": [(label, *by_status[value]) for value, label in Status.choices],
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "statuses": Status.choices,

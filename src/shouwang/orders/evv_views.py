@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
 from shouwang.core.forms import perform
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
 from . import confirmation, evv
@@ -221,7 +221,7 @@ def exceptions(request):
         request,
         "orders/visits/exceptions.html",
         {
-            "page": paginate(found, page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(found, page=page_number(request.GET.get("page"))),
             "query": urlencode({"state": state, "kind": kind}),
             "state": state,
             "kind": kind,
@@ -250,7 +250,7 @@ def resolve_exception(request, exception_id: int):
 def corrections(request):
     state = request.GET.get("state", CorrectionState.PENDING)
     found = evv.corrections_for(request.user, state=state if state in CorrectionState.values else "")
-    page = paginate(found, page=int(request.GET.get("page", 1) or 1))
+    page = paginate(found, page=page_number(request.GET.get("page")))
     labels = {"checkin_at": _("check-in"), "checkout_at": _("check-out")}
     for correction in page.items:
         correction.asked = [

@@ -21,7 +21,7 @@ from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.masking import mask_phone
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import search_elders
 from shouwang.providers.models import StaffMember
@@ -202,7 +202,7 @@ def _board_context(request) -> dict:
     scoped = orders_for(request.user)
     without_state = filter_orders(scoped, **{**filters, "state": ""})
     orders = filter_orders(scoped, **filters).order_by("window_start", "id")
-    page = paginate(orders, page=int(request.GET.get("page", 1) or 1), page_size=BOARD_PAGE_SIZE)
+    page = paginate(orders, page=page_number(request.GET.get("page")), page_size=BOARD_PAGE_SIZE)
     rows = [_row(order) for order in page.items]
     return {
         "filters": filters,
@@ -389,7 +389,7 @@ def complaint_list(request):
         request,
         "orders/complaints.html",
         {
-            "page": paginate(found, page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(found, page=page_number(request.GET.get("page"))),
             "query": f"state={state}",
             "state": state,
             "states": ComplaintState.choices,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError, Forbidden
 from shouwang.core.forms import optional_date, perform
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import console_page
 
 from . import staff as services
@@ -47,7 +47,7 @@ def staff_list(request, provider_id: int):
         "providers/staff_list.html",
         {
             "provider": provider,
-            "page": paginate(staff, page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(staff, page=page_number(request.GET.get("page"))),
             "query": f"active={active}&job={job}&q={q}",
             "active": active,
             "job": job,

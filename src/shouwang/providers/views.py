@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
-from shouwang.core.pagination import paginate
+from shouwang.core.pagination import page_number, paginate
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page
@@ -36,7 +36,7 @@ def provider_list(request):
         request,
         "providers/provider_list.html",
         {
-            "page": paginate(providers, page=int(request.GET.get("page", 1) or 1)),
+            "page": paginate(providers, page=page_number(request.GET.get("page"))),
             "query": f"state={state}",
             "state": state,
             "states": ProviderState.choices,
