@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from shouwang.assessments.models import Reason, State
 from shouwang.assessments.scoring import ITEMS
@@ -138,13 +139,17 @@ def test_due_list_holds_expiring_and_never_assessed_elders(assessors, official, 
     first, second = assessors
     draft = _filled(first, second, elder_a)
     save_draft(
-        actor=first, assessment_id=draft.pk, data={"assessed_on": dt.date.today() - dt.timedelta(days=200)}
+        actor=first,
+        assessment_id=draft.pk,
+        data={"assessed_on": timezone.localdate() - dt.timedelta(days=200)},
     )
     submit(actor=first, assessment_id=draft.pk)
     approve(actor=official, assessment_id=draft.pk)
     due = list(due_for_assessment(official))
     assert due[0] == elder_a and elder_b in due  # overdue first, then never assessed
-    assert list(due_for_assessment(official, today=dt.date.today() - dt.timedelta(days=400))) == [elder_b]
+    assert list(due_for_assessment(official, today=timezone.localdate() - dt.timedelta(days=400))) == [
+        elder_b
+    ]
 
 
 def test_months_are_added_to_the_last_day_when_shorter():

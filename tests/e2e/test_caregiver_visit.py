@@ -4,7 +4,6 @@ signs on the screen with a rating. Also: a clear message when location access is
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from shouwang.orders.models import OrderState, Visit, VisitException
 from tests import factories
@@ -25,7 +24,7 @@ def visit_today():
     provider = of.admitted_provider(official, factories.provider("甲服务商"))
     carer = of.caregiver(provider, name="王护理")
     elder = factories.ElderFactory(name="张三丰", lat=HOME[0], lon=HOME[1])
-    start = timezone.now() - dt.timedelta(minutes=10)
+    start = of.minutes_ago_today(10)
     order = of.OrderFactory(
         elder=elder, state=OrderState.ASSIGNED, provider=provider, caregiver=carer,
         window_start=start, window_end=start + dt.timedelta(hours=1),

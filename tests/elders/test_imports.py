@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 import xlsxwriter
+from django.utils import timezone
 from python_calamine_plus import CalamineWorkbook
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -233,7 +234,9 @@ def test_the_import_is_audited_with_its_counts(official, tmp_path):
 # --- bad rows ---------------------------------------------------------------------------------------------
 BAD_CHECK_DIGIT = WOMAN[:-1] + ("0" if WOMAN[-1] != "0" else "1")
 IMPOSSIBLE_BIRTH = make_resident_id("220202", dt.date(1948, 2, 3), 11).replace("19480203", "19480230")
-TOO_YOUNG = make_resident_id("220202", dt.date.today().replace(year=dt.date.today().year - 50, day=1), 11)
+TOO_YOUNG = make_resident_id(
+    "220202", timezone.localdate().replace(year=timezone.localdate().year - 50, day=1), 11
+)
 BAD_ROWS = {
     "bad_check_digit": (line("李奶奶", BAD_CHECK_DIGIT), "check digit"),
     "impossible_birth_date": (line("李奶奶", IMPOSSIBLE_BIRTH), "19480230"),

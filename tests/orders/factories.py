@@ -38,6 +38,13 @@ CERTIFICATES = ("elder_caregiver", "health_certificate")
 _sequence = itertools.count(1)
 
 
+def minutes_ago_today(minutes: int) -> dt.datetime:
+    """``minutes`` ago, or the platform's midnight if that was yesterday: a moment of today, whatever the
+    hour the tests run (just after midnight, "ten minutes ago" falls in another day, or another month)."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(timezone.now() - dt.timedelta(minutes=minutes), midnight)
+
+
 def local(day: dt.date, hhmm: str) -> dt.datetime:
     """An aware datetime at ``hhmm`` Asia/Shanghai on ``day``."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.fromisoformat(hhmm)))

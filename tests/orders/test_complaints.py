@@ -122,7 +122,7 @@ def test_both_sources_are_registered():
 def test_upheld_complaints_per_100_orders_make_the_score(elder_a, admitted_a, carer_a):
     for _ in range(4):
         of.OrderFactory(elder=elder_a, state=S.CONFIRMED, provider=admitted_a, caregiver=carer_a,
-                        window_start=timezone.now() - dt.timedelta(minutes=5))  # fmt: skip
+                        window_start=of.minutes_ago_today(5))  # fmt: skip
     for outcome in ("upheld", "partly", "not_upheld"):
         Complaint.objects.create(provider=admitted_a, source="elder", description="x", outcome=outcome)
 

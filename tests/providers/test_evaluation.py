@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.providers import evaluation
@@ -26,7 +27,7 @@ from shouwang.providers.models import EvaluationScheme, ProviderScore
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 WEIGHTS = {"rating": 30, "complaints": 20, "on_time": 20, "verification": 20, "inspection": 10}
 BANDS = [[90, 5], [80, 4], [70, 3], [60, 2], [0, 1]]
 

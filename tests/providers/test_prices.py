@@ -3,13 +3,14 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from shouwang.core.errors import Forbidden, NotFound, ValidationFailed
 from shouwang.providers.models import Price
 from shouwang.providers.prices import price_on, set_price
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def test_a_price_change_keeps_history(provider_admin_a, provider_a):

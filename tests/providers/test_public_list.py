@@ -1,8 +1,7 @@
 """The public list: only admitted providers under a contract in force for the community, with prices."""
 
-import datetime as dt
-
 import pytest
+from django.utils import timezone
 
 from shouwang.providers.admission import (
     add_licence,
@@ -16,7 +15,7 @@ from shouwang.providers.selectors import designated_for_community
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def _designate(official, provider, community):

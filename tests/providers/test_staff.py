@@ -27,7 +27,7 @@ from shouwang.providers.staff import (
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 # A Monday two to three weeks ahead: the day every service below is checked for.
 MONDAY = TODAY + dt.timedelta(days=14 - TODAY.weekday())
 WEEKDAY_SHIFTS = {

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from shouwang.core.masking import mask_id_number
 from shouwang.providers.models import StaffMember
@@ -12,7 +13,7 @@ from tests import factories
 from tests.providers.test_staff import MONDAY, WEEKDAY_SHIFTS, admit, id_number
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 JSON = "application/json"
 
 

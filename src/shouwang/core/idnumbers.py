@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
@@ -118,7 +119,7 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
             _("The birth date in the ID number (%(date)s) does not exist.") % {"date": number[6:14]},
             code="id_birth_date",
         ) from None
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth_date > today or birth_date.year < 1880:
         raise InvalidIdNumber(
             _("The birth date in the ID number (%(date)s) is impossible.") % {"date": birth_date.isoformat()},

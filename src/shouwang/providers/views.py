@@ -1,10 +1,9 @@
 """Console pages of the provider network: the list, a provider's page with its admission steps,
 licences and contracts, and registering an applicant."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,7 +105,7 @@ def provider_detail(request, provider_id: int):
             "exit_kinds": ExitKind.choices,
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "services": _catalogue_services(),
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -142,8 +141,8 @@ def provider_action(request, provider_id: int, action: str):
             actor=request.user,
             provider_id=provider_id,
             number=post.get("number", ""),
-            starts_on=optional_date(post.get("starts_on")) or dt.date.today(),
-            ends_on=optional_date(post.get("ends_on")) or dt.date.today(),
+            starts_on=optional_date(post.get("starts_on")) or timezone.localdate(),
+            ends_on=optional_date(post.get("ends_on")) or timezone.localdate(),
             area_codes=post.getlist("areas"),
             services=post.getlist("services"),
         ),
@@ -157,7 +156,7 @@ def provider_action(request, provider_id: int, action: str):
         "inspection": lambda: evaluation.record_inspection(
             actor=request.user,
             provider_id=provider_id,
-            inspected_on=optional_date(post.get("inspected_on")) or dt.date.today(),
+            inspected_on=optional_date(post.get("inspected_on")) or timezone.localdate(),
             result=post.get("result", ""),
             findings=post.get("findings", ""),
             rectify_by=optional_date(post.get("rectify_by")),
