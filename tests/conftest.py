@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from shouwang.core import live
 from tests import factories
 
 
@@ -22,6 +23,15 @@ def _seeded_catalogue(request):
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         factories.ensure_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _no_live_watcher_left():
+    """A test that opened a live stream started the watcher thread (core.live); stop it after the test.
+    Left running, it keeps a LISTEN connection open on PostgreSQL, and the registry import will not fork
+    beside a thread, so its child-process paths went untested on PostgreSQL."""
+    yield
+    live.stop_watcher()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ small ones are read in the import process. Every path must give the same outcome
 same stored records, the same error report."""
 
 import datetime as dt
+import threading
 
 import pytest
 import xlsxwriter
@@ -37,7 +38,8 @@ def path_taken(request, monkeypatch):
         yield request.param
         return
     if not imports._can_fork():
-        pytest.skip("this process cannot fork safely")
+        others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+        pytest.skip(f"this process cannot fork safely (threads: {', '.join(others) or 'none'})")
     used = []
     real = imports._checked_in_child
 
