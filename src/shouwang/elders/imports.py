@@ -62,7 +62,7 @@ from shouwang.regions.models import Level, Region
 from .importing import VALUE_FIELDS, Communities, Contact, Record, RowReader, RowRejected, map_columns
 from .models import Elder, ElderCategory, EmergencyContact, JobKind, JobState, SpreadsheetJob
 from .permissions import may_write_registry
-from .services import copy_list_order
+from .services import copy_list_order, replace_categories
 
 logger = logging.getLogger(__name__)
 UNEXPECTED_FAILURE = gettext_noop(
@@ -712,10 +712,7 @@ def _apply_changes(changes: list[Change], *, actor, job: SpreadsheetJob) -> None
             Elder.objects.filter(pk=change.elder_id).update(**fields, updated_at=now)
         listed_as = {"community_code": change.record.community_code, "name": change.record.name}
         if change.categories is not None:
-            ElderCategory.objects.filter(elder_id=change.elder_id).delete()
-            ElderCategory.objects.bulk_create(
-                ElderCategory(elder_id=change.elder_id, code=c, **listed_as) for c in change.categories
-            )
+            replace_categories(change.elder_id, change.categories, **listed_as)
         elif "name" in fields or "community_id" in fields:
             copy_list_order(change.elder_id, **listed_as)
         _apply_contacts(change)

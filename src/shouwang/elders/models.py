@@ -119,8 +119,9 @@ class ElderCategory(models.Model):
     code = models.CharField(_("category"), max_length=20, choices=Category.choices)
     # The elder's community and name, copied so that a category's elders are read from one index in the
     # list's order (community, name, id), instead of all fetched and sorted for a page (selectors.
-    # search_elders). Whatever writes an elder's name or community writes them here too: see for_elder and
-    # services.copy_list_order; tests/elders/test_category_order.py goes through every such path.
+    # search_elders). Whatever writes an elder's name or community writes them here too: see
+    # services.replace_categories and copy_list_order; tests/elders/test_category_order.py goes through
+    # every such path.
     community_code = models.CharField(max_length=12)
     name = models.CharField(max_length=40)
 

@@ -193,7 +193,7 @@ def register_elder(*, actor, data: dict) -> Elder:
             name_initials=initials(values["name"]),
             **values,
         )
-        _replace_categories(elder, categories or [])
+        replace_categories(elder.pk, categories or [], community_code=elder.community_id, name=elder.name)
         _replace_contacts(elder, contacts or [])
         audit.record(
             actor=actor,
@@ -273,7 +273,7 @@ def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
     with transaction.atomic():
         elder.save()
         if "categories" in new:
-            _replace_categories(elder, categories)
+            replace_categories(elder.pk, categories, community_code=elder.community_id, name=elder.name)
         elif "name" in new or "community_id" in new:
             copy_list_order(elder.pk, community_code=elder.community_id, name=elder.name)
         if "contacts" in new:
@@ -289,9 +289,14 @@ def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
     return get_elder_for(actor, elder_id)
 
 
-def _replace_categories(elder: Elder, codes: list[str]) -> None:
-    ElderCategory.objects.filter(elder=elder).delete()
-    ElderCategory.objects.bulk_create(ElderCategory.for_elder(elder, code) for code in codes)
+def replace_categories(elder_id: int, codes: list[str], *, community_code: str, name: str) -> None:
+    """The elder's categories are ``codes`` from now on, each with the copy of the elder's (current)
+    community and name that ElderCategory's comment explains."""
+    ElderCategory.objects.filter(elder_id=elder_id).delete()
+    ElderCategory.objects.bulk_create(
+        ElderCategory(elder_id=elder_id, code=code, community_code=community_code, name=name)
+        for code in codes
+    )
 
 
 def copy_list_order(elder_id: int, *, community_code: str, name: str) -> None:
