@@ -43,9 +43,9 @@ def path_taken(request, monkeypatch):
     used = []
     real = imports._checked_in_child
 
-    def spy(path, reader):
+    def spy(path, index, reader):
         used.append(path)
-        return real(path, reader)
+        return real(path, index, reader)
 
     checked_here = []  # rows checked in this process (the child's own calls stay in the child)
     real_check = imports._check_rows

@@ -102,10 +102,10 @@ def test_missing_required_column_is_named(header, missing):
         assert label in error.value.message
 
 
-def test_missing_column_message_says_the_first_row_holds_the_names():
+def test_missing_column_message_says_where_the_names_are_looked_for():
     with translation.override("en"), pytest.raises(MissingColumns) as error:
         map_columns(["名单", "张三", "220202194803021239"])
-    assert "first row" in error.value.message
+    assert "first 10 rows" in error.value.message
 
 
 def test_either_community_column_is_enough():

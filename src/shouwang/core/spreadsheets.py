@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import python_calamine_plus as calamine
 import xlsxwriter
@@ -35,18 +36,101 @@ class UnreadableSpreadsheet(ValidationFailed):
     code = "unreadable_spreadsheet"
 
 
+# A roster often opens with a title, the reporting unit and a date above its column names; the header
+# is looked for among this many rows at the top of each sheet.
+HEADER_SEARCH_ROWS = 10
+
+
 @dataclass
 class Sheet:
-    """The header row and an iterator over the data rows, each a list of cell values."""
+    """One sheet: its header row and an iterator over the data rows below it, each a list of cells.
 
+    ``header_row`` is the header's row number as the spreadsheet program shows it (1 for the first row);
+    the first data row is the one after it. ``above`` holds the text of the rows above the header (a
+    roster's title, 填报单位…), so the import can say what it passed over."""
+
+    name: str
     header: list[str]
     rows: Iterator[list]
     estimated_rows: int | None
+    header_row: int = 1
+    above: list[str] = field(default_factory=list)
+
+
+class Workbook:
+    """An open workbook (a CSV file is a workbook of one sheet named after the file). Its sheets are read
+    one at a time: opening a sheet ends the rows of the one opened before."""
+
+    def __init__(self, path: Path, workbook=None, *, name: str | None = None):
+        self.path = path
+        self._workbook = workbook
+        self._csv_file: TextIO | None = None
+        self.sheet_names: list[str] = (
+            list(workbook.sheet_names) if workbook is not None else [name or path.stem]
+        )
+
+    def sheet(self, index: int = 0, *, is_header: Callable[[list[str]], bool] | None = None) -> Sheet:
+        """Sheet ``index``. Its header is the first of its first HEADER_SEARCH_ROWS rows that
+        ``is_header`` accepts, else its first non-empty row. Raises :class:`UnreadableSpreadsheet` for an
+        empty sheet."""
+        if self._workbook is None:
+            self.close()
+            self._csv_file = self.path.open(encoding=_detect_encoding(self.path), newline="")
+            rows, first_row, estimate = _guarded(csv.reader(self._csv_file)), 1, _count_lines(self.path)
+        elif self.path.suffix.lower() in STREAMED_SUFFIXES:
+            rows = iter(self._workbook.stream_sheet_by_index(index))
+            first_row, estimate = 1, _declared_rows(self.path, index)
+        else:
+            loaded = self._workbook.get_sheet_by_index(index)
+            # Older formats skip the empty rows above the data: count from where it starts.
+            first_row = loaded.start[0] + 1 if loaded.start else 1
+            rows, estimate = loaded.iter_rows(), first_row - 1 + loaded.height
+        return _with_header(self.sheet_names[index], rows, first_row, estimate, is_header)
+
+    def close(self) -> None:
+        if self._csv_file is not None:
+            self._csv_file.close()
+            self._csv_file = None
+
+
+def _with_header(name, rows: Iterator[list], first_row: int, estimate, is_header) -> Sheet:
+    above: list[list] = []
+    for cells in itertools.islice(rows, HEADER_SEARCH_ROWS):
+        texts = [str(cell).strip() for cell in cells]
+        if is_header is None or is_header(texts):
+            header_row = first_row + len(above)
+            return Sheet(
+                name=name,
+                header=texts,
+                rows=rows,
+                estimated_rows=max(0, estimate - header_row) if estimate else None,
+                header_row=header_row,
+                above=[" ".join(filter(None, _texts(row))) for row in above if any(_texts(row))],
+            )
+        above.append(cells)
+    # No row was taken for the header: the first non-empty one stands for it, so that the caller can say
+    # which columns it lacks.
+    for offset, cells in enumerate(above):
+        if any(_texts(cells)):
+            return Sheet(
+                name=name,
+                header=_texts(cells),
+                rows=iter(above[offset + 1 :]),
+                estimated_rows=None,
+                header_row=first_row + offset,
+            )
+    raise UnreadableSpreadsheet(_("The spreadsheet is empty."))
+
+
+def _texts(cells: list) -> list[str]:
+    return [str(cell).strip() for cell in cells]
 
 
 @contextmanager
-def open_sheet(path: Path | str):
-    """The first sheet of ``path``, for use in a ``with`` block. Raises :class:`UnreadableSpreadsheet`."""
+def open_workbook(path: Path | str, *, name: str | None = None) -> Iterator[Workbook]:
+    """``path`` opened as a :class:`Workbook`, for use in a ``with`` block; ``name`` is the name of a CSV
+    file's one sheet (the file's name as the user knows it; by default the file's own). Raises
+    :class:`UnreadableSpreadsheet` when it is not a spreadsheet this platform reads."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
@@ -55,8 +139,11 @@ def open_sheet(path: Path | str):
             % {"name": path.name}
         )
     if suffix == ".csv":
-        with _open_csv(path) as sheet:
-            yield sheet
+        workbook = Workbook(path, name=name)
+        try:
+            yield workbook
+        finally:
+            workbook.close()
         return
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
@@ -66,48 +153,25 @@ def open_sheet(path: Path | str):
             % {"name": path.name, "reason": error}
         ) from None
     with workbook:
-        if suffix in STREAMED_SUFFIXES:
-            rows = iter(workbook.stream_sheet_by_index(0))
-            estimate = _declared_rows(path)
-        else:
-            loaded = workbook.get_sheet_by_index(0)
-            rows, estimate = loaded.iter_rows(), loaded.height
-        header = next(rows, None)
-        if header is None:
-            raise UnreadableSpreadsheet(_("The spreadsheet is empty."))
-        yield Sheet(
-            header=[str(cell).strip() for cell in header],
-            rows=rows,
-            estimated_rows=estimate - 1 if estimate else None,
-        )
+        yield Workbook(path, workbook)
 
 
-def _declared_rows(path: Path) -> int | None:
-    """Rows the writer declared in the first worksheet's ``<dimension>``: a progress-bar estimate only."""
+@contextmanager
+def open_sheet(path: Path | str, index: int = 0, *, is_header=None) -> Iterator[Sheet]:
+    """Sheet ``index`` of ``path`` (see :meth:`Workbook.sheet`), for use in a ``with`` block."""
+    with open_workbook(path) as workbook:
+        yield workbook.sheet(index, is_header=is_header)
+
+
+def _declared_rows(path: Path, index: int) -> int | None:
+    """Rows the writer declared in a worksheet's ``<dimension>``: a progress-bar estimate only (the
+    worksheet parts of the usual writers are numbered in sheet order)."""
     try:
-        with zipfile.ZipFile(path) as archive, archive.open("xl/worksheets/sheet1.xml") as part:
+        with zipfile.ZipFile(path) as archive, archive.open(f"xl/worksheets/sheet{index + 1}.xml") as part:
             match = _DIMENSION.search(part.read(4096))
     except (KeyError, zipfile.BadZipFile):
         return None
     return int(match.group(1)) if match else None
-
-
-@contextmanager
-def _open_csv(path: Path):
-    encoding = _detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader, None)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise UnreadableSpreadsheet(
-                _("The CSV file could not be read (%(reason)s).") % {"reason": error}
-            ) from None
-        if header is None:
-            raise UnreadableSpreadsheet(_("The spreadsheet is empty."))
-        yield Sheet(
-            header=[cell.strip() for cell in header], rows=_guarded(reader), estimated_rows=_count_lines(path)
-        )
 
 
 def _guarded(reader) -> Iterator[list]:
@@ -140,20 +204,25 @@ def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             count += chunk.count(b"\n")
-    return max(0, count - 1)
+    return count
 
 
 class SheetWriter:
-    """A one-sheet xlsx written row by row in constant memory; every cell stays text or a number (a cell
-    starting with = is never turned into a formula). Use it in a ``with`` block."""
+    """An xlsx written row by row in constant memory; every cell stays text or a number (a cell starting
+    with = is never turned into a formula). It starts with one sheet; :meth:`add_sheet` starts another, after
+    which rows go there. Use it in a ``with`` block."""
 
     def __init__(self, path: Path | str | BinaryIO, header: list[str], *, sheet_name: str = "Sheet1"):
         self.workbook = xlsxwriter.Workbook(
             str(path) if isinstance(path, Path) else path,
             {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False},
         )
+        self._bold = self.workbook.add_format({"bold": True})
+        self.add_sheet(header, sheet_name=sheet_name)
+
+    def add_sheet(self, header: list[str], *, sheet_name: str) -> None:
         self.sheet = self.workbook.add_worksheet(sheet_name)
-        self.sheet.write_row(0, 0, header, self.workbook.add_format({"bold": True}))
+        self.sheet.write_row(0, 0, header, self._bold)
         self.sheet.freeze_panes(1, 0)
         self.rows = 0
 

@@ -33,7 +33,7 @@ SEXES = {
     "female": Sex.FEMALE,
 }
 LIVING_ALIASES = {
-    LivingArrangement.ALONE: ("独居", "独居老人", "一人居住", "alone"),
+    LivingArrangement.ALONE: ("独居", "独居老人", "一人居住", "空巢独居", "独居空巢", "alone"),
     LivingArrangement.EMPTY_NEST: ("空巢", "空巢老人", "与配偶同住", "夫妻同住", "empty_nest"),
     LivingArrangement.LEFT_BEHIND: ("留守", "留守老人", "left_behind"),
     LivingArrangement.WITH_FAMILY: (
@@ -78,7 +78,7 @@ CATEGORY_NAMES = {value: aliases[0] for value, aliases in CATEGORY_ALIASES.items
 GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 # Rough bounding box of China (WGS-84); a point outside it is a typo or swapped columns.
 LAT_RANGE, LON_RANGE = (3.0, 54.0), (73.0, 136.0)
-_LIVING = {alias: value for value, aliases in LIVING_ALIASES.items() for alias in aliases}
+LIVING_BY_ALIAS = {alias: value for value, aliases in LIVING_ALIASES.items() for alias in aliases}
 _CATEGORIES = {alias: value for value, aliases in CATEGORY_ALIASES.items() for alias in aliases}
 _DIGIT = re.compile(r"\d")
 _DATE_PATTERNS = (
@@ -159,6 +159,29 @@ def date(value) -> dt.date:
     )
 
 
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]?\s*\d{1,2}\s*日?)?$")
+
+
+def year_month(value) -> tuple[int, frozenset[int]]:
+    """A 出生年月 cell (1945.03, 1945年3月, 1945-3, 194503, or a date) as its year and the months it may
+    mean: Excel keeps 1945.10 typed in a cell as the number 1945.1, which then reads as October or January."""
+    if isinstance(value, dt.date):
+        return value.year, frozenset({value.month})
+    raw = text(value)
+    if isinstance(value, float) and re.fullmatch(r"\d{4}\.\d", raw):
+        month = int(raw[-1])
+        return int(raw[:4]), frozenset({month, month * 10} if month == 1 else {month})
+    if re.fullmatch(r"\d{6}", raw):
+        raw = f"{raw[:4]}.{raw[4:]}"
+    match = _YEAR_MONTH.match(raw)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), frozenset({int(match.group(2))})
+    raise ValidationFailed(
+        _("The birth month %(value)s could not be read; write it as 1945.03 or 1945年3月.") % {"value": raw},
+        code="birth_month_invalid",
+    )
+
+
 def old_enough(birth_date: dt.date, today: dt.date) -> None:
     """The registry holds older residents: from ELDER_MIN_AGE (default 60) up."""
     minimum = settings.SHOUWANG_ELDER_MIN_AGE
@@ -208,13 +231,13 @@ def living_arrangement(value) -> str:
     raw = text(value)
     if not raw:
         return ""
-    if raw not in _LIVING:
+    if raw not in LIVING_BY_ALIAS:
         raise ValidationFailed(
             _("Unknown living arrangement %(value)s; use 独居, 空巢, 留守, 与家人同住 or 机构.")
             % {"value": raw},
             code="living_arrangement_unknown",
         )
-    return _LIVING[raw]
+    return LIVING_BY_ALIAS[raw]
 
 
 def categories(value) -> list[str]:

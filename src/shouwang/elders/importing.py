@@ -24,34 +24,69 @@ from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
 from shouwang.core.pinyin import initials
+from shouwang.core.spreadsheets import HEADER_SEARCH_ROWS
 
 from . import fields
+from .models import VERY_OLD_AGE
 
+# fmt: off
 COLUMN_ALIASES = {
-    "name": ("姓名", "老人姓名", "名字"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证", "证件号码"),
+    # The variants below are those of the rosters bureaus keep: the import template, 高龄津贴 and 特困 /
+    # 低保 rosters, 空巢独居 registers (a bracketed note such as （18位） is ignored before matching).
+    "name": (
+        "姓名", "老人姓名", "名字", "享受人姓名", "享受对象姓名", "申请人姓名", "对象姓名", "救助对象姓名",
+    ),
+    "id_number": (
+        "身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "身份证", "证件号码", "证件号",
+        "身份证件号码",
+        "享受人身份证号码", "申请人身份证号码",
+    ),
     "sex": ("性别",),
     "birth_date": ("出生日期", "出生年月日", "生日"),
+    # Year and month only (1945.03, 1945年3月): checked against the ID number, a warning when they differ.
+    "birth_month": ("出生年月", "出生年份月份"),
+    "age": ("年龄", "周岁", "年龄岁", "实际年龄"),
     "ethnicity": ("民族",),
-    "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "老人电话"),
-    "second_phone": ("固定电话", "座机", "备用电话", "其他电话"),
+    "phone": (
+        "联系电话", "电话", "手机", "手机号", "手机号码", "本人电话", "老人电话", "联系方式", "本人联系电话",
+        "本人手机", "电话号码",
+    ),
+    "second_phone": ("固定电话", "座机", "备用电话", "其他电话", "家庭电话"),
     "hukou_region_code": ("户籍地区划代码", "户籍区划代码", "户籍地代码", "户籍代码"),
-    "community_code": ("现居住社区代码", "社区代码", "居住社区代码", "所属社区代码", "社区区划代码"),
-    "community_name": ("现居住社区", "现居住社区名称", "社区名称", "所属社区", "社区", "居住社区", "社区村"),
-    "address": ("详细地址", "现居住地址", "居住地址", "家庭住址", "住址", "地址"),
+    "community_code": (
+        "现居住社区代码", "社区代码", "居住社区代码", "所属社区代码", "社区区划代码", "村社区代码",
+    ),
+    "community_name": (
+        "现居住社区", "现居住社区名称", "社区名称", "所属社区", "社区", "居住社区", "社区村", "社区/村",
+        "村/社区",
+        "所在社区", "村", "所属村", "所在村", "村居", "所属村居", "所在村居", "村社区",
+    ),
+    "address": (
+        "详细地址", "现居住地址", "居住地址", "家庭住址", "住址", "地址", "现住址", "家庭地址", "居住地",
+    ),
     "lon": ("经度",),
     "lat": ("纬度",),
-    "living_arrangement": ("居住状况", "居住情况", "居住方式"),
-    "categories": ("人员类别", "类别", "老人类别", "保障类别", "特殊群体类别"),
+    "living_arrangement": ("居住状况", "居住情况", "居住方式", "居住类型", "居住状态"),
+    "categories": (
+        "人员类别", "类别", "老人类别", "保障类别", "特殊群体类别", "老人类型", "人员类型", "对象类别",
+        "救助类别", "困难类型", "享受类别",
+    ),
     "disability_grade": ("残疾等级", "残疾级别"),
     "chronic_conditions": ("慢性病", "慢性病史", "患病情况"),
     "family_doctor_contract": ("家庭医生签约", "是否签约家庭医生", "家庭医生"),
     "consent_data_sharing": ("同意数据共享", "数据共享授权"),
-    "contact_name": ("紧急联系人", "紧急联系人姓名", "联系人", "联系人姓名"),
-    "contact_relation": ("联系人关系", "与老人关系", "关系", "紧急联系人关系"),
-    "contact_phone": ("联系人电话", "紧急联系人电话", "联系人手机", "紧急联系人手机"),
+    "contact_name": (
+        "紧急联系人", "紧急联系人姓名", "联系人", "联系人姓名", "监护人", "监护人姓名", "赡养人",
+        "赡养人姓名",
+    ),
+    "contact_relation": ("联系人关系", "与老人关系", "关系", "紧急联系人关系", "与监护人关系", "监护人关系"),
+    "contact_phone": (
+        "联系人电话", "紧急联系人电话", "联系人手机", "紧急联系人手机", "监护人电话", "监护人联系电话",
+        "赡养人电话", "赡养人联系电话",
+    ),
     "contact_keyholder": ("是否有钥匙", "持有钥匙", "钥匙", "联系人有钥匙"),
 }
+# fmt: on
 CONTACT_KEYS = ("contact_name", "contact_relation", "contact_phone", "contact_keyholder")
 MAX_CONTACTS = 3
 # The header of the import template, in this order (also the export's Chinese header).
@@ -83,7 +118,10 @@ class Contact:
 
 @dataclass
 class Record:
-    """One checked row: identity always, other fields only when the row gave them."""
+    """One checked row: identity always, other fields only when the row gave them. ``warnings`` are what
+    the row says that the platform doubts but that does not stop it (高龄 for a 72-year-old);
+    ``says_disabled`` that it calls the elder 失能, which only an assessment records (the import compares it
+    with the stored elder)."""
 
     row: int
     id_number: str
@@ -95,15 +133,20 @@ class Record:
     values: dict[str, object] = field(default_factory=dict)
     categories: list[str] | None = None
     contacts: list[Contact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    says_disabled: bool = False
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Which spreadsheet column holds which field (0-based), and which columns were not understood."""
+    """Which spreadsheet column holds which field (0-based), and which columns were not understood.
+    ``community_name`` is the community every row is in when the sheet has no community column and is
+    named after one (a workbook with a sheet per community)."""
 
     index: dict[str, int]
     contacts: tuple[dict[str, int], ...]
     ignored: tuple[str, ...]
+    community_name: str = ""
 
 
 class RowRejected(Exception):
@@ -112,8 +155,37 @@ class RowRejected(Exception):
         self.reasons = reasons
 
 
-def map_columns(header: list[str]) -> Columns:
-    """Recognise the header row. Raises :class:`MissingColumns` when a required column is absent."""
+def map_columns(header: list[str], *, sheet_name: str = "") -> Columns:
+    """Recognise the header row. Without a community column, the sheet's name stands for the community
+    when given. Raises :class:`MissingColumns` when a required column is absent."""
+    index, contacts, ignored = _recognised(header)
+    missing = [label for key, label in (("name", "姓名"), ("id_number", "身份证号码")) if key not in index]
+    has_community = "community_code" in index or "community_name" in index
+    if not has_community and not sheet_name:
+        missing.append("现居住社区代码 / 现居住社区")
+    if missing:
+        raise MissingColumns(
+            _(
+                "The spreadsheet has no column for %(columns)s; the column names must be in one of its "
+                "first %(rows)d rows."
+            )
+            % {"columns": "、".join(missing), "rows": HEADER_SEARCH_ROWS}
+        )
+    return Columns(
+        index=index,
+        contacts=tuple(c for c in contacts if c),
+        ignored=tuple(ignored),
+        community_name="" if has_community else fields.text(sheet_name),
+    )
+
+
+def is_header(cells: list[str]) -> bool:
+    """Whether a row names the columns: it has the two columns every roster has, 姓名 and 身份证号码."""
+    index, _contacts, _ignored = _recognised(cells)
+    return "name" in index and "id_number" in index
+
+
+def _recognised(header: list[str]) -> tuple[dict[str, int], list[dict[str, int]], list[str]]:
     index: dict[str, int] = {}
     contacts: list[dict[str, int]] = [{} for _ in range(MAX_CONTACTS)]
     ignored = []
@@ -130,15 +202,24 @@ def map_columns(header: list[str]) -> Columns:
             contacts[number - 1].setdefault(key, position)
         else:
             index.setdefault(key, position)
-    missing = [label for key, label in (("name", "姓名"), ("id_number", "身份证号码")) if key not in index]
-    if "community_code" not in index and "community_name" not in index:
-        missing.append("现居住社区代码 / 现居住社区")
-    if missing:
-        raise MissingColumns(
-            _("The spreadsheet has no column for %(columns)s; the first row must hold the column names.")
-            % {"columns": "、".join(missing)}
-        )
-    return Columns(index=index, contacts=tuple(c for c in contacts if c), ignored=tuple(ignored))
+    return index, contacts, ignored
+
+
+# A roster ends with lines that are not elders: totals (合计 | 5人), who made it (制表人：…) and notes. A
+# rejected row that starts with one of these words is skipped and listed instead of reported as an elder.
+FOOTER_WORDS = (
+    "合计", "小计", "总计", "共计", "总数", "制表", "填表", "填报", "审核", "审批", "负责人", "经办人",
+    "备注", "说明", "注", "单位负责人", "统计人",
+)  # fmt: skip
+
+
+def footer_text(cells: list) -> str | None:
+    """The text of a footer row (see FOOTER_WORDS), or None when the row is not one."""
+    texts = [fields.text(cell) for cell in cells]
+    first = next((text for text in texts if text), "")
+    if not first.startswith(FOOTER_WORDS):
+        return None
+    return " ".join(written for cell in cells if (written := str(cell).strip()))[:200]
 
 
 class Communities:
@@ -150,6 +231,10 @@ class Communities:
         self.by_name: dict[str, list[str]] = {}
         for code, community_name in in_scope.items():
             self.by_name.setdefault(community_name, []).append(code)
+
+    def named(self, name: str) -> bool:
+        """Whether exactly one community in the area has this name."""
+        return len(self.by_name.get(name, ())) == 1
 
     def resolve(self, code: str, name: str) -> str:
         if code:
@@ -260,6 +345,7 @@ class RowReader:
             if key in index
         ]
         self._has_categories = "categories" in index
+        self._checks_stated_age = "birth_month" in index or "age" in index
         self._contact_plan = [
             tuple(contact.get(key, absent) for key in CONTACT_KEYS) for contact in columns.contacts
         ]
@@ -278,12 +364,17 @@ class RowReader:
         identity = self._identity(row, memo, reasons)
         community = self._community(row, memo, reasons)
         values = self._values(row, reasons)
-        categories = None
+        categories, warnings, says_disabled = None, [], False
         if self._has_categories:
-            ok, categories = memo["categories"].outcome(fields.categories, row[at["categories"]])
+            ok, cell = memo["categories"].outcome(category_cell, row[at["categories"]])
             if not ok:
-                reasons.append(categories)
-                categories = None
+                reasons.append(cell)
+            else:
+                categories, says_disabled = list(cell.categories), cell.says_disabled
+                if identity is not None:
+                    self._check_derived(cell, identity, values, warnings)
+        if identity is not None and self._checks_stated_age:
+            self._check_stated_birth(row, identity, warnings)
         contacts = self._contacts(row, memo, reasons) if self._contact_plan else []
         if reasons:
             raise RowRejected(reasons)
@@ -298,11 +389,61 @@ class RowReader:
             values=values,
             categories=categories or None,
             contacts=contacts,
+            warnings=warnings,
+            says_disabled=says_disabled,
         )
+
+    def _check_derived(self, cell: CategoryCell, identity, values: dict, warnings: list[str]) -> None:
+        """高龄 and a living arrangement written among the categories (see ``category_cell``)."""
+        if cell.says_very_old:
+            age = _age(identity.birth_date, self.today)
+            if age < VERY_OLD_AGE:
+                warnings.append(
+                    _(
+                        "Marked 高龄, but %(age)d years old by the ID number; the platform counts 高龄 "
+                        "from %(from)d by the birth date."
+                    )
+                    % {"age": age, "from": VERY_OLD_AGE}
+                )
+        if cell.living:
+            stated = values.setdefault("living_arrangement", cell.living)
+            if stated != cell.living:
+                warnings.append(
+                    _(
+                        "The category column says %(category)s but the living arrangement says %(living)s; "
+                        "the living arrangement is kept."
+                    )
+                    % {"category": fields.LIVING_NAMES[cell.living], "living": fields.LIVING_NAMES[stated]}
+                )
+
+    def _check_stated_birth(self, row, identity, warnings: list[str]) -> None:
+        """出生年月 and 年龄 columns are checked against the ID number; a difference is a warning, since
+        these columns are often filled in by hand or computed on another day."""
+        at = self._at
+        if _given(raw := row[at["birth_month"]]):
+            try:
+                year, months = fields.year_month(raw)
+            except ValidationFailed as error:
+                warnings.append(error.message)
+            else:
+                born = identity.birth_date
+                if year != born.year or born.month not in months:
+                    warnings.append(
+                        _("The ID number says born in %(id)s but the birth month column says %(given)s.")
+                        % {"id": f"{born.year}-{born.month:02d}", "given": fields.text(raw)}
+                    )
+        if _given(raw := row[at["age"]]):
+            age = _age(identity.birth_date, self.today)
+            stated = fields.text(raw).removesuffix("岁")
+            if not stated.isdigit() or abs(int(stated) - age) > 1:
+                warnings.append(
+                    _("The age column says %(given)s but the ID number gives %(age)d years.")
+                    % {"given": fields.text(raw), "age": age}
+                )
 
     def _community(self, row, memo, reasons) -> str | None:
         code = row[self._at["community_code"]]
-        community_name = row[self._at["community_name"]]
+        community_name = row[self._at["community_name"]] or self.columns.community_name or None
         key = (code, community_name)
         if (type(code) is str or code is None) and (type(community_name) is str or community_name is None):
             hit = memo["community"].outcome_of(self._resolve, key)
@@ -397,6 +538,49 @@ class RowReader:
             relation = fields.text(row[relation_at])[:20]
             contacts.append(Contact(contact_name[:40], relation, phone, keyholder))
         return contacts
+
+
+@dataclass(frozen=True)
+class CategoryCell:
+    """What a roster's category cell says. Besides the categories the registry records, rosters write
+    there what the platform derives (高龄 from the birth date, 失能 from an assessment) and living
+    arrangements (空巢, 独居): those are accepted and checked, not rejected."""
+
+    categories: tuple[str, ...]
+    says_very_old: bool = False
+    says_disabled: bool = False
+    living: str = ""
+
+
+VERY_OLD_WORDS = frozenset({"高龄", "高龄老人", "高龄津贴", "八十岁以上", "80岁以上"})
+DISABLED_WORDS = frozenset({"失能", "失能老人", "半失能", "失能半失能", "失能/半失能", "完全失能"})
+# When a cell names several living arrangements (空巢、独居), the narrowest one is meant.
+LIVING_PRECEDENCE = ("alone", "left_behind", "empty_nest", "institution", "with_family")
+
+
+def category_cell(value) -> CategoryCell:
+    """Parse a category cell (see :class:`CategoryCell`); an unknown word rejects it as before."""
+    recorded, living = [], set()
+    says_very_old = says_disabled = False
+    for part in fields.SEPARATORS.split(fields.text(value)):
+        if part in VERY_OLD_WORDS:
+            says_very_old = True
+        elif part in DISABLED_WORDS:
+            says_disabled = True
+        elif part in fields.LIVING_BY_ALIAS:
+            living.add(fields.LIVING_BY_ALIAS[part])
+        elif part:
+            recorded.append(part)
+    return CategoryCell(
+        categories=tuple(fields.categories("、".join(recorded))) if recorded else (),
+        says_very_old=says_very_old,
+        says_disabled=says_disabled,
+        living=next((value for value in LIVING_PRECEDENCE if value in living), ""),
+    )
+
+
+def _age(birth_date: dt.date, today: dt.date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 def _given(cell) -> bool:

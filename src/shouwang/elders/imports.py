@@ -56,10 +56,22 @@ from shouwang.core.bulk import (
 from shouwang.core.errors import DomainError, Forbidden, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.scope import Scope, scope_of
-from shouwang.core.spreadsheets import SPREADSHEET_SUFFIXES, SheetWriter, open_sheet
+from shouwang.core.spreadsheets import SPREADSHEET_SUFFIXES, Sheet, SheetWriter, open_sheet, open_workbook
 from shouwang.regions.models import Level, Region
 
-from .importing import VALUE_FIELDS, Communities, Contact, Record, RowReader, RowRejected, map_columns
+from .importing import (
+    VALUE_FIELDS,
+    Columns,
+    Communities,
+    Contact,
+    MissingColumns,
+    Record,
+    RowReader,
+    RowRejected,
+    footer_text,
+    is_header,
+    map_columns,
+)
 from .models import Elder, ElderCategory, EmergencyContact, JobKind, JobState, SpreadsheetJob
 from .permissions import may_write_registry
 from .services import copy_list_order, replace_categories
@@ -91,7 +103,13 @@ ELDER_COLUMNS = (
     "living_arrangement", "disability_grade", "chronic_conditions", "family_doctor_contract", "status",
     "consent_data_sharing", "ability_standard", "is_disabled",
 )  # fmt: skip
-STORED_FIELDS = ("id", "id_number", "name", "community_id", *VALUE_FIELDS)
+STORED_FIELDS = ("id", "id_number", "name", "community_id", "is_disabled", *VALUE_FIELDS)
+# Warnings and skipped footer rows are kept on the job up to this many each (the count goes on).
+NOTES_KEPT = 500
+SAYS_DISABLED = gettext_noop(
+    "Marked 失能, but the platform records 失能 from an approved ability assessment, which this elder does "
+    "not have; an assessment is due."
+)
 CONTACT_COLUMNS = ("elder_id", "priority", "name", "relation", "phone", "is_keyholder")
 
 
@@ -183,37 +201,84 @@ class _Import:
         self.report: SheetWriter | None = None
 
     def run(self, progress) -> None:
-        with open_sheet(self.job.source_path) as sheet, bulk_session():
-            columns = map_columns(sheet.header)
-            self.header = sheet.header
-            self.job.total_rows, self.job.ignored_columns = sheet.estimated_rows, list(columns.ignored)
-            self.job.save(update_fields=["total_rows", "ignored_columns", "updated_at"])
-            reader = RowReader(columns, self._communities(), timezone.localdate())
+        source, name = self.job.source_path, Path(self.job.file_name).stem
+        with open_workbook(source, name=name) as workbook, bulk_session():
+            communities = self._communities()
+            planned = self._plan(workbook, communities)
+            self.job.total_rows = sum(sheet.estimated_rows or 0 for _i, sheet, _c in planned) or None
+            self.job.save(update_fields=["total_rows", "ignored_columns", "sheets", "updated_at"])
+            today = timezone.localdate()
             # A first import of a whole registry builds the secondary indexes once at the end
-            # (see core.bulk.deferred_indexes). closing(): if saving fails, the reading child
-            # is stopped now, not when garbage is collected.
-            loading = 0 if self.job.dry_run else sheet.estimated_rows
+            # (see core.bulk.deferred_indexes).
+            loading = 0 if self.job.dry_run else self.job.total_rows
+            seen: dict[int, tuple[str, int]] = {}
             try:
-                with (
-                    deferred_indexes((Elder, ElderCategory, EmergencyContact), rows=loading),
-                    closing(_checked_batches(self.job.source_path, sheet, reader)) as batches,
-                    _gc_paused(),
-                ):
-                    for count, batch in enumerate(batches, start=1):
-                        self._process(batch)
-                        if progress:
-                            progress(self.job)
-                        if count % COLLECT_EVERY_BATCHES == 0:
-                            gc.collect(1)
+                with deferred_indexes((Elder, ElderCategory, EmergencyContact), rows=loading), _gc_paused():
+                    for index, sheet, columns in planned:
+                        if len(workbook.sheet_names) > 1:
+                            # Opening the next sheet to find its header ended this one's rows: open it again.
+                            sheet = workbook.sheet(index, is_header=is_header)
+                        self._read_sheet(index, sheet, RowReader(columns, communities, today), seen, progress)
             finally:
                 if self.report:
                     self.report.close()
         self._finish()
 
+    def _plan(self, workbook, communities: Communities) -> list[tuple[int, Sheet, Columns]]:
+        """The sheets to read, each with its header and columns; the job lists every sheet, and why one
+        is not read. A roster's title rows above the header are passed over (and listed). Raises
+        :class:`MissingColumns` when no sheet can be read."""
+        planned, reasons = [], []
+        self.job.sheets, ignored_columns = [], []
+        for index, name in enumerate(workbook.sheet_names):
+            try:
+                sheet = workbook.sheet(index, is_header=is_header)
+                columns = map_columns(sheet.header, sheet_name=name)
+                if columns.community_name and not communities.named(columns.community_name):
+                    raise MissingColumns(
+                        _(
+                            "The sheet has no column for the community, and its name %(name)s is not that of "
+                            "a community in your area."
+                        )
+                        % {"name": name}
+                    )
+            except DomainError as error:
+                self.job.sheets.append({"name": name, "ignored": error.message})
+                reasons.append(f"{name}：{error.message}" if len(workbook.sheet_names) > 1 else error.message)
+                continue
+            self.job.sheets.append(
+                {
+                    "name": name,
+                    "header_row": sheet.header_row,
+                    "above": sheet.above,
+                    "community": columns.community_name,
+                    "rows": 0,
+                }
+            )
+            ignored_columns += [column for column in columns.ignored if column not in ignored_columns]
+            planned.append((index, sheet, columns))
+        if not planned:
+            raise MissingColumns("；".join(reasons))
+        self.job.ignored_columns = ignored_columns
+        return planned
+
     def _communities(self) -> Communities:
         communities = Region.objects.filter(level=Level.COMMUNITY)
         in_scope = dict(self.scope.filter(communities, region="code").values_list("code", "name"))
         return Communities(in_scope, set(communities.values_list("code", flat=True)))
+
+    def _read_sheet(self, index: int, sheet: Sheet, reader: RowReader, seen, progress) -> None:
+        self.sheet = sheet
+        self.header = sheet.header
+        batches = _checked_batches(self.job.source_path, index, sheet, reader, seen)
+        # closing(): if saving fails, the reading child is stopped now, not when garbage is collected.
+        with closing(batches):
+            for count, batch in enumerate(batches, start=1):
+                self._process(batch)
+                if progress:
+                    progress(self.job)
+                if count % COLLECT_EVERY_BATCHES == 0:
+                    gc.collect(1)
 
     # --- one batch ------------------------------------------------------------------------------------
     def _process(self, batch: CheckedBatch) -> None:
@@ -221,21 +286,27 @@ class _Import:
         for number, cells, outcome in batch:
             if type(outcome) is list:
                 self._reject_cells(number, cells, outcome)
+            elif type(outcome) is str:
+                self._skip(number, outcome)
             else:
                 accepted.append(outcome)
         stored = _stored_elders([packed[P_ID] for packed in accepted])
         if not stored:  # a first import of a registry: everything is new
+            self._note_warnings(accepted, stored)
             self._save(batch, accepted, [], unchanged=0)
             return
-        creates, candidates = [], []
+        creates, candidates, kept = [], [], []
         for packed in accepted:
             known = stored.get(packed[P_ID])
             if known is None:
                 creates.append(packed)
             elif not self.scope.covers_region(known["community_id"]):
                 self._reject(packed[P_ROW], batch, [_(OUTSIDE_AREA)])
+                continue
             else:
                 candidates.append(_change(_unpack(packed), known))
+            kept.append(packed)
+        self._note_warnings(kept, stored)
         _attach_stored_children(candidates)
         changes = [change for change in candidates if change]
         self._save(batch, creates, changes, unchanged=len(candidates) - len(changes))
@@ -244,7 +315,29 @@ class _Import:
         cells = next(cells for row, cells, _outcome in batch if row == number)
         self._reject_cells(number, cells, reasons)
 
+    def _skip(self, number: int, text: str) -> None:
+        """A footer row (合计, 制表人…): not an elder, listed so that nothing is dropped unsaid."""
+        self.job.skipped_count += 1
+        if len(self.job.skipped_rows) < NOTES_KEPT:
+            self.job.skipped_rows.append({"sheet": self.sheet.name, "row": number, "text": text})
+
+    def _note_warnings(self, accepted: list[Packed], stored: dict[str, dict]) -> None:
+        """The warnings of rows about to be saved; 失能 is checked against the stored elder here."""
+        for packed in accepted:
+            warnings = list(packed[P_WARNINGS])
+            if packed[P_SAYS_DISABLED] and not stored.get(packed[P_ID], {}).get("is_disabled"):
+                warnings.append(_(SAYS_DISABLED))
+            if not warnings:
+                continue
+            self.job.warning_count += 1
+            if len(self.job.warnings) < NOTES_KEPT:
+                where = {"sheet": self.sheet.name, "row": packed[P_ROW], "name": packed[P_NAME]}
+                self.job.warnings.append({**where, "warnings": warnings})
+
     def _reject_cells(self, number: int, cells: list | str, reasons: list[str]) -> None:
+        # One sheet of the report for each sheet of the workbook that has rejected rows: their columns differ.
+        sheet_name = self.sheet.name if len(self.job.sheets) > 1 else _("Rejected rows")
+        report_header = [_("Row"), _("Reasons"), *self.header]
         if self.report is None:
             path = (
                 Path(settings.MEDIA_ROOT)
@@ -252,10 +345,12 @@ class _Import:
                 / f"job-{self.job.pk}-errors-{uuid.uuid4().hex[:8]}.xlsx"
             )
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.report = SheetWriter(
-                path, [_("Row"), _("Reasons"), *self.header], sheet_name=_("Rejected rows")
-            )
+            self.report = SheetWriter(path, report_header, sheet_name=sheet_name)
+            self.report_sheet = sheet_name
             self.job.result_path = str(path)
+        elif self.report_sheet != sheet_name:
+            self.report.add_sheet(report_header, sheet_name=sheet_name)
+            self.report_sheet = sheet_name
         # Cells as text whichever process checked the row (see _as_text), so a report reads the same on
         # every path; retyped or re-imported, text is what the import reads best anyway.
         self.report.append([number, "；".join(reasons), *map(_written, _expand(cells))])
@@ -273,6 +368,11 @@ class _Import:
             "updated_count": job.updated_count,
             "unchanged_count": job.unchanged_count,
             "rejected_count": job.rejected_count,
+            "warning_count": job.warning_count,
+            "skipped_count": job.skipped_count,
+            "warnings": job.warnings,
+            "skipped_rows": job.skipped_rows,
+            "sheets": job.sheets,
             "result_path": job.result_path,
             "updated_at": timezone.now(),
         }
@@ -307,10 +407,10 @@ class _Import:
             )
 
 
-def _batches(rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[list[tuple[int, list]]]:
-    """Numbered non-empty rows in batches; row 1 is the header, so data starts at row 2."""
+def _batches(rows: Iterator[list], size: int = BATCH_ROWS, *, first: int = 2) -> Iterator[list]:
+    """Non-empty rows in batches, numbered as the spreadsheet program shows them from ``first``."""
     batch = []
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in enumerate(rows, start=first):
         # any(cells) settles almost every row at its first cell; only a row of falsy cells (0 counts as
         # a value) needs the exact test.
         if not any(cells) and not any(cell not in (None, "") for cell in cells):
@@ -326,13 +426,12 @@ def _batches(rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[list[tupl
 # A checked row's record as a plain tuple (see _pack), which crosses the pipe from the reading child
 # several times cheaper than a dict or a dataclass; the import process unpacks the few it compares.
 Packed = tuple
-P_ROW, P_ID, P_NAME, P_INITIALS, P_SEX, P_BIRTH, P_COMMUNITY, P_VALUES, P_CATEGORIES, P_CONTACTS = range(10)
-CheckedBatch = list[tuple[int, list | str, Packed | list[str]]]
-
-
-def _checked(reader: RowReader, rows: Iterator[list], size: int = BATCH_ROWS) -> Iterator[CheckedBatch]:
-    """Batches of (row number, cells, packed record or the reasons the row is rejected)."""
-    return _first_of_each_id(_check_rows(reader, batch) for batch in _batches(rows, size))
+(
+    P_ROW, P_ID, P_NAME, P_INITIALS, P_SEX, P_BIRTH, P_COMMUNITY, P_VALUES, P_CATEGORIES, P_CONTACTS,
+    P_WARNINGS, P_SAYS_DISABLED,
+) = range(12)  # fmt: skip
+# Each row's outcome: a packed record, the reasons it is rejected, or the text of a footer row skipped.
+CheckedBatch = list[tuple[int, list | str, Packed | list[str] | str]]
 
 
 def _check_rows(reader: RowReader, rows: list[tuple[int, list]]) -> CheckedBatch:
@@ -341,32 +440,42 @@ def _check_rows(reader: RowReader, rows: list[tuple[int, list]]) -> CheckedBatch
         try:
             checked.append((number, cells, _pack(reader.read(number, cells))))
         except RowRejected as rejected:
-            checked.append((number, cells, rejected.reasons))
+            # Only a row that is not an elder can be a footer: the test costs accepted rows nothing.
+            checked.append((number, cells, footer_text(cells) or rejected.reasons))
     return checked
 
 
-def _first_of_each_id(batches: Iterator[CheckedBatch]) -> Iterator[CheckedBatch]:
+def _first_of_each_id(batches: Iterator[CheckedBatch], sheet: str, seen: dict) -> Iterator[CheckedBatch]:
     """The batches, in file order, with a row that repeats the ID number of an earlier accepted row
-    rejected, citing that row (a 15-digit number and its 18-digit form are the same person)."""
-    seen: dict[int, int] = {}  # first 17 digits of an ID number → the row it was first seen in
+    rejected, citing that row (a 15-digit number and its 18-digit form are the same person). ``seen``
+    spans the sheets of a workbook: first 17 digits of an ID number → the sheet and row first seen in."""
     for batch in batches:
         for position, (number, cells, outcome) in enumerate(batch):
             if type(outcome) is not tuple:
                 continue
-            first = seen.setdefault(int(outcome[P_ID][:17]), number)
-            if first != number:
-                repeated = _("The same ID number is already in row %(row)d of this file.") % {"row": first}
-                batch[position] = (number, cells, [repeated])
+            first = seen.setdefault(int(outcome[P_ID][:17]), (sheet, number))
+            if first == (sheet, number):
+                continue
+            if first[0] == sheet:
+                repeated = _("The same ID number is already in row %(row)d of this file.") % {"row": first[1]}
+            else:
+                repeated = _("The same ID number is already in row %(row)d of sheet %(sheet)s.") % {
+                    "row": first[1],
+                    "sheet": first[0],
+                }
+            batch[position] = (number, cells, [repeated])
         yield batch
 
 
-def _checked_batches(path: str, sheet, reader: RowReader) -> Iterator[CheckedBatch]:
+def _checked_batches(path: str, index: int, sheet: Sheet, reader: RowReader, seen: dict) -> Iterator:
     """The sheet's rows checked, in batches; read in a child process when the file is large."""
-    if (sheet.estimated_rows or 0) < PARALLEL_FROM:
-        return _checked(reader, sheet.rows)
-    if not _can_fork():
-        return _checked(reader, sheet.rows, LARGE_BATCH_ROWS)
-    return _first_of_each_id(_checked_in_child(path, reader))
+    first = sheet.header_row + 1
+    if (sheet.estimated_rows or 0) < PARALLEL_FROM or not _can_fork():
+        size = BATCH_ROWS if (sheet.estimated_rows or 0) < PARALLEL_FROM else LARGE_BATCH_ROWS
+        checked = (_check_rows(reader, batch) for batch in _batches(sheet.rows, size, first=first))
+    else:
+        checked = _checked_in_child(path, index, reader)
+    return _first_of_each_id(checked, sheet.name, seen)
 
 
 def _can_fork() -> bool:
@@ -380,7 +489,7 @@ def _can_fork() -> bool:
     )
 
 
-def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
+def _checked_in_child(path: str, index: int, reader: RowReader) -> Iterator[CheckedBatch]:
     """The file's rows read by a forked child a batch ahead of us, and checked by it or, for the part it
     hands over while we wait, by us (see the module's docstring).
 
@@ -394,7 +503,7 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
     waiting = context.RawValue(ctypes.c_bool, False)  # shared memory: "the import process waits for rows"
     child = context.Process(
         target=_check_in_child,
-        args=(path, reader, translation.get_language(), sending, waiting),
+        args=(path, index, reader, translation.get_language(), sending, waiting),
         daemon=True,
     )
     # Frozen objects are left alone by the child's garbage collector, so it does not copy every page of
@@ -426,11 +535,12 @@ def _checked_in_child(path: str, reader: RowReader) -> Iterator[CheckedBatch]:
         child.join()
 
 
-def _check_in_child(path: str, reader: RowReader, language: str, sending, waiting) -> None:
+def _check_in_child(path: str, index: int, reader: RowReader, language: str, sending, waiting) -> None:
     gc.disable()  # see _gc_paused
     try:
-        with translation.override(language), open_sheet(path) as sheet:
-            for count, batch in enumerate(_batches(sheet.rows, LARGE_BATCH_ROWS), start=1):
+        with translation.override(language), open_sheet(path, index, is_header=is_header) as sheet:
+            batches = _batches(sheet.rows, LARGE_BATCH_ROWS, first=sheet.header_row + 1)
+            for count, batch in enumerate(batches, start=1):
                 checked = _check_until_asked(reader, batch, waiting)
                 sending.send(
                     (
@@ -495,11 +605,14 @@ def _pack(record: Record) -> Packed:
         tuple(map(values.get, VALUE_FIELDS)),
         record.categories,
         tuple((c.name, c.relation, c.phone, c.is_keyholder) for c in record.contacts),
+        tuple(record.warnings),
+        record.says_disabled,
     )
 
 
 def _unpack(packed: Packed) -> Record:
-    row, id_number, name, initials, sex, birth, community, values, categories, contacts = packed
+    row, id_number, name, initials, sex, birth, community, values, categories, contacts, *notes = packed
+    warnings, disabled = notes
     return Record(
         row=row,
         id_number=id_number,
@@ -511,6 +624,8 @@ def _unpack(packed: Packed) -> Record:
         values={key: value for key, value in zip(VALUE_FIELDS, values, strict=True) if value is not None},
         categories=categories,
         contacts=[Contact(*contact) for contact in contacts],
+        warnings=list(warnings),
+        says_disabled=disabled,
     )
 
 
@@ -664,7 +779,7 @@ def _create_elders(records: list[Packed], *, actor, job: SpreadsheetJob) -> None
 
 def _elder_row(elder_id: int, packed: Packed, now) -> tuple:
     """The values of ELDER_COLUMNS for a new elder; absent fields take the model's defaults."""
-    _row, id_number, name, initials, sex, birth, community, values, _categories, _contacts = packed
+    _row, id_number, name, initials, sex, birth, community, values, *_children = packed
     # In VALUE_FIELDS order.
     ethnicity, phone, second_phone, hukou, address, lat, lon, living, grade, chronic, doctor, consent = values
     return (

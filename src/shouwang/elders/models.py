@@ -250,6 +250,14 @@ class SpreadsheetJob(TimeStampedModel):
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    # Import only, what the reading met besides elders and rejected rows: each sheet of the workbook (where
+    # its header was found, or why it was not read), footer rows skipped (合计, 制表人…), and rows saved
+    # with a warning. The lists keep the first few hundred; the counts go on.
+    sheets = models.JSONField(_("sheets"), default=list, blank=True)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    skipped_rows = models.JSONField(_("skipped rows"), default=list, blank=True)
+    warning_count = models.PositiveIntegerField(_("with warnings"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
