@@ -126,7 +126,7 @@ def test_a_person_whose_row_is_wrong_is_still_rejected_not_skipped(official, tmp
     assert job.skipped_count == 0
 
 
-# --- 3. one sheet per community ------------------------------------------------------------------------------
+# --- 3. one sheet per community ---------------------------------------------------------------------------
 MULTI_HEADER = ["姓名", "身份证号码", "性别"]
 
 
@@ -170,9 +170,11 @@ def test_a_csv_named_after_a_community_needs_no_community_column(official, tmp_p
     assert Elder.objects.get().community_id == COMMUNITY_A
 
 
-# --- 4. 高龄, 失能 and living arrangements in the category column ------------------------------------------
+# --- 4. 高龄, 失能 and living arrangements in the category column -----------------------------------
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_derived_categories_and_living_arrangements_are_accepted_and_checked(official, tmp_path, english, fmt):
+def test_derived_categories_and_living_arrangements_are_accepted_and_checked(
+    official, tmp_path, english, fmt
+):
     rows = [
         HEADER,
         [1, "王大爷", OLD, "男", "甲社区", "高龄、低保"],
@@ -202,7 +204,7 @@ def test_living_arrangement_column_wins_over_the_category_column_with_a_warning(
     assert "living arrangement is kept" in warning["warnings"][0]
 
 
-# --- 5. 出生年月 and 年龄 -------------------------------------------------------------------------------------
+# --- 5. 出生年月 and 年龄 -------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_birth_month_and_age_columns_are_read_and_a_difference_is_a_warning(official, tmp_path, english, fmt):
     born = dt.date(THIS_YEAR - 86, 3, 2)
@@ -253,3 +255,36 @@ def test_a_bureau_workbook_with_every_shape_at_once(official, tmp_path, english,
     # Importing the same workbook again changes nothing.
     again = run(official, workbook(tmp_path / "昌邑区花名册", sheets, fmt))
     assert counts(again) == (0, 0, 3, 1)
+
+
+# --- what the user sees ---------------------------------------------------------------------------------
+@pytest.fixture
+def roster_job(official, tmp_path):
+    rows = [TITLE, HEADER, *ROWS, [3, "赵大爷", YOUNGER, "男", "甲社区", "高龄"], *FOOTER]
+    return run(official, workbook(tmp_path / "花名册", {"甲社区": rows}, "xlsx"))
+
+
+def test_the_job_page_lists_sheets_skipped_rows_and_warnings_in_chinese(client, official, roster_job):
+    client.force_login(official)
+    page = client.get(f"/elders/jobs/{roster_job.pk}/").content.decode()
+    assert "工作表“甲社区”：第 2 行为列名" in page
+    assert "昌邑区2025年高龄老人花名册" in page
+    assert "跳过的表尾行" in page and "制表人：张三" in page
+    assert "已导入但有提示的行" in page and "赵大爷" in page and "72 岁" in page
+
+
+def test_the_api_job_reports_sheets_skipped_rows_and_warnings(client, official, roster_job):
+    client.force_login(official)
+    job = client.get(f"/api/v1/elders/jobs/{roster_job.pk}").json()
+    assert (job["created"], job["skipped"], job["with_warnings"]) == (3, 2, 1)
+    assert job["sheets"] == [
+        {"name": "甲社区", "header_row": 2, "above": TITLE, "community": "", "ignored": ""}
+    ]
+    assert job["skipped_rows"][0] == {"sheet": "甲社区", "row": 6, "text": "合计 2人"}
+    [warned] = job["warnings"]
+    assert (warned["row"], warned["name"]) == (5, "赵大爷")
+
+
+def test_another_communitys_worker_cannot_read_the_job(client, worker_b, roster_job):
+    client.force_login(worker_b)
+    assert client.get(f"/api/v1/elders/jobs/{roster_job.pk}").status_code == 404

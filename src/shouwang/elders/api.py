@@ -199,6 +199,29 @@ class StatusChangeOut(Schema):
         return change.recorded_by.get_username() if change.recorded_by else "system"
 
 
+class SheetOut(Schema):
+    """A sheet of an imported workbook: where its header was found, or why it was not read."""
+
+    name: str
+    header_row: int | None = None
+    above: list[str] = []
+    community: str = ""
+    ignored: str = ""
+
+
+class SkippedRowOut(Schema):
+    sheet: str
+    row: int
+    text: str
+
+
+class RowWarningOut(Schema):
+    sheet: str
+    row: int
+    name: str
+    warnings: list[str]
+
+
 class JobOut(Schema):
     id: int
     kind: str
@@ -214,6 +237,11 @@ class JobOut(Schema):
     unchanged: int
     rejected: int
     ignored_columns: list[str]
+    sheets: list[SheetOut]
+    skipped: int
+    skipped_rows: list[SkippedRowOut]
+    with_warnings: int
+    warnings: list[RowWarningOut]
     message: str
     result_url: str | None
     started_at: dt.datetime | None
@@ -234,6 +262,14 @@ class JobOut(Schema):
     @staticmethod
     def resolve_rejected(job) -> int:
         return job.rejected_count
+
+    @staticmethod
+    def resolve_skipped(job) -> int:
+        return job.skipped_count
+
+    @staticmethod
+    def resolve_with_warnings(job) -> int:
+        return job.warning_count
 
     @staticmethod
     def resolve_result_url(job) -> str | None:

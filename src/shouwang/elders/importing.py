@@ -215,8 +215,7 @@ FOOTER_WORDS = (
 
 def footer_text(cells: list) -> str | None:
     """The text of a footer row (see FOOTER_WORDS), or None when the row is not one."""
-    texts = [fields.text(cell) for cell in cells]
-    first = next((text for text in texts if text), "")
+    first = next((text for cell in cells if (text := fields.text(cell))), "")
     if not first.startswith(FOOTER_WORDS):
         return None
     return " ".join(written for cell in cells if (written := str(cell).strip()))[:200]
