@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from shouwang.core.spreadsheets import write_xlsx
+from shouwang.core.spreadsheets import SheetWriter, write_xlsx
 from shouwang.demo.generator import Person, generate_people
 from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.importing import TEMPLATE_HEADER
@@ -90,3 +90,53 @@ def write(path: Path, count: int, communities) -> Path:
     else:
         write_xlsx(path, list(TEMPLATE_HEADER), rows(count, communities))
     return path
+
+
+# A roster as a street keeps it (花名册): one sheet per community with a title and the reporting unit above
+# the header, 高龄 and 空巢/独居 written among the categories, 出生年月 instead of a birth date, the contact
+# as 监护人, and totals and signatures below the elders.
+ROSTER_HEADER = ["序号", "姓名", "身份证号码", "性别", "出生年月", "联系方式", "类别", "监护人", "监护人电话"]
+ROSTER_LIVING_WORDS = {"alone": "独居", "empty_nest": "空巢"}
+
+
+def write_roster(target, communities, *, per_community: int, today, seed: int = 11) -> None:
+    """An xlsx roster of ``per_community`` demo people in each of ``communities`` to ``target``."""
+    people: dict[str, list[Person]] = {c.code: [] for c in communities}
+    for person in generate_people(per_community * len(communities) * 3, communities, seed=seed):
+        if len(people[person.community_code]) < per_community:
+            people[person.community_code].append(person)
+    writer = None
+    for community in communities:
+        title = [f"{community.name}{today.year}年高龄及空巢独居老人花名册"]
+        if writer is None:
+            writer = SheetWriter(target, title, sheet_name=community.name)
+        else:
+            writer.add_sheet(title, sheet_name=community.name)
+        writer.append([f"填报单位：{community.name}居委会", "", "", "", f"填报日期：{today:%Y年%m月%d日}"])
+        writer.append(ROSTER_HEADER)
+        for number, person in enumerate(people[community.code], start=1):
+            writer.append(_roster_row(number, person, today))
+        writer.append(["合计", f"{len(people[community.code])}人"])
+        writer.append(["制表人：", "", "", "审核人：", "", "联系电话："])
+    if writer is not None:
+        writer.close()
+
+
+def _roster_row(number: int, person: Person, today) -> list:
+    age = today.year - person.birth_date.year - (today.timetuple()[1:3] < person.birth_date.timetuple()[1:3])
+    words = ["高龄"] if age >= 80 else []
+    words += [CATEGORY_NAMES[c] for c in person.categories if c != "family_planning"]
+    if person.living_arrangement in ROSTER_LIVING_WORDS:
+        words.append(ROSTER_LIVING_WORDS[person.living_arrangement])
+    contact = person.contacts[0] if person.contacts else None
+    return [
+        number,
+        person.name,
+        person.id_number,
+        "男" if person.sex == "M" else "女",
+        f"{person.birth_date:%Y.%m}",
+        person.phone,
+        "、".join(words),
+        contact.name if contact else "",
+        contact.phone if contact else "",
+    ]
