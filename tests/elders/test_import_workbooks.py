@@ -4,10 +4,12 @@ totals and signatures below the elders, one sheet per community, 高龄 or 空�
 
 import csv
 import datetime as dt
+import io
 
 import pytest
 import xlsxwriter
 import xlwt
+from django.core.management import call_command
 from python_calamine_plus import CalamineWorkbook
 
 from shouwang.core.idnumbers import make_resident_id
@@ -288,3 +290,15 @@ def test_the_api_job_reports_sheets_skipped_rows_and_warnings(client, official, 
 def test_another_communitys_worker_cannot_read_the_job(client, worker_b, roster_job):
     client.force_login(worker_b)
     assert client.get(f"/api/v1/elders/jobs/{roster_job.pk}").status_code == 404
+
+
+def test_the_command_line_import_says_what_it_passed_over(official, tmp_path):
+    rows = [TITLE, HEADER, *ROWS, [3, "赵大爷", YOUNGER, "男", "甲社区", "高龄"], *FOOTER]
+    path = workbook(tmp_path / "花名册", {"甲社区": rows, "说明": [["按社区填写"]]}, "xlsx")
+    out = io.StringIO()
+    call_command("import_elders", str(path), "--user", official.username, stdout=out)
+    printed = out.getvalue()
+    assert "Sheet 甲社区: column names in row 2 (above it: 昌邑区2025年高龄老人花名册)" in printed
+    assert "Sheet 说明 not read:" in printed
+    assert "Skipped, not an elder: 甲社区 row 6: 合计 2人" in printed
+    assert "1 rows saved with a warning:" in printed and "赵大爷" in printed

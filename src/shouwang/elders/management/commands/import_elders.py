@@ -38,8 +38,25 @@ class Command(BaseCommand):
                 f"{job.rejected_count} rejected."
             )
         )
+        for sheet in job.sheets:
+            if sheet.get("ignored"):
+                self.stdout.write(f"Sheet {sheet['name']} not read: {sheet['ignored']}")
+            else:
+                above = f" (above it: {' / '.join(sheet['above'])})" if sheet["above"] else ""
+                self.stdout.write(f"Sheet {sheet['name']}: column names in row {sheet['header_row']}{above}")
         if job.ignored_columns:
             self.stdout.write(f"Columns not understood and ignored: {', '.join(job.ignored_columns)}")
+        for skipped in job.skipped_rows:
+            self.stdout.write(
+                f"Skipped, not an elder: {skipped['sheet']} row {skipped['row']}: {skipped['text']}"
+            )
+        if job.warning_count:
+            self.stdout.write(f"{job.warning_count} rows saved with a warning:")
+            for warned in job.warnings:
+                self.stdout.write(
+                    f"  {warned['sheet']} row {warned['row']} {warned['name']}: "
+                    + "; ".join(warned["warnings"])
+                )
         if job.result_path:
             self.stdout.write(f"Rejected rows and their reasons: {job.result_path}")
 
