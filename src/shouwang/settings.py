@@ -240,3 +240,5 @@ SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))
 SHOUWANG_ALARM_BURST_SECONDS = int(os.environ.get("ALARM_BURST_SECONDS", "300"))
+# A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
+SHOUWANG_ALARM_MAX_EVENT_BYTES = int(os.environ.get("ALARM_MAX_EVENT_BYTES", "16384"))

@@ -40,7 +40,7 @@ def rejection_cases(device):
         ("no device id", b'{"event_id": "e1", "type": "sos"}', "x", "missing_fields", 422),
     ]
     unknown = json.dumps({"device_id": "dv_nobody", "event_id": "e1", "type": "sos", "ts": now.isoformat()})
-    cases.append(("unknown device", unknown.encode(), "x", "unknown_device", 404))
+    cases.append(("unknown device", unknown.encode(), "x", "unknown_device", 401))
     for name, kwargs, reason in [
         ("unknown type", {"type": "explosion"}, "unknown_type"),
         ("naive ts", {"ts": dt.datetime(2026, 1, 1, 8, 0)}, "bad_timestamp"),
@@ -76,7 +76,7 @@ def test_every_rejection_over_http_answers_its_code(client, device):
     for name, body, signature, reason, status in cases:
         response = post(client, body, signature)
         assert response.status_code == status, name
-        assert response.json()["code"] == reason, name
+        assert response.json()["code"] == ("unauthenticated" if status == 401 else reason), name
     assert IngestRejection.objects.filter(via="http").count() == len(cases)
     assert Incident.objects.count() == 0
 
@@ -88,6 +88,22 @@ def test_retired_device_is_rejected(client, device):
     response = post(client, body, signature)
     assert response.status_code == 403 and response.json()["code"] == "retired_device"
     assert IngestRejection.objects.get().device_id == device.device_id
+
+
+def test_an_unknown_device_and_a_bad_signature_answer_alike(client, device):
+    """Nothing in the answer tells an unauthenticated caller whether a device id exists (or is retired);
+    the stored rejections still tell the reasons apart."""
+    body, _signature = signed(device)
+    unknown = body.replace(device.device_id.encode(), b"dv_nobody0000000")
+    answers = [post(client, body, "0" * 64), post(client, unknown, "0" * 64)]
+    device.state = DeviceState.RETIRED
+    device.save()
+    answers.append(post(client, body, "0" * 64))
+    assert {(answer.status_code, answer.content) for answer in answers} == {
+        (401, b'{"code": "unauthenticated", "message": "Unknown device or bad signature."}')
+    }
+    reasons = sorted(IngestRejection.objects.values_list("reason", flat=True))
+    assert reasons == ["bad_signature", "bad_signature", "unknown_device"]
 
 
 def test_signature_is_over_the_raw_bytes(device):

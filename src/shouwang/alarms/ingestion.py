@@ -13,9 +13,14 @@ the events in one bulk insert, the devices' live state in one bulk update, the i
 steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one insert. The
 changes of incidents are announced (``signals.announce``) inside the batch's transaction.
 
-Nothing a device sends can raise out of ``ingest_batch``: every refusal is an ``IngestRejection`` row
-(and a count in ``COUNTERS``) and an ``IngestResult`` with ``accepted=False``. It raises only when the
-database fails, and then nothing of the batch is stored.
+Nothing a device sends can raise out of ``ingest_batch`` or hold back the other messages of its batch:
+every refusal is an ``IngestRejection`` row (and a count in ``COUNTERS``) and an ``IngestResult`` with
+``accepted=False``. Decoding and checking a message touch no database, so any error there refuses that
+message alone. Should the batch's transaction still fail for another reason than the database being away
+(a value the database cannot hold, a bug), the batch is taken again message by message and a message that
+fails alone is kept as an ``unprocessable`` rejection. ``ingest_batch`` raises only when the database is
+away or busy (``TRANSIENT``: it may succeed later, so the caller retries), and then nothing of the batch is
+stored.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .incidents import record_alarm_events
@@ -55,6 +60,11 @@ logger = logging.getLogger(__name__)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_EVENT_AGE = dt.timedelta(hours=getattr(settings, "SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS", 168))
 REQUIRED_FIELDS = ("device_id", "event_id", "type", "ts")
+DEVICE_ID_LENGTH = Device._meta.get_field("device_id").max_length
+EVENT_ID_LENGTH = DeviceEvent._meta.get_field("event_id").max_length
+# What can pass: the database away, restarting, locked or in a deadlock. Retried by the caller; anything
+# else is the batch's own fault and is never retried as a whole.
+TRANSIENT = (OperationalError, InterfaceError)
 LIVE_STATE_FIELDS = ["online", "last_seen_at", "battery", "last_lat", "last_lon"]
 LIVE_STATE_CHUNK = 80  # devices per UPDATE: 11 parameters each, under SQLite's historic 999
 
@@ -77,6 +87,11 @@ class Rejected(Exception):
     def __init__(self, reason: str, device_id: str = ""):
         super().__init__(reason)
         self.reason, self.device_id = reason, device_id
+
+
+def max_event_bytes() -> int:
+    """A device event is a few hundred bytes; a body over this is refused unread (``too_large``)."""
+    return settings.SHOUWANG_ALARM_MAX_EVENT_BYTES
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -108,17 +123,44 @@ def ingest_batch(
     arrivals = list(received_at) if received_at is not None else [timezone.now()] * len(messages)
     try:
         results = _store_batch(messages, via, arrivals)
-    except IntegrityError:
-        if len(messages) > 1:
-            logger.info("a batch of %s raced another writer; storing it message by message", len(messages))
+    except TRANSIENT:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever broke the batch, the other messages go on
+        if len(messages) == 1:
+            results = [_store_alone(messages[0], via, arrivals[0], error)]
+        else:
+            logger.info("a batch of %s failed (%r); storing it message by message", len(messages), error)
             return [
                 ingest_batch([message], via=via, received_at=[arrival])[0]
                 for message, arrival in zip(messages, arrivals, strict=True)
             ]
-        results = _store_batch(messages, via, arrivals)  # the look-up now finds the other's event
     for result in results:
         _count(_outcome(result))
     return results
+
+
+def _store_alone(message, via: str, arrival: dt.datetime, error: Exception) -> IngestResult:
+    """One message whose transaction failed. Raced by another writer (the unique constraint refused our
+    insert): the look-up now finds the other's event, a duplicate. Anything else: kept as an
+    ``unprocessable`` rejection, so it is acknowledged and never blocks the messages after it."""
+    if isinstance(error, IntegrityError):
+        try:
+            return _store_batch([message], via, [arrival])[0]
+        except TRANSIENT:
+            raise
+        except Exception as again:  # noqa: BLE001
+            error = again
+    logger.error("a device message could not be stored; kept as a rejection", exc_info=error)
+    raw, _signature = message
+    rejected = Rejected(RejectReason.UNPROCESSABLE)
+    try:
+        with transaction.atomic():
+            _rejection(rejected, via=via, raw=raw, at=arrival).save()
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - counted in COUNTERS and logged: the message is still refused
+        logger.exception("the rejection of a device message could not be stored either")
+    return IngestResult(accepted=False, reason=rejected.reason)
 
 
 def _outcome(result: IngestResult) -> str:
@@ -138,11 +180,7 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
             zip(messages, payloads, arrivals, strict=True)
         ):
             try:
-                if isinstance(payload, Rejected):
-                    raise payload
-                device = _device_for(payload, devices)
-                _verify(device, raw, signature)
-                fields = _fields(payload, device, arrival)
+                device, fields = _checked(raw, signature, payload, devices, arrival)
             except Rejected as rejected:
                 rejections.append(_rejection(rejected, via=via, raw=raw, at=arrival))
                 results[n] = IngestResult(accepted=False, reason=rejected.reason)
@@ -158,6 +196,24 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
     for n, event in fresh:
         results[n] = IngestResult(accepted=True, event=event, incident=event.incident)
     return results
+
+
+def _checked(raw: bytes, signature, payload, devices: dict[str, Device], arrival: dt.datetime):
+    """The message's device and event fields, or ``Rejected``. Nothing here touches the database, so an
+    error of any kind is this message's own: it refuses the message, never the batch."""
+    if isinstance(payload, Rejected):
+        raise payload
+    try:
+        device = _device_for(payload, devices)
+        _verify(device, raw, signature)
+        if device.state == DeviceState.RETIRED:  # told only to the holder of its secret
+            raise Rejected(RejectReason.RETIRED_DEVICE, device.device_id)
+        return device, _fields(payload, device, arrival)
+    except Rejected:
+        raise
+    except Exception:  # noqa: BLE001
+        logger.exception("checking a device message failed; refused as unprocessable")
+        raise Rejected(RejectReason.UNPROCESSABLE) from None
 
 
 def _announce(changes: list[tuple[Incident, str]]) -> None:
@@ -176,8 +232,10 @@ def _rejection(rejected: Rejected, *, via: str, raw: bytes, at: dt.datetime) -> 
         reason=rejected.reason,
         via=via,
         received_at=at,
-        device_id=str(rejected.device_id)[:80],
-        excerpt=raw[:300].decode("utf-8", "replace"),
+        device_id=rejected.device_id if _is_plain_id(rejected.device_id, DEVICE_ID_LENGTH) else "",
+        # NUL is the one character PostgreSQL cannot keep in text; decoding with "replace" already
+        # turned every undecodable byte into U+FFFD.
+        excerpt=raw[:300].decode("utf-8", "replace").replace("\x00", "\ufffd"),
     )
 
 
@@ -188,11 +246,13 @@ def _count(name: str) -> None:
 
 def _payload(raw_body: bytes, signature: str | None) -> dict | Rejected:
     """The decoded JSON object, or the rejection (returned, not raised: a batch goes on)."""
+    if len(raw_body) > max_event_bytes():
+        return Rejected(RejectReason.TOO_LARGE)
     if signature is None:
         return Rejected(RejectReason.BAD_JSON)
     try:
         payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return Rejected(RejectReason.BAD_JSON)
     return payload if isinstance(payload, dict) else Rejected(RejectReason.BAD_JSON)
 
@@ -203,9 +263,9 @@ def _devices_of(payloads: list[dict | Rejected]) -> dict[str, Device]:
     so that concurrent batches (several bridges, the webhook) never deadlock on them: the live-state
     update writes them anyway, and the lock makes the burst join of one device's alarms serial."""
     device_ids = {
-        payload.get("device_id")
+        payload["device_id"]
         for payload in payloads
-        if isinstance(payload, dict) and isinstance(payload.get("device_id"), str)
+        if isinstance(payload, dict) and _is_plain_id(payload.get("device_id"), DEVICE_ID_LENGTH)
     }
     if not device_ids:
         return {}
@@ -222,11 +282,9 @@ def _device_for(payload: dict, devices: dict[str, Device]) -> Device:
     device_id = payload.get("device_id")
     if not isinstance(device_id, str) or not device_id:
         raise Rejected(RejectReason.MISSING_FIELDS)
-    device = devices.get(device_id)
+    device = devices.get(device_id)  # an id no device can have (too long, NUL, …) was never looked up
     if device is None:
         raise Rejected(RejectReason.UNKNOWN_DEVICE, device_id)
-    if device.state == DeviceState.RETIRED:
-        raise Rejected(RejectReason.RETIRED_DEVICE, device_id)
     return device
 
 
@@ -242,7 +300,9 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if any(payload.get(name) in (None, "") for name in REQUIRED_FIELDS):
         raise reject_as(RejectReason.MISSING_FIELDS)
     event_id, kind, ts_text = payload["event_id"], payload["type"], payload["ts"]
-    if not isinstance(event_id, str | int) or len(str(event_id)) > 64 or not isinstance(ts_text, str):
+    if isinstance(event_id, bool) or not isinstance(event_id, str | int) or not isinstance(ts_text, str):
+        raise reject_as(RejectReason.MISSING_FIELDS)
+    if not _is_plain_id(str(event_id), EVENT_ID_LENGTH):
         raise reject_as(RejectReason.MISSING_FIELDS)
     if kind not in EventType.values:
         raise reject_as(RejectReason.UNKNOWN_TYPE)
@@ -256,6 +316,12 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if payload.get("location") is not None:
         fields["lat"], fields["lon"] = _location(payload["location"], reject_as)
     return fields
+
+
+def _is_plain_id(value, max_length: int) -> bool:
+    """An identifier both databases keep as it is: a string of printable characters (no NUL, no control
+    character, no lone surrogate) within the column's length."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and value.isprintable()
 
 
 def _timestamp(text: str, now: dt.datetime, reject_as) -> dt.datetime:

@@ -143,6 +143,8 @@ class RejectReason(models.TextChoices):
     BAD_TIMESTAMP = "bad_timestamp", _("timestamp without offset or unreadable")
     FUTURE_TIMESTAMP = "future_timestamp", _("timestamp in the future")
     STALE_TIMESTAMP = "stale_timestamp", _("timestamp too old")
+    TOO_LARGE = "too_large", _("message too large")
+    UNPROCESSABLE = "unprocessable", _("could not be processed")
 
 
 class IngestRejection(models.Model):
