@@ -115,9 +115,10 @@ def ingest_batch(
     signature of None means the transport's envelope around the body could not be read: the message is
     a ``bad_json`` rejection. Repeats of an event, stored before or earlier in the batch, are duplicates.
 
-    Should another process store one of the batch's events between our look-up and our insert (two
-    bridges given the same redelivered message), the unique constraint refuses the insert and the batch
-    is taken again message by message, so each is stored or recognised as a duplicate on its own."""
+    Should the batch's transaction fail for any reason but the database being away, the batch is taken
+    again message by message: another process that stored one of its events between our look-up and our
+    insert (two bridges given the same redelivered message) makes that one a duplicate, and a message
+    that fails on its own is kept as an ``unprocessable`` rejection. Raises only ``TRANSIENT`` errors."""
     if not messages:
         return []
     arrivals = list(received_at) if received_at is not None else [timezone.now()] * len(messages)
@@ -127,13 +128,12 @@ def ingest_batch(
         raise
     except Exception as error:  # noqa: BLE001 - whatever broke the batch, the other messages go on
         if len(messages) == 1:
-            results = [_store_alone(messages[0], via, arrivals[0], error)]
-        else:
-            logger.info("a batch of %s failed (%r); storing it message by message", len(messages), error)
-            return [
-                ingest_batch([message], via=via, received_at=[arrival])[0]
-                for message, arrival in zip(messages, arrivals, strict=True)
-            ]
+            return [_store_alone(messages[0], via, arrivals[0], error)]  # counted there
+        logger.info("a batch of %s failed (%r); storing it message by message", len(messages), error)
+        return [
+            ingest_batch([message], via=via, received_at=[arrival])[0]
+            for message, arrival in zip(messages, arrivals, strict=True)
+        ]
     for result in results:
         _count(_outcome(result))
     return results
@@ -145,22 +145,32 @@ def _store_alone(message, via: str, arrival: dt.datetime, error: Exception) -> I
     ``unprocessable`` rejection, so it is acknowledged and never blocks the messages after it."""
     if isinstance(error, IntegrityError):
         try:
-            return _store_batch([message], via, [arrival])[0]
+            result = _store_batch([message], via, [arrival])[0]
         except TRANSIENT:
             raise
         except Exception as again:  # noqa: BLE001
             error = again
+        else:
+            _count(_outcome(result))
+            return result
     logger.error("a device message could not be stored; kept as a rejection", exc_info=error)
-    raw, _signature = message
+    return reject_unprocessable(message[0], via=via, at=arrival)
+
+
+def reject_unprocessable(raw: bytes, *, via: str, at: dt.datetime) -> IngestResult:
+    """Keep a message that could not be stored as an ``unprocessable`` rejection and count it; raises only
+    when the database is away. Its rejection row holds nothing of the message a database could refuse."""
     rejected = Rejected(RejectReason.UNPROCESSABLE)
     try:
         with transaction.atomic():
-            _rejection(rejected, via=via, raw=raw, at=arrival).save()
+            _rejection(rejected, via=via, raw=raw, at=at).save()
     except TRANSIENT:
         raise
-    except Exception:  # noqa: BLE001 - counted in COUNTERS and logged: the message is still refused
+    except Exception:  # noqa: BLE001 - counted and logged: the message is refused all the same
         logger.exception("the rejection of a device message could not be stored either")
-    return IngestResult(accepted=False, reason=rejected.reason)
+    result = IngestResult(accepted=False, reason=rejected.reason)
+    _count(_outcome(result))
+    return result
 
 
 def _outcome(result: IngestResult) -> str:

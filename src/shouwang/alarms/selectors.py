@@ -177,5 +177,20 @@ def rejection_counts(user, since: dt.datetime | None = None) -> dict[str, int]:
     return dict(rejections.values_list("reason").annotate(n=Count("id")).values_list("reason", "n"))
 
 
+def storage_alerts() -> list[dict]:
+    """The MQTT bridges that have failed to store alarms for longer than their alert threshold
+    (``bridge.StorageAlert``): ``bridge``, ``since`` (ISO time), ``error`` and ``waiting`` (messages held).
+    Empty when all store, or when the cache cannot be read (the bridges' CRITICAL log lines remain)."""
+    from django.core.cache import cache
+
+    from .bridge import ALERTS_KEY
+
+    try:
+        alerts = cache.get(ALERTS_KEY) or {}
+    except Exception:  # noqa: BLE001 - a page or a health check must not fail on the cache
+        return []
+    return [{"bridge": bridge, **entry} for bridge, entry in sorted(alerts.items())]
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
