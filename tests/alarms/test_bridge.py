@@ -386,3 +386,28 @@ def test_storage_failing_past_the_threshold_raises_an_alert_until_stored(tree, s
     critical = [record for record in caplog.records if record.levelname == "CRITICAL"]
     assert len(critical) == 1 and "ALARM STORAGE FAILING" in critical[0].getMessage()
     assert "alarm storage recovered" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_alert_shows_on_healthz_and_the_alarm_console(client, tree, operator, settings):
+    from django.core.cache import cache
+
+    from shouwang.alarms import bridge as bridge_module
+
+    settings.SHOUWANG_MQTT_ALERT_SECONDS = 0
+    cache.delete(bridge_module.ALERTS_KEY)
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    alert = bridge_module.StorageAlert("bridge-9")
+    alert.failing(OperationalError("connection refused"), waiting=12)
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"
+    assert [(entry["bridge"], entry["waiting"]) for entry in health.json()["alarm_storage"]] == [
+        ("bridge-9", 12)
+    ]
+    client.force_login(operator)
+    page = client.get("/alarms/console/").content.decode()
+    assert page.count("data-storage-alert") == 1 and "bridge-9" in page
+    alert.stored()
+    assert "data-storage-alert" not in client.get("/alarms/console/").content.decode()
+    assert client.get("/healthz").json()["status"] == "ok"

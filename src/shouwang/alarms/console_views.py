@@ -28,7 +28,7 @@ from .models import (
     Priority,
     ResponderKind,
 )
-from .selectors import ALARM_ROLES, get_incident_for, open_queue, recent_events
+from .selectors import ALARM_ROLES, get_incident_for, open_queue, recent_events, storage_alerts
 
 S = IncidentState
 
@@ -66,6 +66,7 @@ def queue(request):
             "after": core_live.latest_id(),
             "labels": _labels(),
             "time_zone": settings.TIME_ZONE,
+            "storage_alerts": storage_alerts(),
         },
     )
 

@@ -179,7 +179,7 @@ def rejection_counts(user, since: dt.datetime | None = None) -> dict[str, int]:
 
 def storage_alerts() -> list[dict]:
     """The MQTT bridges that have failed to store alarms for longer than their alert threshold
-    (``bridge.StorageAlert``): ``bridge``, ``since`` (ISO time), ``error`` and ``waiting`` (messages held).
+    (``bridge.StorageAlert``): ``bridge``, ``since`` (a datetime), ``error`` and ``waiting`` (messages held).
     Empty when all store, or when the cache cannot be read (the bridges' CRITICAL log lines remain)."""
     from django.core.cache import cache
 
@@ -189,7 +189,10 @@ def storage_alerts() -> list[dict]:
         alerts = cache.get(ALERTS_KEY) or {}
     except Exception:  # noqa: BLE001 - a page or a health check must not fail on the cache
         return []
-    return [{"bridge": bridge, **entry} for bridge, entry in sorted(alerts.items())]
+    return [
+        {**entry, "bridge": bridge, "since": dt.datetime.fromisoformat(entry["since"])}
+        for bridge, entry in sorted(alerts.items())
+    ]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
