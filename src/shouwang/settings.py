@@ -242,3 +242,6 @@ SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))
 SHOUWANG_ALARM_BURST_SECONDS = int(os.environ.get("ALARM_BURST_SECONDS", "300"))
 # A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
 SHOUWANG_ALARM_MAX_EVENT_BYTES = int(os.environ.get("ALARM_MAX_EVENT_BYTES", "16384"))
+# After this many refused device-event posts from one address in a minute, the rest of its posts in that
+# minute are answered 429 unread (0: no limit). Good events never count.
+SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE = int(os.environ.get("DEVICE_EVENT_REJECTIONS_PER_MINUTE", "30"))

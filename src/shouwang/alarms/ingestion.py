@@ -10,17 +10,20 @@ effect in the database. ``ingest`` (the webhook: one message) is a batch of one.
 A batch costs a fixed handful of queries whatever its size (the bridge hands over up to a few hundred
 messages at a time): its devices in one query, the already stored ``(device, event_id)`` pairs in one,
 the events in one bulk insert, the devices' live state in one bulk update, the incidents and their
-steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one insert. The
+steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one upsert. The
 changes of incidents are announced (``signals.announce``) inside the batch's transaction.
 
 Nothing a device sends can raise out of ``ingest_batch`` or hold back the other messages of its batch:
-every refusal is an ``IngestRejection`` row (and a count in ``COUNTERS``) and an ``IngestResult`` with
-``accepted=False``. Decoding and checking a message touch no database, so any error there refuses that
-message alone. Should the batch's transaction still fail for another reason than the database being away
-(a value the database cannot hold, a bug), the batch is taken again message by message and a message that
-fails alone is kept as an ``unprocessable`` rejection. ``ingest_batch`` raises only when the database is
-away or busy (``TRANSIENT``: it may succeed later, so the caller retries), and then nothing of the batch is
-stored.
+every refusal is counted (``IngestRejection``, per hour, source, reason and device; and ``COUNTERS``)
+and answered by an ``IngestResult`` with ``accepted=False``. Decoding and checking a message touch no
+database, so any error there refuses that message alone. Should the batch's transaction still fail for
+another reason than the database being away (a value the database cannot hold, a bug), the batch is
+taken again message by message and a message that fails alone is kept as an ``unprocessable``
+rejection. ``ingest_batch`` raises only when the database is away or busy (``TRANSIENT``: it may succeed
+later, so the caller retries), and then nothing of the batch is stored.
+
+Over HTTP an address with too many refused posts in a minute is answered 429 unread for the rest of it
+(``too_many_rejections``), so junk costs neither rows nor work.
 """
 
 from __future__ import annotations
@@ -33,11 +36,13 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -67,6 +72,11 @@ EVENT_ID_LENGTH = DeviceEvent._meta.get_field("event_id").max_length
 TRANSIENT = (OperationalError, InterfaceError)
 LIVE_STATE_FIELDS = ["online", "last_seen_at", "battery", "last_lat", "last_lon"]
 LIVE_STATE_CHUNK = 80  # devices per UPDATE: 11 parameters each, under SQLite's historic 999
+# What makes a rejection count's row (its unique constraint), and what a row holds.
+REJECTION_KEY = ("hour", "via", "source", "reason", "device_id")
+REJECTION_FIELDS = (*REJECTION_KEY, "count", "received_at", "excerpt")
+REJECTION_CHUNK = 100  # rows per INSERT: 8 parameters each
+REJECTION_WINDOW_SECONDS = 60  # the rate limit of refused HTTP requests counts per address and minute
 
 # Process-local counts (accepted, duplicate, and one per rejection reason) for logs and the benchmark;
 # the durable count is the IngestRejection table.
@@ -94,14 +104,48 @@ def max_event_bytes() -> int:
     return settings.SHOUWANG_ALARM_MAX_EVENT_BYTES
 
 
+def too_many_rejections(source: str) -> bool:
+    """Whether ``source`` (a client address) had ``SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE`` requests
+    refused in the current minute: then its requests are answered 429 unread until the minute is over.
+    Counts only refusals, so a vendor cloud posting many good events is never slowed. 0: no limit."""
+    limit = settings.SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE
+    if not limit or not source:
+        return False
+    if (cache.get(_rejections_key(source)) or 0) < limit:
+        return False
+    _count("rate_limited")
+    return True
+
+
+def count_rejection(source: str) -> None:
+    """One more refused request from ``source`` in the current minute (in the cache, shared by the web
+    processes with ``REDIS_URL``)."""
+    if not source:
+        return
+    key = _rejections_key(source)
+    cache.add(key, 0, timeout=2 * REJECTION_WINDOW_SECONDS)
+    try:
+        refused = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, refused := 1, timeout=2 * REJECTION_WINDOW_SECONDS)
+    if refused == settings.SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE:
+        logger.warning(
+            "device events from %s: %s refused this minute, refusing the rest unread", source, refused
+        )
+
+
+def _rejections_key(source: str) -> str:
+    return f"alarms:event-rejections:{source}:{int(time.time() // REJECTION_WINDOW_SECONDS)}"
+
+
 def sign(body: bytes, secret: str) -> str:
     """The hex HMAC-SHA256 of ``body`` under ``secret``: what a device puts in ``X-Signature``."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def ingest(raw_body: bytes, *, signature: str, via: str) -> IngestResult:
+def ingest(raw_body: bytes, *, signature: str, via: str, source: str = "") -> IngestResult:
     """Verify, validate and store one event; see the module docstring. Never raises for bad input."""
-    return ingest_batch([(raw_body, signature)], via=via)[0]
+    return ingest_batch([(raw_body, signature)], via=via, source=source)[0]
 
 
 def ingest_batch(
@@ -109,9 +153,11 @@ def ingest_batch(
     *,
     via: str,
     received_at: Sequence[dt.datetime] | None = None,
+    source: str = "",
 ) -> list[IngestResult]:
     """Verify, validate and store ``messages`` (``(raw body, signature)`` each) in one transaction; one
-    result per message, in order. ``received_at`` gives each message's arrival time (default: now). A
+    result per message, in order. ``received_at`` gives each message's arrival time (default: now);
+    ``source`` where they came from (the client address over HTTP), counted with the rejections. A
     signature of None means the transport's envelope around the body could not be read: the message is
     a ``bad_json`` rejection. Repeats of an event, stored before or earlier in the batch, are duplicates.
 
@@ -123,15 +169,15 @@ def ingest_batch(
         return []
     arrivals = list(received_at) if received_at is not None else [timezone.now()] * len(messages)
     try:
-        results = _store_batch(messages, via, arrivals)
+        results = _store_batch(messages, via, arrivals, source)
     except TRANSIENT:
         raise
     except Exception as error:  # noqa: BLE001 - whatever broke the batch, the other messages go on
         if len(messages) == 1:
-            return [_store_alone(messages[0], via, arrivals[0], error)]  # counted there
+            return [_store_alone(messages[0], via, arrivals[0], source, error)]  # counted there
         logger.info("a batch of %s failed (%r); storing it message by message", len(messages), error)
         return [
-            ingest_batch([message], via=via, received_at=[arrival])[0]
+            ingest_batch([message], via=via, received_at=[arrival], source=source)[0]
             for message, arrival in zip(messages, arrivals, strict=True)
         ]
     for result in results:
@@ -139,13 +185,13 @@ def ingest_batch(
     return results
 
 
-def _store_alone(message, via: str, arrival: dt.datetime, error: Exception) -> IngestResult:
+def _store_alone(message, via: str, arrival: dt.datetime, source: str, error: Exception) -> IngestResult:
     """One message whose transaction failed. Raced by another writer (the unique constraint refused our
     insert): the look-up now finds the other's event, a duplicate. Anything else: kept as an
     ``unprocessable`` rejection, so it is acknowledged and never blocks the messages after it."""
     if isinstance(error, IntegrityError):
         try:
-            result = _store_batch([message], via, [arrival])[0]
+            result = _store_batch([message], via, [arrival], source)[0]
         except TRANSIENT:
             raise
         except Exception as again:  # noqa: BLE001
@@ -154,16 +200,16 @@ def _store_alone(message, via: str, arrival: dt.datetime, error: Exception) -> I
             _count(_outcome(result))
             return result
     logger.error("a device message could not be stored; kept as a rejection", exc_info=error)
-    return reject_unprocessable(message[0], via=via, at=arrival)
+    return reject_unprocessable(message[0], via=via, at=arrival, source=source)
 
 
-def reject_unprocessable(raw: bytes, *, via: str, at: dt.datetime) -> IngestResult:
+def reject_unprocessable(raw: bytes, *, via: str, at: dt.datetime, source: str = "") -> IngestResult:
     """Keep a message that could not be stored as an ``unprocessable`` rejection and count it; raises only
     when the database is away. Its rejection row holds nothing of the message a database could refuse."""
     rejected = Rejected(RejectReason.UNPROCESSABLE)
     try:
         with transaction.atomic():
-            _rejection(rejected, via=via, raw=raw, at=at).save()
+            _record_rejections([_rejection(rejected, via=via, source=source, raw=raw, at=at)])
     except TRANSIENT:
         raise
     except Exception:  # noqa: BLE001 - counted and logged: the message is refused all the same
@@ -179,7 +225,7 @@ def _outcome(result: IngestResult) -> str:
     return "duplicate" if result.duplicate else "accepted"
 
 
-def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[IngestResult]:
+def _store_batch(messages, via: str, arrivals: list[dt.datetime], source: str) -> list[IngestResult]:
     payloads = [_payload(raw, signature) for raw, signature in messages]
     results: list[IngestResult | None] = [None] * len(messages)
     rejections: list[IngestRejection] = []
@@ -192,7 +238,7 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
             try:
                 device, fields = _checked(raw, signature, payload, devices, arrival)
             except Rejected as rejected:
-                rejections.append(_rejection(rejected, via=via, raw=raw, at=arrival))
+                rejections.append(_rejection(rejected, via=via, source=source, raw=raw, at=arrival))
                 results[n] = IngestResult(accepted=False, reason=rejected.reason)
                 continue
             events.append((n, DeviceEvent(device=device, received_at=arrival, via=via, **fields)))
@@ -200,8 +246,7 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
         changes = record_alarm_events([event for _n, event in fresh])
         DeviceEvent.objects.bulk_create([event for _n, event in fresh])
         _update_live_state([event for _n, event in fresh])
-        if rejections:
-            IngestRejection.objects.bulk_create(rejections)
+        _record_rejections(rejections)
         _announce(changes)
     for n, event in fresh:
         results[n] = IngestResult(accepted=True, event=event, incident=event.incident)
@@ -237,16 +282,58 @@ def _announce(changes: list[tuple[Incident, str]]) -> None:
         raise DatabaseError("a receiver of incident_recorded broke the ingest transaction")
 
 
-def _rejection(rejected: Rejected, *, via: str, raw: bytes, at: dt.datetime) -> IngestRejection:
+def _rejection(rejected: Rejected, *, via: str, source: str, raw: bytes, at: dt.datetime) -> IngestRejection:
+    """One refusal, to be added to its hour's count (``_record_rejections``)."""
+    known_device = rejected.reason != RejectReason.UNKNOWN_DEVICE  # else the id is the sender's choice
     return IngestRejection(
+        hour=at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0),
         reason=rejected.reason,
         via=via,
+        source=source[:64],
+        device_id=rejected.device_id
+        if known_device and _is_plain_id(rejected.device_id, DEVICE_ID_LENGTH)
+        else "",
+        count=1,
         received_at=at,
-        device_id=rejected.device_id if _is_plain_id(rejected.device_id, DEVICE_ID_LENGTH) else "",
         # NUL is the one character PostgreSQL cannot keep in text; decoding with "replace" already
         # turned every undecodable byte into U+FFFD.
         excerpt=raw[:300].decode("utf-8", "replace").replace("\x00", "\ufffd"),
     )
+
+
+def _record_rejections(rejections: list[IngestRejection]) -> None:
+    """Add refusals to their hourly counts: those of one key merged here, then one ``INSERT … ON CONFLICT
+    DO UPDATE`` (SQLite and PostgreSQL both have it) per chunk, which adds to a row another process may
+    be adding to at the same moment without a lost update. The latest refusal gives the excerpt."""
+    merged: dict[tuple, IngestRejection] = {}
+    for rejection in rejections:
+        key = tuple(getattr(rejection, name) for name in REJECTION_KEY)
+        if key in merged:
+            rejection.count += merged[key].count
+        merged[key] = rejection
+    rows = list(merged.values())
+    for start in range(0, len(rows), REJECTION_CHUNK):
+        _upsert_rejections(rows[start : start + REJECTION_CHUNK])
+
+
+def _upsert_rejections(rows: list[IngestRejection]) -> None:
+    quote = connection.ops.quote_name
+    fields = [IngestRejection._meta.get_field(name) for name in REJECTION_FIELDS]
+    table = quote(IngestRejection._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [
+        field.get_db_prep_value(getattr(row, field.name), connection) for row in rows for field in fields
+    ]
+    key = ", ".join(quote(IngestRejection._meta.get_field(name).column) for name in REJECTION_KEY)
+    count, received_at, excerpt = (quote(name) for name in ("count", "received_at", "excerpt"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({key}) DO UPDATE SET "
+            f"{count} = {table}.{count} + excluded.{count}, {received_at} = excluded.{received_at}, "
+            f"{excerpt} = excluded.{excerpt}",
+            params,
+        )
 
 
 def _count(name: str) -> None:

@@ -148,21 +148,36 @@ class RejectReason(models.TextChoices):
 
 
 class IngestRejection(models.Model):
-    """A message that was refused: kept (with an excerpt) so rejections are counted and can be traced."""
+    """Refused messages, counted: one row per hour, transport, source, reason and device, with how many
+    and an excerpt of the latest, so a flood of junk adds to a count instead of a row per message.
 
+    ``source`` is the client address over HTTP (empty over MQTT: the broker authenticates its clients).
+    ``device_id`` is kept only for a device that exists (a bad signature, a retired device, a malformed
+    event): the id an unknown sender claims is anyone's choice, and only its latest excerpt shows it."""
+
+    hour = models.DateTimeField(_("hour"), db_index=True)
     reason = models.CharField(_("reason"), max_length=20, choices=RejectReason.choices, db_index=True)
     via = models.CharField(_("via"), max_length=4, choices=Via.choices)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    source = models.CharField(_("source"), max_length=64, blank=True)
     device_id = models.CharField(_("device id"), max_length=80, blank=True)
-    excerpt = models.CharField(_("excerpt"), max_length=300, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    received_at = models.DateTimeField(_("last received at"), db_index=True)
+    excerpt = models.CharField(_("excerpt of the latest"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        verbose_name = _("rejected message")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "via", "source", "reason", "device_id"], name="one_rejection_count_per_hour"
+            ),
+        ]
+        verbose_name = _("rejected messages")
         verbose_name_plural = _("rejected messages")
 
     def __str__(self) -> str:
-        return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.reason} {self.device_id}"
+        return (
+            f"{self.hour:%Y-%m-%d %H}h {self.reason} {self.source or self.via} {self.device_id} ×{self.count}"
+        )
 
 
 class IncidentKind(models.TextChoices):

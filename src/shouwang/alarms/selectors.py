@@ -166,15 +166,16 @@ def get_device_for(user, device_id: str) -> Device:
 
 
 def rejection_counts(user, since: dt.datetime | None = None) -> dict[str, int]:
-    """Rejected messages by reason (admins only: a rejection may not name a known device)."""
-    from django.db.models import Count
+    """Rejected messages by reason (admins only: a rejection may not name a known device), from the
+    hourly counts: ``since`` counts the hours that were still going on at that time."""
+    from django.db.models import Sum
 
     if not _may_see_alarms(user) or user.effective_role != Role.ADMIN:
         return {}
     rejections = IngestRejection.objects.all()
     if since:
         rejections = rejections.filter(received_at__gte=since)
-    return dict(rejections.values_list("reason").annotate(n=Count("id")).values_list("reason", "n"))
+    return dict(rejections.values_list("reason").annotate(n=Sum("count")).values_list("reason", "n"))
 
 
 def storage_alerts() -> list[dict]:
