@@ -10,7 +10,7 @@ from django.utils import timezone
 from shouwang.alarms.ingestion import ingest_batch
 from shouwang.alarms.models import DeviceEvent, IngestRejection
 from shouwang.alarms.selectors import rejection_counts
-from tests.alarms.factories import DeviceFactory, refused, signed
+from tests.alarms.factories import refused, signed
 
 pytestmark = pytest.mark.django_db
 
