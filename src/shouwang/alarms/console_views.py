@@ -47,6 +47,7 @@ def _labels() -> dict:
         "priority": dict(Priority.choices),
         "open": _("Open"),
         "new_urgent": _("New urgent alarm"),
+        "reported_late": _("reported late (迟报), device time"),
         "sound_on": _("Alarm sound on"),
         "live": _("Live: new alarms appear at once"),
         "reconnecting": _("Connection lost: reconnecting…"),

@@ -404,7 +404,15 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if kind not in EventType.values:
         raise reject_as(RejectReason.UNKNOWN_TYPE)
     ts = _timestamp(ts_text, now, reject_as)
-    fields = {"event_id": str(event_id), "type": kind, "ts": ts, "battery": None, "lat": None, "lon": None}
+    fields = {
+        "event_id": str(event_id),
+        "type": kind,
+        "ts": ts,
+        "late": now - ts > dt.timedelta(minutes=settings.SHOUWANG_ALARM_LATE_MINUTES),
+        "battery": None,
+        "lat": None,
+        "lon": None,
+    }
     if "battery" in payload and payload["battery"] is not None:
         battery = payload["battery"]
         if not isinstance(battery, int | float) or isinstance(battery, bool) or not 0 <= battery <= 100:

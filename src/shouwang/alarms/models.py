@@ -115,6 +115,9 @@ class DeviceEvent(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     via = models.CharField(_("via"), max_length=4, choices=Via.choices)
+    # Received longer than SHOUWANG_ALARM_LATE_MINUTES after its device time (迟报): a device that was
+    # offline and sent what it had buffered, or a clock gone wrong.
+    late = models.BooleanField(_("reported late"), default=False)
     incident = models.ForeignKey(
         "Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -265,6 +268,10 @@ class Incident(models.Model):
         db_index=True,
     )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    # The device's own time of the alarm that opened it; ``reported_late`` when that alarm reached us
+    # more than SHOUWANG_ALARM_LATE_MINUTES after it (迟报): the console shows both.
+    device_time = models.DateTimeField(_("device time"), null=True, blank=True)
+    reported_late = models.BooleanField(_("reported late (迟报)"), default=False)
     last_event_at = models.DateTimeField(_("last event at"))
     event_count = models.PositiveIntegerField(_("events"), default=1)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)

@@ -94,6 +94,8 @@ def incident_payload(incident: Incident) -> dict:
         "device_id": device.device_id if device else "",
         "device_type": device.type if device else "",
         "opened_at": _iso(incident.opened_at),
+        "device_time": _iso(incident.device_time),
+        "reported_late": incident.reported_late,
         "last_event_at": _iso(incident.last_event_at),
         "acknowledged_at": _iso(incident.acknowledged_at),
         "closed_at": _iso(incident.closed_at),
@@ -132,7 +134,14 @@ def incident_detail(incident: Incident) -> dict:
     ]
     payload["events"] = (
         [
-            {"event_id": event.event_id, "type": event.type, "ts": _iso(event.ts), "via": event.via}
+            {
+                "event_id": event.event_id,
+                "type": event.type,
+                "ts": _iso(event.ts),
+                "received_at": _iso(event.received_at),
+                "late": event.late,
+                "via": event.via,
+            }
             for event in recent_events(incident.device)
         ]
         if incident.device
