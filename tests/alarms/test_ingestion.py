@@ -99,9 +99,8 @@ def test_an_unknown_device_and_a_bad_signature_answer_alike(client, device):
     device.state = DeviceState.RETIRED
     device.save()
     answers.append(post(client, body, "0" * 64))
-    assert {(answer.status_code, answer.content) for answer in answers} == {
-        (401, b'{"code": "unauthenticated", "message": "Unknown device or bad signature."}')
-    }
+    assert len({(answer.status_code, answer.content) for answer in answers}) == 1
+    assert answers[0].status_code == 401 and answers[0].json()["code"] == "unauthenticated"
     assert refused(reason="bad_signature") == 2 and refused(reason="unknown_device") == 1
 
 

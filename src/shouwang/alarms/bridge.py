@@ -357,17 +357,11 @@ def _store_with_retry(batch: list[Delivery], stop_event: threading.Event, alert:
     delay = 0.2
     while True:
         try:
-            store(batch)
+            _store_isolating(batch)
         except TRANSIENT as error:  # keep the messages unacknowledged and try again
             logger.error("storing %s messages failed (%s); retrying in %.1f s", len(batch), error, delay)
             alert.failing(error, waiting=len(batch))
             close_old_connections()
-        except Exception:  # noqa: BLE001 - a bug: never retried as a whole, never blocking the others
-            logger.exception("storing %s messages failed; storing them one by one", len(batch))
-            if _store_one_by_one(batch, stop_event, alert):
-                alert.stored()
-                return True
-            return False
         else:
             alert.stored()
             return True
@@ -376,17 +370,26 @@ def _store_with_retry(batch: list[Delivery], stop_event: threading.Event, alert:
         delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
-def _store_one_by_one(batch: list[Delivery], stop_event: threading.Event, alert: StorageAlert) -> bool:
-    for delivery in batch:
-        try:
-            store([delivery])
-        except TRANSIENT:
-            if not _store_with_retry([delivery], stop_event, alert):
-                return False
-        except Exception:  # noqa: BLE001
-            logger.exception("a device message could not be stored; kept as a rejection")
-            reject_unprocessable(delivery.payload, via=Via.MQTT, at=delivery.received_at)
-    return True
+def _store_isolating(batch: list[Delivery]) -> None:
+    """Store the batch. Should that fail for another reason than the database being away (a bug:
+    ``ingest_batch`` already refuses a bad message alone), store each message alone, and keep one that
+    still fails as an ``unprocessable`` rejection: never retried as a whole, never blocking the others.
+    Raises only ``TRANSIENT`` errors (then the caller retries the batch; what was stored of it meanwhile
+    comes back as duplicates)."""
+    try:
+        store(batch)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001
+        logger.exception("storing %s messages failed; storing them one by one", len(batch))
+        for delivery in batch:
+            try:
+                store([delivery])
+            except TRANSIENT:
+                raise
+            except Exception:  # noqa: BLE001
+                logger.exception("a device message could not be stored; kept as a rejection")
+                reject_unprocessable(delivery.payload, via=Via.MQTT, at=delivery.received_at)
 
 
 class StorageAlert:
