@@ -2,8 +2,8 @@
 
 A device pushes signed JSON events (over MQTT through the bridge, or over HTTP from a vendor cloud); every
 accepted event is stored once (``(device, event_id)`` is unique, so redelivery changes nothing), updates
-the device's live state and may open or join an ``Incident``. Rejected messages are kept as
-``IngestRejection`` rows so they are counted, never lost silently. An incident walks a strict workflow
+the device's live state and may open or join an ``Incident``. Rejected messages are counted in
+``IngestRejection`` (per hour, source, reason and device), never lost silently. An incident walks a strict workflow
 (``incidents.py``), each step an ``IncidentStep`` row with its time and actor.
 """
 
