@@ -73,14 +73,27 @@ def test_a_poison_between_two_alarms_is_rejected_and_both_alarms_are_stored(tree
 
 
 @pytest.mark.parametrize("index", range(10))
-def test_a_poison_over_http_answers_a_refusal_not_a_server_error(client, tree, index):
+def test_a_poison_over_http_between_two_alarms_is_refused_and_both_alarms_are_stored(client, tree, index):
     device = DeviceFactory()
     name, body, signature, reason = poisons(device)[index]
-    response = client.post(
-        URL, data=body, content_type="application/json", headers={"X-Signature": signature}
-    )
-    assert response.status_code in (401, 413, 422), name
-    assert response.json()["code"] in (reason, "unauthenticated"), name
+    answers = []
+    for message_body, message_signature in [
+        _two_alarms(device)[0],
+        (body, signature),
+        _two_alarms(device)[1],
+    ]:
+        answers.append(
+            client.post(
+                URL,
+                data=message_body,
+                content_type="application/json",
+                headers={"X-Signature": message_signature},
+            )
+        )
+    assert answers[0].status_code == answers[2].status_code == 202, name
+    assert answers[1].status_code in (401, 413, 422), name
+    assert answers[1].json()["code"] in (reason, "unauthenticated"), name
+    assert set(DeviceEvent.objects.values_list("event_id", flat=True)) == {"before", "after"}
     assert IngestRejection.objects.get().reason == reason
 
 

@@ -3,8 +3,8 @@
 A device pushes signed JSON events (over MQTT through the bridge, or over HTTP from a vendor cloud); every
 accepted event is stored once (``(device, event_id)`` is unique, so redelivery changes nothing), updates
 the device's live state and may open or join an ``Incident``. Rejected messages are counted in
-``IngestRejection`` (per hour, source, reason and device), never lost silently. An incident walks a strict workflow
-(``incidents.py``), each step an ``IncidentStep`` row with its time and actor.
+``IngestRejection`` (per hour, source, reason and device), never lost silently. An incident walks a
+strict workflow (``incidents.py``), each step an ``IncidentStep`` row with its time and actor.
 """
 
 import datetime as dt

@@ -69,7 +69,10 @@
   }
   function deviceTime(iso) {
     if (!iso) return "—";
-    return new Date(iso).toLocaleString("zh-CN", { timeZone: timeZone, hour12: false });
+    return new Date(iso).toLocaleString("zh-CN", {
+      timeZone: timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit"
+    });
   }
   function linkTo(id) { return incidentUrl.replace(/\/0\/$/, "/" + id + "/"); }
   function waitingUrgent(incident) { return incident.priority === "urgent" && incident.state === "received"; }
