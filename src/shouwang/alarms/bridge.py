@@ -388,7 +388,7 @@ def _store_isolating(batch: list[Delivery]) -> None:
             except TRANSIENT:
                 raise
             except Exception:  # noqa: BLE001
-                logger.exception("a device message could not be stored; kept as a rejection")
+                logger.critical("a device message could not be stored; kept as a rejection", exc_info=True)
                 reject_unprocessable(delivery.payload, via=Via.MQTT, at=delivery.received_at)
 
 

@@ -199,7 +199,10 @@ def _store_alone(message, via: str, arrival: dt.datetime, source: str, error: Ex
         else:
             _count(_outcome(result))
             return result
-    logger.error("a device message could not be stored; kept as a rejection", exc_info=error)
+    # CRITICAL: it may have been a real alarm; its excerpt is in the rejection, the cause in this line.
+    logger.critical(
+        "a device message could not be stored; kept as an unprocessable rejection", exc_info=error
+    )
     return reject_unprocessable(message[0], via=via, at=arrival, source=source)
 
 
