@@ -23,6 +23,11 @@ alarm to be sent, so that every alarm opens its own incident: the expected numbe
    distinct event ids published), incidents = alarms published, each seen once on the stream, no
    rejections.
 
+With ``--poison-every N`` a poison message follows every N-th alarm on the same topic: in turn the
+reported deeply nested body (``'[' * 100000 + ']' * 100000``, over the size limit) and an envelope whose
+body is nested deeper than the JSON parser goes. Each must be rejected and acknowledged while every alarm
+is stored; compare the alarms' latency with a run without poison (issue 14, finding 1).
+
 Latency per event: publish → the incident's ``created`` message read by the SSE client; and publish →
 the plain subscriber (the floor). Percentiles for the stream before the kill (the 200/s stream as it
 runs), for the steady state (before the kill, or more than 5 s after the restart) and for every event.
@@ -53,6 +58,10 @@ BENCH = Path(__file__).resolve().parent
 SHOUWANG = Path(sys.executable).parent / "shouwang"
 ALARM_TYPES = ("sos", "fall", "smoke", "gas")
 CATCH_UP_SECONDS = 5.0
+POISONS = (
+    b"[" * 100_000 + b"]" * 100_000,  # as reported in issue 14: over the size limit
+    json.dumps({"body": "[" * 8000 + "]" * 8000, "sig": "00"}).encode(),  # deeper than the parser goes
+)
 
 
 def main() -> None:
@@ -63,6 +72,9 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of the run when the bridge dies")
     parser.add_argument("--down-seconds", type=float, default=2.0)
     parser.add_argument("--duplicate-every", type=int, default=50)
+    parser.add_argument(
+        "--poison-every", type=int, default=0, help="a poison message after every N-th alarm (0: none)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--broker",
@@ -76,6 +88,10 @@ def main() -> None:
     args = parser.parse_args()
     # The full run is alarms-<database>.json; other rates get their own file instead of replacing it.
     suffix = "" if args.rate == 200 else f"-{args.rate}per-s"
+    if not 0 < args.kill_at < 1:
+        suffix += "-nokill"
+    if args.poison_every:
+        suffix += f"-poison-every-{args.poison_every}"
     broker = start_broker() if args.broker == "own" else None
     try:
         run_and_record(args, f"alarms-{args.database}{suffix}", benchmark)
@@ -355,6 +371,7 @@ def benchmark(args) -> dict:
     setup_django()
     from django.conf import settings
     from django.db import connection
+    from django.db.models import Sum
 
     from shouwang.alarms.bridge import envelope, parse_mqtt_url
     from shouwang.alarms.ingestion import sign
@@ -379,7 +396,7 @@ def benchmark(args) -> dict:
     probe_until_subscribed(client, bridge, devices[0])
 
     published: dict[str, float] = {}
-    duplicates = 0
+    duplicates = poisons = 0
     kill_at = int(total * args.kill_at) if 0 < args.kill_at < 1 else None
     killed_at = restarted_at = None
     interval = 1.0 / args.rate
@@ -408,13 +425,19 @@ def benchmark(args) -> dict:
         if args.duplicate_every and n % args.duplicate_every == 0:
             client.publish(topic, message, qos=1)  # a device that did not hear the ack sends it again
             duplicates += 1
+        if args.poison_every and n % args.poison_every == 0:
+            client.publish(topic, POISONS[poisons % len(POISONS)], qos=1)
+            poisons += 1
         next_at += interval
         time.sleep(max(0.0, next_at - time.monotonic()))
     publish_seconds = time.monotonic() - started
     if killed_at and restarted_at is None:
         bridge.start()
         restarted_at = time.monotonic()
-    print(f"  published {total:,} alarms (+{duplicates} repeats) in {publish_seconds:.1f} s; draining…")
+    print(
+        f"  published {total:,} alarms (+{duplicates} repeats, {poisons} poisons) "
+        f"in {publish_seconds:.1f} s; draining…"
+    )
 
     drained = drain(stream, total, args.drain_timeout)
     drain_seconds = time.monotonic() - started - publish_seconds
@@ -433,8 +456,14 @@ def benchmark(args) -> dict:
     incidents = Incident.objects.filter(device__device_id__startswith="dv_bench").count()
     # Other clients of the same broker (tests, a simulator) reach our bridge too: their unknown devices
     # are rejected and counted apart.
-    rejections = IngestRejection.objects.filter(device_id__startswith="dv_bench").count()
-    other_rejections = IngestRejection.objects.exclude(device_id__startswith="dv_bench").count()
+    refused = IngestRejection.objects.filter(via="mqtt")
+    rejections = refused.filter(device_id__startswith="dv_bench").aggregate(n=Sum("count"))["n"] or 0
+    poisons_rejected = (
+        refused.filter(device_id="", reason__in=("too_large", "bad_json")).aggregate(n=Sum("count"))["n"] or 0
+    )
+    other_rejections = (
+        refused.exclude(device_id__startswith="dv_bench").aggregate(n=Sum("count"))["n"] or 0
+    ) - (poisons_rejected)
 
     def latencies(received: dict[str, float], phase: str) -> list[float]:
         """``phase``: "all", "before_kill", or "steady" (before the kill or after the catch-up)."""
@@ -467,6 +496,8 @@ def benchmark(args) -> dict:
         },
         "published_alarms": total,
         "published_repeats": duplicates,
+        "published_poisons": poisons,
+        "poisons_rejected": poisons_rejected,
         "publish_seconds": round(publish_seconds, 2),
         "bridge_killed_after_alarms": kill_at,
         "bridge_down_seconds": round(restarted_at - killed_at, 2) if killed_at and restarted_at else None,
@@ -498,6 +529,7 @@ def benchmark(args) -> dict:
         and len(stream.created) == total
         and seen_twice == 0
         and rejections == 0
+        and poisons_rejected >= poisons
     )
     results["zero_lost_zero_duplicated"] = ok
     print_results(results)
@@ -556,7 +588,8 @@ def print_results(results: dict) -> None:
         f"  stored {r['stored_events']:,} events ({r['stored_distinct_event_ids']:,} distinct) of "
         f"{r['published_alarms']:,} published (+{r['published_repeats']} repeats); incidents "
         f"{r['incidents']:,} of {r['incidents_expected']:,}; on the stream {r['stream_incidents_seen']:,} "
-        f"({r['stream_incidents_announced_twice']} twice); rejections {r['rejections']}"
+        f"({r['stream_incidents_announced_twice']} twice); rejections {r['rejections']}; poisons "
+        f"{r['published_poisons']} published, {r['poisons_rejected']} rejected"
     )
     verdict = "yes" if results["zero_lost_zero_duplicated"] else "NO"
     print(f"  zero lost, zero duplicated: {verdict}")

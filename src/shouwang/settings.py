@@ -240,3 +240,12 @@ SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))
 SHOUWANG_ALARM_BURST_SECONDS = int(os.environ.get("ALARM_BURST_SECONDS", "300"))
+# An alarm received more than this many minutes after its device time is recorded and opened as
+# "reported late" (迟报), its device time shown; events older than SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS
+# (168) are refused.
+SHOUWANG_ALARM_LATE_MINUTES = int(os.environ.get("ALARM_LATE_MINUTES", "60"))
+# A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
+SHOUWANG_ALARM_MAX_EVENT_BYTES = int(os.environ.get("ALARM_MAX_EVENT_BYTES", "16384"))
+# After this many refused device-event posts from one address in a minute, the rest of its posts in that
+# minute are answered 429 unread (0: no limit). Good events never count.
+SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE = int(os.environ.get("DEVICE_EVENT_REJECTIONS_PER_MINUTE", "30"))

@@ -6,10 +6,11 @@ import itertools
 import json
 import secrets
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from shouwang.alarms.ingestion import sign
-from shouwang.alarms.models import Device, DeviceType, Incident, IncidentKind, Priority
+from shouwang.alarms.models import Device, DeviceType, Incident, IncidentKind, IngestRejection, Priority
 from tests.factories import ElderFactory
 
 _sequence = itertools.count(1)
@@ -57,6 +58,12 @@ def IncidentFactory(*, device=None, elder=None, kind=IncidentKind.SOS, priority=
         lon=getattr(elder, "lon", None),
         **fields,
     )
+
+
+def refused(**filters) -> int:
+    """How many messages were refused (the hourly counts added up), of those matching ``filters``."""
+    total = IngestRejection.objects.filter(**filters).aggregate(total=Sum("count"))["total"]
+    return total or 0
 
 
 def event_body(device: Device, *, type: str = "sos", event_id: str | None = None, ts=None, **extra) -> bytes:

@@ -1,6 +1,7 @@
 """The MQTT path against the real broker at MQTT_URL: publish signed messages with paho, run the bridge in
 a thread, and read what it stored. Skipped (with the reason printed) only when no broker answers."""
 
+import json
 import socket
 import threading
 import time
@@ -150,6 +151,35 @@ def test_a_bad_message_is_stored_as_a_rejection_and_not_redelivered(tree, bridge
     assert Incident.objects.count() == 0
 
 
+def test_a_poison_between_two_alarms_is_rejected_and_both_alarms_are_stored(tree, bridge, publisher):
+    """The report's body ('[' * 100000 + ']' * 100000) once made the bridge retry its batch forever
+    without acknowledging, and the SOS after it was never stored. Now each poison is acknowledged as a
+    rejection (nothing comes back on reconnect) and both alarms around it are stored."""
+    device = DeviceFactory()
+    bridge.start()
+    deep = "[" * 8000 + "]" * 8000
+    nul_device = json.dumps({"device_id": "dv\u0000", "event_id": "x", "type": "sos", "ts": "now"})
+    poisons = [
+        b"[" * 100_000 + b"]" * 100_000,  # as reported: too large
+        json.dumps({"body": deep, "sig": "00"}).encode(),  # nested deeper than the JSON parser goes
+        json.dumps({"body": nul_device, "sig": "00"}).encode(),  # NUL: refused by PostgreSQL in a query
+    ]
+    for n, poison in enumerate(poisons):
+        body, signature = signed(device, type="sos", event_id=f"before{n}")
+        publisher(device, envelope(body, signature))
+        publisher(device, poison)
+        body, signature = signed(device, type="fall", event_id=f"after{n}")
+        publisher(device, envelope(body, signature))
+    assert until(lambda: DeviceEvent.objects.filter(device=device).count() == 6)
+    assert until(lambda: IngestRejection.objects.filter(via="mqtt").count() == 3)
+    bridge.stop()
+    bridge.start()  # same session: an unacknowledged poison would come back now
+    time.sleep(1.0)
+    reasons = sorted(IngestRejection.objects.filter(via="mqtt").values_list("reason", flat=True))
+    assert reasons == ["bad_json", "too_large", "unknown_device"]
+    assert Incident.objects.get(device=device).event_count == 6
+
+
 def test_messages_published_while_the_bridge_is_down_are_delivered(tree, bridge, publisher):
     """The persistent session keeps the shared subscription's QoS 1 messages while its only member is
     offline (measured on Mosquitto 2.0: it does)."""
@@ -275,10 +305,109 @@ def test_a_failing_database_keeps_the_batch_unacknowledged_and_retried(monkeypat
 
     monkeypatch.setattr(bridge_module, "store", flaky)
     batch = [object(), object()]
-    assert bridge_module._store_with_retry(batch, threading.Event()) is True
+    alert = bridge_module.StorageAlert("test")
+    assert bridge_module._store_with_retry(batch, threading.Event(), alert) is True
     assert attempts == [2, 2, 2]
     stopped = threading.Event()
     stopped.set()
     attempts.clear()
-    assert bridge_module._store_with_retry(batch, stopped) is False  # stopping: left to the broker
+    assert bridge_module._store_with_retry(batch, stopped, alert) is False  # stopping: left to the broker
     assert attempts == [2]
+
+
+def _deliveries(*payloads):
+    from shouwang.alarms.bridge import Inbox
+
+    inbox = Inbox()
+    for mid, payload in enumerate(payloads, start=1):
+        message = FakeMessage(mid)
+        message.payload = payload
+        inbox.put(message)
+    return inbox.take(limit=len(payloads), wait=0, timeout=0.1)
+
+
+@pytest.mark.django_db
+def test_an_error_that_is_not_the_database_is_never_retried_as_a_whole(tree, monkeypatch):
+    """A bug raising out of storing (here: for one message) is not retried forever: the batch is stored
+    message by message, the failing one kept as an ``unprocessable`` rejection, and the batch is done
+    (acknowledged) with the alarms around it stored."""
+    from shouwang.alarms import bridge as bridge_module
+
+    device = DeviceFactory()
+    real_store, attempts = bridge_module.store, []
+
+    def buggy(batch):
+        attempts.append(len(batch))
+        if any(delivery.payload == b"poison" for delivery in batch):
+            raise RuntimeError("a bug")
+        real_store(batch)
+
+    monkeypatch.setattr(bridge_module, "store", buggy)
+    batch = _deliveries(
+        envelope(*signed(device, type="sos", event_id="before")),
+        b"poison",
+        envelope(*signed(device, type="fall", event_id="after")),
+    )
+    alert = bridge_module.StorageAlert("test")
+    assert bridge_module._store_with_retry(batch, threading.Event(), alert) is True
+    assert attempts == [3, 1, 1, 1]
+    assert set(DeviceEvent.objects.values_list("event_id", flat=True)) == {"before", "after"}
+    assert IngestRejection.objects.get().reason == "unprocessable"
+
+
+@pytest.mark.django_db
+def test_storage_failing_past_the_threshold_raises_an_alert_until_stored(tree, settings, monkeypatch, caplog):
+    """The database away longer than SHOUWANG_MQTT_ALERT_SECONDS: a CRITICAL log line and an entry that
+    /healthz and the alarm console show; cleared once the batch is stored."""
+    from django.core.cache import cache
+
+    from shouwang.alarms import bridge as bridge_module
+    from shouwang.alarms.selectors import storage_alerts
+
+    settings.SHOUWANG_MQTT_ALERT_SECONDS = 0
+    cache.delete(bridge_module.ALERTS_KEY)
+    seen = []
+
+    def away_twice(batch):
+        if len(seen) < 2:
+            seen.append(storage_alerts())
+            raise OperationalError("connection refused")
+        seen.append(storage_alerts())
+
+    monkeypatch.setattr(bridge_module, "store", away_twice)
+    monkeypatch.setattr(bridge_module, "MAX_RETRY_DELAY", 0.01)
+    alert = bridge_module.StorageAlert("bridge-7")
+    with caplog.at_level("WARNING", logger="shouwang.alarms.bridge"):
+        assert bridge_module._store_with_retry([object()], threading.Event(), alert) is True
+    assert seen[0] == []
+    assert [entry["bridge"] for entry in seen[2]] == ["bridge-7"]
+    assert seen[2][0]["waiting"] == 1 and "connection refused" in seen[2][0]["error"]
+    assert storage_alerts() == []
+    critical = [record for record in caplog.records if record.levelname == "CRITICAL"]
+    assert len(critical) == 1 and "ALARM STORAGE FAILING" in critical[0].getMessage()
+    assert "alarm storage recovered" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_alert_shows_on_healthz_and_the_alarm_console(client, tree, operator, settings):
+    from django.core.cache import cache
+
+    from shouwang.alarms import bridge as bridge_module
+
+    settings.SHOUWANG_MQTT_ALERT_SECONDS = 0
+    cache.delete(bridge_module.ALERTS_KEY)
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    alert = bridge_module.StorageAlert("bridge-9")
+    alert.failing(OperationalError("connection refused"), waiting=12)
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"
+    assert [(entry["bridge"], entry["waiting"]) for entry in health.json()["alarm_storage"]] == [
+        ("bridge-9", 12)
+    ]
+    client.force_login(operator)
+    page = client.get("/alarms/console/").content.decode()
+    assert page.count("data-storage-alert") == 1 and "bridge-9" in page
+    alert.stored()
+    assert "data-storage-alert" not in client.get("/alarms/console/").content.decode()
+    assert client.get("/healthz").json()["status"] == "ok"

@@ -17,7 +17,7 @@ from shouwang.alarms.models import (
     Priority,
     StepKind,
 )
-from tests.alarms.factories import DeviceFactory, event_body, signed
+from tests.alarms.factories import DeviceFactory, event_body, refused, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def rejection_cases(device):
         ("no device id", b'{"event_id": "e1", "type": "sos"}', "x", "missing_fields", 422),
     ]
     unknown = json.dumps({"device_id": "dv_nobody", "event_id": "e1", "type": "sos", "ts": now.isoformat()})
-    cases.append(("unknown device", unknown.encode(), "x", "unknown_device", 404))
+    cases.append(("unknown device", unknown.encode(), "x", "unknown_device", 401))
     for name, kwargs, reason in [
         ("unknown type", {"type": "explosion"}, "unknown_type"),
         ("naive ts", {"ts": dt.datetime(2026, 1, 1, 8, 0)}, "bad_timestamp"),
@@ -66,7 +66,7 @@ def test_every_rejection_is_recorded_never_an_incident_never_a_crash(device):
         result = ingest(body, signature=signature, via="mqtt")
         assert (result.accepted, result.reason) == (False, reason), name
         assert result.incident is None and result.event is None
-    assert IngestRejection.objects.count() == len(cases)
+    assert refused() == len(cases)
     assert set(IngestRejection.objects.values_list("via", flat=True)) == {"mqtt"}
     assert DeviceEvent.objects.count() == 0 and Incident.objects.count() == 0
 
@@ -76,8 +76,8 @@ def test_every_rejection_over_http_answers_its_code(client, device):
     for name, body, signature, reason, status in cases:
         response = post(client, body, signature)
         assert response.status_code == status, name
-        assert response.json()["code"] == reason, name
-    assert IngestRejection.objects.filter(via="http").count() == len(cases)
+        assert response.json()["code"] == ("unauthenticated" if status == 401 else reason), name
+    assert refused(via="http") == len(cases)
     assert Incident.objects.count() == 0
 
 
@@ -88,6 +88,20 @@ def test_retired_device_is_rejected(client, device):
     response = post(client, body, signature)
     assert response.status_code == 403 and response.json()["code"] == "retired_device"
     assert IngestRejection.objects.get().device_id == device.device_id
+
+
+def test_an_unknown_device_and_a_bad_signature_answer_alike(client, device):
+    """Nothing in the answer tells an unauthenticated caller whether a device id exists (or is retired);
+    the stored rejections still tell the reasons apart."""
+    body, _signature = signed(device)
+    unknown = body.replace(device.device_id.encode(), b"dv_nobody0000000")
+    answers = [post(client, body, "0" * 64), post(client, unknown, "0" * 64)]
+    device.state = DeviceState.RETIRED
+    device.save()
+    answers.append(post(client, body, "0" * 64))
+    assert len({(answer.status_code, answer.content) for answer in answers}) == 1
+    assert answers[0].status_code == 401 and answers[0].json()["code"] == "unauthenticated"
+    assert refused(reason="bad_signature") == 2 and refused(reason="unknown_device") == 1
 
 
 def test_signature_is_over_the_raw_bytes(device):

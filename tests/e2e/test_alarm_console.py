@@ -1,6 +1,7 @@
 """An operator has the alarm console open; an SOS published over MQTT (real broker, real bridge) appears
 without a reload, blinking; the operator opens it and acknowledges it."""
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -10,6 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 
 from shouwang.alarms.bridge import envelope, parse_mqtt_url, run_bridge, wait_for
@@ -105,9 +107,20 @@ def test_sos_over_mqtt_appears_live_and_is_acknowledged(live_server, page, bridg
     assert page.locator("[data-urgent-banner]").is_visible()
     incident = _incident_of(device)()
     assert incident is not None and row.get_attribute("data-incident") == str(incident.pk)
+    assert row.locator("[data-late]").count() == 0
+
+    # A fall the device kept for two hours arrives: flagged reported late (迟报), with its device time.
+    other = DeviceFactory(elder=factories.ElderFactory(community_id=factories.COMMUNITY_A, name="李桂兰"))
+    fell_at = timezone.now() - dt.timedelta(hours=2)
+    _publish(other, *signed(other, type="fall", ts=fell_at))
+    late = page.locator("tr[data-incident]", has_text="李桂兰")
+    late.wait_for(timeout=15_000)
+    badge = late.locator("[data-late]")
+    assert badge.count() == 1
+    assert timezone.localtime(fell_at).strftime("%H:%M") in badge.inner_text()
 
     with page.expect_navigation():
-        row.locator("a").click()
+        page.locator(f"tr[data-incident='{incident.pk}'] a").click()
     page.click("[data-action=acknowledge]")
     page.wait_for_selector("#incident-panel[data-state=acknowledged]")
 

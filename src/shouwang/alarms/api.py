@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
+from shouwang.core.context import current_request_info
 from shouwang.core.pagination import paginate
 
 from . import incidents as workflow
 from . import services
-from .ingestion import ingest
+from .ingestion import (
+    REJECTION_WINDOW_SECONDS,
+    count_rejection,
+    ingest,
+    max_event_bytes,
+    too_many_rejections,
+)
 from .models import RejectReason, Via
 from .selectors import get_device_for, get_incident_for, incident_detail, incident_payload, search_incidents
 
 router = Router(tags=["alarms"])
 
-# How each rejection reason answers over HTTP.
+# How each rejection reason answers over HTTP. An unknown device and a bad signature answer alike, so
+# that an unauthenticated caller cannot learn which device ids exist (the stored rejection tells them
+# apart for the operators).
 REJECT_STATUS = {
     RejectReason.BAD_SIGNATURE: 401,
-    RejectReason.UNKNOWN_DEVICE: 404,
+    RejectReason.UNKNOWN_DEVICE: 401,
     RejectReason.RETIRED_DEVICE: 403,
+    RejectReason.TOO_LARGE: 413,
 }
+UNAUTHENTICATED = {"code": "unauthenticated", "message": _("Unknown device or bad signature.")}
 
 
 # --- device events (vendor clouds) --------------------------------------------------------------------
@@ -40,17 +53,38 @@ class RejectedOut(Schema):
 @router.post(
     "/devices/events",
     auth=None,
-    response={202: IngestOut, 401: RejectedOut, 403: RejectedOut, 404: RejectedOut, 422: RejectedOut},
+    response={
+        202: IngestOut,
+        401: RejectedOut,
+        403: RejectedOut,
+        413: RejectedOut,
+        422: RejectedOut,
+        429: RejectedOut,
+    },
     summary="Ingest one signed device event (the signature is the authentication)",
     description="The body is the event JSON; `X-Signature` is the hex HMAC-SHA256 of the raw body under "
     "the device's secret. 202 once stored (or already stored: `duplicate`); a refusal answers with the "
-    "reason code.",
+    "reason code, except that an unknown device and a bad signature both answer 401 `unauthenticated`. "
+    "Too many requests from one address answer 429 with `Retry-After`.",
 )
 def post_event(request):
-    result = ingest(request.body, signature=request.headers.get("X-Signature", ""), via=Via.HTTP)
+    source = current_request_info().ip
+    if too_many_rejections(source):
+        response = JsonResponse(
+            {"code": "rate_limited", "message": str(_("Too many refused requests: try again later."))},
+            status=429,
+        )
+        response["Retry-After"] = str(REJECTION_WINDOW_SECONDS)
+        return response
+    # One byte more than an event may have is enough to refuse it (too_large) without reading it all.
+    body = request.read(max_event_bytes() + 1)
+    result = ingest(body, signature=request.headers.get("X-Signature", ""), via=Via.HTTP, source=source)
     if result.accepted:
         return Status(202, {"accepted": True, "duplicate": result.duplicate})
+    count_rejection(source)
     status = REJECT_STATUS.get(result.reason, 422)
+    if status == 401:
+        return Status(401, {"code": UNAUTHENTICATED["code"], "message": str(UNAUTHENTICATED["message"])})
     return Status(status, {"code": result.reason, "message": str(RejectReason(result.reason).label)})
 
 

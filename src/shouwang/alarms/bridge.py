@@ -9,8 +9,15 @@
   stores the batch in one transaction (``ingestion.ingest_batch``) and only then acknowledges each of its
   messages. A crash before the acks means redelivery, and the unique ``(device, event_id)`` turns the
   redelivery into a no-op. A malformed message is stored as a rejection and acknowledged, so it is not
-  redelivered forever. When the database fails, the batch is retried with backoff and not acknowledged
-  until it is stored (or the bridge stops, leaving it to the broker for the next connection).
+  redelivered forever, and it never holds back the messages around it: whatever fails in decoding or
+  checking one message refuses that message alone (``ingestion``).
+- Only what can succeed later is retried: the database being away or busy (``ingestion.TRANSIENT``).
+  The batch is then retried with backoff (at most ``MAX_RETRY_DELAY`` apart) and not acknowledged until
+  it is stored (or the bridge stops, leaving it to the broker for the next connection); a failure
+  lasting longer than ``SHOUWANG_MQTT_ALERT_SECONDS`` raises an alert (``StorageAlert``): a CRITICAL log
+  line, ``/healthz`` and a banner on the alarm console, until the batch is stored. Any other error out
+  of storing (a bug) is never retried as a whole: the batch is stored message by message, and a message
+  that still fails is kept as an ``unprocessable`` rejection.
 - Acknowledgements go only to the connection a message came on: after a disconnect the broker
   redelivers what was not acknowledged, with the same packet ids, and a late ack of the old copy could
   otherwise acknowledge a different message that reused its id.
@@ -57,13 +64,14 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, connections
 from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from .ingestion import ingest_batch
+from .ingestion import TRANSIENT, ingest_batch, max_event_bytes, reject_unprocessable
 from .models import Via
 
 logger = logging.getLogger(__name__)
@@ -72,6 +80,10 @@ TOPIC = "shouwang/devices/+/events"
 ESCALATE_EVERY = 5.0
 KEEPALIVE = 30
 RECEIVE_MAXIMUM = 65535  # the MQTT v5 maximum
+MAX_RETRY_DELAY = 10.0  # seconds between two attempts to store a batch while the database is away
+# The envelope holds the body as a JSON string: escaping can make it up to six times the body's size.
+MAX_ENVELOPE_BYTES_PER_BODY_BYTE = 6
+ALERTS_KEY = "alarms:storage-alerts"  # the cache entry listing the bridges whose storing fails
 
 
 def batch_size() -> int:
@@ -88,6 +100,11 @@ def batch_wait() -> float:
 
 def share_group() -> str:
     return getattr(settings, "SHOUWANG_MQTT_SHARE_GROUP", os.environ.get("MQTT_SHARE_GROUP", "shouwang"))
+
+
+def alert_seconds() -> float:
+    """How long storing may keep failing before the bridge raises its alert."""
+    return float(getattr(settings, "SHOUWANG_MQTT_ALERT_SECONDS", os.environ.get("MQTT_ALERT_SECONDS", 30)))
 
 
 def session_expiry_seconds() -> int:
@@ -138,13 +155,16 @@ def envelope(body: bytes, signature: str) -> bytes:
 
 def unwrap(payload: bytes) -> tuple[bytes, str | None]:
     """The signed body and its signature from an MQTT message; ``(payload, None)`` when the envelope is
-    malformed, which ``ingest_batch`` records as a ``bad_json`` rejection."""
+    malformed or too large, which ``ingest_batch`` records as a ``bad_json`` (or ``too_large``)
+    rejection. Whatever goes wrong reading one envelope concerns that message only."""
+    if len(payload) > max_event_bytes() * MAX_ENVELOPE_BYTES_PER_BODY_BYTE:
+        return payload, None
     try:
         message = json.loads(payload)
         body, signature = message["body"], message["sig"]
         if isinstance(body, str) and isinstance(signature, str):
             return body.encode(), signature
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except Exception:  # noqa: BLE001 - RecursionError, UnicodeEncodeError of a lone surrogate, …
         pass
     return payload, None
 
@@ -296,7 +316,10 @@ def run_bridge(
     client.on_subscribe = on_subscribe
     client.on_disconnect = on_disconnect
     worker = threading.Thread(
-        target=_work, args=(client, inbox, stop_event), name="mqtt-bridge-worker", daemon=True
+        target=_work,
+        args=(client, inbox, stop_event, StorageAlert(client_id)),
+        name="mqtt-bridge-worker",
+        daemon=True,
     )
     worker.start()
     client.connect_async(
@@ -316,31 +339,115 @@ def run_bridge(
         logger.info("MQTT bridge stopped")
 
 
-def _work(client: mqtt.Client, inbox: Inbox, stop_event: threading.Event) -> None:
+def _work(client: mqtt.Client, inbox: Inbox, stop_event: threading.Event, alert: StorageAlert) -> None:
     """The worker: batches from the inbox, each stored in one transaction, then acknowledged."""
     try:
         while not stop_event.is_set():
             batch = inbox.take(batch_size(), batch_wait(), timeout=0.5)
-            if batch and _store_with_retry(batch, stop_event):
+            if batch and _store_with_retry(batch, stop_event, alert):
                 acked = inbox.ack(client, batch)
                 logger.debug("stored %s messages, acknowledged %s", len(batch), acked)
     finally:
         connections.close_all()  # Django connections belong to their thread
 
 
-def _store_with_retry(batch: list[Delivery], stop_event: threading.Event) -> bool:
-    """True once the batch is stored (accepted, duplicates or rejections); False if we stopped first."""
+def _store_with_retry(batch: list[Delivery], stop_event: threading.Event, alert: StorageAlert) -> bool:
+    """True once the batch is stored (accepted, duplicates or rejections); False if we stopped first.
+    Retries only while the database is away or busy (see the module docstring)."""
     delay = 0.2
     while True:
         try:
-            store(batch)
-            return True
-        except Exception:  # the database is down or locked: keep the messages unacknowledged and retry
-            logger.exception("storing %s messages failed; retrying in %.1f s", len(batch), delay)
+            _store_isolating(batch)
+        except TRANSIENT as error:  # keep the messages unacknowledged and try again
+            logger.error("storing %s messages failed (%s); retrying in %.1f s", len(batch), error, delay)
+            alert.failing(error, waiting=len(batch))
             close_old_connections()
+        else:
+            alert.stored()
+            return True
         if stop_event.wait(delay):
             return False
-        delay = min(delay * 2, 10.0)
+        delay = min(delay * 2, MAX_RETRY_DELAY)
+
+
+def _store_isolating(batch: list[Delivery]) -> None:
+    """Store the batch. Should that fail for another reason than the database being away (a bug:
+    ``ingest_batch`` already refuses a bad message alone), store each message alone, and keep one that
+    still fails as an ``unprocessable`` rejection: never retried as a whole, never blocking the others.
+    Raises only ``TRANSIENT`` errors (then the caller retries the batch; what was stored of it meanwhile
+    comes back as duplicates)."""
+    try:
+        store(batch)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001
+        logger.exception("storing %s messages failed; storing them one by one", len(batch))
+        for delivery in batch:
+            try:
+                store([delivery])
+            except TRANSIENT:
+                raise
+            except Exception:  # noqa: BLE001
+                logger.critical("a device message could not be stored; kept as a rejection", exc_info=True)
+                reject_unprocessable(delivery.payload, via=Via.MQTT, at=delivery.received_at)
+
+
+class StorageAlert:
+    """Raises and clears this bridge's alert that storing fails (see the module docstring).
+
+    The first failure is logged as an error; once failures have lasted ``alert_seconds()`` a CRITICAL
+    line says so, and the cache entry ``ALERTS_KEY`` (read by ``/healthz`` and the alarm console through
+    ``selectors.storage_alerts``; with ``REDIS_URL`` every process sees it) names this bridge, since when
+    and why, until a batch is stored again. The cache being away as well must not stop the bridge."""
+
+    def __init__(self, client_id: str):
+        self.client_id = client_id
+        self.since: float | None = None
+        self.since_at: dt.datetime | None = None
+        self.raised = False
+
+    def failing(self, error: Exception, *, waiting: int) -> None:
+        if self.since is None:
+            self.since, self.since_at = time.monotonic(), timezone.now()
+        seconds = time.monotonic() - self.since
+        if seconds < alert_seconds():
+            return
+        if not self.raised:
+            logger.critical(
+                "ALARM STORAGE FAILING: bridge %s has not stored alarms for %.0f s (%s); %s messages wait",
+                self.client_id,
+                seconds,
+                error,
+                waiting,
+            )
+        self.raised = True
+        entry = {"since": self.since_at.isoformat(), "error": str(error)[:300], "waiting": waiting}
+        self._update(lambda alerts: {**alerts, self.client_id: entry})
+
+    def stored(self) -> None:
+        if self.since is None:
+            return
+        if self.raised:
+            seconds = time.monotonic() - self.since
+            logger.warning(
+                "alarm storage recovered: bridge %s stores again after %.0f s", self.client_id, seconds
+            )
+            self._update(
+                lambda alerts: {key: value for key, value in alerts.items() if key != self.client_id}
+            )
+        self.since = self.since_at = None
+        self.raised = False
+
+    def _update(self, change: Callable[[dict], dict]) -> None:
+        try:
+            alerts = change(cache.get(ALERTS_KEY) or {})
+            if alerts:
+                # A bridge that died while failing stops refreshing its entry: it expires.
+                cache.set(ALERTS_KEY, alerts, timeout=alert_seconds() + 10 * MAX_RETRY_DELAY)
+            else:
+                cache.delete(ALERTS_KEY)
+        except Exception:  # noqa: BLE001 - the log line above is the alert then
+            logger.exception("could not record the alarm storage alert in the cache")
 
 
 def _escalate_quietly() -> None:

@@ -28,7 +28,7 @@ from .models import (
     Priority,
     ResponderKind,
 )
-from .selectors import ALARM_ROLES, get_incident_for, open_queue, recent_events
+from .selectors import ALARM_ROLES, get_incident_for, open_queue, recent_events, storage_alerts
 
 S = IncidentState
 
@@ -47,6 +47,7 @@ def _labels() -> dict:
         "priority": dict(Priority.choices),
         "open": _("Open"),
         "new_urgent": _("New urgent alarm"),
+        "reported_late": _("reported late (迟报), device time"),
         "sound_on": _("Alarm sound on"),
         "live": _("Live: new alarms appear at once"),
         "reconnecting": _("Connection lost: reconnecting…"),
@@ -66,6 +67,7 @@ def queue(request):
             "after": core_live.latest_id(),
             "labels": _labels(),
             "time_zone": settings.TIME_ZONE,
+            "storage_alerts": storage_alerts(),
         },
     )
 

@@ -116,8 +116,10 @@ def record_alarm_events(events: list[DeviceEvent]) -> list[tuple[Incident, str]]
         incident = latest.get(key)
         if incident is None or incident.last_event_at < event.received_at - burst_window():
             incident = latest[key] = _new_incident(event, kind, priority)
-            opened.append((incident, {"kind": kind, "priority": priority, "device": event.device.device_id}))
+            opened.append((incident, _opened_record(incident, event)))
             note = _("event %(event)s") % {"event": event.event_id}
+            if event.late:
+                note = _late_note(note, event)
             steps.append(
                 IncidentStep(incident=incident, step=StepKind.RECEIVED, at=event.received_at, note=note)
             )
@@ -126,15 +128,31 @@ def record_alarm_events(events: list[DeviceEvent]) -> list[tuple[Incident, str]]
             _join(incident, event, priority)
             if incident.pk is not None:
                 joined[incident.pk] = incident
-            note = f"{event.type} {event.event_id}"[:300]
+            note = f"{event.type} {event.event_id}"
+            if event.late:
+                note = _late_note(note, event)
             steps.append(
-                IncidentStep(incident=incident, step=StepKind.JOINED, at=event.received_at, note=note)
+                IncidentStep(incident=incident, step=StepKind.JOINED, at=event.received_at, note=note[:300])
             )
             change = "joined"
         event.incident = incident
         changes.setdefault((id(incident), change), (incident, change))
     _save(opened, list(joined.values()), steps)
     return list(changes.values())
+
+
+def _opened_record(incident: Incident, event: DeviceEvent) -> dict:
+    """What the audit record of an incident opened by ``event`` says was opened."""
+    record = {"kind": incident.kind, "priority": incident.priority, "device": event.device.device_id}
+    if incident.reported_late:
+        record.update(reported_late=True, device_time=event.ts.isoformat())
+    return record
+
+
+def _late_note(note: str, event: DeviceEvent) -> str:
+    """The step's note for an alarm that came late: the device's own time, in the platform's zone."""
+    device_time = timezone.localtime(event.ts).strftime("%Y-%m-%d %H:%M:%S")
+    return _("%(note)s, reported late (迟报), device time %(time)s") % {"note": note, "time": device_time}
 
 
 def _group(priority: str) -> tuple[str, ...]:
@@ -180,6 +198,8 @@ def _new_incident(event: DeviceEvent, kind: str, priority: str) -> Incident:
         kind=kind,
         priority=priority,
         opened_at=event.received_at,
+        device_time=event.ts,
+        reported_late=event.late,
         last_event_at=event.received_at,
         lat=event.lat if event.lat is not None else getattr(elder, "lat", None),
         lon=event.lon if event.lon is not None else getattr(elder, "lon", None),

@@ -10,12 +10,20 @@ effect in the database. ``ingest`` (the webhook: one message) is a batch of one.
 A batch costs a fixed handful of queries whatever its size (the bridge hands over up to a few hundred
 messages at a time): its devices in one query, the already stored ``(device, event_id)`` pairs in one,
 the events in one bulk insert, the devices' live state in one bulk update, the incidents and their
-steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one insert. The
+steps and audit records in bulk (``incidents.record_alarm_events``), the rejections in one upsert. The
 changes of incidents are announced (``signals.announce``) inside the batch's transaction.
 
-Nothing a device sends can raise out of ``ingest_batch``: every refusal is an ``IngestRejection`` row
-(and a count in ``COUNTERS``) and an ``IngestResult`` with ``accepted=False``. It raises only when the
-database fails, and then nothing of the batch is stored.
+Nothing a device sends can raise out of ``ingest_batch`` or hold back the other messages of its batch:
+every refusal is counted (``IngestRejection``, per hour, source, reason and device; and ``COUNTERS``)
+and answered by an ``IngestResult`` with ``accepted=False``. Decoding and checking a message touch no
+database, so any error there refuses that message alone. Should the batch's transaction still fail for
+another reason than the database being away (a value the database cannot hold, a bug), the batch is
+taken again message by message and a message that fails alone is kept as an ``unprocessable``
+rejection. ``ingest_batch`` raises only when the database is away or busy (``TRANSIENT``: it may succeed
+later, so the caller retries), and then nothing of the batch is stored.
+
+Over HTTP an address with too many refused posts in a minute is answered 429 unread for the rest of it
+(``too_many_rejections``), so junk costs neither rows nor work.
 """
 
 from __future__ import annotations
@@ -28,12 +36,14 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .incidents import record_alarm_events
@@ -55,8 +65,18 @@ logger = logging.getLogger(__name__)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_EVENT_AGE = dt.timedelta(hours=getattr(settings, "SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS", 168))
 REQUIRED_FIELDS = ("device_id", "event_id", "type", "ts")
+DEVICE_ID_LENGTH = Device._meta.get_field("device_id").max_length
+EVENT_ID_LENGTH = DeviceEvent._meta.get_field("event_id").max_length
+# What can pass: the database away, restarting, locked or in a deadlock. Retried by the caller; anything
+# else is the batch's own fault and is never retried as a whole.
+TRANSIENT = (OperationalError, InterfaceError)
 LIVE_STATE_FIELDS = ["online", "last_seen_at", "battery", "last_lat", "last_lon"]
 LIVE_STATE_CHUNK = 80  # devices per UPDATE: 11 parameters each, under SQLite's historic 999
+# What makes a rejection count's row (its unique constraint), and what a row holds.
+REJECTION_KEY = ("hour", "via", "source", "reason", "device_id")
+REJECTION_FIELDS = (*REJECTION_KEY, "count", "received_at", "excerpt")
+REJECTION_CHUNK = 100  # rows per INSERT: 8 parameters each
+REJECTION_WINDOW_SECONDS = 60  # the rate limit of refused HTTP requests counts per address and minute
 
 # Process-local counts (accepted, duplicate, and one per rejection reason) for logs and the benchmark;
 # the durable count is the IngestRejection table.
@@ -79,14 +99,53 @@ class Rejected(Exception):
         self.reason, self.device_id = reason, device_id
 
 
+def max_event_bytes() -> int:
+    """A device event is a few hundred bytes; a body over this is refused unread (``too_large``)."""
+    return settings.SHOUWANG_ALARM_MAX_EVENT_BYTES
+
+
+def too_many_rejections(source: str) -> bool:
+    """Whether ``source`` (a client address) had ``SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE`` requests
+    refused in the current minute: then its requests are answered 429 unread until the minute is over.
+    Counts only refusals, so a vendor cloud posting many good events is never slowed. 0: no limit."""
+    limit = settings.SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE
+    if not limit or not source:
+        return False
+    if (cache.get(_rejections_key(source)) or 0) < limit:
+        return False
+    _count("rate_limited")
+    return True
+
+
+def count_rejection(source: str) -> None:
+    """One more refused request from ``source`` in the current minute (in the cache, shared by the web
+    processes with ``REDIS_URL``)."""
+    if not source:
+        return
+    key = _rejections_key(source)
+    cache.add(key, 0, timeout=2 * REJECTION_WINDOW_SECONDS)
+    try:
+        refused = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, refused := 1, timeout=2 * REJECTION_WINDOW_SECONDS)
+    if refused == settings.SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE:
+        logger.warning(
+            "device events from %s: %s refused this minute, refusing the rest unread", source, refused
+        )
+
+
+def _rejections_key(source: str) -> str:
+    return f"alarms:event-rejections:{source}:{int(time.time() // REJECTION_WINDOW_SECONDS)}"
+
+
 def sign(body: bytes, secret: str) -> str:
     """The hex HMAC-SHA256 of ``body`` under ``secret``: what a device puts in ``X-Signature``."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def ingest(raw_body: bytes, *, signature: str, via: str) -> IngestResult:
+def ingest(raw_body: bytes, *, signature: str, via: str, source: str = "") -> IngestResult:
     """Verify, validate and store one event; see the module docstring. Never raises for bad input."""
-    return ingest_batch([(raw_body, signature)], via=via)[0]
+    return ingest_batch([(raw_body, signature)], via=via, source=source)[0]
 
 
 def ingest_batch(
@@ -94,31 +153,73 @@ def ingest_batch(
     *,
     via: str,
     received_at: Sequence[dt.datetime] | None = None,
+    source: str = "",
 ) -> list[IngestResult]:
     """Verify, validate and store ``messages`` (``(raw body, signature)`` each) in one transaction; one
-    result per message, in order. ``received_at`` gives each message's arrival time (default: now). A
+    result per message, in order. ``received_at`` gives each message's arrival time (default: now);
+    ``source`` where they came from (the client address over HTTP), counted with the rejections. A
     signature of None means the transport's envelope around the body could not be read: the message is
     a ``bad_json`` rejection. Repeats of an event, stored before or earlier in the batch, are duplicates.
 
-    Should another process store one of the batch's events between our look-up and our insert (two
-    bridges given the same redelivered message), the unique constraint refuses the insert and the batch
-    is taken again message by message, so each is stored or recognised as a duplicate on its own."""
+    Should the batch's transaction fail for any reason but the database being away, the batch is taken
+    again message by message: another process that stored one of its events between our look-up and our
+    insert (two bridges given the same redelivered message) makes that one a duplicate, and a message
+    that fails on its own is kept as an ``unprocessable`` rejection. Raises only ``TRANSIENT`` errors."""
     if not messages:
         return []
     arrivals = list(received_at) if received_at is not None else [timezone.now()] * len(messages)
     try:
-        results = _store_batch(messages, via, arrivals)
-    except IntegrityError:
-        if len(messages) > 1:
-            logger.info("a batch of %s raced another writer; storing it message by message", len(messages))
-            return [
-                ingest_batch([message], via=via, received_at=[arrival])[0]
-                for message, arrival in zip(messages, arrivals, strict=True)
-            ]
-        results = _store_batch(messages, via, arrivals)  # the look-up now finds the other's event
+        results = _store_batch(messages, via, arrivals, source)
+    except TRANSIENT:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever broke the batch, the other messages go on
+        if len(messages) == 1:
+            return [_store_alone(messages[0], via, arrivals[0], source, error)]  # counted there
+        logger.info("a batch of %s failed (%r); storing it message by message", len(messages), error)
+        return [
+            ingest_batch([message], via=via, received_at=[arrival], source=source)[0]
+            for message, arrival in zip(messages, arrivals, strict=True)
+        ]
     for result in results:
         _count(_outcome(result))
     return results
+
+
+def _store_alone(message, via: str, arrival: dt.datetime, source: str, error: Exception) -> IngestResult:
+    """One message whose transaction failed. Raced by another writer (the unique constraint refused our
+    insert): the look-up now finds the other's event, a duplicate. Anything else: kept as an
+    ``unprocessable`` rejection, so it is acknowledged and never blocks the messages after it."""
+    if isinstance(error, IntegrityError):
+        try:
+            result = _store_batch([message], via, [arrival], source)[0]
+        except TRANSIENT:
+            raise
+        except Exception as again:  # noqa: BLE001
+            error = again
+        else:
+            _count(_outcome(result))
+            return result
+    # CRITICAL: it may have been a real alarm; its excerpt is in the rejection, the cause in this line.
+    logger.critical(
+        "a device message could not be stored; kept as an unprocessable rejection", exc_info=error
+    )
+    return reject_unprocessable(message[0], via=via, at=arrival, source=source)
+
+
+def reject_unprocessable(raw: bytes, *, via: str, at: dt.datetime, source: str = "") -> IngestResult:
+    """Keep a message that could not be stored as an ``unprocessable`` rejection and count it; raises only
+    when the database is away. Its rejection row holds nothing of the message a database could refuse."""
+    rejected = Rejected(RejectReason.UNPROCESSABLE)
+    try:
+        with transaction.atomic():
+            _record_rejections([_rejection(rejected, via=via, source=source, raw=raw, at=at)])
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - counted and logged: the message is refused all the same
+        logger.exception("the rejection of a device message could not be stored either")
+    result = IngestResult(accepted=False, reason=rejected.reason)
+    _count(_outcome(result))
+    return result
 
 
 def _outcome(result: IngestResult) -> str:
@@ -127,7 +228,7 @@ def _outcome(result: IngestResult) -> str:
     return "duplicate" if result.duplicate else "accepted"
 
 
-def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[IngestResult]:
+def _store_batch(messages, via: str, arrivals: list[dt.datetime], source: str) -> list[IngestResult]:
     payloads = [_payload(raw, signature) for raw, signature in messages]
     results: list[IngestResult | None] = [None] * len(messages)
     rejections: list[IngestRejection] = []
@@ -138,13 +239,9 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
             zip(messages, payloads, arrivals, strict=True)
         ):
             try:
-                if isinstance(payload, Rejected):
-                    raise payload
-                device = _device_for(payload, devices)
-                _verify(device, raw, signature)
-                fields = _fields(payload, device, arrival)
+                device, fields = _checked(raw, signature, payload, devices, arrival)
             except Rejected as rejected:
-                rejections.append(_rejection(rejected, via=via, raw=raw, at=arrival))
+                rejections.append(_rejection(rejected, via=via, source=source, raw=raw, at=arrival))
                 results[n] = IngestResult(accepted=False, reason=rejected.reason)
                 continue
             events.append((n, DeviceEvent(device=device, received_at=arrival, via=via, **fields)))
@@ -152,12 +249,29 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime]) -> list[Ingest
         changes = record_alarm_events([event for _n, event in fresh])
         DeviceEvent.objects.bulk_create([event for _n, event in fresh])
         _update_live_state([event for _n, event in fresh])
-        if rejections:
-            IngestRejection.objects.bulk_create(rejections)
+        _record_rejections(rejections)
         _announce(changes)
     for n, event in fresh:
         results[n] = IngestResult(accepted=True, event=event, incident=event.incident)
     return results
+
+
+def _checked(raw: bytes, signature, payload, devices: dict[str, Device], arrival: dt.datetime):
+    """The message's device and event fields, or ``Rejected``. Nothing here touches the database, so an
+    error of any kind is this message's own: it refuses the message, never the batch."""
+    if isinstance(payload, Rejected):
+        raise payload
+    try:
+        device = _device_for(payload, devices)
+        _verify(device, raw, signature)
+        if device.state == DeviceState.RETIRED:  # told only to the holder of its secret
+            raise Rejected(RejectReason.RETIRED_DEVICE, device.device_id)
+        return device, _fields(payload, device, arrival)
+    except Rejected:
+        raise
+    except Exception:  # noqa: BLE001
+        logger.exception("checking a device message failed; refused as unprocessable")
+        raise Rejected(RejectReason.UNPROCESSABLE) from None
 
 
 def _announce(changes: list[tuple[Incident, str]]) -> None:
@@ -171,14 +285,58 @@ def _announce(changes: list[tuple[Incident, str]]) -> None:
         raise DatabaseError("a receiver of incident_recorded broke the ingest transaction")
 
 
-def _rejection(rejected: Rejected, *, via: str, raw: bytes, at: dt.datetime) -> IngestRejection:
+def _rejection(rejected: Rejected, *, via: str, source: str, raw: bytes, at: dt.datetime) -> IngestRejection:
+    """One refusal, to be added to its hour's count (``_record_rejections``)."""
+    known_device = rejected.reason != RejectReason.UNKNOWN_DEVICE  # else the id is the sender's choice
     return IngestRejection(
+        hour=at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0),
         reason=rejected.reason,
         via=via,
+        source=source[:64],
+        device_id=rejected.device_id
+        if known_device and _is_plain_id(rejected.device_id, DEVICE_ID_LENGTH)
+        else "",
+        count=1,
         received_at=at,
-        device_id=str(rejected.device_id)[:80],
-        excerpt=raw[:300].decode("utf-8", "replace"),
+        # NUL is the one character PostgreSQL cannot keep in text; decoding with "replace" already
+        # turned every undecodable byte into U+FFFD.
+        excerpt=raw[:300].decode("utf-8", "replace").replace("\x00", "\ufffd"),
     )
+
+
+def _record_rejections(rejections: list[IngestRejection]) -> None:
+    """Add refusals to their hourly counts: those of one key merged here, then one ``INSERT … ON CONFLICT
+    DO UPDATE`` (SQLite and PostgreSQL both have it) per chunk, which adds to a row another process may
+    be adding to at the same moment without a lost update. The latest refusal gives the excerpt."""
+    merged: dict[tuple, IngestRejection] = {}
+    for rejection in rejections:
+        key = tuple(getattr(rejection, name) for name in REJECTION_KEY)
+        if key in merged:
+            rejection.count += merged[key].count
+        merged[key] = rejection
+    rows = list(merged.values())
+    for start in range(0, len(rows), REJECTION_CHUNK):
+        _upsert_rejections(rows[start : start + REJECTION_CHUNK])
+
+
+def _upsert_rejections(rows: list[IngestRejection]) -> None:
+    quote = connection.ops.quote_name
+    fields = [IngestRejection._meta.get_field(name) for name in REJECTION_FIELDS]
+    table = quote(IngestRejection._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [
+        field.get_db_prep_value(getattr(row, field.name), connection) for row in rows for field in fields
+    ]
+    key = ", ".join(quote(IngestRejection._meta.get_field(name).column) for name in REJECTION_KEY)
+    count, received_at, excerpt = (quote(name) for name in ("count", "received_at", "excerpt"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT ({key}) DO UPDATE SET "
+            f"{count} = {table}.{count} + excluded.{count}, {received_at} = excluded.{received_at}, "
+            f"{excerpt} = excluded.{excerpt}",
+            params,
+        )
 
 
 def _count(name: str) -> None:
@@ -188,11 +346,13 @@ def _count(name: str) -> None:
 
 def _payload(raw_body: bytes, signature: str | None) -> dict | Rejected:
     """The decoded JSON object, or the rejection (returned, not raised: a batch goes on)."""
+    if len(raw_body) > max_event_bytes():
+        return Rejected(RejectReason.TOO_LARGE)
     if signature is None:
         return Rejected(RejectReason.BAD_JSON)
     try:
         payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return Rejected(RejectReason.BAD_JSON)
     return payload if isinstance(payload, dict) else Rejected(RejectReason.BAD_JSON)
 
@@ -203,9 +363,9 @@ def _devices_of(payloads: list[dict | Rejected]) -> dict[str, Device]:
     so that concurrent batches (several bridges, the webhook) never deadlock on them: the live-state
     update writes them anyway, and the lock makes the burst join of one device's alarms serial."""
     device_ids = {
-        payload.get("device_id")
+        payload["device_id"]
         for payload in payloads
-        if isinstance(payload, dict) and isinstance(payload.get("device_id"), str)
+        if isinstance(payload, dict) and _is_plain_id(payload.get("device_id"), DEVICE_ID_LENGTH)
     }
     if not device_ids:
         return {}
@@ -222,11 +382,9 @@ def _device_for(payload: dict, devices: dict[str, Device]) -> Device:
     device_id = payload.get("device_id")
     if not isinstance(device_id, str) or not device_id:
         raise Rejected(RejectReason.MISSING_FIELDS)
-    device = devices.get(device_id)
+    device = devices.get(device_id)  # an id no device can have (too long, NUL, …) was never looked up
     if device is None:
         raise Rejected(RejectReason.UNKNOWN_DEVICE, device_id)
-    if device.state == DeviceState.RETIRED:
-        raise Rejected(RejectReason.RETIRED_DEVICE, device_id)
     return device
 
 
@@ -242,12 +400,22 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if any(payload.get(name) in (None, "") for name in REQUIRED_FIELDS):
         raise reject_as(RejectReason.MISSING_FIELDS)
     event_id, kind, ts_text = payload["event_id"], payload["type"], payload["ts"]
-    if not isinstance(event_id, str | int) or len(str(event_id)) > 64 or not isinstance(ts_text, str):
+    if isinstance(event_id, bool) or not isinstance(event_id, str | int) or not isinstance(ts_text, str):
+        raise reject_as(RejectReason.MISSING_FIELDS)
+    if not _is_plain_id(str(event_id), EVENT_ID_LENGTH):
         raise reject_as(RejectReason.MISSING_FIELDS)
     if kind not in EventType.values:
         raise reject_as(RejectReason.UNKNOWN_TYPE)
     ts = _timestamp(ts_text, now, reject_as)
-    fields = {"event_id": str(event_id), "type": kind, "ts": ts, "battery": None, "lat": None, "lon": None}
+    fields = {
+        "event_id": str(event_id),
+        "type": kind,
+        "ts": ts,
+        "late": now - ts > dt.timedelta(minutes=settings.SHOUWANG_ALARM_LATE_MINUTES),
+        "battery": None,
+        "lat": None,
+        "lon": None,
+    }
     if "battery" in payload and payload["battery"] is not None:
         battery = payload["battery"]
         if not isinstance(battery, int | float) or isinstance(battery, bool) or not 0 <= battery <= 100:
@@ -256,6 +424,12 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if payload.get("location") is not None:
         fields["lat"], fields["lon"] = _location(payload["location"], reject_as)
     return fields
+
+
+def _is_plain_id(value, max_length: int) -> bool:
+    """An identifier both databases keep as it is: a string of printable characters (no NUL, no control
+    character, no lone surrogate) within the column's length."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and value.isprintable()
 
 
 def _timestamp(text: str, now: dt.datetime, reject_as) -> dt.datetime:

@@ -2,9 +2,9 @@
 
 A device pushes signed JSON events (over MQTT through the bridge, or over HTTP from a vendor cloud); every
 accepted event is stored once (``(device, event_id)`` is unique, so redelivery changes nothing), updates
-the device's live state and may open or join an ``Incident``. Rejected messages are kept as
-``IngestRejection`` rows so they are counted, never lost silently. An incident walks a strict workflow
-(``incidents.py``), each step an ``IncidentStep`` row with its time and actor.
+the device's live state and may open or join an ``Incident``. Rejected messages are counted in
+``IngestRejection`` (per hour, source, reason and device), never lost silently. An incident walks a
+strict workflow (``incidents.py``), each step an ``IncidentStep`` row with its time and actor.
 """
 
 import datetime as dt
@@ -115,6 +115,9 @@ class DeviceEvent(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     via = models.CharField(_("via"), max_length=4, choices=Via.choices)
+    # Received longer than SHOUWANG_ALARM_LATE_MINUTES after its device time (迟报): a device that was
+    # offline and sent what it had buffered, or a clock gone wrong.
+    late = models.BooleanField(_("reported late"), default=False)
     incident = models.ForeignKey(
         "Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -143,24 +146,41 @@ class RejectReason(models.TextChoices):
     BAD_TIMESTAMP = "bad_timestamp", _("timestamp without offset or unreadable")
     FUTURE_TIMESTAMP = "future_timestamp", _("timestamp in the future")
     STALE_TIMESTAMP = "stale_timestamp", _("timestamp too old")
+    TOO_LARGE = "too_large", _("message too large")
+    UNPROCESSABLE = "unprocessable", _("could not be processed")
 
 
 class IngestRejection(models.Model):
-    """A message that was refused: kept (with an excerpt) so rejections are counted and can be traced."""
+    """Refused messages, counted: one row per hour, transport, source, reason and device, with how many
+    and an excerpt of the latest, so a flood of junk adds to a count instead of a row per message.
 
+    ``source`` is the client address over HTTP (empty over MQTT: the broker authenticates its clients).
+    ``device_id`` is kept only for a device that exists (a bad signature, a retired device, a malformed
+    event): the id an unknown sender claims is anyone's choice, and only its latest excerpt shows it."""
+
+    hour = models.DateTimeField(_("hour"), db_index=True)
     reason = models.CharField(_("reason"), max_length=20, choices=RejectReason.choices, db_index=True)
     via = models.CharField(_("via"), max_length=4, choices=Via.choices)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    source = models.CharField(_("source"), max_length=64, blank=True)
     device_id = models.CharField(_("device id"), max_length=80, blank=True)
-    excerpt = models.CharField(_("excerpt"), max_length=300, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    received_at = models.DateTimeField(_("last received at"), db_index=True)
+    excerpt = models.CharField(_("excerpt of the latest"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        verbose_name = _("rejected message")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "via", "source", "reason", "device_id"], name="one_rejection_count_per_hour"
+            ),
+        ]
+        verbose_name = _("rejected messages")
         verbose_name_plural = _("rejected messages")
 
     def __str__(self) -> str:
-        return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.reason} {self.device_id}"
+        return (
+            f"{self.hour:%Y-%m-%d %H}h {self.reason} {self.source or self.via} {self.device_id} ×{self.count}"
+        )
 
 
 class IncidentKind(models.TextChoices):
@@ -248,6 +268,10 @@ class Incident(models.Model):
         db_index=True,
     )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    # The device's own time of the alarm that opened it; ``reported_late`` when that alarm reached us
+    # more than SHOUWANG_ALARM_LATE_MINUTES after it (迟报): the console shows both.
+    device_time = models.DateTimeField(_("device time"), null=True, blank=True)
+    reported_late = models.BooleanField(_("reported late (迟报)"), default=False)
     last_event_at = models.DateTimeField(_("last event at"))
     event_count = models.PositiveIntegerField(_("events"), default=1)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)

@@ -94,6 +94,8 @@ def incident_payload(incident: Incident) -> dict:
         "device_id": device.device_id if device else "",
         "device_type": device.type if device else "",
         "opened_at": _iso(incident.opened_at),
+        "device_time": _iso(incident.device_time),
+        "reported_late": incident.reported_late,
         "last_event_at": _iso(incident.last_event_at),
         "acknowledged_at": _iso(incident.acknowledged_at),
         "closed_at": _iso(incident.closed_at),
@@ -132,7 +134,14 @@ def incident_detail(incident: Incident) -> dict:
     ]
     payload["events"] = (
         [
-            {"event_id": event.event_id, "type": event.type, "ts": _iso(event.ts), "via": event.via}
+            {
+                "event_id": event.event_id,
+                "type": event.type,
+                "ts": _iso(event.ts),
+                "received_at": _iso(event.received_at),
+                "late": event.late,
+                "via": event.via,
+            }
             for event in recent_events(incident.device)
         ]
         if incident.device
@@ -166,15 +175,34 @@ def get_device_for(user, device_id: str) -> Device:
 
 
 def rejection_counts(user, since: dt.datetime | None = None) -> dict[str, int]:
-    """Rejected messages by reason (admins only: a rejection may not name a known device)."""
-    from django.db.models import Count
+    """Rejected messages by reason (admins only: a rejection may not name a known device), from the
+    hourly counts: ``since`` counts the hours that were still going on at that time."""
+    from django.db.models import Sum
 
     if not _may_see_alarms(user) or user.effective_role != Role.ADMIN:
         return {}
     rejections = IngestRejection.objects.all()
     if since:
         rejections = rejections.filter(received_at__gte=since)
-    return dict(rejections.values_list("reason").annotate(n=Count("id")).values_list("reason", "n"))
+    return dict(rejections.values_list("reason").annotate(n=Sum("count")).values_list("reason", "n"))
+
+
+def storage_alerts() -> list[dict]:
+    """The MQTT bridges that have failed to store alarms for longer than their alert threshold
+    (``bridge.StorageAlert``): ``bridge``, ``since`` (a datetime), ``error`` and ``waiting`` (messages held).
+    Empty when all store, or when the cache cannot be read (the bridges' CRITICAL log lines remain)."""
+    from django.core.cache import cache
+
+    from .bridge import ALERTS_KEY
+
+    try:
+        alerts = cache.get(ALERTS_KEY) or {}
+    except Exception:  # noqa: BLE001 - a page or a health check must not fail on the cache
+        return []
+    return [
+        {**entry, "bridge": bridge, "since": dt.datetime.fromisoformat(entry["since"])}
+        for bridge, entry in sorted(alerts.items())
+    ]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from shouwang.accounts.models import Role
 from shouwang.accounts.selectors import users_for
+from shouwang.alarms.selectors import storage_alerts
 from shouwang.assessments.models import State
 from shouwang.assessments.selectors import assessments_for, due_for_assessment
 from shouwang.core.selectors import audit_log_for
@@ -72,14 +73,23 @@ def home(request):
 
 @require_GET
 def healthz(request):
-    """200 when the database answers; load balancers and the CLI use it."""
+    """200 when the database answers; load balancers and the CLI use it. ``status`` is "degraded" (still
+    200: this web server can serve) while an MQTT bridge fails to store alarms (``alarm_storage`` names
+    it): monitoring alerts on any status but "ok"."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:  # any database failure means "not healthy", whatever its type
         return JsonResponse({"status": "error", "database": str(error)}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    alerts = storage_alerts()
+    if not alerts:
+        return JsonResponse({"status": "ok", "database": "ok"})
+    failing = [
+        {"bridge": alert["bridge"], "since": alert["since"].isoformat(), "waiting": alert["waiting"]}
+        for alert in alerts
+    ]
+    return JsonResponse({"status": "degraded", "database": "ok", "alarm_storage": failing})
 
 
 def _error(request, status: int, heading: str, explanation: str):

@@ -67,6 +67,13 @@
     if (!iso) return "—";
     return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: timeZone, hour12: false });
   }
+  function deviceTime(iso) {
+    if (!iso) return "—";
+    return new Date(iso).toLocaleString("zh-CN", {
+      timeZone: timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit"
+    });
+  }
   function linkTo(id) { return incidentUrl.replace(/\/0\/$/, "/" + id + "/"); }
   function waitingUrgent(incident) { return incident.priority === "urgent" && incident.state === "received"; }
   function kindLabel(incident) { return labels.kind[incident.kind] || incident.kind_label || incident.kind; }
@@ -103,7 +110,14 @@
     var badgeCell = document.createElement("td");
     badgeCell.appendChild(text("span", labels.priority[incident.priority] || incident.priority, badgeClass(incident)));
     row.appendChild(badgeCell);
-    row.appendChild(text("td", kindLabel(incident)));
+    var kindCell = text("td", kindLabel(incident));
+    if (incident.reported_late) {
+      var late = text("span", labels.reported_late + " " + deviceTime(incident.device_time), "badge badge-warn");
+      late.dataset.late = "";
+      kindCell.appendChild(document.createTextNode(" "));
+      kindCell.appendChild(late);
+    }
+    row.appendChild(kindCell);
     row.appendChild(text("td", incident.elder_name));
     row.appendChild(text("td", incident.community_name));
     row.appendChild(text("td", clock(incident.opened_at), "mono"));
