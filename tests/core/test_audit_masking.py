@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.apps import apps
+from django.utils.crypto import salted_hmac
 
 from shouwang.accounts.services import update_user
 from shouwang.core import audit
@@ -101,6 +102,8 @@ def test_a_change_hidden_by_the_mask_shows_in_the_fingerprint():
     assert before != after
     assert audit.masked(same_mask[0]) == before  # the same number always gives the same fingerprint
     assert audit.masked(before) == before  # masking twice changes nothing
+    keyed = salted_hmac("shouwang.core.audit.fingerprint", "13812345678", algorithm="sha256").hexdigest()
+    assert before["phone"] == f"138****5678 #{keyed[:12]}"  # as decision 0012 describes it
 
 
 def test_personal_keys_are_masked_at_any_depth_and_numbers_in_text():
