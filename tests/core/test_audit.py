@@ -5,6 +5,7 @@ import io
 import pytest
 
 from shouwang.accounts.services import create_api_token, create_user, set_password, update_user
+from shouwang.core.audit import fingerprint
 from shouwang.core.errors import NotFound
 from shouwang.core.models import AuditLog
 from shouwang.core.selectors import audit_log_for
@@ -72,7 +73,7 @@ def test_elder_change_is_audited(worker_a, elder_a):
     update_elder(actor=worker_a, elder_id=elder_a.pk, data={"phone": "13912345678"})
     record = last_record()
     assert record.action == "elders.update"
-    assert record.after == {"phone": "13912345678"}
+    assert record.after == {"phone": f"139****5678 #{fingerprint('13912345678')}"}
     assert record.region_code == COMMUNITY_A
 
 
@@ -93,7 +94,7 @@ def test_reveal_refused_for_role_without_need_and_not_audited(tree, elder_a):
     assessor = user("assessor", regions=(COMMUNITY_A,))
     before = AuditLog.objects.count()
     with pytest.raises(NotFound):  # an assessor's scope is own assignments only
-        reveal_elder(actor=assessor, elder_id=elder_a.pk)
+        reveal_elder(actor=assessor, elder_id=elder_a.pk, reason="回访")
     assert AuditLog.objects.count() == before
 
 

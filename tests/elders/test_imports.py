@@ -14,7 +14,9 @@ from python_calamine_plus import CalamineWorkbook
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from shouwang.core.audit import fingerprint
 from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.masking import mask_phone
 from shouwang.core.models import AuditLog
 from shouwang.core.spreadsheets import write_xlsx
 from shouwang.elders.imports import run_import, start_import
@@ -334,8 +336,8 @@ def test_a_row_that_changes_a_known_person_updates_it(official, elder_a, tmp_pat
     ]
     log = AuditLog.objects.get(action="elders.import.update")
     assert log.object_id == str(elder_a.pk) and log.actor_id == official.pk
-    assert log.before == {"phone": old_phone, "categories": []}
-    assert log.after["phone"] == "13700009999"
+    assert log.before == {"phone": f"{mask_phone(old_phone)} #{fingerprint(old_phone)}", "categories": []}
+    assert log.after["phone"] == f"137****9999 #{fingerprint('13700009999')}"
     assert log.after["categories"] == ["dibao", "family_planning", "shidu"]
     assert log.after["contacts"] == ["王芳"]
     assert (log.after["job"], log.after["row"]) == (job.pk, 2)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
+from shouwang.core.audit import fingerprint
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.idnumbers import make_resident_id, upgrade_legacy
 from shouwang.core.models import AuditLog
@@ -84,7 +85,7 @@ def test_update_changes_only_given_fields_and_audits_them(worker_a, elder_a):
     elder_a.refresh_from_db()
     assert elder_a.phone == "13700001234" and elder_a.address == "吉林市昌邑区解放北路1号"
     log = AuditLog.objects.get(action="elders.update", object_id=str(elder_a.pk))
-    assert log.after == {"phone": "13700001234", "categories": ["tekun"]}
+    assert log.after == {"phone": f"137****1234 #{fingerprint('13700001234')}", "categories": ["tekun"]}
     assert log.before["categories"] == []
 
 
@@ -160,4 +161,4 @@ def test_reveal_is_audited_and_refused_to_providers(worker_a, elder_a, provider_
     log = AuditLog.objects.get(action="elders.reveal")
     assert log.actor == worker_a and log.after["reason"] == "回访"
     with pytest.raises((Forbidden, NotFound)):
-        reveal_elder(actor=provider_admin_a, elder_id=elder_a.pk)
+        reveal_elder(actor=provider_admin_a, elder_id=elder_a.pk, reason="回访")

@@ -210,6 +210,13 @@ def order_for(elder, **kwargs) -> Order:
     return OrderFactory(elder=elder, **kwargs)
 
 
+def served_by(provider, elder, *, state=OrderState.COMPLETED, days_ago: int = 7) -> Order:
+    """An order of ``provider`` for ``elder`` in ``state``, its window ``days_ago`` days back: with the
+    default, ``provider`` serves ``elder`` (``selectors.elders_served_by``)."""
+    start = local(timezone.localdate() - dt.timedelta(days=days_ago), "09:00")
+    return OrderFactory(elder=elder, provider=provider, state=state, window_start=start)
+
+
 def family(elder, username: str = ""):
     """An elder/family login (role ``elder``) linked to ``elder``: it sees only that elder's orders."""
     from shouwang.elders.models import Assignment

@@ -98,6 +98,42 @@ def test_a_provider_never_receives_the_elders_id_number(client, padmin_a, elder_
     assert detail.json()["elder_phone"] == f"{elder_a.phone[:3]}****{elder_a.phone[-4:]}"
 
 
+def _provider_order(elder_id: int) -> dict:
+    start = of.local(of.tomorrow(), "09:00")
+    return {
+        "elder_id": elder_id,
+        "items": [{"code": "cleaning", "quantity": 1}],
+        "window_start": start.isoformat(),
+        "window_end": (start + dt.timedelta(hours=1)).isoformat(),
+    }
+
+
+def test_a_provider_orders_for_an_elder_it_serves(client, padmin_a, admitted_a, carer_a, elder_a):
+    of.served_by(admitted_a, elder_a)
+    client.force_login(padmin_a)
+
+    placed = post(client, API, _provider_order(elder_a.pk))
+
+    assert placed.status_code == 201, placed.content
+    assert (placed.json()["state"], placed.json()["elder_name"]) == ("accepted", elder_a.name)
+
+
+def test_an_order_reveals_no_elder_the_provider_does_not_serve(
+    client, padmin_a, admitted_a, admitted_b, carer_a, elder_a, elder_b
+):
+    of.served_by(admitted_b, elder_a)  # elder_a is in its area but served by another provider
+    client.force_login(padmin_a)
+
+    missing = post(client, API, _provider_order(987654))
+    answers = [post(client, API, _provider_order(elder.pk)) for elder in (elder_a, elder_b)]
+
+    assert missing.status_code == 404
+    for answer in answers:
+        assert (answer.status_code, answer.json()) == (404, missing.json())
+        assert elder_a.name not in answer.content.decode() and elder_b.name not in answer.content.decode()
+    assert not elder_a.orders.filter(provider=admitted_a).exists() and not elder_b.orders.exists()
+
+
 def test_a_caregiver_sees_only_their_own_orders(client, carer_a, elder_a, admitted_a):
     own = of.OrderFactory(elder=elder_a, state=S.ASSIGNED, provider=admitted_a, caregiver=carer_a)
     other = of.OrderFactory(

@@ -7,6 +7,8 @@ from shouwang.orders.models import Complaint
 from shouwang.orders.models import OrderState as S
 from shouwang.orders.selectors import (
     complaints_for,
+    elders_served_by,
+    elders_to_order_for,
     filter_orders,
     get_order_for,
     orders_for,
@@ -110,3 +112,46 @@ def test_complaints_by_community_provider_and_own_elder(worker_a, worker_b, admi
     assert ids(complaints_for(padmin)) == {about_a.pk}
     assert ids(complaints_for(of.family(elder_a))) == {about_a.pk, about_b.pk}
     assert ids(complaints_for(of.caregiver(admitted_a).user)) == set()
+
+
+# --- whom a provider serves ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "days_ago", "serves"),
+    [
+        (S.ACCEPTED, -1, True),
+        (S.ASSIGNED, -1, True),
+        (S.IN_SERVICE, 0, True),
+        (S.COMPLETED, 7, True),
+        (S.SETTLED, 89, True),
+        (S.SETTLED, 91, False),  # served too long ago: the desk orders again
+        (S.ACCEPTED, 200, True),  # taken on and not finished, however old its window
+        (S.DISPATCHED, -1, False),  # an offer not yet answered
+        (S.REJECTED, -1, False),
+        (S.CANCELLED, 7, False),
+    ],
+)
+def test_a_provider_serves_an_elder_through_orders_it_took_on(admitted_a, elder_a, state, days_ago, serves):
+    of.served_by(admitted_a, elder_a, state=state, days_ago=days_ago)
+    padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+
+    assert (elder_a in elders_served_by(admitted_a.pk)) is serves
+    assert (elder_a in elders_to_order_for(padmin)) is serves
+
+
+def test_another_providers_orders_do_not_make_it_served(admitted_a, admitted_b, elder_a):
+    of.served_by(admitted_b, elder_a)
+    assert not elders_served_by(admitted_a.pk).exists()
+    assert list(elders_served_by(admitted_b.pk)) == [elder_a]
+
+
+def test_an_elder_outside_the_service_areas_is_not_served(admitted_a, elder_b):
+    # an order of the provider for an elder outside its areas (it was designated there, or the elder moved)
+    of.served_by(admitted_a, elder_b)
+    assert not elders_served_by(admitted_a.pk).exists()
+
+
+def test_everyone_else_orders_for_the_elders_in_their_scope(worker_a, operator, elder_a, elder_b):
+    assert set(elders_to_order_for(worker_a)) == {elder_a}
+    assert set(elders_to_order_for(operator)) == {elder_a, elder_b}

@@ -69,18 +69,27 @@ def test_a_worker_of_another_community_cannot_order_for_the_elder(worker_b, elde
         place(worker_b, elder_a)
 
 
-def test_a_provider_orders_for_elders_in_its_service_areas_only(admitted_a, carer_a, elder_a, elder_b):
+def test_a_provider_orders_only_for_the_elders_it_serves(admitted_a, admitted_b, carer_a, elder_a, elder_b):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+    stranger = factories.ElderFactory(community_id=elder_a.community_id, name="王五")  # its area, not served
+    of.served_by(admitted_b, stranger)  # served by another provider
+    of.served_by(admitted_a, elder_a)
+    with pytest.raises(NotFound) as missing:
+        place(padmin, factories.ElderFactory.build(pk=987654))
 
     order = place(padmin, elder_a, source="phone", window=tomorrow_morning())
 
     assert order.source == "provider"
-    with pytest.raises(NotFound):
-        place(padmin, elder_b)
+    for elder in (stranger, elder_b):  # elder_b: another community, outside its service areas
+        with pytest.raises(NotFound) as refused:
+            place(padmin, elder, window=tomorrow_morning())
+        assert refused.value.message == missing.value.message
+        assert not elder.orders.filter(provider=admitted_a).exists()
 
 
 def test_a_providers_own_order_is_its_own_accepted_and_priced(admitted_a, carer_a, elder_a):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+    of.served_by(admitted_a, elder_a)
 
     order = place(padmin, elder_a, items=[{"code": "cleaning", "quantity": 2}], window=tomorrow_morning())
 
@@ -94,12 +103,13 @@ def test_a_providers_own_order_is_its_own_accepted_and_priced(admitted_a, carer_
 
 def test_a_provider_that_cannot_serve_the_order_is_told_why_and_nothing_is_saved(admitted_a, elder_a):
     padmin = factories.user("provider_admin", provider_id=admitted_a.pk)
+    earlier = of.served_by(admitted_a, elder_a)
 
     with pytest.raises(ValidationFailed) as refused:
         place(padmin, elder_a)  # 甲服务商 has no caregiver yet
 
     assert "no active caregiver" in refused.value.message
-    assert not elder_a.orders.exists()
+    assert list(elder_a.orders.all()) == [earlier]
 
 
 def test_a_caregiver_may_not_place_orders(carer_a, elder_a):

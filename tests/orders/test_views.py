@@ -75,6 +75,30 @@ def test_a_desk_mistake_is_shown_and_nothing_is_saved(client, operator, elder_a)
     assert not Order.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
+def test_a_providers_desk_finds_and_orders_only_for_the_elders_it_serves(
+    client, padmin_a, admitted_a, admitted_b, carer_a, elder_a
+):
+    served = factories.ElderFactory(community_id=elder_a.community_id, name="张三")
+    of.served_by(admitted_a, served)
+    of.served_by(admitted_b, elder_a)  # 张三丰: same community, another provider's
+    client.force_login(padmin_a)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    form = {"items": ["cleaning"], "day": day.isoformat(), "start": "09:00", "end": "10:00"}
+
+    found = client.get("/orders/desk/elders/", {"q": "张三"}).content.decode()
+    refused = client.post("/orders/desk/", {**form, "elder_id": elder_a.pk}).content.decode()
+    missing = client.post("/orders/desk/", {**form, "elder_id": 987654}).content.decode()
+    placed = client.post("/orders/desk/", {**form, "elder_id": served.pk})
+
+    assert "张三" in found and "张三丰" not in found
+    for answer in (refused, missing):
+        assert "This elder does not exist or is outside your area." in answer and "张三丰" not in answer
+    assert placed.status_code == 302
+    taken = Order.objects.filter(provider=admitted_a, state=S.ACCEPTED)
+    assert list(taken.values_list("elder", flat=True)) == [served.pk]
+
+
 def test_a_caregiver_has_no_desk_or_board(client, carer_a):
     client.force_login(carer_a.user)
     assert client.get("/orders/desk/").status_code == 403

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from shouwang.core.errors import DomainError, ValidationFailed
 from shouwang.core.forms import attach_error
@@ -188,8 +189,18 @@ def elder_event(request, elder_id: int):
 @require_POST
 @console_page("elders:list")
 def elder_reveal(request, elder_id: int):
-    """Answers htmx with the unmasked values in place of the masked ones; without htmx, the whole page."""
-    revealed = reveal_elder(actor=request.user, elder_id=elder_id, reason=request.POST.get("reason", ""))
+    """Answers htmx with the unmasked values in place of the masked ones; without htmx, the whole page. A
+    reason that will not do is shown under the reason box (htmx: that box alone is swapped)."""
+    reason = request.POST.get("reason", "")
+    try:
+        revealed = reveal_elder(actor=request.user, elder_id=elder_id, reason=reason)
+    except ValidationFailed as refused:
+        if request.htmx:
+            answer = render(request, "elders/_reveal_error.html", {"reveal_error": refused.message})
+            return reswap(retarget(answer, "#reveal-error"), "outerHTML")
+        elder = get_elder_for(request.user, elder_id)
+        context = _detail_context(request, elder, reveal_error=refused.message, reveal_reason=reason[:200])
+        return render(request, "elders/elder_detail.html", context, status=422)
     if request.htmx:
         return render(request, "elders/_revealed.html", {"revealed": revealed})
     elder = get_elder_for(request.user, elder_id)

@@ -9,15 +9,22 @@ fields and the elder's name and phone are what the outputs use, the phone always
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import Role
 from shouwang.core.errors import NotFound
 from shouwang.core.scope import Scope, scope_of
+from shouwang.elders.models import Elder
+from shouwang.elders.selectors import elders_for
+from shouwang.providers.models import Provider
 from shouwang.regions.models import prefix_of
 
 from .models import Complaint, Order, OrderState, OrderTransition
+from .states import SERVED_STATES, TAKEN_STATES
 
 # Who "own" orders are, by role: the caregiver through their staff login, the elder or family account
 # through its assignment to the elder (the same link elders.selectors uses for the ``elder`` role).
@@ -47,6 +54,37 @@ def get_order_for(user, order_id: int) -> Order:
         return orders_for(user).prefetch_related("lines__item").get(pk=order_id)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This order does not exist or is outside your area.")) from None
+
+
+# How long after its last visit a provider still counts as serving an elder, so that it may order the
+# follow-up visit itself; after that the desk or the community worker orders.
+SERVED_WITHIN = dt.timedelta(days=90)
+
+
+def elders_served_by(provider_id: int | None) -> QuerySet[Elder]:
+    """The elders a provider serves, in its service areas: those with an order it has taken on (accepted,
+    assigned, in service) or served within ``SERVED_WITHIN`` (completed, confirmed, disputed, settled).
+    Care-plan orders count once the provider has accepted them; an offer it has not answered, a refusal
+    and a cancelled order do not."""
+    if provider_id is None:
+        return Elder.objects.none()
+    since = timezone.now() - SERVED_WITHIN
+    orders = Order.objects.filter(provider_id=provider_id).filter(
+        Q(state__in=TAKEN_STATES) | Q(state__in=SERVED_STATES, window_start__gte=since)
+    )
+    areas = Provider.service_areas.through.objects.filter(provider_id=provider_id).values("region_id")
+    return Elder.objects.select_related("community").filter(
+        pk__in=orders.values("elder_id"), community__in=areas
+    )
+
+
+def elders_to_order_for(user) -> QuerySet[Elder]:
+    """The elders the user may place orders for: those in their scope; for a provider admin, the elders
+    its provider serves (``elders_served_by``), so an order is no way to read a stranger's address. Others
+    are ordered by the service desk or the community worker."""
+    if getattr(user, "effective_role", "") == Role.PROVIDER_ADMIN:
+        return elders_served_by(user.provider_id)
+    return elders_for(user)
 
 
 def filter_orders(

@@ -23,13 +23,12 @@ from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.text import listed
 from shouwang.elders.models import Elder, Status
-from shouwang.elders.selectors import elders_for
 from shouwang.providers.prices import price_on
 from shouwang.providers.staff import eligibility
 
 from .dispatch import take_own_order
 from .models import Order, OrderLine, OrderSource, OrderState, OrderTransition
-from .selectors import get_order_for
+from .selectors import elders_to_order_for, get_order_for
 from .states import BUSY_STATES, OPEN_STATES, advance
 
 logger = logging.getLogger(__name__)
@@ -93,13 +92,9 @@ def _reason(reason: str, *, required: bool = True) -> str:
 
 
 def _elder_for_creation(actor, elder_id: int) -> Elder:
-    """The elder, if the actor may order for them: in scope, or for a provider in its service areas."""
-    if _role(actor) == Role.PROVIDER_ADMIN:
-        areas = actor.provider.service_areas.all() if actor.provider_id else []
-        elders = Elder.objects.filter(community__in=areas)
-    else:
-        elders = elders_for(actor)
-    elder = elders.filter(pk=elder_id).select_related("community").first()
+    """The elder, if the actor may order for them (``selectors.elders_to_order_for``); one NotFound for a
+    missing elder and one the actor may not order for."""
+    elder = elders_to_order_for(actor).filter(pk=elder_id).first()
     if elder is None:
         raise NotFound(_("This elder does not exist or is outside your area."))
     if elder.status != Status.ACTIVE:
@@ -170,11 +165,11 @@ def _source_for(actor, source: str, errors: dict) -> str:
 def create_order(
     *, actor, elder_id: int, items: list[dict], window_start, window_end, source: str, note: str = ""
 ) -> Order:
-    """Place an order for an elder the actor may order for (in scope and active; a provider for elders of
-    its service areas) with active catalogue ``items`` (``{"code", "quantity"}``) in a valid window. The
-    community, address and coordinates are copied from the elder. The order waits in ``created`` for
-    dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``). Care-plan
-    orders are made by ``generation``, not here."""
+    """Place an order for an elder the actor may order for (in scope and active; a provider for the elders
+    it serves, ``selectors.elders_served_by``) with active catalogue ``items`` (``{"code", "quantity"}``)
+    in a valid window. The community, address and coordinates are copied from the elder. The order waits
+    in ``created`` for dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``).
+    Care-plan orders are made by ``generation``, not here."""
     _require(actor, CREATORS, _("Your role may not place orders."))
     elder = _elder_for_creation(actor, elder_id)
     errors: dict[str, str] = {}

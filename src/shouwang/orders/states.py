@@ -39,6 +39,10 @@ MOVES: dict[str, frozenset[str]] = {
 OPEN_STATES = frozenset({S.CREATED, S.DISPATCHED, S.REJECTED, S.ACCEPTED, S.ASSIGNED})
 # Orders a provider or caregiver is busy with (counted as load by matching).
 BUSY_STATES = frozenset({S.DISPATCHED, S.ACCEPTED, S.ASSIGNED, S.IN_SERVICE})
+# Orders a provider has taken on and not yet finished, and those it has served: they make it one of the
+# elder's providers (``selectors.elders_served_by``); an offer it has not answered does not.
+TAKEN_STATES = frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_SERVICE})
+SERVED_STATES = frozenset({S.COMPLETED, S.CONFIRMED, S.DISPUTED, S.SETTLED})
 
 
 def may_move(order: Order, to_state: str) -> bool:

@@ -22,7 +22,7 @@ from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.masking import mask_phone
 from shouwang.core.pagination import page_number, paginate
-from shouwang.elders.models import Elder, Status
+from shouwang.elders.models import Status
 from shouwang.elders.selectors import search_elders
 from shouwang.providers.models import StaffMember
 from shouwang.regions.models import Level
@@ -41,6 +41,7 @@ from .models import (
 )
 from .selectors import (
     complaints_for,
+    elders_to_order_for,
     filter_orders,
     get_complaint_for,
     get_order_for,
@@ -67,13 +68,12 @@ BOARD_PAGE_SIZE = 50
 
 def _desk_elders(user, q: str):
     """What the desk finds for a few keystrokes: the registry's quick search in the user's scope; for a
-    provider, active elders of its service areas by name, pinyin initials or phone."""
+    provider, active elders it serves by name, pinyin initials or phone."""
     q = q.strip()
     if not q:
         return []
     if user.effective_role == Role.PROVIDER_ADMIN:
-        areas = user.provider.service_areas.all() if user.provider_id else []
-        found = Elder.objects.filter(community__in=areas).filter(
+        found = elders_to_order_for(user).filter(
             Q(name__contains=q) | Q(name_initials__startswith=q.lower()) | Q(phone__contains=q)
         )
     else:
@@ -152,8 +152,8 @@ def desk(request):
             return redirect("orders:detail", order_id=order.pk)
     chosen = None
     if values.get("elder_id", "").isdigit():
-        found = [e for e in _desk_elders_by_id(request.user, int(values["elder_id"]))]
-        chosen = _elder_row(found[0]) if found else None
+        found = elders_to_order_for(request.user).filter(pk=int(values["elder_id"])).first()
+        chosen = _elder_row(found) if found else None
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     return render(
         request,
@@ -163,6 +163,7 @@ def desk(request):
             "error": error,
             "errors": errors,
             "chosen": chosen,
+            "served_only": request.user.effective_role == Role.PROVIDER_ADMIN,
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code"),
             "ticked": values.getlist("items") if values else [],
             "sources": [
@@ -173,13 +174,6 @@ def desk(request):
             "default_day": tomorrow.isoformat(),
         },
     )
-
-
-def _desk_elders_by_id(user, elder_id: int):
-    if user.effective_role == Role.PROVIDER_ADMIN:
-        areas = user.provider.service_areas.all() if user.provider_id else []
-        return Elder.objects.filter(community__in=areas, pk=elder_id).select_related("community")
-    return search_elders(user).filter(pk=elder_id)
 
 
 # --- boards ------------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from shouwang.catalog.models import CERTIFICATE_NAMES, Certificate, ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
-from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.phones import normalise_phone
 from shouwang.core.text import listed
 
@@ -79,13 +78,9 @@ def _staff_to_change(actor, staff_id: int) -> StaffMember:
     return staff
 
 
-def _snapshot(staff: StaffMember, *, masked: bool = True) -> dict:
-    """The audited values; the ID number and phone masked unless ``masked`` is False (for comparing only):
-    the audit log is read by many."""
+def _snapshot(staff: StaffMember) -> dict:
+    """The audited values (``audit.record`` masks the ID number and phone)."""
     values = audit.snapshot(staff, [f for f in AUDITED if f not in ("photo", "user")])
-    if masked:
-        values["id_number"] = mask_id_number(staff.id_number)
-        values["phone"] = mask_phone(staff.phone)
     values["photo"] = staff.photo.name if staff.photo else ""
     values["user"] = staff.user_id
     return values
@@ -250,22 +245,15 @@ def update_staff(*, actor, staff_id: int, **changes) -> StaffMember:
     errors: dict[str, str] = {}
     clean = _check_fields(changes, errors, provider_id=staff.provider_id, staff_pk=staff.pk)
     _fail(errors)
-    before, before_raw = _snapshot(staff), _snapshot(staff, masked=False)
+    before = _snapshot(staff)
     for key, value in clean.items():
         setattr(staff, key, value)
-    keys = audit.changed(before_raw, _snapshot(staff, masked=False))[1].keys()
-    if not keys:
+    old, new = audit.changed(before, _snapshot(staff))
+    if not new:
         return staff
     with transaction.atomic():
         staff.save()
-        after = _snapshot(staff)
-        _record(
-            actor,
-            "update",
-            staff,
-            before={key: before[key] for key in keys},
-            after={key: after[key] for key in keys},
-        )
+        _record(actor, "update", staff, before=old, after=new)
     return staff
 
 
