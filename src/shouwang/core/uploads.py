@@ -1,0 +1,44 @@
+"""File uploads are refused before a byte of the body is read: first who sends it, then its declared size.
+
+Django parses a multipart body the first time anything reads ``request.POST`` or ``request.FILES``: the
+CSRF check does so before a console view runs, and ninja before an endpoint's code runs. A parsed upload
+has already been written somewhere, so an endpoint that takes files calls :func:`refuse_upload` ahead of
+both (``web.decorators.upload_page`` for the console, ``core.api.UploadGate`` for the API). Django never
+reads past the declared ``Content-Length``, so a body under the limit cannot grow beyond it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .errors import Forbidden, ValidationFailed
+
+MB = 2**20
+
+
+class UploadTooLarge(ValidationFailed):
+    code = "upload_too_large"
+
+
+def declared_size(request) -> int:
+    """The body's size as the client declares it; Django reads no more than this."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def refuse_upload(request, user, *, may_upload: Callable[[object], bool]) -> None:
+    """Raise Forbidden when ``user`` may not upload here, UploadTooLarge when the body is over
+    ``SHOUWANG_UPLOAD_MAX_MB``."""
+    if not may_upload(user):
+        raise Forbidden(_("Your role may not upload files here."))
+    max_mb = settings.SHOUWANG_UPLOAD_MAX_MB
+    if declared_size(request) > max_mb * MB:
+        message = _("The file is larger than the %(limit)s MB allowed; split it into smaller files.") % {
+            "limit": max_mb
+        }
+        raise UploadTooLarge(message, errors={"file": message})
