@@ -111,7 +111,7 @@ class ElderPage(Schema):
     items: list[ElderOut]
 
 
-class ContactIn(Schema):
+class EmergencyContactIn(Schema):
     name: str
     relation: str = ""
     phone: str
@@ -140,7 +140,7 @@ class ElderIn(Schema):
     chronic_conditions: list[str] = []
     family_doctor_contract: bool = False
     consent_data_sharing: bool = False
-    contacts: list[ContactIn] = []
+    contacts: list[EmergencyContactIn] = []
 
 
 class ElderPatch(Schema):
@@ -161,7 +161,7 @@ class ElderPatch(Schema):
     chronic_conditions: list[str] | None = None
     family_doctor_contract: bool | None = None
     consent_data_sharing: bool | None = None
-    contacts: list[ContactIn] | None = None
+    contacts: list[EmergencyContactIn] | None = None
 
 
 class RevealIn(Schema):
