@@ -1,13 +1,17 @@
 """Import uploads: refused before the body is read (role first, then size), and no file left behind."""
 
+import asyncio
 import datetime as dt
+import json
 
 import pytest
 from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 
 from shouwang.accounts.services import create_api_token
 from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.uploads import UploadLimitASGIHandler
 from shouwang.elders.models import SpreadsheetJob
 from tests import factories
 
@@ -125,3 +129,46 @@ def test_a_legacy_upload_by_an_assessor_is_refused_unread(client, tree, tmp_path
     with spreadsheet(tmp_path).open("rb") as upload:
         response = client.post("/assessments/legacy/", {"file": upload})
     assert response.status_code == 403 and bodies_parsed == [] and stored_files(media) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_a_body_over_the_limit_is_not_kept_before_the_view_refuses_it(
+    settings, monkeypatch, worker_a, tmp_path, media
+):
+    """Django's ASGI handler keeps a whole body in a temporary file before any view runs; over the limit
+    the platform's handler lets the bytes pass by, and the API still answers 422."""
+    settings.SHOUWANG_UPLOAD_MAX_MB = 1
+    kept = []
+    original = ASGIHandler.read_body
+
+    async def read_body_noting_its_size(self, receive):
+        body = await original(self, receive)
+        kept.append(len(body.read()))
+        body.seek(0)
+        return body
+
+    monkeypatch.setattr(ASGIHandler, "read_body", read_body_noting_its_size)
+    chunk, chunks = b"x" * 2**16, 24  # 1.5 MB
+    headers = [
+        (b"content-type", b"multipart/form-data; boundary=----edge"),
+        (b"content-length", str(len(chunk) * chunks).encode()),
+        (b"authorization", bearer(worker_a)["HTTP_AUTHORIZATION"].encode()),
+    ]
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/elders/imports", "headers": headers,
+             "query_string": b"", "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+             "scheme": "http", "http_version": "1.1", "asgi": {"version": "3.0"}}  # fmt: skip
+    incoming = [{"type": "http.request", "body": chunk, "more_body": n < chunks - 1} for n in range(chunks)]
+    sent = []
+
+    async def receive():
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()  # the client waits for the answer (Django cancels this)
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(UploadLimitASGIHandler()(scope, receive, send))
+    answer = json.loads(b"".join(message.get("body", b"") for message in sent[1:]))
+    assert sent[0]["status"] == 422 and answer["code"] == "upload_too_large"
+    assert kept == [0] and incoming == [] and bodies_parsed == [] and stored_files(media) == []

@@ -5,6 +5,10 @@ CSRF check does so before a console view runs, and ninja before an endpoint's co
 has already been written somewhere, so an endpoint that takes files calls :func:`refuse_upload` ahead of
 both (``web.decorators.upload_page`` for the console, ``core.api.UploadGate`` for the API). Django never
 reads past the declared ``Content-Length``, so a body under the limit cannot grow beyond it.
+
+Under ASGI (uvicorn, production) Django receives the whole body into a temporary file before any view
+runs; :class:`UploadLimitASGIHandler` lets the bytes of a body declared larger than the limit pass by
+unstored, so Django sees an empty body and the checks above answer 422 as usual.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
 from django.utils.translation import gettext as _
 
 from .errors import Forbidden, ValidationFailed
@@ -42,3 +47,30 @@ def refuse_upload(request, user, *, may_upload: Callable[[object], bool]) -> Non
             "limit": max_mb
         }
         raise UploadTooLarge(message, errors={"file": message})
+
+
+class UploadLimitASGIHandler(ASGIHandler):
+    """Django's ASGI handler, except that a body declared larger than ``SHOUWANG_UPLOAD_MAX_MB`` is
+    received and dropped chunk by chunk instead of being kept in a temporary file."""
+
+    async def handle(self, scope, receive, send):
+        if scope["type"] == "http" and _declared_size_of(scope) > settings.SHOUWANG_UPLOAD_MAX_MB * MB:
+            receive = _without_body(receive)
+        await super().handle(scope, receive, send)
+
+
+def _declared_size_of(scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+def _without_body(receive):
+    async def receive_without_body():
+        message = await receive()
+        if message["type"] == "http.request":
+            message = {**message, "body": b""}
+        return message
+
+    return receive_without_body
