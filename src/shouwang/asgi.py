@@ -1,6 +1,11 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
-application = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application does
+
+from shouwang.core.uploads import UploadLimitASGIHandler  # noqa: E402 - needs the apps loaded
+
+# Django's handler, keeping no body over the upload limit (see core.uploads).
+application = UploadLimitASGIHandler()

@@ -1,7 +1,8 @@
 """The ``shouwang`` command: our own subcommands plus every Django management command.
 
-``shouwang demo``, ``serve``, ``worker``, ``scheduler``, ``seed-demo`` and ``token`` are management
-commands of the ``web`` app; hyphens are accepted for underscores (``seed-demo`` = ``seed_demo``).
+``shouwang demo``, ``serve``, ``worker``, ``scheduler``, ``seed-demo``, ``token``, ``backup`` and
+``restore`` are management commands of the ``web`` app; hyphens are accepted for underscores
+(``seed-demo`` = ``seed_demo``).
 """
 
 import os

@@ -188,6 +188,13 @@ STATICFILES_DIRS = [Path(find_spec("leaflet").submodule_search_locations[0]) / "
 SHOUWANG_MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 SHOUWANG_MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "&copy; OpenStreetMap")
 WHITENOISE_AUTOREFRESH = DEBUG
+# The largest spreadsheet one upload may carry (registry and assessment imports); a registry of a million
+# elders is about 240 MB as CSV, 140 MB as xlsx. Larger requests are refused before their body is read.
+SHOUWANG_UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "300"))
+# Import sources are removed once their job has finished; error reports and exports after this many days.
+SHOUWANG_JOB_FILES_DAYS = int(os.environ.get("JOB_FILES_DAYS", "7"))
+# A running import or export with no progress for this long lost its worker and is marked failed.
+SHOUWANG_STALE_JOB_MINUTES = int(os.environ.get("STALE_JOB_MINUTES", "30"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -194,7 +194,7 @@ def retire_device(request, device_id: str):
 # --- incidents ----------------------------------------------------------------------------------------
 
 
-class ContactIn(Schema):
+class ContactAttemptIn(Schema):
     result: str
     contact_id: int | None = None
 
@@ -263,7 +263,7 @@ def call_elder(request, incident_id: int):
 
 
 @router.post("/incidents/{int:incident_id}/contact")
-def contact(request, incident_id: int, payload: ContactIn):
+def contact(request, incident_id: int, payload: ContactAttemptIn):
     workflow.record_contact_attempt(
         actor=request.auth, incident=incident_id, result=payload.result, contact=payload.contact_id
     )

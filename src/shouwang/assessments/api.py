@@ -37,7 +37,7 @@ class AdjustmentOut(Schema):
     description_en: str
 
 
-class ScoreOut(Schema):
+class AssessmentScoreOut(Schema):
     dimension_scores: dict[str, int]
     total: int
     initial_level: int
@@ -52,7 +52,7 @@ class AnchorOut(Schema):
     description: str
 
 
-class ItemOut(Schema):
+class ScaleItemOut(Schema):
     key: str
     dimension: str
     label: str
@@ -87,7 +87,7 @@ class RiskEventOut(Schema):
 class DefinitionsOut(Schema):
     standard: str
     max_total: int
-    items: list[ItemOut]
+    items: list[ScaleItemOut]
     dimensions: list[DimensionOut]
     levels: list[LevelOut]
     risk_events: list[RiskEventOut]
@@ -99,7 +99,7 @@ def cumulative_default() -> bool:
     return bool(getattr(settings, "SHOUWANG_ASSESSMENT_CUMULATIVE_ADJUSTMENTS", False))
 
 
-@router.post("/score", response=ScoreOut, summary="Score an ability assessment (GB/T 42195-2022)")
+@router.post("/score", response=AssessmentScoreOut, summary="Score an ability assessment (GB/T 42195-2022)")
 def score(request, payload: ScoreIn):
     """Stateless: nothing is saved. Missing, unknown or out-of-range items give a 422 naming each one."""
     cumulative = cumulative_default() if payload.cumulative is None else payload.cumulative
@@ -154,7 +154,7 @@ class StartIn(Schema):
     reason: str = "first"
 
 
-class ReasonIn(Schema):
+class ReviewReasonIn(Schema):
     reason: str
 
 
@@ -273,7 +273,7 @@ def approve(request, assessment_id: int):
 @router.post(
     "/{int:assessment_id}/return", response=AssessmentOut, summary="Return to the assessors with a reason"
 )
-def return_for_correction(request, assessment_id: int, payload: ReasonIn):
+def return_for_correction(request, assessment_id: int, payload: ReviewReasonIn):
     return services.return_for_correction(
         actor=request.auth, assessment_id=assessment_id, reason=payload.reason
     )
@@ -282,7 +282,7 @@ def return_for_correction(request, assessment_id: int, payload: ReasonIn):
 @router.post(
     "/{int:assessment_id}/dispute", response={201: AssessmentOut}, summary="Dispute: opens a 复评 draft"
 )
-def dispute(request, assessment_id: int, payload: ReasonIn):
+def dispute(request, assessment_id: int, payload: ReviewReasonIn):
     return Status(
         201, services.dispute(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
     )

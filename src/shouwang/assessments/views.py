@@ -19,12 +19,13 @@ from shouwang.accounts.models import Role, User
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.forms import optional_date
 from shouwang.core.pagination import page_number, paginate
-from shouwang.elders.imports import save_upload
+from shouwang.elders.imports import kept_upload
 from shouwang.elders.models import LivingArrangement
+from shouwang.elders.permissions import may_write_registry
 from shouwang.elders.selectors import get_elder_for
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
-from shouwang.web.decorators import console_page
+from shouwang.web.decorators import console_page, upload_page
 
 from . import careplans, scoring, services
 from .legacy import import_legacy_results
@@ -279,13 +280,14 @@ def report(request, assessment_id: int):
     return render(request, "assessments/report.html", context)
 
 
-@console_page("assessments:list")
-def legacy_import(request):
+@upload_page("assessments:list", may_upload=may_write_registry)
+def legacy_import(request, refused: DomainError | None = None):
     """Upload legacy MZ/T 039-2013 results; small files, so the import runs while the page waits."""
-    result, error = None, ""
-    if request.method == "POST" and request.FILES.get("file"):
+    result, error = None, refused.message if refused else ""
+    if request.method == "POST" and refused is None and request.FILES.get("file"):
         try:
-            result = import_legacy_results(actor=request.user, path=save_upload(request.FILES["file"]))
+            with kept_upload(request.FILES["file"]) as path:
+                result = import_legacy_results(actor=request.user, path=path)
         except DomainError as failure:
             error = failure.message
     return render(request, "assessments/legacy.html", {"result": result, "error": error})

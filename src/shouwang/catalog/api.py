@@ -14,7 +14,7 @@ from .services import create_item, reactivate_item, retire_item, update_item
 router = Router(tags=["catalog"])
 
 
-class ItemOut(Schema):
+class ServiceItemOut(Schema):
     id: int
     code: str
     name: str
@@ -49,7 +49,7 @@ class VersionOut(Schema):
         return version.changed_by.get_username() if version.changed_by else "system"
 
 
-class ItemDetailOut(ItemOut):
+class ItemDetailOut(ServiceItemOut):
     history: list[VersionOut]
 
 
@@ -57,7 +57,7 @@ class ItemPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[ItemOut]
+    items: list[ServiceItemOut]
 
 
 class CategoryOut(Schema):
@@ -67,7 +67,7 @@ class CategoryOut(Schema):
     active_items: int
 
 
-class ItemIn(Schema):
+class ServiceItemIn(Schema):
     """A new item. Choices take their code or Chinese name (``daily_living`` or 生活照料, ``meal`` or 餐).
     Give the price as ``guide_price`` (yuan, text such as "15.50") or ``guide_price_fen``."""
 
@@ -101,7 +101,7 @@ class ItemPatch(Schema):
     reason: str = ""
 
 
-class ReasonIn(Schema):
+class ItemChangeReasonIn(Schema):
     reason: str = ""
 
 
@@ -126,7 +126,7 @@ def list_categories(request):
 
 
 @router.post("/items", response={201: ItemDetailOut}, summary="Add an item (admins and officials)")
-def create(request, payload: ItemIn):
+def create(request, payload: ServiceItemIn):
     data = payload.dict(exclude={"reason"})
     item = create_item(actor=request.auth, data=data, reason=payload.reason)
     return Status(201, _detail(request.auth, item.pk))
@@ -145,12 +145,12 @@ def patch_item(request, item_id: int, payload: ItemPatch):
 
 
 @router.post("/items/{int:item_id}/retire", response=ItemDetailOut, summary="Retire an item (with a reason)")
-def retire(request, item_id: int, payload: ReasonIn):
+def retire(request, item_id: int, payload: ItemChangeReasonIn):
     retire_item(actor=request.auth, item_id=item_id, reason=payload.reason)
     return _detail(request.auth, item_id)
 
 
 @router.post("/items/{int:item_id}/reactivate", response=ItemDetailOut, summary="Put a retired item back")
-def reactivate(request, item_id: int, payload: ReasonIn):
+def reactivate(request, item_id: int, payload: ItemChangeReasonIn):
     reactivate_item(actor=request.auth, item_id=item_id, reason=payload.reason)
     return _detail(request.auth, item_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from .models import AuditLog
 from .pagination import paginate
 from .selectors import audit_log_for
 from .text import listed
+from .uploads import refuse_upload
 
 
 class BearerToken(HttpBearer):
@@ -40,6 +42,39 @@ class ConsoleSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+class UploadGate:
+    """The first auth callback of an endpoint that takes a file: it refuses, before ninja or the CSRF
+    check parses the body, a request without a login (401), from a user ``may_upload`` refuses (403) or
+    over the upload limit (422). It authenticates nobody: the platform's own callbacks follow it."""
+
+    def __init__(self, may_upload: Callable[[object], bool]):
+        self.may_upload = may_upload
+
+    def __call__(self, request) -> None:
+        user = _claimed_user(request)
+        if user is None:
+            raise AuthenticationError
+        refuse_upload(request, user, may_upload=self.may_upload)
+        return None
+
+
+def _claimed_user(request):
+    """Who the request says it is, found without reading its body: the bearer token's user, else the
+    session's."""
+    from shouwang.accounts.selectors import user_for_token
+
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return user_for_token(token.strip())
+    user = request.user
+    return user if user.is_authenticated and user.is_active else None
+
+
+def api_auth() -> list:
+    """The platform's authentication, in the order it is tried."""
+    return [BearerToken(), ConsoleSession()]
+
+
 def error_body(code: str, message: str, **extra) -> dict:
     return {"code": code, "message": message, **extra}
 
@@ -50,7 +85,7 @@ def build_api() -> NinjaAPI:
         version="1",
         description="The JSON API of the Shouwang elderly-care platform. "
         "Authenticate with the console session or `Authorization: Bearer <token>`.",
-        auth=[BearerToken(), ConsoleSession()],
+        auth=api_auth(),
         urls_namespace="api",
         docs_url="/docs",
     )

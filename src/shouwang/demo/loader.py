@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
 
+from django.db import transaction
 from stdnum.cn import uscc
 
 from shouwang.accounts.models import Role
@@ -111,7 +112,13 @@ def _create_accounts(communities: list[Region], provider_ids: list[int]) -> None
 def load_demo_district(
     *, elders: int = 5000, seed: int = DEFAULT_SEED, progress: Callable[[int, int], None] | None = None
 ) -> DemoSummary:
-    """Load everything into an empty database. Deterministic for a given seed."""
+    """Load everything into an empty database, all or nothing: a load that fails half-way leaves the
+    database empty, so the next try starts afresh. Deterministic for a given seed."""
+    with transaction.atomic():
+        return _load(elders=elders, seed=seed, progress=progress)
+
+
+def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None) -> DemoSummary:
     rng = random.Random(seed)
     communities = _load_regions()
     placed = community_centres([(c.code, c.name, c.urban_rural_type) for c in communities], seed)

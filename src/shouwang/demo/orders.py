@@ -360,7 +360,8 @@ def _todays_orders(rng: random.Random, community_codes: list[str], provider_id: 
     rng.shuffle(elders)
     skills = [code for code in COMMON_ITEMS if carer is not None and code in (carer.skills or [])]
     placed = 0
-    slots = _slots(timezone.localtime(), TODAYS_ORDERS, length)
+    # A small district may have fewer elders in these communities than there are slots for today.
+    slots = _slots(timezone.localtime(), min(TODAYS_ORDERS, len(elders)), length)
     for position, (elder, start) in enumerate(zip(elders[: len(slots)], slots, strict=True)):
         try:
             order = services.create_order(

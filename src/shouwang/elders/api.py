@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from shouwang.core.api import UploadGate, api_auth
 from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_id_number, mask_phone
 
 from .exports import start_export
-from .imports import save_upload, start_import
+from .imports import import_upload
+from .permissions import may_write_registry
 from .selectors import get_elder_for, get_job_for, search_elders, search_page, status_history_for
 from .services import record_life_event, register_elder, reveal_elder, update_elder
 
@@ -109,7 +111,7 @@ class ElderPage(Schema):
     items: list[ElderOut]
 
 
-class ContactIn(Schema):
+class EmergencyContactIn(Schema):
     name: str
     relation: str = ""
     phone: str
@@ -138,7 +140,7 @@ class ElderIn(Schema):
     chronic_conditions: list[str] = []
     family_doctor_contract: bool = False
     consent_data_sharing: bool = False
-    contacts: list[ContactIn] = []
+    contacts: list[EmergencyContactIn] = []
 
 
 class ElderPatch(Schema):
@@ -159,7 +161,7 @@ class ElderPatch(Schema):
     chronic_conditions: list[str] | None = None
     family_doctor_contract: bool | None = None
     consent_data_sharing: bool | None = None
-    contacts: list[ContactIn] | None = None
+    contacts: list[EmergencyContactIn] | None = None
 
 
 class RevealIn(Schema):
@@ -323,11 +325,13 @@ def create_elder(request, payload: ElderIn):
 
 
 @router.post(
-    "/imports", response={202: JobOut}, summary="Import a spreadsheet (xlsx, xls or csv) in the background"
+    "/imports",
+    response={202: JobOut},
+    auth=[UploadGate(may_write_registry), *api_auth()],
+    summary="Import a spreadsheet (xlsx, xls or csv) in the background",
 )
 def import_spreadsheet(request, file: File[UploadedFile], dry_run: Form[bool] = False):
-    job = start_import(actor=request.auth, source=save_upload(file), file_name=file.name, dry_run=dry_run)
-    return Status(202, job)
+    return Status(202, import_upload(actor=request.auth, upload=file, dry_run=dry_run))
 
 
 @router.post("/exports", response={202: JobOut}, summary="Export the filtered list to xlsx in the background")

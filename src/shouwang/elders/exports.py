@@ -14,14 +14,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shouwang.core import audit
-from shouwang.core.errors import Forbidden
+from shouwang.core.errors import DomainError, Forbidden
 from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.spreadsheets import SheetWriter
 
 from .fields import CATEGORY_NAMES, LIVING_NAMES
 from .importing import TEMPLATE_HEADER
+from .jobs import fail_job
 from .models import Elder, JobKind, JobState, SpreadsheetJob
 from .permissions import may_reveal
 from .selectors import search_elders
@@ -30,6 +32,9 @@ logger = logging.getLogger(__name__)
 EXPORT_HEADER = (*TEMPLATE_HEADER, "状态", "状态日期", "年龄")
 FILTER_KEYS = ("q", "name", "community", "status", "category", "living_arrangement", "age_min", "age_max")
 PROGRESS_EVERY = 2000
+UNEXPECTED_FAILURE = gettext_noop(
+    "The export stopped because of an unexpected error; it has been logged. Please start it again."
+)
 
 
 def start_export(*, actor, filters: dict, unmasked: bool = False, enqueue: bool = True) -> SpreadsheetJob:
@@ -54,33 +59,52 @@ def start_export(*, actor, filters: dict, unmasked: bool = False, enqueue: bool 
 
 
 def run_export(*, job_id: int) -> SpreadsheetJob:
-    """Write the export file (the worker calls this)."""
+    """Write the export file (the worker calls this). A failure ends the job as failed, with a message,
+    and leaves no half-written file."""
     job = SpreadsheetJob.objects.select_related("created_by").get(pk=job_id, kind=JobKind.EXPORT)
-    actor = job.created_by
-    elders = search_elders(actor, **job.filters).prefetch_related("categories", "contacts")
-    job.state, job.started_at, job.total_rows = JobState.RUNNING, timezone.now(), elders.count()
-    job.save(update_fields=["state", "started_at", "total_rows", "updated_at"])
+    job.state, job.started_at = JobState.RUNNING, timezone.now()
+    job.save(update_fields=["state", "started_at", "updated_at"])
     folder = Path(settings.MEDIA_ROOT) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.xlsx"
-    today = timezone.localdate()
-    with translation.override(settings.LANGUAGE_CODE), SheetWriter(path, list(EXPORT_HEADER)) as sheet:
-        for elder in elders.iterator(chunk_size=PROGRESS_EVERY):
-            sheet.append(_row(elder, unmasked=job.unmasked, today=today))
-            if sheet.rows % PROGRESS_EVERY == 0:
-                SpreadsheetJob.objects.filter(pk=job.pk).update(processed_rows=sheet.rows)
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = _write(job, path)
+        except Exception as error:
+            path.unlink(missing_ok=True)
+            if isinstance(error, DomainError):
+                fail_job(job, error.message)
+                return job
+            logger.exception("export job %s failed", job.pk)
+            fail_job(job, _(UNEXPECTED_FAILURE))
+            raise
     with transaction.atomic():
         job.state, job.finished_at = JobState.DONE, timezone.now()
-        job.processed_rows, job.result_path = sheet.rows, str(path)
+        job.processed_rows, job.result_path = rows, str(path)
         job.save()
         audit.record(
-            actor=actor,
+            actor=job.created_by,
             action="elders.export",
             obj=job,
-            after={"rows": sheet.rows, "filters": job.filters, "unmasked": job.unmasked},
-            region_code=_region_of(actor),
+            after={"rows": rows, "filters": job.filters, "unmasked": job.unmasked},
+            region_code=_region_of(job.created_by),
         )
     return job
+
+
+def _write(job: SpreadsheetJob, path: Path) -> int:
+    """Write the rows the job's filters find to ``path``; returns how many."""
+    elders = search_elders(job.created_by, **job.filters).prefetch_related("categories", "contacts")
+    job.total_rows = elders.count()
+    job.save(update_fields=["total_rows", "updated_at"])
+    today = timezone.localdate()
+    with SheetWriter(path, list(EXPORT_HEADER)) as sheet:
+        for elder in elders.iterator(chunk_size=PROGRESS_EVERY):
+            sheet.append(_row(elder, unmasked=job.unmasked, today=today))
+            if sheet.rows % PROGRESS_EVERY == 0:  # updated_at too: the sweep of abandoned jobs reads it
+                progress = {"processed_rows": sheet.rows, "updated_at": timezone.now()}
+                SpreadsheetJob.objects.filter(pk=job.pk).update(**progress)
+    return sheet.rows
 
 
 def _region_of(actor) -> str:

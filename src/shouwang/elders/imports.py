@@ -72,6 +72,7 @@ from .importing import (
     is_header,
     map_columns,
 )
+from .jobs import fail_job
 from .models import Elder, ElderCategory, EmergencyContact, JobKind, JobState, SpreadsheetJob
 from .permissions import may_write_registry
 from .services import copy_list_order, replace_categories
@@ -146,12 +147,37 @@ def save_upload(upload) -> Path:
     return path
 
 
+@contextmanager
+def kept_upload(upload) -> Iterator[Path]:
+    """The upload saved by :func:`save_upload` for the time of the ``with`` block, then removed."""
+    path = save_upload(upload)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def import_upload(*, actor, upload, dry_run: bool = False) -> SpreadsheetJob:
+    """Keep an uploaded spreadsheet and start its import; an upload refused on the way leaves no file."""
+    _require_importer(actor)
+    source = save_upload(upload)
+    try:
+        return start_import(actor=actor, source=source, file_name=upload.name, dry_run=dry_run)
+    except BaseException:
+        source.unlink(missing_ok=True)
+        raise
+
+
+def _require_importer(actor) -> None:
+    if actor is not None and not may_write_registry(actor):
+        raise Forbidden(_("Your role may not import elders."))
+
+
 def start_import(
     *, actor, source: Path, file_name: str, dry_run: bool = False, enqueue: bool = True
 ) -> SpreadsheetJob:
     """Record an import job for ``source`` and, unless ``enqueue`` is False, hand it to the worker."""
-    if actor is not None and not may_write_registry(actor):
-        raise Forbidden(_("Your role may not import elders."))
+    _require_importer(actor)
     with transaction.atomic():
         job = SpreadsheetJob.objects.create(
             kind=JobKind.IMPORT,
@@ -179,17 +205,12 @@ def run_import(*, job_id: int, progress: Callable[[SpreadsheetJob], None] | None
         try:
             _Import(job).run(progress)
         except DomainError as error:
-            _fail(job, error.message)
+            fail_job(job, error.message)
         except Exception:
             logger.exception("import job %s failed", job.pk)
-            _fail(job, _(UNEXPECTED_FAILURE))
+            fail_job(job, _(UNEXPECTED_FAILURE))
             raise
     return job
-
-
-def _fail(job: SpreadsheetJob, message: str) -> None:
-    job.state, job.message, job.finished_at = JobState.FAILED, message, timezone.now()
-    job.save(update_fields=["state", "message", "finished_at", "updated_at"])
 
 
 class _Import:

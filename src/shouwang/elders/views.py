@@ -21,12 +21,12 @@ from shouwang.core.selectors import audit_log_for
 from shouwang.core.spreadsheets import write_xlsx
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
-from shouwang.web.decorators import console_page
+from shouwang.web.decorators import console_page, upload_page
 
 from .exports import FILTER_KEYS, start_export
 from .forms import ElderForm, ImportForm, LifeEventForm
 from .importing import TEMPLATE_HEADER
-from .imports import save_upload, start_import
+from .imports import import_upload
 from .models import VERY_OLD_AGE, Category, Elder, JobKind, LivingArrangement, Status
 from .panels import panels_for
 from .permissions import may_reveal, may_write_registry
@@ -207,24 +207,21 @@ def elder_reveal(request, elder_id: int):
     return render(request, "elders/elder_detail.html", _detail_context(request, elder, revealed=revealed))
 
 
-@console_page("elders:list")
-def import_page(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+@upload_page("elders:list", may_upload=may_write_registry)
+def import_page(request, refused: DomainError | None = None):
+    form = ImportForm(request.POST or None, request.FILES or None) if refused is None else ImportForm()
+    if request.method == "POST" and refused is None and form.is_valid():
         try:
-            job = start_import(
-                actor=request.user,
-                source=save_upload(upload),
-                file_name=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
+            job = import_upload(
+                actor=request.user, upload=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
             )
         except DomainError as error:
             attach_error(form, error)
         else:
             return redirect("elders:job", job_id=job.pk)
     jobs = jobs_for(request.user).filter(kind=JobKind.IMPORT)[:20]
-    return render(request, "elders/import.html", {"form": form, "jobs": jobs})
+    context = {"form": form, "jobs": jobs, "refused": refused}
+    return render(request, "elders/import.html", context)
 
 
 @console_page("elders:list")

@@ -160,21 +160,21 @@ class OrderPage(Schema):
     items: list[OrderOut]
 
 
-class ItemIn(Schema):
+class OrderItemIn(Schema):
     code: str
     quantity: int = 1
 
 
 class OrderIn(Schema):
     elder_id: int
-    items: list[ItemIn]
+    items: list[OrderItemIn]
     window_start: dt.datetime
     window_end: dt.datetime
     source: str = OrderSource.PHONE
     note: str = ""
 
 
-class ReasonIn(Schema):
+class OrderReasonIn(Schema):
     reason: str = ""
 
 
@@ -250,7 +250,7 @@ class OrderStateOut(Schema):
 
 
 @router.post("/{int:order_id}/reject", response=OrderStateOut, summary="The provider rejects, with a reason")
-def order_reject(request, order_id: int, payload: ReasonIn):
+def order_reject(request, order_id: int, payload: OrderReasonIn):
     # The order leaves the provider's scope (it goes on to the next candidate): only its state is returned.
     order = services.reject_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return {"id": order.pk, "state": order.state}
@@ -263,13 +263,13 @@ def order_assign(request, order_id: int, payload: AssignIn):
 
 
 @router.post("/{int:order_id}/cancel", response=OrderDetailOut, summary="Cancel, with a reason")
-def order_cancel(request, order_id: int, payload: ReasonIn):
+def order_cancel(request, order_id: int, payload: OrderReasonIn):
     services.cancel_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return _detail(request, order_id)
 
 
 @router.post("/{int:order_id}/dispute", response=OrderDetailOut, summary="Dispute a visit, with a reason")
-def order_dispute(request, order_id: int, payload: ReasonIn):
+def order_dispute(request, order_id: int, payload: OrderReasonIn):
     services.dispute_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return _detail(request, order_id)
 
@@ -576,7 +576,7 @@ class CorrectionOut(Schema):
     decision_note: str
 
 
-class DecisionIn(Schema):
+class CorrectionDecisionIn(Schema):
     note: str = ""
 
 
@@ -594,14 +594,14 @@ def request_visit_correction(request, order_id: int, payload: CorrectionIn):
 @router.post(
     "/corrections/{int:correction_id}/approve", response=CorrectionOut, summary="Approve a correction"
 )
-def approve_visit_correction(request, correction_id: int, payload: DecisionIn):
+def approve_visit_correction(request, correction_id: int, payload: CorrectionDecisionIn):
     return evv.decide_correction(
         actor=request.auth, correction_id=correction_id, approve=True, note=payload.note
     )
 
 
 @router.post("/corrections/{int:correction_id}/refuse", response=CorrectionOut, summary="Refuse a correction")
-def refuse_visit_correction(request, correction_id: int, payload: DecisionIn):
+def refuse_visit_correction(request, correction_id: int, payload: CorrectionDecisionIn):
     return evv.decide_correction(
         actor=request.auth, correction_id=correction_id, approve=False, note=payload.note
     )

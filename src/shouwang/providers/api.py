@@ -106,7 +106,7 @@ class LicenceIn(Schema):
     expires_on: dt.date | None = None
 
 
-class DecisionIn(Schema):
+class AdmissionDecisionIn(Schema):
     admit: bool
     reasons: str = ""
 
@@ -160,7 +160,7 @@ def review(request, provider_id: int):
 @router.post(
     "/{int:provider_id}/decision", response=ProviderDetailOut, summary="Admit or reject with reasons"
 )
-def decide(request, provider_id: int, payload: DecisionIn):
+def decide(request, provider_id: int, payload: AdmissionDecisionIn):
     return admission.decide_admission(actor=request.auth, provider_id=provider_id, **payload.dict())
 
 
@@ -455,7 +455,7 @@ def staff_eligibility(request, staff_id: int, item: str, start: dt.datetime, end
 
 
 # --- evaluation ---------------------------------------------------------------------------------------------
-class ScoreOut(Schema):
+class ProviderScoreOut(Schema):
     month: dt.date
     total: float | None
     stars: int | None
@@ -496,7 +496,9 @@ class ListEntryOut(Schema):
 
 
 @router.get(
-    "/{int:provider_id}/scores", response=list[ScoreOut], summary="Monthly scores and how they were made"
+    "/{int:provider_id}/scores",
+    response=list[ProviderScoreOut],
+    summary="Monthly scores and how they were made",
 )
 def scores(request, provider_id: int):
     return list(get_provider_for(request.auth, provider_id).scores.select_related("scheme"))
