@@ -236,6 +236,9 @@ SHOUWANG_EVV_MAX_TRAVEL_KMH = float(os.environ.get("EVV_MAX_TRAVEL_KMH", "60"))
 # Outgoing SMS and other messages go through core.outbox; the sender class delivers them. The default
 # only keeps them in the outbox (what the demo and tests read); production plugs in a real gateway.
 SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox.KeepInOutbox")
+# A message whose sender keeps failing is retried with a doubling delay (30 s, 1 min, 2 min…) and given up,
+# with an alert on the admin's console, after this many attempts (8: about an hour).
+SHOUWANG_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))

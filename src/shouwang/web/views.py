@@ -15,6 +15,7 @@ from shouwang.accounts.models import Role
 from shouwang.accounts.selectors import users_for
 from shouwang.assessments.models import State
 from shouwang.assessments.selectors import assessments_for, due_for_assessment
+from shouwang.core.outbox import failed_messages_for, unsent_message_counts
 from shouwang.core.selectors import audit_log_for
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import elders_for
@@ -58,6 +59,8 @@ def home(request):
     context = {"role": role}
     if role in REGION_HOME_ROLES:
         context.update(_region_overview(user))
+    if role == Role.ADMIN:
+        context["unsent_messages"] = failed_messages_for(user).count()
     if role in (Role.ADMIN, Role.OFFICIAL):
         context["provider_count"] = providers_for(user).count()
         context["user_count"] = users_for(user).count()
@@ -79,7 +82,9 @@ def healthz(request):
             cursor.fetchone()
     except Exception as error:  # any database failure means "not healthy", whatever its type
         return JsonResponse({"status": "error", "database": str(error)}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    # Monitoring reads these too: messages given up, and queued ones no retry has taken up for long (no
+    # worker running). Counts only; the messages themselves are on the admin's console.
+    return JsonResponse({"status": "ok", "database": "ok", "messages": unsent_message_counts()})
 
 
 def _error(request, status: int, heading: str, explanation: str):
