@@ -228,6 +228,9 @@ SHOUWANG_ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "30")
 SHOUWANG_ORDER_PLAN_DAYS_AHEAD = int(os.environ.get("ORDER_PLAN_DAYS_AHEAD", "7"))
 SHOUWANG_EVV_RADIUS_M = int(os.environ.get("EVV_RADIUS_M", "200"))
 SHOUWANG_EVV_LATE_MINUTES = int(os.environ.get("EVV_LATE_MINUTES", "15"))
+# A check-in this many minutes before the visit's window is an exception (早到) too: the caregiver is
+# warned at once and the supervisor sees it.
+SHOUWANG_EVV_EARLY_MINUTES = int(os.environ.get("EVV_EARLY_MINUTES", "30"))
 # A visit shorter than this share of the items' standard minutes is "too short".
 SHOUWANG_EVV_MIN_DURATION_SHARE = float(os.environ.get("EVV_MIN_DURATION_SHARE", "0.5"))
 # Faster than this between two consecutive visits of one caregiver is "impossible travel" (km/h).
