@@ -14,7 +14,7 @@ def queued_messages_are_due(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_liveevent'),
+        ('core', '0004_mask_audit_personal_data'),
     ]
 
     operations = [
