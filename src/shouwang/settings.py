@@ -235,6 +235,9 @@ SHOUWANG_ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "30")
 SHOUWANG_ORDER_PLAN_DAYS_AHEAD = int(os.environ.get("ORDER_PLAN_DAYS_AHEAD", "7"))
 SHOUWANG_EVV_RADIUS_M = int(os.environ.get("EVV_RADIUS_M", "200"))
 SHOUWANG_EVV_LATE_MINUTES = int(os.environ.get("EVV_LATE_MINUTES", "15"))
+# A check-in this many minutes before the visit's window is an exception (早到) too: the caregiver is
+# warned at once and the supervisor sees it.
+SHOUWANG_EVV_EARLY_MINUTES = int(os.environ.get("EVV_EARLY_MINUTES", "30"))
 # A visit shorter than this share of the items' standard minutes is "too short".
 SHOUWANG_EVV_MIN_DURATION_SHARE = float(os.environ.get("EVV_MIN_DURATION_SHARE", "0.5"))
 # Faster than this between two consecutive visits of one caregiver is "impossible travel" (km/h).
@@ -243,6 +246,9 @@ SHOUWANG_EVV_MAX_TRAVEL_KMH = float(os.environ.get("EVV_MAX_TRAVEL_KMH", "60"))
 # Outgoing SMS and other messages go through core.outbox; the sender class delivers them. The default
 # only keeps them in the outbox (what the demo and tests read); production plugs in a real gateway.
 SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox.KeepInOutbox")
+# A message whose sender keeps failing is retried with a doubling delay (30 s, 1 min, 2 min…) and given up,
+# with an alert on the admin's console, after this many attempts (8: about an hour).
+SHOUWANG_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))

@@ -396,7 +396,7 @@ def test_the_alert_shows_on_healthz_and_the_alarm_console(client, tree, operator
 
     settings.SHOUWANG_MQTT_ALERT_SECONDS = 0
     cache.delete(bridge_module.ALERTS_KEY)
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json()["status"] == "ok"
     alert = bridge_module.StorageAlert("bridge-9")
     alert.failing(OperationalError("connection refused"), waiting=12)
     health = client.get("/healthz")

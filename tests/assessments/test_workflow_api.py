@@ -57,11 +57,17 @@ def test_missing_items_are_named_on_submit(client, worker_a, elder_a):
 
 
 def test_worker_of_another_community_reaches_nothing(client, worker_a, worker_b, elder_a):
+    assessor = factories.user("assessor", regions=(factories.DISTRICT,), username="a1")
     client.force_login(worker_a)
-    created = _send(client, "post", "/api/v1/assessments", {"elder_id": elder_a.pk}).json()
+    start = {"elder_id": elder_a.pk, "assessor_id": assessor.pk}
+    created = _send(client, "post", "/api/v1/assessments", start).json()
     client.force_login(worker_b)
     assert client.get(f"/api/v1/assessments/{created['id']}").status_code == 404
     assert client.get("/api/v1/assessments").json()["count"] == 0
-    assert _send(client, "post", "/api/v1/assessments", {"elder_id": elder_a.pk}).status_code == 404
+    assert _send(client, "post", "/api/v1/assessments", start).status_code == 404
+    assert (
+        _send(client, "post", f"/api/v1/assessments/{created['id']}/discard", {"reason": "x"}).status_code
+        == 404
+    )
     due = client.get("/api/v1/assessments/due").json()
     assert elder_a.pk not in [elder["id"] for elder in due["items"]]

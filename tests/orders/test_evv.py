@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shouwang.core import geo
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.orders import evv
@@ -485,8 +486,35 @@ def test_the_sources_are_registered():
 
 
 def test_geometry():
-    assert evv.distance_m(*HOME, *north(1000)) == pytest.approx(1000, rel=1e-3)
+    assert geo.distance_m(*HOME, *north(1000)) == pytest.approx(1000, rel=1e-3)
     # Tiananmen: WGS-84 to the GCJ-02 datum of Chinese maps, about 550 m off.
-    lat, lon = evv.wgs84_to_gcj02(39.90734, 116.39089)
+    lat, lon = geo.wgs84_to_gcj02(39.90734, 116.39089)
     assert (round(lat, 4), round(lon, 4)) == (39.9087, 116.3971)
-    assert evv.wgs84_to_gcj02(51.5, -0.12) == (51.5, -0.12)
+    assert geo.wgs84_to_gcj02(51.5, -0.12) == (51.5, -0.12)
+
+
+def test_geometry_reads_distances_as_people_do():
+    assert geo.distance_text(349.6) == "350 m"
+    assert geo.distance_text(1234) == "1.2 km"
+    assert geo.distance_text(950_400) == "950 km"
+
+
+# --- the caregiver is told at once ----------------------------------------------------------------------
+
+
+def test_a_check_in_far_too_early_is_an_exception(elder, admitted_a, carer_a):
+    later = (timezone.now() + dt.timedelta(hours=9)).replace(second=0, microsecond=0)
+    order = visit_through(assigned(elder, admitted_a, carer_a, later), carer_a, timezone.now())
+    assert kinds(order) == {"early"}
+    assert "hours before the window began" in VisitException.objects.get(order=order).detail
+
+
+def test_a_check_in_a_little_early_is_fine(elder, admitted_a, carer_a):
+    soon = (timezone.now() + dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+    order = visit_through(assigned(elder, admitted_a, carer_a, soon), carer_a, timezone.now())
+    assert kinds(order) == set()
+
+
+def test_far_away_distances_read_in_km(elder, admitted_a, carer_a, start):
+    order = visit_through(assigned(elder, admitted_a, carer_a, start), carer_a, start, where=north(950_000))
+    assert "check-in 950 km" in VisitException.objects.get(order=order).detail

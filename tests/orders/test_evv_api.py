@@ -197,7 +197,7 @@ def test_visit_page_buttons_follow_the_state(client, order, carer_a):
     response = client.post(
         f"/orders/visits/{order.pk}/check-in/", {"lat": HOME[0], "lon": HOME[1]}, follow=True
     )
-    assert "Checked in." in response.content.decode()
+    assert "Checked in, but: Checked in 60 minutes after the window began." in response.content.decode()
     assert f"/orders/visits/{order.pk}/check-out/" in response.content.decode()
     response = client.post(f"/orders/visits/{order.pk}/check-out/", {"lat": "", "lon": ""}, follow=True)
     assert "allow location access" in response.content.decode()
@@ -255,3 +255,40 @@ def test_an_operator_records_a_call_back_from_a_page(client, order, carer_a, ope
     assert response.status_code == 302 and response.url == "/"
     order.refresh_from_db()
     assert (order.state, order.confirmed_via, order.rating_comment) == ("confirmed", "callback", "满意")
+
+
+FAR_AWAY = (HOME[0] + 950_000 / 111_195.0, HOME[1])
+
+
+def test_a_caregiver_checking_in_far_away_is_warned_at_once_and_the_supervisor_sees_it(
+    client, order, carer_a, provider_admin_a
+):
+    client.force_login(carer_a.user)
+    response = client.post(
+        f"/orders/visits/{order.pk}/check-in/", {"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]}, follow=True
+    )
+    page = response.content.decode()
+    assert "alert-warning" in page and "Checked in, but:" in page and "950 km" in page
+    assert "Checked in." not in page  # not the plain green message
+    assert "950 km from the home" in page
+    client.force_login(provider_admin_a)
+    assert "950 km" in client.get("/orders/exceptions/").content.decode()
+
+
+def test_a_check_in_at_the_home_on_time_is_plain(client, order, carer_a):
+    order.window_start = timezone.now() - dt.timedelta(minutes=5)
+    order.save(update_fields=["window_start"])
+    client.force_login(carer_a.user)
+    page = client.post(
+        f"/orders/visits/{order.pk}/check-in/", {"lat": HOME[0], "lon": HOME[1]}, follow=True
+    ).content.decode()
+    assert "Checked in." in page and "Checked in, but:" not in page
+
+
+def test_the_api_check_in_answers_with_the_warnings(client, order, carer_a):
+    client.force_login(carer_a.user)
+    body = post(
+        client, f"/api/v1/orders/{order.pk}/check-in", {"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]}
+    ).json()
+    assert body["exceptions"] == ["late", "outside_radius"]  # the window began an hour ago
+    assert any("950 km" in warning for warning in body["warnings"]) and len(body["warnings"]) == 2

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from shouwang.core.errors import Forbidden, NotFound
+from shouwang.core.geo import distance_km
 from shouwang.orders import matching
-from shouwang.orders.matching import candidates_for, covering_codes, haversine_km, shortlist
+from shouwang.orders.matching import candidates_for, covering_codes, shortlist
 from shouwang.orders.models import OrderState
 from shouwang.providers import admission, evaluation
 from shouwang.providers.models import EvaluationScheme, Price, ProviderScore, StaffCertificate
@@ -207,7 +208,7 @@ def test_a_nearer_provider_ranks_above_a_farther_one_all_else_equal(official, or
     assert ids(listed) == [near.pk, far.pk]
     near_distance, far_distance = (c.factors["distance"] for c in listed.candidates)
     assert near_distance["value"] == 0.0 and near_distance["points"] == matching.WEIGHTS["distance"]
-    assert far_distance["value"] == pytest.approx(haversine_km(*HOME, *FAR), abs=0.01)
+    assert far_distance["value"] == pytest.approx(distance_km(*HOME, *FAR), abs=0.01)
     assert far_distance["points"] < near_distance["points"]
     assert "km from the provider's base" in far_distance["why"]
 

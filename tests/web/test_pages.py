@@ -70,7 +70,11 @@ def test_anonymous_is_sent_to_login(client, tree):
 
 
 def test_healthz_checks_database(client, db):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "messages": {"failed": 0, "stalled": 0},
+    }
 
 
 def test_static_assets_come_from_packages(client, db):

@@ -152,6 +152,13 @@ class AssessmentIn(Schema):
 class StartIn(Schema):
     elder_id: int
     reason: str = "first"
+    # Who carries it out: required when the caller is not an assessor (a worker or official starts the form
+    # for an assessor, who is then assigned the elder).
+    assessor_id: int | None = None
+
+
+class AssignIn(Schema):
+    assessor_id: int
 
 
 class ReviewReasonIn(Schema):
@@ -241,9 +248,10 @@ def due(request, community: str = "", within_days: int = 30, page: int = 1, page
 
 @router.post("", response={201: AssessmentOut}, summary="Open a draft assessment for an elder")
 def start(request, payload: StartIn):
-    return Status(
-        201, services.start_assessment(actor=request.auth, elder_id=payload.elder_id, reason=payload.reason)
+    assessment = services.start_assessment(
+        actor=request.auth, elder_id=payload.elder_id, reason=payload.reason, assessor_id=payload.assessor_id
     )
+    return Status(201, assessment)
 
 
 @router.get("/{int:assessment_id}", response=AssessmentOut)
@@ -277,6 +285,22 @@ def return_for_correction(request, assessment_id: int, payload: ReviewReasonIn):
     return services.return_for_correction(
         actor=request.auth, assessment_id=assessment_id, reason=payload.reason
     )
+
+
+@router.post("/{int:assessment_id}/assign", response=AssessmentOut, summary="Give a draft its first assessor")
+def assign(request, assessment_id: int, payload: AssignIn):
+    return services.assign_draft(
+        actor=request.auth, assessment_id=assessment_id, assessor_id=payload.assessor_id
+    )
+
+
+@router.post(
+    "/{int:assessment_id}/discard",
+    response=AssessmentOut,
+    summary="Discard a draft that will not be finished",
+)
+def discard(request, assessment_id: int, payload: ReasonIn):
+    return services.discard_draft(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
 
 
 @router.post(

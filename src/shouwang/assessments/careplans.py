@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed, require_state
 from shouwang.core.text import listed
@@ -30,6 +29,7 @@ from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
 
 from .models import Assessment, CarePlan, CarePlanItem, CareRule, Frequency, PlanState, State
+from .permissions import may_plan_care
 from .scoring import MAX_LEVEL
 from .selectors import get_care_plan_for
 
@@ -56,7 +56,6 @@ CARE_SERVICES: Mapping[str, str] = MappingProxyType(
 in display order. Stated needs use the same codes. The service catalogue (a later issue) uses these codes
 for its items, so a plan line can be matched to the catalogue item that is ordered for it."""
 
-PLAN_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 """Who may draft, edit and approve care plans: the community worker, officials and platform admins."""
 
 MAX_TIMES = 31
@@ -217,7 +216,7 @@ def recommend(
 
 
 def _require_planner(actor) -> None:
-    if actor.effective_role not in PLAN_ROLES:
+    if not may_plan_care(actor):
         raise Forbidden(_("Only community workers and civil-affairs officials may manage care plans."))
 
 

@@ -29,6 +29,7 @@ class State(models.TextChoices):
     SUBMITTED = "submitted", _("submitted for review")
     APPROVED = "approved", _("approved")
     RETURNED = "returned", _("returned for correction")
+    DISCARDED = "discarded", _("discarded")
 
 
 class Standard(models.TextChoices):
@@ -79,6 +80,7 @@ class Assessment(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     return_reason = models.CharField(_("reason for return"), max_length=300, blank=True)
+    discard_reason = models.CharField(_("reason for discarding"), max_length=300, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     disputed = models.ForeignKey(
         "self",

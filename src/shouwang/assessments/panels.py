@@ -2,19 +2,16 @@
 
 from django.template.loader import render_to_string
 
-from shouwang.accounts.models import Role
-
 from . import careplans, scoring
 from .models import Assessment, CarePlan
-
-STARTERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
-PLANNERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
+from .permissions import may_plan_care, may_start_assessment
+from .selectors import assessors_for
 
 
 def elder_panel(request, elder) -> str:
     """Current level, the history of assessments and the care plans; the elder is already in scope."""
-    role = request.user.effective_role
-    if role not in STARTERS:
+    user = request.user
+    if not may_start_assessment(user):
         return ""
     return render_to_string(
         "assessments/_elder_panel.html",
@@ -26,7 +23,9 @@ def elder_panel(request, elder) -> str:
             ],
             "plans": CarePlan.objects.filter(elder=elder)[:5],
             "may_start": True,
-            "may_plan": role in PLANNERS,
+            # A worker or official starts the form for an assessor, chosen here.
+            "assessors": assessors_for(user),
+            "may_plan": may_plan_care(user),
             "services": careplans.CARE_SERVICES.items(),
         },
         request=request,

@@ -16,7 +16,10 @@ from .models import Assessment, CarePlan
 
 
 def assessments_for(user) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(elder__in=elders_for(user).values("pk")).select_related(
+    """Forms of the elders the user may see, and the forms the user is named on as an assessor (the second
+    assessor of a visit is not always assigned the elder, and must still reach the form)."""
+    named = Q(assessor_1_id=user.pk) | Q(assessor_2_id=user.pk) if user.is_authenticated else Q(pk__in=[])
+    return Assessment.objects.filter(Q(elder__in=elders_for(user).values("pk")) | named).select_related(
         "elder", "elder__community", "assessor_1", "assessor_2", "reviewed_by"
     )
 
@@ -52,3 +55,15 @@ def get_care_plan_for(user, plan_id: int) -> CarePlan:
         return care_plans_for(user).prefetch_related("items").get(pk=plan_id)
     except CarePlan.DoesNotExist:
         raise NotFound(_("This care plan does not exist or is outside your area.")) from None
+
+
+def assessors_for(user) -> QuerySet:
+    """The assessors a worker or official may give work to (every active assessor; assigning an elder
+    checks that the assessor works in the elder's area); none for other roles."""
+    from shouwang.accounts.models import Role, User
+
+    from .permissions import may_organise_assessments
+
+    if not may_organise_assessments(user):
+        return User.objects.none()
+    return User.objects.filter(role=Role.ASSESSOR, is_active=True).order_by("full_name", "username")

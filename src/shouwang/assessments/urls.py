@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:assessment_id>/", views.detail, name="detail"),
     path("<int:assessment_id>/step/<int:step>/", views.step, name="step"),
     path("<int:assessment_id>/review/", views.review, name="review"),
+    path("<int:assessment_id>/assign/", views.assign_form, name="assign_form"),
+    path("<int:assessment_id>/discard/", views.discard, name="discard"),
     path("<int:assessment_id>/report/", views.report, name="report"),
     path("care-plans/<int:plan_id>/", views.plan, name="plan"),
 ]

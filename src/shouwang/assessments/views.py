@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role, User
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from shouwang.core.forms import optional_date
+from shouwang.core.forms import optional_date, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.elders.imports import kept_upload
 from shouwang.elders.models import LivingArrangement
@@ -30,7 +31,20 @@ from shouwang.web.decorators import console_page, upload_page
 from . import careplans, scoring, services
 from .legacy import import_legacy_results
 from .models import Frequency, Reason, State
-from .selectors import assessments_for, due_for_assessment, get_assessment_for, get_care_plan_for
+from .permissions import (
+    is_assessor,
+    is_assessor_of,
+    may_edit_assessment,
+    may_organise_assessments,
+    may_review_assessment,
+)
+from .selectors import (
+    assessments_for,
+    assessors_for,
+    due_for_assessment,
+    get_assessment_for,
+    get_care_plan_for,
+)
 
 FACTS_STEP, REVIEW_STEP = 0, len(scoring.DIMENSIONS) + 1
 SPECIAL_CARE_LABELS = {
@@ -85,16 +99,9 @@ def assessment_list(request):
             "community": community,
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "forms": forms,
-            "assessors": _assessors_for(request.user),
+            "assessors": assessors_for(request.user),
         },
     )
-
-
-def _assessors_for(user):
-    """Assessors a worker or official may assign (everyone with the role; assignment checks the area)."""
-    if user.effective_role in (Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER):
-        return User.objects.filter(role=Role.ASSESSOR, is_active=True).order_by("full_name", "username")
-    return User.objects.none()
 
 
 @require_POST
@@ -116,12 +123,54 @@ def assign(request, elder_id: int):
 def start(request, elder_id: int):
     try:
         assessment = services.start_assessment(
-            actor=request.user, elder_id=elder_id, reason=request.POST.get("reason") or Reason.FIRST
+            actor=request.user,
+            elder_id=elder_id,
+            reason=request.POST.get("reason") or Reason.FIRST,
+            assessor_id=_number(request.POST.get("assessor")),
         )
     except (ValidationFailed, Conflict, Forbidden) as error:
         messages.error(request, error.message)
-        return redirect("elders:detail", elder_id=elder_id)
+        return redirect(request.POST.get("next") or reverse("elders:detail", args=[elder_id]))
+    if not is_assessor_of(request.user, assessment):
+        # Started for an assessor: it is in their list now; the organiser stays on the form's page.
+        messages.success(
+            request, _("The assessment form is ready for %(name)s.") % {"name": assessment.assessor_1}
+        )
+        return redirect("assessments:detail", assessment_id=assessment.pk)
     return redirect("assessments:step", assessment_id=assessment.pk, step=FACTS_STEP)
+
+
+def _number(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@require_POST
+@console_page("assessments:list")
+def assign_form(request, assessment_id: int):
+    perform(
+        request,
+        lambda: services.assign_draft(
+            actor=request.user,
+            assessment_id=assessment_id,
+            assessor_id=_number(request.POST.get("assessor")) or 0,
+        ),
+        _("The assessor was assigned."),
+    )
+    return redirect("assessments:detail", assessment_id=assessment_id)
+
+
+@require_POST
+@console_page("assessments:list")
+def discard(request, assessment_id: int):
+    if perform(
+        request,
+        lambda: services.discard_draft(
+            actor=request.user, assessment_id=assessment_id, reason=request.POST.get("reason", "")
+        ),
+        _("The draft was discarded; the elder is due for assessment again."),
+    ):
+        return redirect("assessments:list")
+    return redirect("assessments:detail", assessment_id=assessment_id)
 
 
 @console_page("assessments:list")
@@ -130,21 +179,32 @@ def step(request, assessment_id: int, step: int):
     if assessment.state not in (State.DRAFT, State.RETURNED) or not 0 <= step <= REVIEW_STEP:
         return redirect("assessments:detail", assessment_id=assessment.pk)
     errors: dict[str, str] = {}
+    summary = ""
     if request.method == "POST":
         try:
             if step == REVIEW_STEP:
                 services.submit(actor=request.user, assessment_id=assessment.pk)
                 messages.success(request, _("The assessment was submitted for review."))
                 return redirect("assessments:detail", assessment_id=assessment.pk)
+            going = _number(request.POST.get("go"))
+            going = step + 1 if going is None else going
             data = _facts(request.POST) if step == FACTS_STEP else _dimension_scores(request.POST, step)
-            services.save_draft(actor=request.user, assessment_id=assessment.pk, data=data)
-            return redirect(
-                "assessments:step", assessment_id=assessment.pk, step=int(request.POST.get("go", step + 1))
+            onward = going > step
+            services.save_draft(
+                actor=request.user,
+                assessment_id=assessment.pk,
+                data=data,
+                facts_complete=step == FACTS_STEP and onward,
             )
+            if onward and step != FACTS_STEP:
+                _require_dimension_scored(get_assessment_for(request.user, assessment.pk), step)
+            return redirect("assessments:step", assessment_id=assessment.pk, step=min(going, REVIEW_STEP))
         except DomainError as error:
-            errors = getattr(error, "errors", None) or {"__all__": error.message}
+            errors = getattr(error, "errors", None) or {}
+            summary = error.message
             assessment = get_assessment_for(request.user, assessment_id)
-    return render(request, "assessments/step.html", _step_context(request, assessment, step, errors))
+    context = _step_context(request, assessment, step, errors)
+    return render(request, "assessments/step.html", {**context, "summary": summary})
 
 
 def _step_context(request, assessment, step: int, errors: dict) -> dict:
@@ -210,6 +270,23 @@ def _facts(post) -> dict:
     }
 
 
+def _require_dimension_scored(assessment, step: int) -> None:
+    """Moving on from a dimension needs every item of it scored: an empty step never advances silently
+    (going back, or saving to come back later, is always allowed)."""
+    dimension = scoring.DIMENSIONS[step - 1]
+    missing = {
+        f"items.{item.key}": _("Choose a score.")
+        for item in scoring.ITEMS
+        if item.dimension == dimension.key and item.key not in assessment.items
+    }
+    if missing:
+        raise ValidationFailed(
+            _("Score every item of %(dimension)s before going on; %(count)d are not scored yet.")
+            % {"dimension": dimension.name, "count": len(missing)},
+            errors=missing,
+        )
+
+
 def _dimension_scores(post, step: int) -> dict:
     dimension = scoring.DIMENSIONS[step - 1]
     return {
@@ -229,7 +306,7 @@ def detail(request, assessment_id: int):
 
 def _detail_context(request, assessment) -> dict:
     user = request.user
-    is_reviewer = user.effective_role in services.REVIEWER_ROLES
+    editable = assessment.state in (State.DRAFT, State.RETURNED)
     return {
         "assessment": assessment,
         "level_name": scoring.level_name(assessment.final_level)
@@ -240,11 +317,12 @@ def _detail_context(request, assessment) -> dict:
             for d in scoring.DIMENSIONS
         ],
         "items": [{"item": item, "value": assessment.items.get(item.key)} for item in scoring.ITEMS],
-        "may_review": is_reviewer
-        and assessment.state == State.SUBMITTED
-        and user.pk not in (assessment.assessor_1_id, assessment.assessor_2_id),
-        "may_edit": assessment.state in (State.DRAFT, State.RETURNED),
-        "may_dispute": assessment.state == State.APPROVED and user.role != Role.ASSESSOR,
+        "may_review": may_review_assessment(user, assessment) and assessment.state == State.SUBMITTED,
+        "may_edit": editable and may_edit_assessment(user, assessment),
+        "may_discard": assessment.state == State.DRAFT
+        and (may_organise_assessments(user) or is_assessor_of(user, assessment)),
+        "assessors": assessors_for(user) if editable else [],
+        "may_dispute": assessment.state == State.APPROVED and not is_assessor(user),
         "special_care_labels": SPECIAL_CARE_LABELS,
     }
 

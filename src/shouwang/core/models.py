@@ -84,11 +84,19 @@ class OutboundMessage(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Delivery attempts so far, and when a queued message may be tried (again): a failed attempt moves it
+    # later by a growing delay, and a claim moves it one lease ahead, so a sender that dies mid-send is
+    # replaced by the next retry run (see core.outbox).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["related_type", "related_id"])]
+        indexes = [
+            models.Index(fields=["related_type", "related_id"]),
+            models.Index(fields=["state", "next_attempt_at"]),
+        ]
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
 

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.management import call_command
 from django_tasks import task
 
+from . import outbox
 from .scheduler import every
 
 
@@ -20,3 +21,11 @@ def clear_expired_sessions() -> None:
 def prune_task_results() -> None:
     """Forget finished background-task results older than the default retention."""
     call_command("prune_db_task_results", verbosity=0)
+
+
+@every(dt.timedelta(seconds=30), name="core.retry_outbox")
+@task()
+def retry_outbox() -> None:
+    """Deliver queued messages whose first attempt failed or never ran (a process died before its
+    transaction's on-commit hook); see core.outbox."""
+    outbox.retry_due()

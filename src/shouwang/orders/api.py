@@ -414,6 +414,8 @@ class VisitOut(Schema):
     checkout_distance_m: float | None
     photo_sha256: str
     exceptions: list[str]
+    # What the caregiver should be told at once (out of range, too early or late…), in words.
+    warnings: list[str]
 
 
 def _visit_out(visit) -> dict:
@@ -428,6 +430,7 @@ def _visit_out(visit) -> dict:
         "checkout_distance_m": visit.checkout_distance_m,
         "photo_sha256": visit.photo_sha256,
         "exceptions": sorted(order.exceptions.values_list("kind", flat=True)),
+        "warnings": [problem.detail for problem in evv.open_exceptions_of(order)],
     }
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
+from shouwang.core.geo import distance_m, distance_text
 from shouwang.core.scope import scope_of
 from shouwang.core.text import listed
 
@@ -53,50 +54,12 @@ VISITED_STATES = frozenset({S.IN_SERVICE, S.COMPLETED, S.CONFIRMED, S.DISPUTED})
 TIME_KINDS = frozenset({K.MISSING_CHECKOUT, K.LATE, K.TOO_SHORT, K.OVERLAP})
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 PHOTO_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def checkout_grace() -> dt.timedelta:
     """How long after the window's end a visit may stay checked in before it counts as missing its
     check-out (``SHOUWANG_EVV_CHECKOUT_GRACE_MINUTES``, default 60)."""
     return dt.timedelta(minutes=getattr(settings, "SHOUWANG_EVV_CHECKOUT_GRACE_MINUTES", 60))
-
-
-# --- geometry ------------------------------------------------------------------------------------------
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _gcj_offset(x: float, y: float) -> tuple[float, float]:
-    """The published GCJ-02 offset polynomials, in metres-ish units before scaling to degrees."""
-    wave = (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x)) + wave
-    lat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    lat += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x)) + wave
-    lon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    lon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    return lat, lon
-
-
-def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
-    """Phones report WGS-84; Chinese map apps (Amap) expect the GCJ-02 datum, offset by a few hundred
-    metres. Outside mainland China the two are the same."""
-    if not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271):
-        return lat, lon
-    a, ee = 6378245.0, 0.00669342162296594323
-    d_lat, d_lon = _gcj_offset(lon - 105.0, lat - 35.0)
-    rad = math.radians(lat)
-    magic = 1 - ee * math.sin(rad) ** 2
-    d_lat = (d_lat * 180.0) / ((a * (1 - ee)) / (magic * math.sqrt(magic)) * math.pi)
-    d_lon = (d_lon * 180.0) / (a / math.sqrt(magic) * math.cos(rad) * math.pi)
-    return lat + d_lat, lon + d_lon
 
 
 def home_of(order: Order) -> tuple[float, float] | None:
@@ -152,6 +115,12 @@ def get_visit_order_for(user, order_id: int) -> Order:
         )
     except Order.DoesNotExist:
         raise NotFound(_("This visit does not exist or is not yours.")) from None
+
+
+def open_exceptions_of(order: Order) -> list[VisitException]:
+    """What the EVV rules found wrong with the order's visit and nobody has resolved yet: the caregiver
+    sees it on the visit page at once, the supervisor in the exceptions queue."""
+    return list(order.exceptions.filter(state=ExceptionState.OPEN).order_by("created_at"))
 
 
 def exceptions_for(user, *, state: str = "", kind: str = "") -> QuerySet[VisitException]:
@@ -313,9 +282,7 @@ def _outside_radius(order: Order, visit: Visit) -> str | None:
     ]
     if not far:
         return None
-    places = listed(
-        _("%(when)s %(metres)d m") % {"when": label, "metres": distance} for label, distance in far
-    )
+    places = listed(f"{label} {distance_text(distance)}" for label, distance in far)
     return _("Away from the home (more than %(radius)d m): %(places)s.") % {
         "radius": radius,
         "places": places,
@@ -326,7 +293,20 @@ def _late(order: Order, visit: Visit) -> str | None:
     minutes = (visit.checkin_at - order.window_start).total_seconds() / 60
     if minutes <= settings.SHOUWANG_EVV_LATE_MINUTES:
         return None
-    return _("Checked in %(minutes)d minutes after the window began.") % {"minutes": minutes}
+    return _("Checked in %(when)s after the window began.") % {"when": _duration_text(minutes)}
+
+
+def _early(order: Order, visit: Visit) -> str | None:
+    minutes = (order.window_start - visit.checkin_at).total_seconds() / 60
+    if minutes <= settings.SHOUWANG_EVV_EARLY_MINUTES:
+        return None
+    return _("Checked in %(when)s before the window began.") % {"when": _duration_text(minutes)}
+
+
+def _duration_text(minutes: float) -> str:
+    if minutes < 120:
+        return _("%(minutes)d minutes") % {"minutes": minutes}
+    return _("%(hours).1f hours") % {"hours": minutes / 60}
 
 
 def standard_minutes(order: Order) -> int:
@@ -430,6 +410,7 @@ def detect_exceptions(order: Order, *, now: dt.datetime | None = None) -> list[V
     findings = {
         K.OUTSIDE_RADIUS: _outside_radius(order, visit),
         K.LATE: _late(order, visit),
+        K.EARLY: _early(order, visit),
         K.TOO_SHORT: _too_short(order, visit),
         K.OVERLAP: _overlap_detail(other) if other is not None else None,
         K.IMPOSSIBLE_TRAVEL: _impossible_travel(order, visit),

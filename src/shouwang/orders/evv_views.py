@@ -11,6 +11,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
+from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
+from shouwang.core.geo import wgs84_to_gcj02
 from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
@@ -35,7 +38,7 @@ def map_links(order) -> dict | None:
     home = evv.home_of(order)
     if home is None:
         return None
-    lat, lon = evv.wgs84_to_gcj02(*home)
+    lat, lon = wgs84_to_gcj02(*home)
     query = urlencode({"position": f"{lon:.6f},{lat:.6f}", "name": order.address or order.elder.address,
                        "coordinate": "gaode", "callnative": "1"})  # fmt: skip
     return {"amap": f"https://uri.amap.com/marker?{query}", "geo": f"geo:{home[0]:.6f},{home[1]:.6f}"}
@@ -66,6 +69,7 @@ def visit(request, order_id: int):
             "stars": range(5, 0, -1),
             "code_sent": order.confirmation_codes.filter(used_at__isnull=True).exists(),
             "corrections": order.corrections.order_by("-created_at")[:5],
+            "problems": evv.open_exceptions_of(order) if visit else [],
         },
     )
 
@@ -84,18 +88,29 @@ def _done(request) -> bool:
 @roles_page(CAREGIVER_ROLES)
 def check_in(request, order_id: int):
     post = request.POST
-    return _run(
-        request,
-        order_id,
-        lambda: evv.check_in(
+    try:
+        visit = evv.check_in(
             actor=request.user,
             order_id=order_id,
             lat=post.get("lat"),
             lon=post.get("lon"),
             accuracy_m=post.get("accuracy") or None,
-        ),  # fmt: skip
-        _("Checked in."),
-    )
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("orders:visit", order_id=order_id)
+    problems = evv.open_exceptions_of(visit.order)
+    if problems:
+        # Not a green "checked in": the caregiver learns at once that something is off (a wrong address, the
+        # wrong day), while the exception waits for the supervisor all the same.
+        messages.warning(
+            request,
+            _("Checked in, but: %(problems)s This is recorded for your supervisor; tell them why if you can.")
+            % {"problems": " ".join(problem.detail for problem in problems)},
+        )
+    else:
+        messages.success(request, _("Checked in."))
+    return redirect("orders:visit", order_id=order_id)
 
 
 @require_POST

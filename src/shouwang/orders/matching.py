@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -68,6 +67,7 @@ from shouwang.accounts.models import Role
 from shouwang.catalog.models import Certificate
 from shouwang.catalog.prices import fen_to_yuan
 from shouwang.core.errors import Forbidden
+from shouwang.core.geo import distance_km
 from shouwang.core.text import listed
 from shouwang.elders.models import Elder
 from shouwang.providers.models import (
@@ -102,7 +102,6 @@ CAREGIVERS_SHOWN = 5
 SERVED_STATES = frozenset({OrderState.COMPLETED, OrderState.CONFIRMED, OrderState.SETTLED})
 # Roles that may see candidates and dispatch, each within its own region scope.
 DISPATCHERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass
@@ -145,14 +144,6 @@ class Shortlist:
 
     def exclusion(self, provider_id: int) -> Exclusion | None:
         return next((e for e in self.excluded if e.provider_id == provider_id), None)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def covering_codes(community_code: str) -> list[str]:
@@ -506,7 +497,7 @@ def _certificate_problem(held: dict[str, list[tuple]], required, o: _Order) -> s
 def _km(o: _Order, point: tuple[float, float] | None) -> float | None:
     if o.location is None or point is None:
         return None
-    return haversine_km(o.location[0], o.location[1], point[0], point[1])
+    return distance_km(o.location[0], o.location[1], point[0], point[1])
 
 
 def _distance_fraction(km: float | None) -> float:

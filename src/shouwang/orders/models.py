@@ -196,6 +196,7 @@ class Visit(models.Model):
 class ExceptionKind(models.TextChoices):
     OUTSIDE_RADIUS = "outside_radius", _("checked in or out away from the home (超出范围)")
     LATE = "late", _("late arrival (迟到)")
+    EARLY = "early", _("early arrival (早到)")
     TOO_SHORT = "too_short", _("visit too short (服务时长不足)")
     MISSING_CHECKOUT = "missing_checkout", _("no check-out (未签出)")
     OVERLAP = "overlap", _("overlapping visits of one caregiver (时间重叠)")

@@ -44,6 +44,7 @@ NAVIGATION = (
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
     NavItem(_("Audit log"), "core:audit", SUPERVISORS),
+    NavItem(_("Unsent messages"), "core:failed_messages", {Role.ADMIN}),
 )
 
 
