@@ -299,7 +299,7 @@ def assign(request, assessment_id: int, payload: AssignIn):
     response=AssessmentOut,
     summary="Discard a draft that will not be finished",
 )
-def discard(request, assessment_id: int, payload: ReasonIn):
+def discard(request, assessment_id: int, payload: ReviewReasonIn):
     return services.discard_draft(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
 
 
