@@ -157,7 +157,7 @@ class StartIn(Schema):
     assessor_id: int | None = None
 
 
-class AssignIn(Schema):
+class DraftAssessorIn(Schema):
     assessor_id: int
 
 
@@ -288,7 +288,7 @@ def return_for_correction(request, assessment_id: int, payload: ReviewReasonIn):
 
 
 @router.post("/{int:assessment_id}/assign", response=AssessmentOut, summary="Give a draft its first assessor")
-def assign(request, assessment_id: int, payload: AssignIn):
+def assign(request, assessment_id: int, payload: DraftAssessorIn):
     return services.assign_draft(
         actor=request.auth, assessment_id=assessment_id, assessor_id=payload.assessor_id
     )
