@@ -46,6 +46,9 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto the web server
+# believes (web.runtime.server_options). Empty: none, the peer's own address is the client's.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,6 +182,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # ... and the address alone after this many failures over all usernames (accounts.lockout).
 SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_HANDLER = "shouwang.accounts.lockout.LoginLockout"
+# The address axes counts is REMOTE_ADDR, which the web server takes from X-Forwarded-For only when a
+# TRUSTED_PROXIES proxy sent the request (web.runtime). axes would read headers through django-ipware if
+# it were installed; ipware believes the header's contents whoever sent it, so keep it on REMOTE_ADDR.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
