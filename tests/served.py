@@ -7,8 +7,10 @@ need `django_db(transaction=True)`."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import uvicorn
-from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 
 from shouwang.web.runtime import server_options
@@ -44,4 +46,7 @@ def request(
             pass
         return start["status"], {name.decode().lower(): value.decode() for name, value in start["headers"]}
 
-    return async_to_sync(send)()
+    # An event loop of its own in a thread of its own: the browser tests' Playwright keeps one running in
+    # this thread for the whole session.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, send()).result()

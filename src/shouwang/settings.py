@@ -8,8 +8,10 @@ import os
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SHOUWANG_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -58,6 +60,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # ninja's own copy of the Swagger UI for /api/v1/docs; without the app the page loads it from a CDN.
+    "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -229,6 +235,36 @@ MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS: off by default, since the embedded default serves plain http. Behind TLS set HSTS_SECONDS; Django
+# sends the header on HTTPS requests only, which behind a proxy needs TRUSTED_PROXIES (X-Forwarded-Proto).
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", False)
+
+
+def _tile_source(url: str) -> list[str]:
+    """The map tile server as a CSP source: its origin, with Leaflet's {s} subdomain as a wildcard."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from this site, no inline
+# script or style attribute, no eval; the map's tiles from the configured tile server. `data:` images
+# are the icons inside the Swagger UI's stylesheet (/api/v1/docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_source(SHOUWANG_MAP_TILES_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
