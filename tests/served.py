@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 from asgiref.testing import ApplicationCommunicator
+from django.core.asgi import get_asgi_application
 
 from shouwang.web.runtime import server_options
 
@@ -20,7 +21,9 @@ def request(
     method: str, path: str, *, peer: str, headers: dict[str, str] | None = None, body: bytes = b""
 ) -> tuple[int, dict[str, str]]:
     """Send one request from the address ``peer``; the response's status and headers."""
-    config = uvicorn.Config("shouwang.asgi:application", **server_options())
+    # A new application (what shouwang.asgi builds) for each request: Django's middleware reads its
+    # settings when built, and tests change them.
+    config = uvicorn.Config(get_asgi_application(), **server_options())
     config.load()
     scope = {
         "type": "http",
