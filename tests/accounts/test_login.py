@@ -36,6 +36,53 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     assert "_auth_user_id" not in client.session
 
 
+@pytest.fixture
+def address_limit(settings):
+    """A small address limit keeps these tests quick (every failure hashes a password); still above
+    LOGIN_FAILURE_LIMIT, as in production."""
+    settings.SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT + 3
+    return settings.SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+def test_the_address_limit_is_above_the_username_limit():
+    assert settings.SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+
+
+def test_one_password_sprayed_over_many_usernames_locks_the_address(client, official, address_limit):
+    sprayer, elsewhere = "198.51.100.7", "203.0.113.20"
+    for n in range(address_limit):
+        client.post(
+            "/accounts/login/", {"username": f"user{n}", "password": "Summer-2026"}, REMOTE_ADDR=sprayer
+        )
+    response = client.post(
+        "/accounts/login/", {"username": "official", "password": PASSWORD}, REMOTE_ADDR=sprayer
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    response = client.post(
+        "/accounts/login/", {"username": "official", "password": PASSWORD}, REMOTE_ADDR=elsewhere
+    )
+    assert response.status_code == 302
+
+
+def test_logging_into_an_account_of_ones_own_does_not_clear_the_address(
+    client, official, worker_a, address_limit
+):
+    for n in range(address_limit - 1):
+        login(client, f"user{n}", "Summer-2026")
+    assert login(client, "official", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    login(client, "user-last", "Summer-2026")
+    assert login(client, "worker_a", PASSWORD).status_code == 429
+
+
+def test_an_office_behind_one_address_is_not_locked_by_a_few_typos(client, official, address_limit):
+    """Below the address limit, several people's wrong passwords at one address lock nobody else."""
+    for n in range(address_limit - 1):
+        login(client, f"colleague{n % 4}", "wrong-password")
+    assert login(client, "official", PASSWORD).status_code == 302
+
+
 def test_idle_sessions_expire(official):
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 12 * 3600

@@ -34,9 +34,33 @@ def browser():
         browser.close()
 
 
+class CspViolations(list):
+    """What Chromium reported blocking under the Content-Security-Policy: it says so in the console
+    ("Refused to execute inline event handler because it violates the following Content Security Policy
+    directive: …")."""
+
+    def watch(self, target):
+        """Collect the reports of a browser context or a page; returns it."""
+        target.on("console", lambda message: self._note(message.text))
+        return target
+
+    def _note(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.append(text)
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN")
+def csp_violations():
+    """Every browser test fails on anything the Content-Security-Policy blocked: a page that needs an
+    inline script or style attribute is broken in a real browser."""
+    violations = CspViolations()
+    yield violations
+    assert violations == [], "blocked by the Content-Security-Policy:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def page(browser, csp_violations):
+    context = csp_violations.watch(browser.new_context(locale="zh-CN"))
     page = context.new_page()
     yield page
     context.close()

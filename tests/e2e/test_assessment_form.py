@@ -11,7 +11,7 @@ from tests import factories
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_assessor_scores_with_the_keyboard_on_a_tablet(live_server, browser):
+def test_assessor_scores_with_the_keyboard_on_a_tablet(live_server, browser, csp_violations):
     factories.load_tree()
     worker = factories.user("community_worker", regions=(factories.COMMUNITY_A,), username="worker")
     first = factories.user("assessor", regions=(factories.DISTRICT,), username="assessor1")
@@ -20,7 +20,9 @@ def test_assessor_scores_with_the_keyboard_on_a_tablet(live_server, browser):
     assign_assessor(actor=worker, elder_id=elder.pk, assessor_id=first.pk)
     assessment = start_assessment(actor=first, elder_id=elder.pk)
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 800, "height": 1200}, has_touch=True)
+    context = csp_violations.watch(
+        browser.new_context(locale="zh-CN", viewport={"width": 800, "height": 1200}, has_touch=True)
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "assessor1")

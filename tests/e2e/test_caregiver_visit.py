@@ -40,9 +40,11 @@ def log_in(page, base_url, username):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_caregiver_checks_in_and_out_and_the_elder_signs(live_server, browser, visit_today):
+def test_caregiver_checks_in_and_out_and_the_elder_signs(live_server, browser, visit_today, csp_violations):
     order, carer = visit_today
-    context = browser.new_context(**PHONE, geolocation=NEAR_HOME, permissions=["geolocation"])
+    context = csp_violations.watch(
+        browser.new_context(**PHONE, geolocation=NEAR_HOME, permissions=["geolocation"])
+    )
     page = context.new_page()
     try:
         log_in(page, live_server.url, carer.user.username)
@@ -87,9 +89,9 @@ def test_caregiver_checks_in_and_out_and_the_elder_signs(live_server, browser, v
     assert set(VisitException.objects.filter(order=order).values_list("kind", flat=True)) == {"too_short"}
 
 
-def test_refused_location_is_explained(live_server, browser, visit_today):
+def test_refused_location_is_explained(live_server, browser, visit_today, csp_violations):
     order, carer = visit_today
-    context = browser.new_context(**PHONE)
+    context = csp_violations.watch(browser.new_context(**PHONE))
     context.clear_permissions()
     page = context.new_page()
     try:

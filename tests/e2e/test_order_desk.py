@@ -20,7 +20,7 @@ def shot(page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
-def test_the_desk_places_an_order_and_the_board_follows_it(live_server, browser):
+def test_the_desk_places_an_order_and_the_board_follows_it(live_server, browser, csp_violations):
     factories.load_tree()
     official = factories.user("official", regions=(factories.DISTRICT,), username="official")
     factories.user("operator", regions=(factories.DISTRICT,), username="operator")
@@ -28,7 +28,9 @@ def test_the_desk_places_an_order_and_the_board_follows_it(live_server, browser)
     first = of.admitted_provider(official, factories.provider("甲服务商"))
     second = of.admitted_provider(official, factories.provider("乙服务商"))
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = csp_violations.watch(
+        browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "operator")

@@ -73,7 +73,22 @@ def test_session_writes_need_csrf(official):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(official)
     response = strict.post("/api/v1/users", data="{}", content_type="application/json")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize(
+    "method, path", [("post", "/api/v1/users"), ("patch", "/api/v1/users/{id}"), ("post", "/api/v1/elders")]
+)
+def test_writes_without_a_login_are_401_as_documented(official, method, path):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = getattr(strict, method)(
+        path.format(id=official.pk), data="{}", content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
 
 
 @pytest.mark.parametrize(

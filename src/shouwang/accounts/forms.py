@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -15,7 +17,6 @@ class UserForm(forms.Form):
         label=_("Password"),
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text=_("At least 8 characters, not only digits. Leave empty to keep the current password."),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
@@ -23,9 +24,25 @@ class UserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
         self.fields["provider"].choices = [("", "—")] + [(p.pk, p.name) for p in providers]
+        rules = password_rules()
         if editing:
             self.fields["username"].disabled = True
+            self.fields[
+                "password"
+            ].help_text = f"{rules} {gettext('Leave empty to keep the current password.')}"
         else:
             self.fields["password"].required = True
-            self.fields["password"].help_text = _("At least 8 characters, not only digits.")
+            self.fields["password"].help_text = rules
             del self.fields["is_active"]
+
+
+def password_rules() -> str:
+    """The password policy (settings.AUTH_PASSWORD_VALIDATORS) in one sentence for a form."""
+    return gettext(
+        "%(min)d to %(max)d characters, at least %(distinct)d different ones, not only digits, not a common "
+        "password and not like the username."
+    ) % {
+        "min": settings.PASSWORD_MIN_LENGTH,
+        "max": settings.PASSWORD_MAX_LENGTH,
+        "distinct": settings.PASSWORD_MIN_DISTINCT_CHARACTERS,
+    }

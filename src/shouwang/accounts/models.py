@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,15 @@ REGION_HOMED_ROLES = frozenset(
 )
 
 
+class UserManager(auth_models.UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """``createsuperuser`` checks the password policy only when it prompts for the password (and then
+        offers to skip it); a password from DJANGO_SUPERUSER_PASSWORD was never checked. It is here."""
+        if password is not None:
+            validate_password(password, self.model(username=username, email=email, **extra_fields))
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
@@ -52,6 +63,8 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("provider"),
     )
+
+    objects = UserManager()
 
     class Meta:
         ordering = ["username"]

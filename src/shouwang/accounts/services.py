@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -112,13 +113,30 @@ def _resolve_provider(provider_id: int | None) -> Provider | None:
         raise ValidationFailed(_("Unknown provider."), errors={"provider": _("Unknown provider.")}) from None
 
 
-def _check_password(password: str, user: User) -> None:
+@contextmanager
+def _refused_on(field: str):
+    """Django's validation error as a domain error on ``field``, with every reason."""
     try:
-        validate_password(password, user)
+        yield
     except DjangoValidationError as error:
-        raise ValidationFailed(
-            " ".join(error.messages), errors={"password": " ".join(error.messages)}
-        ) from None
+        reasons = " ".join(error.messages)
+        raise ValidationFailed(reasons, errors={field: reasons}) from None
+
+
+def _check_username(username: str) -> str:
+    """The username as stored (without surrounding spaces), checked by the model field's own validators
+    (letters, digits and ``@ . + - _``, at most 150 characters), as ``createsuperuser`` checks it."""
+    username = (username or "").strip()
+    if not username:
+        raise ValidationFailed(_("A username is required."), errors={"username": _("Required.")})
+    with _refused_on("username"):
+        User._meta.get_field("username").run_validators(username)
+    return username
+
+
+def _check_password(password: str, user: User) -> None:
+    with _refused_on("password"):
+        validate_password(password, user)
 
 
 def create_user(
@@ -133,9 +151,7 @@ def create_user(
     provider_id: int | None = None,
 ) -> User:
     """Create an account with a role and its scope; the actor must be able to grant both."""
-    username = (username or "").strip()
-    if not username:
-        raise ValidationFailed(_("A username is required."), errors={"username": _("Required.")})
+    username = _check_username(username)
     if role == Role.ADMIN and actor is not None and not actor.is_platform_admin:
         raise Forbidden(_("Only a platform admin can create another platform admin."))
     regions = _resolve_regions(region_codes)

@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from .errors import DomainError
+from .errors import DomainError, Forbidden
 from .models import AuditLog
 from .pagination import paginate
 from .selectors import audit_log_for
@@ -35,7 +35,25 @@ class BearerToken(HttpBearer):
 
 
 class ConsoleSession(SessionAuth):
-    """The console's logged-in session (CSRF-checked on writes)."""
+    """The console's logged-in session (CSRF-checked on writes).
+
+    ninja checks CSRF before it looks at the session, so a write with no login at all failed the CSRF
+    check (403) instead of being unauthenticated (401, as documented). Without a logged-in user there
+    is nothing for CSRF to protect: answer as for any missing credential."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def _get_key(self, request):
+        try:
+            return super()._get_key(request)
+        except HttpError:
+            raise Forbidden(
+                _("This request lacks the console's security token (CSRF). Reload the page and try again."),
+                code="csrf_failed",
+            ) from None
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)

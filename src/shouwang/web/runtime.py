@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
 from django.utils.crypto import get_random_string
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,6 @@ def start_bridge_thread(stop: threading.Event) -> threading.Thread | None:
     platform runs on (alarms then arrive only over HTTP), so this logs why and returns None."""
     import socket
 
-    from django.conf import settings
-
     from shouwang.alarms.bridge import parse_mqtt_url, run_bridge
 
     try:
@@ -78,17 +77,26 @@ def start_bridge_thread(stop: threading.Event) -> threading.Thread | None:
     return thread
 
 
+def server_options() -> dict:
+    """uvicorn's options for the platform, but where it listens.
+
+    X-Forwarded-For and X-Forwarded-Proto are believed only from TRUSTED_PROXIES. uvicorn's own default
+    believes them from 127.0.0.1, so anything that reached the port from this host (a user on the
+    machine, another service forwarding without rewriting the header) could pick its client address,
+    and with it get past the login lockout and into the audit log as someone else's address."""
+    trusted = settings.TRUSTED_PROXIES
+    return {
+        "log_level": "info",
+        "lifespan": "off",
+        # Open consoles hold server-push streams forever; without a graceful-shutdown limit Ctrl+C would
+        # wait for every browser to close its stream.
+        "timeout_graceful_shutdown": 2,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+
+
 def serve(*, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    # Open consoles hold server-push streams forever; without a graceful-shutdown limit Ctrl+C would wait
-    # for every browser to close its stream.
-    uvicorn.run(
-        "shouwang.asgi:application",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
+    uvicorn.run("shouwang.asgi:application", host=host, port=port, workers=workers, **server_options())

@@ -1,4 +1,11 @@
-// The console's only own script: the phone-sized navigation toggle. Everything else is htmx.
+// The console's own script: the phone-sized navigation toggle and print buttons. Everything else is
+// htmx. No handler is written into the pages (onclick=…): the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
 (function () {
   "use strict";
   var toggle = document.querySelector(".nav-toggle");
