@@ -38,7 +38,7 @@ def district(live_server, settings):
     elder = factories.ElderFactory(name="张三丰", lat=HOME[0], lon=HOME[1])
     factories.contact(elder)
     incident = IncidentFactory(device=DeviceFactory(elder=elder))
-    assessment = start_assessment(actor=worker, elder_id=elder.pk)
+    assessment = start_assessment(actor=worker, elder_id=elder.pk, assessor_id=users["assessor"].pk)
     behind_the_navigation = {
         "official": [f"/elders/{elder.pk}/", "/api/v1/docs"],
         "community_worker": [f"/assessments/{assessment.pk}/report/"],
