@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shouwang.assessments",
     "shouwang.orders",
     "shouwang.alarms",
+    "shouwang.benefits",
     "shouwang.web",
     "shouwang.demo",
 ]
