@@ -64,7 +64,7 @@ def runs_for(user) -> QuerySet[EligibilityRun]:
     runs_ = EligibilityRun.objects.select_related("region")
     if scope.everything:
         return runs_
-    inside = scope.filter(runs_, region="region_id")
+    inside = scope.filter(runs_, region="region__code")
     # A run of a region above the user's area (the district's run, seen by a community worker).
     above = {
         prefix[:n].ljust(12, "0") for prefix in scope.region_prefixes for n in (2, 4, 6, 9) if n < len(prefix)
@@ -229,7 +229,7 @@ def accounts_for(user) -> QuerySet[Account]:
     """Accounts the user may see: by region, by provider, or their own elder's voucher account."""
     scope = scope_of(user)
     owner = ACCOUNT_OWNER.get(getattr(user, "effective_role", ""))
-    accounts = scope.filter(Account.objects.all(), region="region_id", provider="provider_id", owner=owner)
+    accounts = scope.filter(Account.objects.all(), region="region__code", provider="provider_id", owner=owner)
     return Account.objects.filter(pk__in=accounts.values("pk")) if owner else accounts
 
 
