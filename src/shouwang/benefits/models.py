@@ -150,9 +150,11 @@ class RunTransition(models.Model):
 class EligibilityResult(models.Model):
     """One elder in one run: the facts the run saw and, per policy code, the outcome.
 
-    ``outcomes`` maps a policy code to ``{"version", "eligible", "amount_fen", "tier", "failed",
-    "change", "change_reason"}``; ``failed`` lists the indexes of the conditions that did not hold (the
-    explanation is rebuilt from the version's conditions and these facts, see ``policies.explain``)."""
+    ``outcomes`` maps a policy code to ``{"version", "eligible", "amount_fen", "tier", "failed"}``;
+    ``failed`` lists the indexes of the conditions that did not hold (the explanation is rebuilt from the
+    version's conditions and these facts, see ``policies.explain``). ``changes`` maps the policy codes whose
+    outcome differs from last month's to ``{"change": new|stopped|changed, "reasons": [fact changes]}``.
+    ``fingerprint`` identifies the outcomes, so next month's run sees at a glance which elders changed."""
 
     run = models.ForeignKey(EligibilityRun, on_delete=models.CASCADE, related_name="results")
     elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -165,6 +167,8 @@ class EligibilityResult(models.Model):
     living_arrangement = models.CharField(_("living arrangement"), max_length=20, blank=True)
     hukou_region_code = models.CharField(_("household registration region"), max_length=12, blank=True)
     outcomes = models.JSONField(_("outcomes"), default=dict)
+    fingerprint = models.CharField(max_length=16)
+    changes = models.JSONField(_("changes against last month"), default=dict, blank=True)
     cash_fen = models.PositiveIntegerField(_("cash allowances (fen)"), default=0)
     voucher_fen = models.PositiveIntegerField(_("vouchers (fen)"), default=0)
 

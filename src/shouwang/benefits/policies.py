@@ -200,6 +200,7 @@ class CompiledVersion:
     version_id: int
     policy_code: str
     kind: str
+    region_prefix: str
     tests: tuple[Test, ...]
     tiers: tuple[tuple[tuple[Test, ...], int], ...]
     fund_shares: dict[str, int]
@@ -225,6 +226,7 @@ def compile_version(version) -> CompiledVersion:
         version_id=version.pk,
         policy_code=version.policy.code,
         kind=version.policy.kind,
+        region_prefix=prefix,
         tests=tuple(standing + [_test(c, prefix) for c in version.conditions]),
         tiers=tuple(
             (tuple(_test(c, prefix) for c in tier["conditions"]), tier["amount_fen"])

@@ -2,9 +2,12 @@
 
 Set-based, so that a district of a million elders fits in a minute: the elders are read in batches of
 ``BATCH`` by primary key (one query for the elders, one for their categories and one for last month's
-results per batch, whatever the batch holds), each policy version is compiled once into plain tests
-(``policies.compile_version``), and the results of a batch are written with one ``bulk_create``. Nothing
-here queries per elder.
+fingerprints per batch, whatever the batch holds), each policy version is compiled once into plain tests
+(``policies.compile_version``), and the results of a batch go in as plain rows (``core.bulk``: COPY on
+PostgreSQL). Nothing here queries per elder. Elders with the same facts get the same outcomes, so the
+outcomes are worked out once per distinct combination of facts (a few thousand in a district) and shared;
+an elder whose outcomes' fingerprint equals last month's has not changed, and only the others are compared
+policy by policy.
 
 Running a month again first deletes the run's results, so it always gives one row per elder and the same
 rows for the same facts. Against the previous month's run of the region each outcome is marked new,
@@ -14,19 +17,22 @@ stopped or changed, with the facts that changed (turned 80, level 2 → 3, died,
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import hashlib
+import json
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from django.db.models import Q
 from django.utils import timezone
 
+from shouwang.core.bulk import insert_rows
 from shouwang.elders.models import Elder, ElderCategory, Status
 from shouwang.regions.models import prefix_of
 
 from .models import EligibilityResult, EligibilityRun, PolicyKind, PolicyVersion
 from .policies import CompiledVersion, Facts, compile_version, split_by_shares
 
-BATCH = 5_000
+BATCH = 10_000
 ELDER_FIELDS = (
     "pk",
     "community_id",
@@ -84,30 +90,66 @@ def compute(run: EligibilityRun) -> None:
     """Fill ``run`` with its results and totals (the caller holds the run's row lock and audits)."""
     month = run.month
     versions = versions_in_force(run.region_id, month)
-    compiled = [compile_version(version) for version in versions]
-    names = {version.policy.code: (version.policy.name, version.policy.kind) for version in versions}
+    evaluator = Evaluator([compile_version(version) for version in versions])
     previous = EligibilityRun.objects.filter(region_id=run.region_id, month=previous_month(month)).first()
     EligibilityResult.objects.filter(run=run).delete()
-    totals = _Totals(compiled, names)
+    changes: dict[str, Counter] = defaultdict(Counter)
     elders = 0
     for batch in _batches(run.region_id):
         low, high = batch[0][0], batch[-1][0]
         categories = _categories(run.region_id, low, high)
-        before = _previous_results(previous, low, high)
-        results = []
+        before = _previous_fingerprints(previous, low, high)
+        rows, changed = [], []
         for row in batch:
-            facts = facts_from_row(row, categories.get(row[0], frozenset()), month)
-            result = evaluate(run, row[0], facts, compiled, before.get(row[0]))
-            totals.add(result)
-            results.append(result)
-        EligibilityResult.objects.bulk_create(results, batch_size=BATCH)
+            elder_id, community, birth_date, status, status_date, level, living, hukou = row
+            kinds = categories.get(elder_id, "")
+            facts = (
+                community,
+                age_on(birth_date, month),
+                status_on(status, status_date, month),
+                level,
+                kinds,
+                living or "",
+                hukou or "",
+            )
+            outcome = evaluator.outcome(facts)
+            rows.append(
+                [
+                    run.pk,
+                    elder_id,
+                    *facts,
+                    outcome.text,
+                    outcome.fingerprint,
+                    "{}",
+                    outcome.cash,
+                    outcome.voucher,
+                ]
+            )
+            if previous is not None and before.get(elder_id) != outcome.fingerprint:
+                changed.append((len(rows) - 1, elder_id, facts, outcome))
+        if changed:
+            _mark_changes(rows, changed, previous, changes)
+        insert_rows(EligibilityResult, RESULT_COLUMNS, rows)
         elders += len(batch)
     if previous is not None:
-        totals.count_stopped_without_row(previous, run)
+        _count_gone(previous, run, changes)
     run.elder_count = elders
-    run.eligible_count = totals.eligible_elders
-    run.totals = totals.as_json()
+    run.eligible_count = evaluator.eligible_elders
+    run.totals = evaluator.totals(versions, changes)
     run.computed_at = timezone.now()
+
+
+RESULT_COLUMNS = (
+    "run_id",
+    "elder_id",
+    "community_code",
+    *FACT_FIELDS,
+    "outcomes",
+    "fingerprint",
+    "changes",
+    "cash_fen",
+    "voucher_fen",
+)
 
 
 def _batches(region_code: str) -> Iterator[list[tuple]]:
@@ -119,152 +161,182 @@ def _batches(region_code: str) -> Iterator[list[tuple]]:
         last = batch[-1][0]
 
 
-def _categories(region_code: str, low: int, high: int) -> dict[int, frozenset[str]]:
-    found: dict[int, set[str]] = defaultdict(set)
+def _categories(region_code: str, low: int, high: int) -> dict[int, str]:
+    """Each elder's categories as sorted, comma-separated codes (how results store them)."""
+    found: dict[int, list[str]] = defaultdict(list)
     rows = ElderCategory.objects.filter(
         in_region(region_code, "community_code"), elder_id__gte=low, elder_id__lte=high
     )
     for elder_id, code in rows.values_list("elder_id", "code"):
-        found[elder_id].add(code)
-    return {elder_id: frozenset(codes) for elder_id, codes in found.items()}
+        found[elder_id].append(code)
+    return {elder_id: ",".join(sorted(codes)) for elder_id, codes in found.items()}
 
 
-def _previous_results(previous: EligibilityRun | None, low: int, high: int) -> dict[int, tuple]:
+def _previous_fingerprints(previous: EligibilityRun | None, low: int, high: int) -> dict[int, str]:
     if previous is None:
         return {}
     rows = EligibilityResult.objects.filter(run=previous, elder_id__gte=low, elder_id__lte=high)
-    return {row[0]: row[1:] for row in rows.values_list("elder_id", "outcomes", *FACT_FIELDS)}
+    return dict(rows.values_list("elder_id", "fingerprint"))
 
 
-def facts_from_row(row: tuple, categories: frozenset[str], month: dt.date) -> Facts:
-    _pk, community, birth_date, status, status_date, level, living, hukou = row
-    return Facts(
-        community_code=community,
-        age=age_on(birth_date, month),
-        status=status_on(status, status_date, month),
-        ability_level=level,
-        categories=categories,
-        living_arrangement=living or "",
-        hukou_region_code=hukou or "",
-    )
+def _mark_changes(rows: list[list], changed: list[tuple], previous: EligibilityRun, counts) -> None:
+    """Compare the outcomes of the elders whose fingerprint moved with last month's, policy by policy."""
+    before = {
+        row[0]: row[1:]
+        for row in EligibilityResult.objects.filter(
+            run=previous, elder_id__in=[elder_id for _i, elder_id, _f, _o in changed]
+        ).values_list("elder_id", "outcomes", *FACT_FIELDS)
+    }
+    changes_at = RESULT_COLUMNS.index("changes")
+    for index, elder_id, facts, outcome in changed:
+        old = before.get(elder_id)
+        found = {}
+        for code, new in outcome.outcomes.items():
+            if change := _change(new, old[0].get(code, {}) if old else None, facts, old):
+                found[code] = change
+                counts[code][change["change"]] += 1
+        if found:
+            rows[index][changes_at] = json.dumps(found, sort_keys=True, ensure_ascii=False)
 
 
-def evaluate(
-    run: EligibilityRun, elder_id: int, facts: Facts, compiled: list[CompiledVersion], before: tuple | None
-) -> EligibilityResult:
-    outcomes = {}
-    cash = voucher = 0
-    for version in compiled:
-        eligible, amount, tier, failed = version.evaluate(facts)
-        outcome = {"version": version.version_id, "eligible": eligible, "amount_fen": amount, "tier": tier}
-        if failed:
-            outcome["failed"] = failed
-        if change := _change(version.policy_code, eligible, amount, facts, before):
-            outcome.update(change)
-        outcomes[version.policy_code] = outcome
-        if eligible:
-            if version.kind == PolicyKind.SERVICE_SUBSIDY:
-                voucher += amount
-            else:
-                cash += amount
-    return EligibilityResult(
-        run=run,
-        elder_id=elder_id,
-        community_code=facts.community_code,
-        age=facts.age,
-        status=facts.status,
-        ability_level=facts.ability_level,
-        categories=",".join(sorted(facts.categories)),
-        living_arrangement=facts.living_arrangement,
-        hukou_region_code=facts.hukou_region_code,
-        outcomes=outcomes,
-        cash_fen=cash,
-        voucher_fen=voucher,
-    )
-
-
-def _change(code: str, eligible: bool, amount: int, facts: Facts, before: tuple | None) -> dict:
-    """Against last month: ``{"change": new|stopped|changed, "change_reason": [fact changes]}`` or {}."""
-    if before is None:
-        return {"change": "new", "change_reason": [{"fact": "first_run"}]} if eligible else {}
-    old = before[0].get(code) or {}
+def _change(new: dict, old: dict | None, facts: tuple, old_row: tuple | None) -> dict:
+    """``{"change": new|stopped|changed, "reasons": [fact changes]}`` for one policy, or {}."""
+    eligible, amount = new["eligible"], new["amount_fen"]
+    if old is None:
+        return {"change": "new", "reasons": [{"fact": "no_result"}]} if eligible else {}
     was, was_amount = bool(old.get("eligible")), old.get("amount_fen", 0)
     if was == eligible and (not eligible or was_amount == amount):
         return {}
     change = "changed" if was and eligible else ("new" if eligible else "stopped")
-    amounts = (was_amount, amount) if change == "changed" else None
-    return {"change": change, "change_reason": fact_changes(before[1:], facts, amounts)}
-
-
-def fact_changes(old_facts: tuple, facts: Facts, amounts: tuple[int, int] | None) -> list[dict]:
-    """What changed between last month's facts and this month's, as plain data for the explanation."""
-    old = dict(zip(FACT_FIELDS, old_facts, strict=True))
-    new = {
-        "age": facts.age,
-        "status": facts.status,
-        "ability_level": facts.ability_level,
-        "categories": ",".join(sorted(facts.categories)),
-        "living_arrangement": facts.living_arrangement,
-        "hukou_region_code": facts.hukou_region_code,
-    }
-    changes = [
-        {"fact": name, "from": old[name], "to": new[name]} for name in FACT_FIELDS if old[name] != new[name]
+    reasons = [
+        {"fact": name, "from": before, "to": now}
+        for name, before, now in zip(FACT_FIELDS, old_row[1:], facts[1:], strict=True)
+        if before != now
     ]
-    if amounts is not None:
-        changes.append({"fact": "amount", "from": amounts[0], "to": amounts[1]})
-    return changes or [{"fact": "rules"}]
+    if change == "changed":
+        reasons.append({"fact": "amount", "from": was_amount, "to": amount})
+    return {"change": change, "reasons": reasons or [{"fact": "rules"}]}
 
 
-class _Totals:
-    """The sums shown on a run, gathered while its results are made."""
+def _count_gone(previous: EligibilityRun, run: EligibilityRun, counts) -> None:
+    """Elders paid last month who have no row now (they left the region's registry) also stopped."""
+    gone = EligibilityResult.objects.filter(run=previous).exclude(
+        elder_id__in=EligibilityResult.objects.filter(run=run).values("elder_id")
+    )
+    for outcomes in gone.values_list("outcomes", flat=True).iterator(chunk_size=BATCH):
+        for code, outcome in outcomes.items():
+            if outcome.get("eligible"):
+                counts[code]["stopped"] += 1
 
-    def __init__(self, compiled: list[CompiledVersion], names: dict[str, tuple[str, str]]):
-        self.versions = {version.policy_code: version for version in compiled}
-        self.policies = {
-            code: {
-                "name": names[code][0],
-                "kind": names[code][1],
-                "version": version.version_id,
-                "eligible": 0,
-                "amount_fen": 0,
-                "new": 0,
-                "stopped": 0,
-                "changed": 0,
-            }
-            for code, version in self.versions.items()
-        }
+
+class Outcome:
+    """The outcomes of every policy for one combination of facts, ready to store."""
+
+    __slots__ = ("outcomes", "text", "fingerprint", "cash", "voucher", "count")
+
+    def __init__(self, outcomes: dict, kinds: dict[str, str]):
+        self.outcomes = outcomes
+        self.text = json.dumps(outcomes, sort_keys=True, separators=(",", ":"))
+        self.fingerprint = hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()
+        paid = [(code, o["amount_fen"]) for code, o in outcomes.items() if o["eligible"]]
+        self.cash = sum(fen for code, fen in paid if kinds[code] != PolicyKind.SERVICE_SUBSIDY)
+        self.voucher = sum(fen for code, fen in paid if kinds[code] == PolicyKind.SERVICE_SUBSIDY)
+        self.count = 0
+
+
+class Evaluator:
+    """Applies the compiled versions to facts, once per distinct combination of what the tests read."""
+
+    def __init__(self, compiled: list[CompiledVersion]):
+        self.compiled = compiled
+        self.kinds = {version.policy_code: version.kind for version in compiled}
+        self.prefixes = sorted({version.region_prefix for version in compiled})
+        self.places: dict[tuple[str, str], tuple[bool, ...]] = {}
+        self.known: dict[tuple, Outcome] = {}
         self.eligible_elders = 0
 
-    def add(self, result: EligibilityResult) -> None:
-        any_eligible = False
-        for code, outcome in result.outcomes.items():
-            policy = self.policies[code]
-            if outcome["eligible"]:
-                any_eligible = True
-                policy["eligible"] += 1
-                policy["amount_fen"] += outcome["amount_fen"]
-            if change := outcome.get("change"):
-                policy[change] += 1
-        self.eligible_elders += any_eligible
+    def outcome(self, facts: tuple) -> Outcome:
+        """``facts`` as stored: (community, age, status, level, categories text, living, 户籍)."""
+        community, age, status, level, kinds, living, hukou = facts
+        place = self.places.get((community, hukou))
+        if place is None:
+            place = self.places[(community, hukou)] = tuple(
+                (community.startswith(p), hukou.startswith(p)) for p in self.prefixes
+            )
+        key = (place, age, status, level, kinds, living)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._evaluate(facts)
+        found.count += 1
+        self.eligible_elders += found.cash > 0 or found.voucher > 0
+        return found
 
-    def count_stopped_without_row(self, previous: EligibilityRun, run: EligibilityRun) -> None:
-        """Elders paid last month who have no row now (they left the region's registry) also stopped."""
-        gone = EligibilityResult.objects.filter(run=previous).exclude(
-            elder_id__in=EligibilityResult.objects.filter(run=run).values("elder_id")
-        )
-        for outcomes in gone.values_list("outcomes", flat=True).iterator(chunk_size=BATCH):
-            for code, outcome in outcomes.items():
-                if outcome.get("eligible") and code in self.policies:
-                    self.policies[code]["stopped"] += 1
+    def _evaluate(self, facts: tuple) -> Outcome:
+        community, age, status, level, kinds, living, hukou = facts
+        seen = Facts(community, age, status, level, frozenset(filter(None, kinds.split(","))), living, hukou)
+        outcomes = {}
+        for version in self.compiled:
+            eligible, amount, tier, failed = version.evaluate(seen)
+            outcome = {
+                "version": version.version_id,
+                "eligible": eligible,
+                "amount_fen": amount,
+                "tier": tier,
+            }
+            if failed:
+                outcome["failed"] = failed
+            outcomes[version.policy_code] = outcome
+        return Outcome(outcomes, self.kinds)
 
-    def as_json(self) -> dict:
+    def totals(self, versions: list[PolicyVersion], changes: dict[str, Counter]) -> dict:
+        """The sums shown on a run: per policy, per fund source, and the whole amount."""
+        policies = {}
+        for version in versions:
+            code = version.policy.code
+            paid = [
+                (o.outcomes[code]["amount_fen"], o.count)
+                for o in self.known.values()
+                if o.outcomes[code]["eligible"]
+            ]
+            amount = sum(fen * count for fen, count in paid)
+            policies[code] = {
+                "name": version.policy.name,
+                "kind": version.policy.kind,
+                "version": version.pk,
+                "eligible": sum(count for _fen, count in paid),
+                "amount_fen": amount,
+                "funds": split_by_shares(amount, version.fund_shares),
+                **{change: changes[code][change] for change in ("new", "stopped", "changed")},
+            }
         funds: dict[str, int] = defaultdict(int)
-        for code, policy in self.policies.items():
-            policy["funds"] = split_by_shares(policy["amount_fen"], self.versions[code].fund_shares)
+        for policy in policies.values():
             for source, fen in policy["funds"].items():
                 funds[source] += fen
         return {
-            "policies": self.policies,
+            "policies": policies,
             "funds": dict(sorted(funds.items())),
-            "amount_fen": sum(policy["amount_fen"] for policy in self.policies.values()),
+            "amount_fen": sum(policy["amount_fen"] for policy in policies.values()),
         }
+
+
+def preview(elder, categories: list[str], month: dt.date) -> EligibilityResult:
+    """An unsaved result for one elder on the registry as it stands (before the month has a run)."""
+    versions = versions_in_force(elder.community_id, month)
+    evaluator = Evaluator([compile_version(version) for version in versions])
+    facts = (
+        elder.community_id,
+        age_on(elder.birth_date, month),
+        status_on(elder.status, elder.status_date, month),
+        elder.ability_level,
+        ",".join(sorted(categories)),
+        elder.living_arrangement or "",
+        elder.hukou_region_code or "",
+    )
+    outcome = evaluator.outcome(facts)
+    return EligibilityResult(
+        elder=elder,
+        **dict(zip(("community_code", *FACT_FIELDS), facts, strict=True)),
+        outcomes=outcome.outcomes,
+        cash_fen=outcome.cash,
+        voucher_fen=outcome.voucher,
+    )

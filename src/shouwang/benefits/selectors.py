@@ -89,7 +89,7 @@ def results_for(
         if eligible is not None:
             results = results.filter(**{f"outcomes__{policy}__eligible": eligible})
         if change:
-            results = results.filter(**{f"outcomes__{policy}__change": change})
+            results = results.filter(**{f"changes__{policy}__change": change})
     return results.select_related("elder").order_by("community_code", "elder_id")
 
 
@@ -156,8 +156,8 @@ def elder_benefits(user, elder_id: int, month: dt.date) -> ElderBenefits:
                 amount_fen=outcome["amount_fen"],
                 reasons=policies.explain(version, facts, outcome),
                 funds=policies.split_by_shares(outcome["amount_fen"], version.fund_shares),
-                change=outcome.get("change", ""),
-                change_reasons=[change_words(c) for c in outcome.get("change_reason", [])],
+                change=result.changes.get(code, {}).get("change", ""),
+                change_reasons=[change_words(c) for c in result.changes.get(code, {}).get("reasons", [])],
             )
         )
     return ElderBenefits(
@@ -171,14 +171,8 @@ def elder_benefits(user, elder_id: int, month: dt.date) -> ElderBenefits:
 
 
 def _preview(elder, month: dt.date) -> EligibilityResult:
-    versions = runs.versions_in_force(elder.community_id, month)
-    compiled = [policies.compile_version(v) for v in versions]
-    row = tuple(getattr(elder, name) for name in runs.ELDER_FIELDS)
-    categories = frozenset(ElderCategory.objects.filter(elder=elder).values_list("code", flat=True))
-    facts = runs.facts_from_row(row, categories, month)
-    return runs.evaluate(
-        EligibilityRun(region_id=elder.community_id, month=month), elder.pk, facts, compiled, None
-    )
+    categories = list(ElderCategory.objects.filter(elder=elder).values_list("code", flat=True))
+    return runs.preview(elder, categories, month)
 
 
 def _facts_of(result: EligibilityResult) -> policies.Facts:
@@ -196,7 +190,7 @@ def _facts_of(result: EligibilityResult) -> policies.Facts:
 def change_words(change: dict) -> str:
     """One fact change against last month in words (turned 80, level 2 → 3, died …)."""
     fact = change["fact"]
-    if fact == "first_run":
+    if fact == "no_result":
         return _("no result last month")
     if fact == "rules":
         return _("the policy's rules changed")
