@@ -22,9 +22,20 @@ from shouwang.benefits import services
 SELF_PAY = {"tekun": 0, "dibao": 10, "*": 30}
 
 
+def _tier(label: str, fen: int, *conditions: dict) -> dict:
+    return {"label": label, "amount_fen": fen, "conditions": list(conditions)}
+
+
+def _between(fact: str, low: int, high: int | None = None) -> dict:
+    return {"fact": fact, "min": low, **({"max": high} if high is not None else {})}
+
+
+def _category(*codes: str) -> dict:
+    return {"fact": "category", "any_of": list(codes)}
+
+
 def demo_policies(city: str, district: str) -> list[dict]:
     """The four policies: each a policy's fields and its first version."""
-    age = lambda low, high=None: {"fact": "age", "min": low, **({"max": high} if high else {})}  # noqa: E731
     return [
         {
             "code": "gaoling",
@@ -34,9 +45,9 @@ def demo_policies(city: str, district: str) -> list[dict]:
             "version": {
                 "conditions": [{"fact": "hukou_in_region"}],
                 "tiers": [
-                    {"label": "80–89岁", "amount_fen": 10000, "conditions": [age(80, 89)]},
-                    {"label": "90–99岁", "amount_fen": 50000, "conditions": [age(90, 99)]},
-                    {"label": "100岁及以上", "amount_fen": 80000, "conditions": [age(100)]},
+                    _tier("80–89岁", 10000, _between("age", 80, 89)),
+                    _tier("90–99岁", 50000, _between("age", 90, 99)),
+                    _tier("100岁及以上", 80000, _between("age", 100)),
                 ],
                 "fund_shares": {"city": 50, "district": 50},
             },
@@ -48,9 +59,9 @@ def demo_policies(city: str, district: str) -> list[dict]:
             "region_code": district,
             "version": {
                 "tiers": [
-                    {"label": "完全失能", "amount_fen": 60000, "conditions": [{"fact": "ability_level", "min": 4}]},
-                    {"label": "重度失能", "amount_fen": 40000, "conditions": [{"fact": "ability_level", "min": 3, "max": 3}]},
-                    {"label": "中度失能", "amount_fen": 20000, "conditions": [{"fact": "ability_level", "min": 2, "max": 2}]},
+                    _tier("完全失能", 60000, _between("ability_level", 4)),
+                    _tier("重度失能", 40000, _between("ability_level", 3, 3)),
+                    _tier("中度失能", 20000, _between("ability_level", 2, 2)),
                 ],
                 "fund_shares": {"district": 70, "lottery": 30},
             },
@@ -62,9 +73,9 @@ def demo_policies(city: str, district: str) -> list[dict]:
             "region_code": district,
             "version": {
                 "tiers": [
-                    {"label": "特困/低保", "amount_fen": 30000, "conditions": [{"fact": "category", "any_of": ["tekun", "dibao"]}]},
-                    {"label": "低收入", "amount_fen": 20000, "conditions": [{"fact": "category", "any_of": ["low_income"]}]},
-                    {"label": "计划生育特殊家庭", "amount_fen": 10000, "conditions": [{"fact": "category", "any_of": ["family_planning", "shidu"]}]},
+                    _tier("特困/低保", 30000, _category("tekun", "dibao")),
+                    _tier("低收入", 20000, _category("low_income")),
+                    _tier("计划生育特殊家庭", 10000, _category("family_planning", "shidu")),
                 ],
                 "fund_shares": {"city": 40, "district": 40, "street": 20},
                 "self_pay_percent": SELF_PAY,
@@ -76,12 +87,12 @@ def demo_policies(city: str, district: str) -> list[dict]:
             "kind": "service",
             "region_code": district,
             "version": {
-                "tiers": [{"label": "80岁及以上", "amount_fen": 2000, "conditions": [age(80)]}],
+                "tiers": [_tier("80岁及以上", 2000, _between("age", 80))],
                 "fund_shares": {"district": 50, "lottery": 50},
                 "self_pay_percent": SELF_PAY,
             },
         },
-    ]  # fmt: skip
+    ]
 
 
 def load_policies(*, city: str, district: str, effective_from: str) -> int:
