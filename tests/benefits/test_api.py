@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from shouwang.benefits import ledger, services
+from shouwang.benefits import ledger
 from shouwang.benefits.models import EligibilityRun
 from tests import factories
 from tests.benefits import factories as bf
