@@ -95,6 +95,38 @@ def policy_version(request, policy_id: int, payload: VersionIn):
     return Status(201, selectors.get_policy_for(request.auth, policy_id))
 
 
+class EffectIn(VersionIn):
+    region: str
+    month: str
+    effective_from: str = ""
+
+
+class EffectOut(Schema):
+    month: str
+    region: str
+    elders: int
+    adds: int
+    removes: int
+    changes: int
+    before_fen: int
+    after_fen: int
+    cost_change_fen: int
+
+
+@router.post(
+    "/policies/{int:policy_id}/effect", response=EffectOut, summary="What a draft version would change"
+)
+def policy_effect(request, policy_id: int, payload: EffectIn):
+    fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note"})
+    return selectors.version_effect(
+        request.auth,
+        policy_id,
+        region_code=payload.region,
+        month=services.parse_month(payload.month),
+        **fields,
+    )
+
+
 # --- runs -----------------------------------------------------------------------------------------------
 
 

@@ -95,23 +95,10 @@ def compute(run: EligibilityRun) -> None:
     EligibilityResult.objects.filter(run=run).delete()
     changes: dict[str, Counter] = defaultdict(Counter)
     elders = 0
-    for batch in _batches(run.region_id):
-        low, high = batch[0][0], batch[-1][0]
-        categories = _categories(run.region_id, low, high)
-        before = _previous_fingerprints(previous, low, high)
+    for batch in facts_batches(run.region_id, month):
+        before = _previous_fingerprints(previous, batch[0][0], batch[-1][0])
         rows, changed = [], []
-        for row in batch:
-            elder_id, community, birth_date, status, status_date, level, living, hukou = row
-            kinds = categories.get(elder_id, "")
-            facts = (
-                community,
-                age_on(birth_date, month),
-                status_on(status, status_date, month),
-                level,
-                kinds,
-                living or "",
-                hukou or "",
-            )
+        for elder_id, facts in batch:
             outcome = evaluator.outcome(facts)
             rows.append(
                 [
@@ -150,6 +137,28 @@ RESULT_COLUMNS = (
     "cash_fen",
     "voucher_fen",
 )
+
+
+def facts_batches(region_code: str, month: dt.date) -> Iterator[list[tuple[int, tuple]]]:
+    """(elder id, facts as stored) of the region's elders on the first of ``month``, a batch at a time:
+    facts are (community, age, status, ability level, categories text, living arrangement, 户籍)."""
+    for batch in _batches(region_code):
+        categories = _categories(region_code, batch[0][0], batch[-1][0])
+        yield [
+            (
+                elder_id,
+                (
+                    community,
+                    age_on(birth_date, month),
+                    status_on(status, status_date, month),
+                    level,
+                    categories.get(elder_id, ""),
+                    living or "",
+                    hukou or "",
+                ),
+            )
+            for elder_id, community, birth_date, status, status_date, level, living, hukou in batch
+        ]
 
 
 def _batches(region_code: str) -> Iterator[list[tuple]]:
@@ -340,3 +349,23 @@ def preview(elder, categories: list[str], month: dt.date) -> EligibilityResult:
         cash_fen=outcome.cash,
         voucher_fen=outcome.voucher,
     )
+
+
+def effect(draft: PolicyVersion, region_code: str, month: dt.date) -> dict:
+    """What publishing ``draft`` (an unsaved version of its policy) would change for the region's elders
+    in ``month`` against the version in force: elders added and removed, amounts changed, the cost."""
+    code = draft.policy.code
+    current = [v for v in versions_in_force(region_code, month) if v.policy_id == draft.policy_id]
+    before, after = Evaluator([compile_version(v) for v in current]), Evaluator([compile_version(draft)])
+    found = {"elders": 0, "adds": 0, "removes": 0, "changes": 0, "before_fen": 0, "after_fen": 0}
+    for batch in facts_batches(region_code, month):
+        for _elder_id, facts in batch:
+            old = before.outcome(facts).outcomes.get(code, {"eligible": False, "amount_fen": 0})
+            new = after.outcome(facts).outcomes[code]
+            found["elders"] += 1
+            found["adds"] += new["eligible"] and not old["eligible"]
+            found["removes"] += old["eligible"] and not new["eligible"]
+            found["changes"] += old["eligible"] and new["eligible"] and old["amount_fen"] != new["amount_fen"]
+            found["before_fen"] += old["amount_fen"] if old["eligible"] else 0
+            found["after_fen"] += new["amount_fen"] if new["eligible"] else 0
+    return {**found, "cost_change_fen": found["after_fen"] - found["before_fen"]}

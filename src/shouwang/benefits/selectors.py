@@ -31,7 +31,7 @@ from .models import (
     PolicyVersion,
     RunTransition,
 )
-from .permissions import may_read_ledger, may_read_runs
+from .permissions import may_keep_policies, may_read_ledger, may_read_runs
 
 # ``owner`` lookups by role: a family account reaches its elder's voucher account through the assignment.
 ACCOUNT_OWNER = {Role.ELDER: "elder__assignments__user_id"}
@@ -253,3 +253,30 @@ def trial_balance(user) -> dict:
 
 FUND_LABELS = dict(FundSource.choices)
 KIND_LABELS = dict(PolicyKind.choices)
+
+
+def version_effect(user, policy_id: int, *, region_code: str, month: dt.date, **version) -> dict:
+    """Before publishing: the effect of a draft version on a region's elders in a month ("adds N elders,
+    removes M, costs ¥X more a month"), checked like a version to publish and saving nothing."""
+    if not may_keep_policies(user):
+        raise Forbidden(_("Only platform administrators and officials keep benefit policies."))
+    policy = get_policy_for(user, policy_id)
+    if not scope_of(user).covers_region(region_code):
+        raise NotFound(_("This region does not exist or is outside your area."))
+    conditions, tiers, shares, self_pay = policies.check_version(
+        kind=policy.kind,
+        conditions=version.get("conditions") or [],
+        tiers=version.get("tiers"),
+        fund_shares=version.get("fund_shares"),
+        self_pay_percent=version.get("self_pay_percent"),
+    )
+    draft = PolicyVersion(
+        policy=policy,
+        number=0,
+        effective_from=month,
+        conditions=conditions,
+        tiers=tiers,
+        fund_shares=shares,
+        self_pay_percent=self_pay,
+    )
+    return {"month": month.strftime("%Y-%m"), "region": region_code, **runs.effect(draft, region_code, month)}
