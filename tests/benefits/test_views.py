@@ -72,3 +72,46 @@ def test_an_official_computes_a_run_from_the_page(policies, client, official):
     client.force_login(official)
     client.post("/benefits/runs/new/", {"month": "2026-04", "region": factories.DISTRICT})
     assert EligibilityRun.objects.filter(month=dt.date(2026, 4, 1)).exists()
+
+
+def _version_form(policy_id: int, **changes) -> dict:
+    from shouwang.benefits.models import PolicyVersion
+
+    latest = PolicyVersion.objects.filter(policy_id=policy_id).order_by("-number").first()
+    return {
+        "conditions": '[{"fact": "hukou_in_region"}]',
+        "tiers": '[{"label": "80+", "amount_fen": 20000, "conditions": [{"fact": "age", "min": 80}]}]',
+        "fund_shares": '{"city": 100}',
+        "self_pay_percent": "{}",
+        "effective_from": "2026-09",
+        "month": "2026-03",
+        "region": factories.DISTRICT,
+        "note": f"after v{latest.number}",
+        **changes,
+    }
+
+
+def test_the_effect_of_a_draft_is_shown_before_publishing(run, policies, client, official):
+    client.force_login(official)
+    url = f"/benefits/policies/{policies['gaoling'].pk}/"
+    page = client.post(url, {**_version_form(policies["gaoling"].pk), "action": "preview"}).content.decode()
+    assert "新增 0 人" in page
+    assert "¥500.00 → ¥200.00" in page
+    assert policies["gaoling"].versions.count() == 1
+
+
+def test_a_version_is_published_from_the_policy_page_or_refused_with_the_message(
+    run, policies, client, official
+):
+    client.force_login(official)
+    url = f"/benefits/policies/{policies['gaoling'].pk}/"
+    refused = client.post(
+        url,
+        {**_version_form(policies["gaoling"].pk, fund_shares='{"city": 90}'), "action": "publish"},
+        follow=True,
+    )
+    assert "不是 100" in refused.content.decode()
+    broken = client.post(url, {**_version_form(policies["gaoling"].pk, tiers="[{"), "action": "publish"})
+    assert "JSON" in broken.content.decode()
+    client.post(url, {**_version_form(policies["gaoling"].pk), "action": "publish"})
+    assert list(policies["gaoling"].versions.values_list("number", flat=True)) == [1, 2]

@@ -4,11 +4,15 @@ every button calls a service and shows its outcome (core.forms.perform)."""
 
 from __future__ import annotations
 
+import json
+
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.regions.models import Level, Region
@@ -32,16 +36,75 @@ def policy_list(request):
 @console_page("benefits:policies")
 def policy_detail(request, policy_id: int):
     policy = selectors.get_policy_for(request.user, policy_id)
+    versions = selectors.versions_of(policy)
+    draft = _draft_from(request.POST) if request.method == "POST" else _draft_of(versions.first())
+    effect = None
+    if request.method == "POST" and may_keep_policies(request.user):
+        effect = _preview_or_publish(request, policy, draft)
+        if effect is None:
+            return redirect("benefits:policy", policy_id=policy.pk)
     return render(
         request,
         "benefits/policy_detail.html",
         {
             "policy": policy,
-            "versions": selectors.versions_of(policy),
+            "versions": versions,
             "fund_labels": FUND_LABELS,
             "may_keep": may_keep_policies(request.user),
+            "draft": draft,
+            "effect": effect,
+            "regions": _computable_regions(request.user),
         },
     )
+
+
+DRAFT_JSON_FIELDS = ("conditions", "tiers", "fund_shares", "self_pay_percent")
+
+
+def _draft_of(version) -> dict:
+    """A form's starting point: the latest version's rules as JSON text."""
+    if version is None:
+        return {"conditions": "[]", "tiers": "[]", "fund_shares": "{}", "self_pay_percent": "{}"}
+    return {name: json.dumps(getattr(version, name), ensure_ascii=False) for name in DRAFT_JSON_FIELDS}
+
+
+def _draft_from(post) -> dict:
+    fields = ("effective_from", "effective_until", "note", "region", "month", *DRAFT_JSON_FIELDS)
+    return {name: post.get(name, "").strip() for name in fields}
+
+
+def _preview_or_publish(request, policy, draft: dict):
+    """The effect of the draft (to show), or None after publishing it (or failing to: the message says)."""
+    try:
+        rules = {name: json.loads(draft[name] or "null") for name in DRAFT_JSON_FIELDS}
+    except json.JSONDecodeError as error:
+        messages.error(request, _("The rules are not valid JSON: %(error)s") % {"error": error})
+        return {}
+    if request.POST.get("action") == "preview":
+        try:
+            return selectors.version_effect(
+                request.user,
+                policy.pk,
+                region_code=draft["region"],
+                month=services.parse_month(draft["month"]),
+                **rules,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return {}
+    perform(
+        request,
+        lambda: services.publish_version(
+            actor=request.user,
+            policy_id=policy.pk,
+            effective_from=draft["effective_from"],
+            effective_until=draft["effective_until"] or None,
+            note=draft["note"],
+            **rules,
+        ),
+        _("The new version is published."),
+    )
+    return None
 
 
 @console_page("benefits:runs")
