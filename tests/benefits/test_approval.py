@@ -106,3 +106,25 @@ def test_an_approved_run_posts_its_money_once(run, worker_a, street_official, of
     with pytest.raises(Conflict):
         services.return_run(actor=official, run_id=run.pk, reason="too late")
     assert LedgerEntry.objects.count() == entries
+
+
+def test_a_death_recorded_after_the_run_was_computed_stops_its_approval(
+    run, worker_a, street_official, official, english
+):
+    from shouwang.elders.services import record_life_event
+
+    services.review_run(actor=worker_a, run_id=run.pk)
+    services.review_run(actor=street_official, run_id=run.pk)
+    elder_id = run.results.get().elder_id
+    record_life_event(actor=official, elder_id=elder_id, event="deceased", date=dt.date(2026, 2, 20))
+
+    with pytest.raises(Conflict, match="1 deaths or moves were recorded"):
+        services.review_run(actor=official, run_id=run.pk)
+    assert not LedgerEntry.objects.exists()
+
+    services.return_run(actor=official, run_id=run.pk, reason="died in February")
+    again = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    assert again.totals["amount_fen"] == 0  # died before the first of March
+    for actor in (worker_a, street_official, official):
+        services.review_run(actor=actor, run_id=run.pk)
+    assert voucher_balance(elder_id) == 0

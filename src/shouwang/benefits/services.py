@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
+from shouwang.elders.models import StatusChange
 from shouwang.regions.models import Region, prefix_of
 
 from . import ledger, runs
@@ -228,10 +229,27 @@ def review_run(*, actor, run_id: int, note: str = "") -> EligibilityRun:
     }.get(run.state)
     if step is not None:
         require(may_take_step(actor, run, step), _("This step of the review is not yours to take."))
+    if step == RunState.APPROVED and (events := _life_events_since(run)):
+        raise Conflict(
+            _(
+                "%(count)s deaths or moves were recorded in the registry after this run was computed; "
+                "return it for correction and compute it again before approving it."
+            )
+            % {"count": events},
+            code="registry_changed",
+        )
     advance(run, step or RunState.APPROVED, actor=actor, reason=note.strip()[:300])  # refuses a wrong state
     if step == RunState.APPROVED:
         ledger.post_run(run, actor=actor)
     return run
+
+
+def _life_events_since(run: EligibilityRun) -> int:
+    """Deaths, moves and returns recorded for the region's elders after the run was computed: approving
+    it then would pay someone the registry already knows has died or left."""
+    return StatusChange.objects.filter(
+        runs.in_region(run.region_id, "elder__community_id"), recorded_at__gt=run.computed_at
+    ).count()
 
 
 @transaction.atomic
