@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shouwang.assessments",
     "shouwang.orders",
     "shouwang.alarms",
+    "shouwang.benefits",
     "shouwang.web",
     "shouwang.demo",
 ]

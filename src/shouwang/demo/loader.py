@@ -21,6 +21,7 @@ from shouwang.regions.services import load_regions_csv, set_centres
 
 from .alarms import load_alarms
 from .assessments import load_assessments
+from .benefits import load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
@@ -51,6 +52,7 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("admin", Role.ADMIN, "平台管理员"),
     DemoAccount("official", Role.OFFICIAL, "王建国（昌邑区民政局）", DISTRICT),
+    DemoAccount("street", Role.OFFICIAL, "孙晓燕（街道民政办）", "street:0"),
     DemoAccount("worker", Role.COMMUNITY_WORKER, "李秀兰（社区工作人员）", "community:0"),
     DemoAccount("worker2", Role.COMMUNITY_WORKER, "赵丽华（社区工作人员）", "community:5"),
     DemoAccount("operator", Role.OPERATOR, "陈静（呼叫中心坐席）", DISTRICT),
@@ -94,6 +96,8 @@ def _create_accounts(communities: list[Region], provider_ids: list[int]) -> None
         regions, provider_id = [], None
         if account.region.startswith("community:"):
             regions = [communities[int(account.region.split(":")[1])].code]
+        elif account.region.startswith("street:"):
+            regions = [communities[int(account.region.split(":")[1])].parent_id]
         elif account.region.startswith("provider:"):
             provider_id = provider_ids[int(account.region.split(":")[1])]
         elif account.region:
@@ -158,6 +162,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
     load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
     load_alarms(community_codes=assessed, seed=seed)
+    load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -443,15 +443,28 @@ def settle_order(*, actor, order_id: int) -> Order:
                 raise ValidationFailed(message, code="no_price")
             line.save(update_fields=["unit_price_fen"])
         amount += line.unit_price_fen * line.quantity
-    # For now the elder pays it all: the benefits issue will redeem subsidies and vouchers against the
-    # amount and split it into subsidy_fen and self_pay_fen.
+    subsidy, self_pay = _settlement_split(order=order, amount_fen=amount, actor=actor)
     return advance(
         order,
         S.SETTLED,
         actor=actor,
-        details={"amount_fen": amount},
-        fields={"amount_fen": amount, "subsidy_fen": 0, "self_pay_fen": amount},
+        details={"amount_fen": amount, "subsidy_fen": subsidy, "self_pay_fen": self_pay},
+        fields={"amount_fen": amount, "subsidy_fen": subsidy, "self_pay_fen": self_pay},
     )
+
+
+def _elder_pays_all(*, order: Order, amount_fen: int, actor) -> tuple[int, int]:
+    return 0, amount_fen
+
+
+_settlement_split = _elder_pays_all
+
+
+def register_settlement_split(split) -> None:
+    """Let a higher app (benefits) decide how a settled amount splits into (subsidy, self-pay) and record
+    its side inside the settlement's transaction; without one the elder pays it all."""
+    global _settlement_split
+    _settlement_split = split
 
 
 # --- reactions to other apps -----------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""The benefits section of an elder's record page (registered with ``elders.panels``): this month's
+outcome of every policy with its reasons, and the voucher balance."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .permissions import may_read_elder_benefits
+from .selectors import elder_benefits
+
+
+def elder_panel(request, elder) -> str:
+    """The elder is already in the user's scope (the record page found them)."""
+    if not may_read_elder_benefits(request.user):
+        return ""
+    month = timezone.localdate().replace(day=1)
+    benefits = elder_benefits(request.user, elder.pk, month)
+    return render_to_string(
+        "benefits/_elder_panel.html", {"benefits": benefits, "elder": elder}, request=request
+    )

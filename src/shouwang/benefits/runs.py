@@ -1,0 +1,371 @@
+"""Computing a monthly eligibility run: every elder of the region against every policy version in force.
+
+Set-based, so that a district of a million elders fits in a minute: the elders are read in batches of
+``BATCH`` by primary key (one query for the elders, one for their categories and one for last month's
+fingerprints per batch, whatever the batch holds), each policy version is compiled once into plain tests
+(``policies.compile_version``), and the results of a batch go in as plain rows (``core.bulk``: COPY on
+PostgreSQL). Nothing here queries per elder. Elders with the same facts get the same outcomes, so the
+outcomes are worked out once per distinct combination of facts (a few thousand in a district) and shared;
+an elder whose outcomes' fingerprint equals last month's has not changed, and only the others are compared
+policy by policy.
+
+Running a month again first deletes the run's results, so it always gives one row per elder and the same
+rows for the same facts. Against the previous month's run of the region each outcome is marked new,
+stopped or changed, with the facts that changed (turned 80, level 2 → 3, died, moved out).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+from django.db.models import Q
+from django.utils import timezone
+
+from shouwang.core.bulk import insert_rows
+from shouwang.elders.models import Elder, ElderCategory, Status
+from shouwang.regions.models import prefix_of
+
+from .models import EligibilityResult, EligibilityRun, PolicyKind, PolicyVersion
+from .policies import CompiledVersion, Facts, compile_version, split_by_shares
+
+BATCH = 10_000
+ELDER_FIELDS = (
+    "pk",
+    "community_id",
+    "birth_date",
+    "status",
+    "status_date",
+    "ability_level",
+    "living_arrangement",
+    "hukou_region_code",
+)
+FACT_FIELDS = ("age", "status", "ability_level", "categories", "living_arrangement", "hukou_region_code")
+
+
+def in_region(code: str, field: str) -> Q:
+    """Rows whose 12-digit code ``field`` lies in the region's subtree, as a range an index serves."""
+    prefix = prefix_of(code)
+    if len(prefix) == 12:
+        return Q(**{field: prefix})
+    return Q(**{f"{field}__gte": prefix.ljust(12, "0"), f"{field}__lte": prefix.ljust(12, "9")})
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+def versions_in_force(region_code: str, month: dt.date) -> list[PolicyVersion]:
+    """The version of each policy in force in ``month`` whose region overlaps ``region_code``'s."""
+    prefix = prefix_of(region_code)
+    versions = (
+        PolicyVersion.objects.select_related("policy")
+        .filter(effective_from__lte=month)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=month))
+        .order_by("policy__code")
+    )
+    return [
+        version
+        for version in versions
+        if prefix.startswith(prefix_of(version.policy.region_id))
+        or prefix_of(version.policy.region_id).startswith(prefix)
+    ]
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def status_on(status: str, status_date: dt.date | None, day: dt.date) -> str:
+    """The status on ``day``: a death or move dated after it had not happened yet."""
+    if status != Status.ACTIVE and status_date is not None and status_date > day:
+        return Status.ACTIVE
+    return status
+
+
+def compute(run: EligibilityRun) -> None:
+    """Fill ``run`` with its results and totals (the caller holds the run's row lock and audits)."""
+    month = run.month
+    versions = versions_in_force(run.region_id, month)
+    evaluator = Evaluator([compile_version(version) for version in versions])
+    previous = EligibilityRun.objects.filter(region_id=run.region_id, month=previous_month(month)).first()
+    EligibilityResult.objects.filter(run=run).delete()
+    changes: dict[str, Counter] = defaultdict(Counter)
+    elders = 0
+    for batch in facts_batches(run.region_id, month):
+        before = _previous_fingerprints(previous, batch[0][0], batch[-1][0])
+        rows, changed = [], []
+        for elder_id, facts in batch:
+            outcome = evaluator.outcome(facts)
+            rows.append(
+                [
+                    run.pk,
+                    elder_id,
+                    *facts,
+                    outcome.text,
+                    outcome.fingerprint,
+                    "{}",
+                    outcome.cash,
+                    outcome.voucher,
+                ]
+            )
+            if previous is not None and before.get(elder_id) != outcome.fingerprint:
+                changed.append((len(rows) - 1, elder_id, facts, outcome))
+        if changed:
+            _mark_changes(rows, changed, previous, changes)
+        insert_rows(EligibilityResult, RESULT_COLUMNS, rows)
+        elders += len(batch)
+    if previous is not None:
+        _count_gone(previous, run, changes)
+    run.elder_count = elders
+    run.eligible_count = evaluator.eligible_elders
+    run.totals = evaluator.totals(versions, changes)
+    run.computed_at = timezone.now()
+
+
+RESULT_COLUMNS = (
+    "run_id",
+    "elder_id",
+    "community_code",
+    *FACT_FIELDS,
+    "outcomes",
+    "fingerprint",
+    "changes",
+    "cash_fen",
+    "voucher_fen",
+)
+
+
+def facts_batches(region_code: str, month: dt.date) -> Iterator[list[tuple[int, tuple]]]:
+    """(elder id, facts as stored) of the region's elders on the first of ``month``, a batch at a time:
+    facts are (community, age, status, ability level, categories text, living arrangement, 户籍)."""
+    for batch in _batches(region_code):
+        categories = _categories(region_code, batch[0][0], batch[-1][0])
+        yield [
+            (
+                elder_id,
+                (
+                    community,
+                    age_on(birth_date, month),
+                    status_on(status, status_date, month),
+                    level,
+                    categories.get(elder_id, ""),
+                    living or "",
+                    hukou or "",
+                ),
+            )
+            for elder_id, community, birth_date, status, status_date, level, living, hukou in batch
+        ]
+
+
+def _batches(region_code: str) -> Iterator[list[tuple]]:
+    """The region's elders in primary-key order, ``BATCH`` at a time (keyset pagination, no OFFSET)."""
+    elders = Elder.objects.filter(in_region(region_code, "community_id")).order_by("pk")
+    last = 0
+    while batch := list(elders.filter(pk__gt=last).values_list(*ELDER_FIELDS)[:BATCH]):
+        yield batch
+        last = batch[-1][0]
+
+
+def _categories(region_code: str, low: int, high: int) -> dict[int, str]:
+    """Each elder's categories as sorted, comma-separated codes (how results store them)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = ElderCategory.objects.filter(
+        in_region(region_code, "community_code"), elder_id__gte=low, elder_id__lte=high
+    )
+    for elder_id, code in rows.values_list("elder_id", "code"):
+        found[elder_id].append(code)
+    return {elder_id: ",".join(sorted(codes)) for elder_id, codes in found.items()}
+
+
+def _previous_fingerprints(previous: EligibilityRun | None, low: int, high: int) -> dict[int, str]:
+    if previous is None:
+        return {}
+    rows = EligibilityResult.objects.filter(run=previous, elder_id__gte=low, elder_id__lte=high)
+    return dict(rows.values_list("elder_id", "fingerprint"))
+
+
+def _mark_changes(rows: list[list], changed: list[tuple], previous: EligibilityRun, counts) -> None:
+    """Compare the outcomes of the elders whose fingerprint moved with last month's, policy by policy."""
+    before = {
+        row[0]: row[1:]
+        for row in EligibilityResult.objects.filter(
+            run=previous, elder_id__in=[elder_id for _i, elder_id, _f, _o in changed]
+        ).values_list("elder_id", "outcomes", *FACT_FIELDS)
+    }
+    changes_at = RESULT_COLUMNS.index("changes")
+    for index, elder_id, facts, outcome in changed:
+        old = before.get(elder_id)
+        found = {}
+        for code, new in outcome.outcomes.items():
+            if change := _change(new, old[0].get(code, {}) if old else None, facts, old):
+                found[code] = change
+                counts[code][change["change"]] += 1
+        if found:
+            rows[index][changes_at] = json.dumps(found, sort_keys=True, ensure_ascii=False)
+
+
+def _change(new: dict, old: dict | None, facts: tuple, old_row: tuple | None) -> dict:
+    """``{"change": new|stopped|changed, "reasons": [fact changes]}`` for one policy, or {}."""
+    eligible, amount = new["eligible"], new["amount_fen"]
+    if old is None:
+        return {"change": "new", "reasons": [{"fact": "no_result"}]} if eligible else {}
+    was, was_amount = bool(old.get("eligible")), old.get("amount_fen", 0)
+    if was == eligible and (not eligible or was_amount == amount):
+        return {}
+    change = "changed" if was and eligible else ("new" if eligible else "stopped")
+    reasons = [
+        {"fact": name, "from": before, "to": now}
+        for name, before, now in zip(FACT_FIELDS, old_row[1:], facts[1:], strict=True)
+        if before != now
+    ]
+    if change == "changed":
+        reasons.append({"fact": "amount", "from": was_amount, "to": amount})
+    return {"change": change, "reasons": reasons or [{"fact": "rules"}]}
+
+
+def _count_gone(previous: EligibilityRun, run: EligibilityRun, counts) -> None:
+    """Elders paid last month who have no row now (they left the region's registry) also stopped."""
+    gone = EligibilityResult.objects.filter(run=previous).exclude(
+        elder_id__in=EligibilityResult.objects.filter(run=run).values("elder_id")
+    )
+    for outcomes in gone.values_list("outcomes", flat=True).iterator(chunk_size=BATCH):
+        for code, outcome in outcomes.items():
+            if outcome.get("eligible"):
+                counts[code]["stopped"] += 1
+
+
+class Outcome:
+    """The outcomes of every policy for one combination of facts, ready to store."""
+
+    __slots__ = ("outcomes", "text", "fingerprint", "cash", "voucher", "count")
+
+    def __init__(self, outcomes: dict, kinds: dict[str, str]):
+        self.outcomes = outcomes
+        self.text = json.dumps(outcomes, sort_keys=True, separators=(",", ":"))
+        self.fingerprint = hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()
+        paid = [(code, o["amount_fen"]) for code, o in outcomes.items() if o["eligible"]]
+        self.cash = sum(fen for code, fen in paid if kinds[code] != PolicyKind.SERVICE_SUBSIDY)
+        self.voucher = sum(fen for code, fen in paid if kinds[code] == PolicyKind.SERVICE_SUBSIDY)
+        self.count = 0
+
+
+class Evaluator:
+    """Applies the compiled versions to facts, once per distinct combination of what the tests read."""
+
+    def __init__(self, compiled: list[CompiledVersion]):
+        self.compiled = compiled
+        self.kinds = {version.policy_code: version.kind for version in compiled}
+        self.prefixes = sorted({version.region_prefix for version in compiled})
+        self.places: dict[tuple[str, str], tuple[bool, ...]] = {}
+        self.known: dict[tuple, Outcome] = {}
+        self.eligible_elders = 0
+
+    def outcome(self, facts: tuple) -> Outcome:
+        """``facts`` as stored: (community, age, status, level, categories text, living, 户籍)."""
+        community, age, status, level, kinds, living, hukou = facts
+        place = self.places.get((community, hukou))
+        if place is None:
+            place = self.places[(community, hukou)] = tuple(
+                (community.startswith(p), hukou.startswith(p)) for p in self.prefixes
+            )
+        key = (place, age, status, level, kinds, living)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._evaluate(facts)
+        found.count += 1
+        self.eligible_elders += found.cash > 0 or found.voucher > 0
+        return found
+
+    def _evaluate(self, facts: tuple) -> Outcome:
+        community, age, status, level, kinds, living, hukou = facts
+        seen = Facts(community, age, status, level, frozenset(filter(None, kinds.split(","))), living, hukou)
+        outcomes = {}
+        for version in self.compiled:
+            eligible, amount, tier, failed = version.evaluate(seen)
+            outcome = {
+                "version": version.version_id,
+                "eligible": eligible,
+                "amount_fen": amount,
+                "tier": tier,
+            }
+            if failed:
+                outcome["failed"] = failed
+            outcomes[version.policy_code] = outcome
+        return Outcome(outcomes, self.kinds)
+
+    def totals(self, versions: list[PolicyVersion], changes: dict[str, Counter]) -> dict:
+        """The sums shown on a run: per policy, per fund source, and the whole amount."""
+        policies = {}
+        for version in versions:
+            code = version.policy.code
+            paid = [
+                (o.outcomes[code]["amount_fen"], o.count)
+                for o in self.known.values()
+                if o.outcomes[code]["eligible"]
+            ]
+            amount = sum(fen * count for fen, count in paid)
+            policies[code] = {
+                "name": version.policy.name,
+                "kind": version.policy.kind,
+                "version": version.pk,
+                "eligible": sum(count for _fen, count in paid),
+                "amount_fen": amount,
+                "funds": split_by_shares(amount, version.fund_shares),
+                **{change: changes[code][change] for change in ("new", "stopped", "changed")},
+            }
+        funds: dict[str, int] = defaultdict(int)
+        for policy in policies.values():
+            for source, fen in policy["funds"].items():
+                funds[source] += fen
+        return {
+            "policies": policies,
+            "funds": dict(sorted(funds.items())),
+            "amount_fen": sum(policy["amount_fen"] for policy in policies.values()),
+        }
+
+
+def preview(elder, categories: list[str], month: dt.date) -> EligibilityResult:
+    """An unsaved result for one elder on the registry as it stands (before the month has a run)."""
+    versions = versions_in_force(elder.community_id, month)
+    evaluator = Evaluator([compile_version(version) for version in versions])
+    facts = (
+        elder.community_id,
+        age_on(elder.birth_date, month),
+        status_on(elder.status, elder.status_date, month),
+        elder.ability_level,
+        ",".join(sorted(categories)),
+        elder.living_arrangement or "",
+        elder.hukou_region_code or "",
+    )
+    outcome = evaluator.outcome(facts)
+    return EligibilityResult(
+        elder=elder,
+        **dict(zip(("community_code", *FACT_FIELDS), facts, strict=True)),
+        outcomes=outcome.outcomes,
+        cash_fen=outcome.cash,
+        voucher_fen=outcome.voucher,
+    )
+
+
+def effect(draft: PolicyVersion, region_code: str, month: dt.date) -> dict:
+    """What publishing ``draft`` (an unsaved version of its policy) would change for the region's elders
+    in ``month`` against the version in force: elders added and removed, amounts changed, the cost."""
+    code = draft.policy.code
+    current = [v for v in versions_in_force(region_code, month) if v.policy_id == draft.policy_id]
+    before, after = Evaluator([compile_version(v) for v in current]), Evaluator([compile_version(draft)])
+    found = {"elders": 0, "adds": 0, "removes": 0, "changes": 0, "before_fen": 0, "after_fen": 0}
+    for batch in facts_batches(region_code, month):
+        for _elder_id, facts in batch:
+            old = before.outcome(facts).outcomes.get(code, {"eligible": False, "amount_fen": 0})
+            new = after.outcome(facts).outcomes[code]
+            found["elders"] += 1
+            found["adds"] += new["eligible"] and not old["eligible"]
+            found["removes"] += old["eligible"] and not new["eligible"]
+            found["changes"] += old["eligible"] and new["eligible"] and old["amount_fen"] != new["amount_fen"]
+            found["before_fen"] += old["amount_fen"] if old["eligible"] else 0
+            found["after_fen"] += new["amount_fen"] if new["eligible"] else 0
+    return {**found, "cost_change_fen": found["after_fen"] - found["before_fen"]}

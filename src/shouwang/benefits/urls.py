@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "benefits"
+urlpatterns = [
+    path("", views.run_list, name="runs"),
+    path("runs/new/", views.run_start, name="run_start"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/review/", views.run_review, name="run_review"),
+    path("runs/<int:run_id>/return/", views.run_return, name="run_return"),
+    path("policies/", views.policy_list, name="policies"),
+    path("policies/<int:policy_id>/", views.policy_detail, name="policy"),
+    path("ledger/", views.trial_balance, name="ledger"),
+]
