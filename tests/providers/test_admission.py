@@ -22,7 +22,11 @@ from shouwang.providers.signals import provider_exited
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
 
 
 def _admitted(official, provider):
@@ -34,8 +38,8 @@ def _admitted(official, provider):
 def _contract(official, provider, **overrides):
     values = {
         "number": "CY-2026-001",
-        "starts_on": TODAY - dt.timedelta(days=1),
-        "ends_on": TODAY + dt.timedelta(days=365),
+        "starts_on": today() - dt.timedelta(days=1),
+        "ends_on": today() + dt.timedelta(days=365),
         "area_codes": [factories.COMMUNITY_A],
         "services": ["meal", "cleaning"],
     }
@@ -60,7 +64,7 @@ def test_admission_needs_a_valid_business_licence(official, provider_a):
         provider_id=provider_a.pk,
         kind="business",
         number="X1",
-        expires_on=TODAY - dt.timedelta(1),
+        expires_on=today() - dt.timedelta(1),
     )
     start_review(actor=official, provider_id=provider_a.pk)
     with pytest.raises(ValidationFailed):
@@ -113,7 +117,7 @@ def test_forced_exit_ends_contracts_and_tells_the_platform(official, provider_a,
         )
     finally:
         provider_exited.disconnect(receiver)
-    assert exited.state == ProviderState.EXITED and exited.exited_on == TODAY
+    assert exited.state == ProviderState.EXITED and exited.exited_on == today()
     assert heard == [("forced", ["CY-2026-001"])]
     assert list(exited.contracts.values_list("state", flat=True)) == [ContractState.TERMINATED]
     assert not may_take_orders(exited)
@@ -140,13 +144,13 @@ def test_licences_running_out_are_listed_for_warning(official, provider_a, provi
         provider_id=provider_a.pk,
         kind="food",
         number="F1",
-        expires_on=TODAY + dt.timedelta(20),
+        expires_on=today() + dt.timedelta(20),
     )
     add_licence(
         actor=official,
         provider_id=provider_b.pk,
         kind="food",
         number="F2",
-        expires_on=TODAY + dt.timedelta(200),
+        expires_on=today() + dt.timedelta(200),
     )
     assert list(expiring_licences(official)) == [soon]

@@ -27,7 +27,13 @@ from shouwang.providers.models import EvaluationScheme, ProviderScore
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
+
+
 WEIGHTS = {"rating": 30, "complaints": 20, "on_time": 20, "verification": 20, "inspection": 10}
 BANDS = [[90, 5], [80, 4], [70, 3], [60, 2], [0, 1]]
 
@@ -52,7 +58,7 @@ def test_star_grades_follow_the_bands():
 
 def test_month_score_from_inspections_and_a_registered_source(official, provider_a):
     _admit(official, provider_a)
-    month = TODAY.replace(day=1)
+    month = today().replace(day=1)
     record_inspection(actor=official, provider_id=provider_a.pk, inspected_on=month, result="passed")
     record_inspection(
         actor=official, provider_id=provider_a.pk, inspected_on=month, result="minor", findings="台账不全"
@@ -61,8 +67,8 @@ def test_month_score_from_inspections_and_a_registered_source(official, provider
         "rating", lambda provider_id, first, last: Measure(score=95.0, value=4.8, count=12)
     )
     try:
-        assert score_month(month=TODAY) == 1
-        assert score_month(month=TODAY) == 1  # again: the same row, not a second one
+        assert score_month(month=today()) == 1
+        assert score_month(month=today()) == 1  # again: the same row, not a second one
     finally:
         evaluation._sources.pop("rating")
     score = ProviderScore.objects.get(provider=provider_a)
@@ -74,12 +80,12 @@ def test_month_score_from_inspections_and_a_registered_source(official, provider
 def test_weights_are_data(official, provider_a):
     _admit(official, provider_a)
     EvaluationScheme.objects.create(
-        name="重检查", effective_from=TODAY.replace(day=1), weights={"inspection": 1}, star_bands=BANDS
+        name="重检查", effective_from=today().replace(day=1), weights={"inspection": 1}, star_bands=BANDS
     )
     record_inspection(
-        actor=official, provider_id=provider_a.pk, inspected_on=TODAY, result="major", findings="x"
+        actor=official, provider_id=provider_a.pk, inspected_on=today(), result="major", findings="x"
     )
-    score_month(month=TODAY)
+    score_month(month=today())
     assert ProviderScore.objects.get(provider=provider_a).total == Decimal("30.0")
 
 
@@ -91,9 +97,9 @@ def test_black_list_stops_new_orders_and_needs_a_reason(official, provider_a, pr
         add_to_list(actor=official, provider_id=provider_a.pk, kind="black", reason="")
     with pytest.raises(Forbidden):
         add_to_list(actor=provider_admin_a, provider_id=provider_a.pk, kind="red", reason="自评优秀")
-    add_to_list(actor=official, provider_id=provider_a.pk, kind="black", reason="虚报服务", ends_on=TODAY)
+    add_to_list(actor=official, provider_id=provider_a.pk, kind="black", reason="虚报服务", ends_on=today())
     assert not may_take_orders(provider_a)
-    assert may_take_orders(provider_a, TODAY + dt.timedelta(days=1))
+    assert may_take_orders(provider_a, today() + dt.timedelta(days=1))
 
 
 def _admit(official, provider):
@@ -101,16 +107,16 @@ def _admit(official, provider):
     start_review(actor=official, provider_id=provider.pk)
     decide_admission(actor=official, provider_id=provider.pk, admit=True)
     sign_contract(
-        actor=official, provider_id=provider.pk, number="C1", starts_on=TODAY - dt.timedelta(days=5),
-        ends_on=TODAY + dt.timedelta(days=30), area_codes=[factories.COMMUNITY_A], services=["meal"],
+        actor=official, provider_id=provider.pk, number="C1", starts_on=today() - dt.timedelta(days=5),
+        ends_on=today() + dt.timedelta(days=30), area_codes=[factories.COMMUNITY_A], services=["meal"],
     )  # fmt: skip
 
 
 def test_score_page_shows_how_the_score_was_made(client, official, provider_a):
     _admit(official, provider_a)
     client.force_login(official)
-    client.post(f"/providers/{provider_a.pk}/inspection/", {"inspected_on": str(TODAY), "result": "passed"})
-    score_month(month=TODAY)
+    client.post(f"/providers/{provider_a.pk}/inspection/", {"inspected_on": str(today()), "result": "passed"})
+    score_month(month=today())
     page = client.get(f"/providers/{provider_a.pk}/").content.decode()
     assert "100.0" in page and "★★★★★" in page
 
@@ -119,9 +125,9 @@ def test_evaluation_through_the_api(client, official, provider_a, provider_admin
     _admit(official, provider_a)
     client.force_login(official)
     url = f"/api/v1/providers/{provider_a.pk}"
-    body = {"inspected_on": str(TODAY), "result": "major", "findings": "无服务记录"}
+    body = {"inspected_on": str(today()), "result": "major", "findings": "无服务记录"}
     assert client.post(f"{url}/inspections", body, content_type="application/json").status_code == 201
-    score_month(month=TODAY)
+    score_month(month=today())
     client.force_login(provider_admin_a)  # a provider sees its own score and how it was made
     scores = client.get(f"{url}/scores").json()
     assert scores[0]["total"] == 30.0 and scores[0]["components"]["inspection"]["count"] == 1

@@ -10,20 +10,24 @@ from shouwang.providers.models import Price
 from shouwang.providers.prices import price_on, set_price
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
 
 
 def test_a_price_change_keeps_history(provider_admin_a, provider_a):
     first = set_price(actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="15.50")
-    later = TODAY + dt.timedelta(days=10)
+    later = today() + dt.timedelta(days=10)
     set_price(
         actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="18", effective_from=later
     )
     first.refresh_from_db()
     assert (first.price_fen, first.effective_to) == (1550, later - dt.timedelta(days=1))
-    assert price_on(provider_a.pk, "meal", TODAY) == 1550
+    assert price_on(provider_a.pk, "meal", today()) == 1550
     assert price_on(provider_a.pk, "meal", later) == 1800
-    assert price_on(provider_a.pk, "meal", TODAY - dt.timedelta(days=1)) is None
+    assert price_on(provider_a.pk, "meal", today() - dt.timedelta(days=1)) is None
     assert Price.objects.filter(provider=provider_a).count() == 2
 
 
@@ -31,14 +35,14 @@ def test_a_price_between_two_others_is_closed_before_the_next(provider_admin_a, 
     set_price(actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="15")
     set_price(
         actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="20",
-        effective_from=TODAY + dt.timedelta(days=20),
+        effective_from=today() + dt.timedelta(days=20),
     )  # fmt: skip
     middle = set_price(
         actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="17",
-        effective_from=TODAY + dt.timedelta(days=10),
+        effective_from=today() + dt.timedelta(days=10),
     )  # fmt: skip
-    assert middle.effective_to == TODAY + dt.timedelta(days=19)
-    assert [price_on(provider_a.pk, "meal", TODAY + dt.timedelta(days=d)) for d in (0, 10, 20)] == [
+    assert middle.effective_to == today() + dt.timedelta(days=19)
+    assert [price_on(provider_a.pk, "meal", today() + dt.timedelta(days=d)) for d in (0, 10, 20)] == [
         1500,
         1700,
         2000,
@@ -52,7 +56,7 @@ def test_bad_prices_and_past_dates_are_refused(provider_admin_a, provider_a):
     with pytest.raises(ValidationFailed):
         set_price(
             actor=provider_admin_a, provider_id=provider_a.pk, item_code="meal", price="15",
-            effective_from=TODAY - dt.timedelta(days=1),
+            effective_from=today() - dt.timedelta(days=1),
         )  # fmt: skip
     with pytest.raises(NotFound):
         set_price(actor=provider_admin_a, provider_id=provider_a.pk, item_code="no_such_item", price="15")

@@ -15,7 +15,11 @@ from shouwang.providers.selectors import designated_for_community
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
 
 
 def _designate(official, provider, community):
@@ -23,7 +27,7 @@ def _designate(official, provider, community):
     start_review(actor=official, provider_id=provider.pk)
     decide_admission(actor=official, provider_id=provider.pk, admit=True)
     sign_contract(
-        actor=official, provider_id=provider.pk, number=f"C{provider.pk}", starts_on=TODAY, ends_on=TODAY,
+        actor=official, provider_id=provider.pk, number=f"C{provider.pk}", starts_on=today(), ends_on=today(),
         area_codes=[community], services=["meal", "cleaning"],
     )  # fmt: skip
 

@@ -27,9 +27,15 @@ from shouwang.providers.staff import (
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
+
+
 # A Monday two to three weeks ahead: the day every service below is checked for.
-MONDAY = TODAY + dt.timedelta(days=14 - TODAY.weekday())
+MONDAY = today() + dt.timedelta(days=14 - today().weekday())
 WEEKDAY_SHIFTS = {
     day: [["08:00", "12:00"], ["13:30", "17:30"]] for day in ("mon", "tue", "wed", "thu", "fri")
 }
@@ -56,8 +62,8 @@ def admit(official, provider, services=("bathing", "meal")):
         actor=official,
         provider_id=provider.pk,
         number=f"C-{provider.pk}",
-        starts_on=TODAY,
-        ends_on=TODAY + dt.timedelta(days=365),
+        starts_on=today(),
+        ends_on=today() + dt.timedelta(days=365),
         area_codes=[factories.COMMUNITY_A],
         services=list(services),
     )
@@ -217,14 +223,16 @@ def test_training_hours(provider_admin_a, carer):
         actor=provider_admin_a,
         staff_id=carer.pk,
         title="失能照护",
-        trained_on=TODAY,
+        trained_on=today(),
         hours="7.5",
         organiser="区民政局",
     )
     assert str(record.hours) == "7.5"
     for hours in ("0", "abc", "7.25", "-1"):
         with pytest.raises(ValidationFailed) as caught:
-            add_training(actor=provider_admin_a, staff_id=carer.pk, title="x", trained_on=TODAY, hours=hours)
+            add_training(
+                actor=provider_admin_a, staff_id=carer.pk, title="x", trained_on=today(), hours=hours
+            )
         assert "hours" in caught.value.errors
 
 
@@ -330,7 +338,7 @@ def test_an_expired_required_certificate_blocks_eligibility(provider_admin_a, ad
         kind="elder_caregiver",
         number="YL-10",
         level="中级",
-        issued_on=TODAY,
+        issued_on=today(),
         expires_on=MONDAY + dt.timedelta(days=1000),
     )
     assert eligibility(fresh(staff), bathing, at(MONDAY, "09:00"), at(MONDAY, "10:00")) == []
@@ -453,10 +461,14 @@ def test_a_provider_admin_cannot_see_or_change_another_providers_staff(provider_
         lambda: set_skills(actor=provider_admin_b, staff_id=carer.pk, codes=[]),
         lambda: set_shifts(actor=provider_admin_b, staff_id=carer.pk, shifts={}),
         lambda: add_training(
-            actor=provider_admin_b, staff_id=carer.pk, title="x", trained_on=TODAY, hours="1"
+            actor=provider_admin_b, staff_id=carer.pk, title="x", trained_on=today(), hours="1"
         ),
         lambda: add_certificate(
-            actor=provider_admin_b, staff_id=carer.pk, kind="health_certificate", number="H", issued_on=TODAY
+            actor=provider_admin_b,
+            staff_id=carer.pk,
+            kind="health_certificate",
+            number="H",
+            issued_on=today(),
         ),
         lambda: add_staff(
             actor=provider_admin_b, provider_id=carer.provider_id, name="x", id_number=id_number(29)
@@ -496,7 +508,7 @@ def test_expiring_certificates(provider_admin_a, provider_admin_b, official, car
         kind="health_certificate",
         number="H-5",
         issued_on=dt.date(2024, 1, 1),
-        expires_on=TODAY + dt.timedelta(days=20),
+        expires_on=today() + dt.timedelta(days=20),
     )
     assert [c.pk for c in expiring_certificates(provider_admin_a)] == [soon.pk]
     assert [c.pk for c in expiring_certificates(official)] == [soon.pk]
@@ -507,8 +519,8 @@ def test_expiring_certificates(provider_admin_a, provider_admin_b, official, car
         staff_id=carer.pk,
         kind="health_certificate",
         number="H-6",
-        issued_on=TODAY,
-        expires_on=TODAY + dt.timedelta(days=365),
+        issued_on=today(),
+        expires_on=today() + dt.timedelta(days=365),
     )
     assert list(expiring_certificates(provider_admin_a)) == []
 

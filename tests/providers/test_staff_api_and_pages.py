@@ -13,7 +13,13 @@ from tests import factories
 from tests.providers.test_staff import MONDAY, WEEKDAY_SHIFTS, admit, id_number
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-TODAY = timezone.localdate()
+
+
+def today():
+    """The platform's date when the test runs (not when the module was imported: a run may cross midnight)."""
+    return timezone.localdate()
+
+
 JSON = "application/json"
 
 
@@ -35,7 +41,7 @@ def member(provider_admin_a, provider_a):
         number="YL-1",
         level="中级",
         issued_on=dt.date(2020, 1, 1),
-        expires_on=TODAY + dt.timedelta(days=10),
+        expires_on=today() + dt.timedelta(days=10),
     )
     return staff
 
@@ -73,9 +79,9 @@ def test_api_detail_changes_and_eligibility(client, official, provider_admin_a, 
     url = f"/api/v1/providers/staff/{member.pk}"
     detail = client.get(url).json()
     assert detail["certificates"][0]["level"] == "中级" and id_number(41) not in json.dumps(detail)
-    certificate = {"kind": "elder_caregiver", "number": "YL-2", "level": "高级", "issued_on": str(TODAY)}
+    certificate = {"kind": "elder_caregiver", "number": "YL-2", "level": "高级", "issued_on": str(today())}
     assert client.post(f"{url}/certificates", json.dumps(certificate), content_type=JSON).status_code == 201
-    training = {"title": "助浴安全", "trained_on": str(TODAY), "hours": "4.5"}
+    training = {"title": "助浴安全", "trained_on": str(today()), "hours": "4.5"}
     assert client.post(f"{url}/trainings", json.dumps(training), content_type=JSON).json()["hours"] == "4.5"
     skills = client.put(f"{url}/skills", json.dumps({"codes": ["bathing", "meal"]}), content_type=JSON)
     assert skills.json()["skills"] == ["bathing", "meal"]
@@ -138,7 +144,7 @@ def test_staff_list_page_masks_and_warns(client, provider_admin_a, provider_a, m
     page = client.get(f"/providers/{provider_a.pk}/staff/").content.decode()
     assert "王护理" in page and mask_id_number(id_number(41)) in page and "138****5678" in page
     assert id_number(41) not in page and "13812345678" not in page
-    assert "YL-1" not in page and (TODAY + dt.timedelta(days=10)).isoformat() in page  # the warning
+    assert "YL-1" not in page and (today() + dt.timedelta(days=10)).isoformat() in page  # the warning
     detail = client.get(f"/providers/staff/{member.pk}/").content.decode()
     assert id_number(41) not in detail and "中级" in detail
 
@@ -170,7 +176,7 @@ def test_staff_page_actions(client, provider_admin_a, member):
     base = f"/providers/staff/{member.pk}"
     client.post(f"{base}/shifts/", {"mon": "8:00-12:00, 13:30-17:30", "sat": "09:00-11:00"})
     client.post(f"{base}/skills/", {"skills": ["meal"]})
-    client.post(f"{base}/training/", {"title": "消防", "trained_on": str(TODAY), "hours": "2"})
+    client.post(f"{base}/training/", {"title": "消防", "trained_on": str(today()), "hours": "2"})
     refused = client.post(f"{base}/shifts/", {"mon": "12:00-08:00"}, follow=True)
     assert b"alert-error" in refused.content
     member.refresh_from_db()
