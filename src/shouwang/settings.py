@@ -4,7 +4,9 @@ The embedded default (no variables set) runs on SQLite under ``./var/`` so that 
 with one command; production sets ``DATABASE_URL`` (PostgreSQL), ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import hashlib
 import os
+import socket
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
@@ -236,8 +238,19 @@ STORAGES = {
 # --- background tasks ----------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
-# --- integration endpoints read by later capabilities --------------------------------------------------
+# --- the MQTT bridge of the alarm devices (alarms/bridge.py, docs/operations.md) -------------------------
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+# Several platforms may share one broker (demos on one machine, a test and a staging copy): the bridge's
+# client id and its shared-subscription group default to names unique to this data folder, so no two of them
+# knock each other off the broker or take each other's messages. Bridges that share the work of one
+# platform set the same MQTT_SHARE_GROUP and each its own MQTT_CLIENT_ID (docs/operations.md).
+_INSTANCE = hashlib.sha256(str(VAR_DIR).encode()).hexdigest()[:8]
+SHOUWANG_MQTT_CLIENT_ID = os.environ.get("MQTT_CLIENT_ID") or f"shouwang-{socket.gethostname()}-{_INSTANCE}"
+SHOUWANG_MQTT_SHARE_GROUP = os.environ.get("MQTT_SHARE_GROUP") or f"shouwang-{_INSTANCE}"
+SHOUWANG_MQTT_BATCH_SIZE = int(os.environ.get("MQTT_BATCH_SIZE", "500"))
+SHOUWANG_MQTT_BATCH_WAIT = float(os.environ.get("MQTT_BATCH_WAIT", "0.02"))
+SHOUWANG_MQTT_ALERT_SECONDS = float(os.environ.get("MQTT_ALERT_SECONDS", "30"))
+SHOUWANG_MQTT_SESSION_EXPIRY = int(os.environ.get("MQTT_SESSION_EXPIRY", "86400"))
 
 # --- security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

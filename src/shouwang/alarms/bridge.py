@@ -53,9 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import queue
-import socket
 import threading
 import time
 import urllib.parse
@@ -89,35 +87,33 @@ ALERTS_KEY = "alarms:storage-alerts"  # the cache entry listing the bridges whos
 def batch_size() -> int:
     """At most this many messages per transaction: large enough that a backlog drains in a few big
     transactions, small enough that one stays short."""
-    return int(getattr(settings, "SHOUWANG_MQTT_BATCH_SIZE", os.environ.get("MQTT_BATCH_SIZE", 500)))
+    return settings.SHOUWANG_MQTT_BATCH_SIZE
 
 
 def batch_wait() -> float:
     """How long (seconds) a batch may wait for more messages after its oldest one arrived: a little
     latency bought for fewer, larger transactions when traffic is steady. A backlog never waits."""
-    return float(getattr(settings, "SHOUWANG_MQTT_BATCH_WAIT", os.environ.get("MQTT_BATCH_WAIT", 0.02)))
+    return settings.SHOUWANG_MQTT_BATCH_WAIT
 
 
 def share_group() -> str:
-    return getattr(settings, "SHOUWANG_MQTT_SHARE_GROUP", os.environ.get("MQTT_SHARE_GROUP", "shouwang"))
+    return settings.SHOUWANG_MQTT_SHARE_GROUP
 
 
 def alert_seconds() -> float:
     """How long storing may keep failing before the bridge raises its alert."""
-    return float(getattr(settings, "SHOUWANG_MQTT_ALERT_SECONDS", os.environ.get("MQTT_ALERT_SECONDS", 30)))
+    return settings.SHOUWANG_MQTT_ALERT_SECONDS
 
 
 def session_expiry_seconds() -> int:
     """How long the broker keeps our session (subscription and queued messages) while we are away."""
-    return int(
-        getattr(settings, "SHOUWANG_MQTT_SESSION_EXPIRY", os.environ.get("MQTT_SESSION_EXPIRY", 86400))
-    )
+    return settings.SHOUWANG_MQTT_SESSION_EXPIRY
 
 
 def default_client_id() -> str:
-    """Stable across restarts of the same bridge, so it finds its session again; set ``MQTT_CLIENT_ID``
-    per bridge when several run on one host."""
-    return os.environ.get("MQTT_CLIENT_ID") or f"shouwang-bridge-{socket.gethostname()}"
+    """Stable across restarts of the same bridge, so it finds its session again (MQTT_CLIENT_ID, or a name
+    unique to the host and the data folder); set MQTT_CLIENT_ID per bridge when several serve one platform."""
+    return settings.SHOUWANG_MQTT_CLIENT_ID
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def start_bridge_thread(stop: threading.Event) -> threading.Thread | None:
     platform runs on (alarms then arrive only over HTTP), so this logs why and returns None."""
     import socket
 
-    from shouwang.alarms.bridge import parse_mqtt_url, run_bridge
+    from shouwang.alarms.bridge import default_client_id, parse_mqtt_url, run_bridge, share_group
 
     try:
         address = parse_mqtt_url(settings.MQTT_URL)
@@ -67,13 +67,15 @@ def start_bridge_thread(stop: threading.Event) -> threading.Thread | None:
 
     def run() -> None:
         try:
-            run_bridge(stop, client_id=f"shouwang-demo-{socket.gethostname()}")
+            run_bridge(stop, client_id=default_client_id())
         except Exception:  # the demo must not die with its bridge
             logger.exception("the MQTT bridge thread stopped")
 
     thread = threading.Thread(target=run, name="mqtt-bridge", daemon=True)
     thread.start()
-    logger.info("MQTT bridge started: %s", settings.MQTT_URL)
+    logger.info(
+        "MQTT bridge joined %s as %s (group %s)", settings.MQTT_URL, default_client_id(), share_group()
+    )
     return thread
 
 

@@ -34,6 +34,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"No MQTT broker at {settings.MQTT_URL}: alarms over HTTP only.")
             )
+        else:
+            self.stdout.write(
+                f"MQTT broker {settings.MQTT_URL}: bridge {settings.SHOUWANG_MQTT_CLIENT_ID}, "
+                f"group {settings.SHOUWANG_MQTT_SHARE_GROUP} (unique to {settings.VAR_DIR})"
+            )
         self._print_logins(host, port)
         try:
             serve(host=host, port=port)
