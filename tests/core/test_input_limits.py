@@ -2,10 +2,14 @@
 range. The walk over the OpenAPI document keeps it true for endpoints added later."""
 
 import datetime as dt
+import importlib
 import json
+from pathlib import Path
 
 import pytest
+from ninja import Schema
 
+import shouwang
 from shouwang.alarms.models import Device
 from shouwang.assessments.services import assign_assessor, start_assessment
 from shouwang.core.idnumbers import make_resident_id
@@ -13,6 +17,7 @@ from shouwang.core.models import AuditLog
 from shouwang.urls import api
 from tests import factories
 
+API_MODULES = {f"shouwang.{path.parent.name}.api" for path in Path(shouwang.__file__).parent.glob("*/api.py")}
 # Texts the server parses into something else before keeping it (or keeps as a file).
 PARSED_FORMATS = {"date", "date-time", "binary"}
 
@@ -176,3 +181,85 @@ def test_the_limit_is_said_in_chinese_by_default(client, admin_user, official):
     client.force_login(admin_user)
     answer = _send(client, "patch", f"/api/v1/users/{official.pk}", {"full_name": "名" * 61})
     assert answer.json()["message"] == "请求无效：payload.full_name（最多 60 个字符）"
+
+
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI names schemas by class name; two classes of one name would be described as one."""
+    named: dict[str, list[str]] = {}
+    for module in sorted(API_MODULES):
+        for name, value in vars(importlib.import_module(module)).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module:
+                named.setdefault(name, []).append(module)
+    assert {name: modules for name, modules in named.items() if len(modules) > 1} == {}
+
+
+# --- parameters that gave 500s (finding 4): numbers beyond any row, non-ASCII digits, nulls in PATCH --------
+
+
+BAD_PARAMETERS = {
+    "a horizon of 99,999,999 days": ("get", "/api/v1/assessments/due?within_days=99999999", "within_days"),
+    "an order provider beyond any id": ("get", "/api/v1/orders?provider=99999999999999999999", "provider"),
+    "a complaint provider beyond any id": (
+        "get", "/api/v1/orders/complaints?provider=99999999999999999999", "provider"),
+    "an empty elder on incidents": ("get", "/api/v1/incidents?elder=", "elder"),
+    "an incident elder beyond any id": ("get", "/api/v1/incidents?elder=99999999999999999999", "elder"),
+    "a user id beyond any id": ("get", "/api/v1/users/99999999999999999999", "user_id"),
+    "a day in the year 36": ("get", "/api/v1/orders?date=0036-09-12", "date"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD_PARAMETERS, ids=list(BAD_PARAMETERS))
+def test_a_parameter_beyond_what_the_database_holds_is_a_422_naming_it(case, as_admin):
+    method, url, field = BAD_PARAMETERS[case]
+    answer = getattr(as_admin, method)(url)
+    assert answer.status_code == 422, answer.content
+    assert field in answer.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/devices/%C2%B9", "/api/v1/devices/%D9%A3"])  # ¹ and ٣
+def test_a_device_named_by_a_digit_that_is_not_0_to_9_is_not_found(path, as_admin):
+    assert as_admin.get(path).status_code == 404
+    assert as_admin.post(f"{path}/unbind").status_code == 404
+
+
+NULL_IN_PATCH = {
+    "a user's full name": ("/api/v1/users/{user}", "full_name"),
+    "a user's phone": ("/api/v1/users/{user}", "phone"),
+    "a user's regions": ("/api/v1/users/{user}", "region_codes"),
+    "a user's active flag": ("/api/v1/users/{user}", "is_active"),
+    "an assessment's date": ("/api/v1/assessments/{draft}", "assessed_on"),
+    "an assessment's coma flag": ("/api/v1/assessments/{draft}", "coma"),
+    "an assessment's note": ("/api/v1/assessments/{draft}", "note"),
+    "an elder's contacts": ("/api/v1/elders/{elder}", "contacts"),
+}
+
+
+@pytest.mark.parametrize("case", NULL_IN_PATCH, ids=list(NULL_IN_PATCH))
+def test_null_for_a_field_that_cannot_be_empty_is_a_422_naming_it(case, as_admin, official, draft, elder_a):
+    url, field = NULL_IN_PATCH[case]
+    url = url.format(user=official.pk, draft=draft.pk, elder=elder_a.pk)
+    answer = _send(as_admin, "patch", url, {field: None})
+    assert answer.status_code == 422, answer.content
+    assert f"payload.{field}" in answer.json()["message"]
+    official.refresh_from_db()
+    assert official.is_active and official.full_name == "测试official"
+
+
+def test_null_may_still_clear_a_field_that_can_be_empty(as_admin, elder_a):
+    elder_a.disability_grade = 2
+    elder_a.save()
+    assert (
+        _send(as_admin, "patch", f"/api/v1/elders/{elder_a.pk}", {"disability_grade": None}).status_code
+        == 200
+    )
+    elder_a.refresh_from_db()
+    assert elder_a.disability_grade is None
+
+
+def test_a_console_request_with_a_nul_character_is_a_400_page(client, operator):
+    client.force_login(operator)
+    assert client.get("/orders/", {"state": "new"}).status_code == 200
+    refused = client.get("/orders/", {"state": "new\x00"})
+    assert refused.status_code == 400
+    assert "NUL" in refused.content.decode()
+    assert client.get("/orders/", {"provider": "¹"}).status_code == 200  # a digit, but not 0–9

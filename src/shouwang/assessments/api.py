@@ -43,7 +43,7 @@ class AdjustmentOut(Schema):
     description_en: str
 
 
-class ScoreOut(Schema):
+class AssessmentScoreOut(Schema):
     dimension_scores: dict[str, int]
     total: int
     initial_level: int
@@ -58,7 +58,7 @@ class AnchorOut(Schema):
     description: str
 
 
-class ItemOut(Schema):
+class AssessmentItemOut(Schema):
     key: str
     dimension: str
     label: str
@@ -93,7 +93,7 @@ class RiskEventOut(Schema):
 class DefinitionsOut(Schema):
     standard: str
     max_total: int
-    items: list[ItemOut]
+    items: list[AssessmentItemOut]
     dimensions: list[DimensionOut]
     levels: list[LevelOut]
     risk_events: list[RiskEventOut]
@@ -105,7 +105,7 @@ def cumulative_default() -> bool:
     return bool(getattr(settings, "SHOUWANG_ASSESSMENT_CUMULATIVE_ADJUSTMENTS", False))
 
 
-@router.post("/score", response=ScoreOut, summary="Score an ability assessment (GB/T 42195-2022)")
+@router.post("/score", response=AssessmentScoreOut, summary="Score an ability assessment (GB/T 42195-2022)")
 def score(request, payload: ScoreIn):
     """Stateless: nothing is saved. Missing, unknown or out-of-range items give a 422 naming each one."""
     cumulative = cumulative_default() if payload.cumulative is None else payload.cumulative
