@@ -205,6 +205,7 @@ BAD_PARAMETERS = {
     "an incident elder beyond any id": ("get", "/api/v1/incidents?elder=99999999999999999999", "elder"),
     "a user id beyond any id": ("get", "/api/v1/users/99999999999999999999", "user_id"),
     "a day in the year 36": ("get", "/api/v1/orders?date=0036-09-12", "date"),
+    "a time 16:58 ahead of UTC": ("get", "/api/v1/incidents?since=2026-01-01T10:00:00%2B16:58", "since"),
 }  # fmt: skip
 
 
