@@ -5,6 +5,7 @@ import datetime as dt
 import importlib
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from ninja import Schema
@@ -264,3 +265,10 @@ def test_a_console_request_with_a_nul_character_is_a_400_page(client, operator):
     assert refused.status_code == 400
     assert "NUL" in refused.content.decode()
     assert client.get("/orders/", {"provider": "¹"}).status_code == 200  # a digit, but not 0–9
+
+
+def test_a_console_form_with_a_nul_character_is_a_400_page(client, operator):
+    client.force_login(operator)
+    form = urlencode({"elder_id": "1", "note": "送餐\x00"})  # as a browser sends a form without a file
+    refused = client.post("/orders/desk/", form, content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 400

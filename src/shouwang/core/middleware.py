@@ -23,7 +23,12 @@ class NulCharacterMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith("/api/"):
-            for data in (request.GET, request.POST):
+            # A form's fields, not an upload's: reading a multipart body here would parse the file before
+            # the view could refuse it (or choose how to receive it); upload forms check their fields.
+            sources = [request.GET]
+            if request.content_type == "application/x-www-form-urlencoded":
+                sources.append(request.POST)
+            for data in sources:
                 for key, values in data.lists():
                     if NUL in key or any(NUL in value for value in values):
                         raise NulCharacter("NUL character in a console request")
