@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shouwang.core.middleware.RequestContextMiddleware",
+    "shouwang.core.middleware.NulCharacterMiddleware",
     "shouwang.core.middleware.DomainErrorMiddleware",
     # Axes last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

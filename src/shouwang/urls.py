@@ -30,6 +30,7 @@ urlpatterns = [
 ]
 
 handler403 = "shouwang.web.views.forbidden"
+handler400 = "shouwang.web.views.bad_request"
 handler404 = "shouwang.web.views.not_found"
 handler500 = "shouwang.web.views.server_error"
 

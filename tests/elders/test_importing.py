@@ -285,3 +285,15 @@ def test_malformed_contact_phone_is_one_reason_naming_the_phone():
     header = ["姓名", "身份证号码", "社区代码", "紧急联系人", "联系人电话"]
     reasons = reasons_of(header, ["张三", MAN, COMMUNITY_A, "张小明", "555-1234"])
     assert len(reasons) == 1 and "555-1234" in reasons[0]
+
+
+@pytest.mark.parametrize("column", [0, 9, 17])  # the name, the address, a contact's name
+def test_a_row_with_a_nul_character_is_rejected_with_its_reason(column):
+    row = [
+        "张三丰", MAN, "男", "1948年3月2日", "汉族", "13800001111", "220202", COMMUNITY_A,
+        "", "解放北路1号", "", "", "独居", "", "", "", "", "张小明", "儿子", "13900001111", "有",
+    ]  # fmt: skip
+    row[column] = row[column][:1] + "\x00" + row[column][1:]
+    assert reasons_of(list(TEMPLATE_HEADER), row) == [
+        "A cell holds a NUL character, which cannot be stored; type it again."
+    ]

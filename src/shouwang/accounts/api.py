@@ -1,7 +1,9 @@
 from ninja import Router, Schema
 
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Id, ModelText, Page, PageSize, RegionCode, Text
 
+from .models import User
 from .selectors import get_user_for, users_for
 from .services import UNSET, create_user, update_user
 
@@ -51,22 +53,25 @@ class MeOut(UserOut):
 
 
 class UserIn(Schema):
-    username: str
-    password: str
-    role: str
-    full_name: str = ""
-    phone: str = ""
-    region_codes: list[str] = []
-    provider_id: int | None = None
+    username: ModelText(User, "username")
+    password: Text(128)
+    role: Code
+    full_name: ModelText(User, "full_name") = ""
+    phone: ModelText(User, "phone") = ""
+    region_codes: list[RegionCode] = []
+    provider_id: Id | None = None
 
 
 class UserPatch(Schema):
-    full_name: str | None = None
-    phone: str | None = None
-    role: str | None = None
-    region_codes: list[str] | None = None
-    provider_id: int | None = None
-    is_active: bool | None = None
+    """Only the fields sent change; ``provider_id`` may be sent as null to take the provider away, the
+    others may not be null."""
+
+    full_name: ModelText(User, "full_name") = None
+    phone: ModelText(User, "phone") = None
+    role: Code = None
+    region_codes: list[RegionCode] = None
+    provider_id: Id | None = None
+    is_active: bool = None
 
 
 class UserPage(Schema):
@@ -82,7 +87,7 @@ def me(request):
 
 
 @users_router.get("", response=UserPage, summary="Users the caller may see")
-def list_users(request, role: str = "", page: int = 1, page_size: int = 50):
+def list_users(request, role: Code = "", page: Page = 1, page_size: PageSize = 50):
     users = users_for(request.auth)
     if role:
         users = users.filter(role=role)
@@ -95,12 +100,12 @@ def add_user(request, payload: UserIn):
 
 
 @users_router.get("/{user_id}", response=UserOut)
-def user_detail(request, user_id: int):
+def user_detail(request, user_id: Id):
     return get_user_for(request.auth, user_id)
 
 
 @users_router.patch("/{user_id}", response=UserOut)
-def patch_user(request, user_id: int, payload: UserPatch):
+def patch_user(request, user_id: Id, payload: UserPatch):
     given = payload.dict(exclude_unset=True)
     changes = {key: given.get(key, UNSET) for key in UserPatch.model_fields}
     return update_user(actor=request.auth, user_id=user_id, **changes)

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from shouwang.core.context import current_request_info
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Id, ModelText, Moment, Note, Page, PageSize
 
 from . import incidents as workflow
 from . import services
@@ -20,7 +21,7 @@ from .ingestion import (
     max_event_bytes,
     too_many_rejections,
 )
-from .models import RejectReason, Via
+from .models import Device, Incident, IncidentStep, RejectReason, Via
 from .selectors import get_device_for, get_incident_for, incident_detail, incident_payload, search_incidents
 
 router = Router(tags=["alarms"])
@@ -91,12 +92,15 @@ def post_event(request):
 # --- devices ------------------------------------------------------------------------------------------
 
 
+DeviceId = ModelText(Device, "device_id")
+
+
 class DeviceIn(Schema):
-    serial: str
-    type: str
-    vendor: str
-    elder_id: int | None = None
-    model: str = ""
+    serial: ModelText(Device, "serial")
+    type: Code
+    vendor: ModelText(Device, "vendor")
+    elder_id: Id | None = None
+    model: ModelText(Device, "model") = ""
 
 
 class DeviceCreatedOut(Schema):
@@ -134,7 +138,7 @@ class DevicePage(Schema):
 
 
 class BindIn(Schema):
-    elder_id: int
+    elder_id: Id
 
 
 @router.post(
@@ -150,12 +154,12 @@ def register_device(request, payload: DeviceIn):
 @router.get("/devices", response=DevicePage, summary="Devices in the caller's scope")
 def list_devices(
     request,
-    elder: int | None = None,
-    state: str = "",
-    type: str = "",
+    elder: Id | None = None,
+    state: Code = "",
+    type: Code = "",
     online: bool | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     from .selectors import devices_for
 
@@ -172,22 +176,22 @@ def list_devices(
 
 
 @router.get("/devices/{device_id}", response=DeviceOut, summary="One device (never its secret)")
-def get_device(request, device_id: str):
+def get_device(request, device_id: DeviceId):
     return get_device_for(request.auth, device_id)
 
 
 @router.post("/devices/{device_id}/bind", response=DeviceOut)
-def bind_device(request, device_id: str, payload: BindIn):
+def bind_device(request, device_id: DeviceId, payload: BindIn):
     return services.bind_device(actor=request.auth, device_id=device_id, elder_id=payload.elder_id)
 
 
 @router.post("/devices/{device_id}/unbind", response=DeviceOut)
-def unbind_device(request, device_id: str):
+def unbind_device(request, device_id: DeviceId):
     return services.unbind_device(actor=request.auth, device_id=device_id)
 
 
 @router.post("/devices/{device_id}/retire", response=DeviceOut)
-def retire_device(request, device_id: str):
+def retire_device(request, device_id: DeviceId):
     return services.retire_device(actor=request.auth, device_id=device_id)
 
 
@@ -195,34 +199,34 @@ def retire_device(request, device_id: str):
 
 
 class ContactAttemptIn(Schema):
-    result: str
-    contact_id: int | None = None
+    result: Code
+    contact_id: Id | None = None
 
 
 class ResponderIn(Schema):
-    kind: str
-    note: str = ""
+    kind: Code
+    note: ModelText(Incident, "responder_note") = ""
 
 
 class NoteIn(Schema):
-    note: str = ""
+    note: ModelText(IncidentStep, "note") = ""
 
 
 class CloseIn(Schema):
-    outcome: str
-    notes: str = ""
+    outcome: Code
+    notes: Note = ""
 
 
 @router.get("/incidents", summary="Incidents in the caller's scope, newest first")
 def list_incidents(
     request,
-    state: str = "",
-    priority: str = "",
-    kind: str = "",
-    elder: int | None = None,
-    since: dt.datetime | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    state: Code = "",
+    priority: Code = "",
+    kind: Code = "",
+    elder: Id | None = None,
+    since: Moment | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     incidents = search_incidents(
         request.auth, state=state, priority=priority, kind=kind, elder=elder, since=since
@@ -237,33 +241,33 @@ def list_incidents(
 
 
 @router.get("/incidents/report", summary="Answer times per team for a month, against the sector targets")
-def report(request, month: str):
+def report(request, month: Code):
     return {"month": month, "teams": workflow.answer_time_report(request.auth, month)}
 
 
 @router.get("/incidents/{int:incident_id}", summary="One incident with its steps, calls and device events")
-def get_incident(request, incident_id: int):
+def get_incident(request, incident_id: Id):
     return incident_detail(get_incident_for(request.auth, incident_id))
 
 
-def _answer(request, incident_id: int):
+def _answer(request, incident_id: Id):
     return incident_payload(get_incident_for(request.auth, incident_id))
 
 
 @router.post("/incidents/{int:incident_id}/acknowledge")
-def acknowledge(request, incident_id: int):
+def acknowledge(request, incident_id: Id):
     workflow.acknowledge(actor=request.auth, incident=incident_id)
     return _answer(request, incident_id)
 
 
 @router.post("/incidents/{int:incident_id}/call-elder")
-def call_elder(request, incident_id: int):
+def call_elder(request, incident_id: Id):
     workflow.start_calling_elder(actor=request.auth, incident=incident_id)
     return _answer(request, incident_id)
 
 
 @router.post("/incidents/{int:incident_id}/contact")
-def contact(request, incident_id: int, payload: ContactAttemptIn):
+def contact(request, incident_id: Id, payload: ContactAttemptIn):
     workflow.record_contact_attempt(
         actor=request.auth, incident=incident_id, result=payload.result, contact=payload.contact_id
     )
@@ -271,19 +275,19 @@ def contact(request, incident_id: int, payload: ContactAttemptIn):
 
 
 @router.post("/incidents/{int:incident_id}/responder")
-def responder(request, incident_id: int, payload: ResponderIn):
+def responder(request, incident_id: Id, payload: ResponderIn):
     workflow.send_responder(actor=request.auth, incident=incident_id, kind=payload.kind, note=payload.note)
     return _answer(request, incident_id)
 
 
 @router.post("/incidents/{int:incident_id}/on-site")
-def on_site(request, incident_id: int, payload: NoteIn | None = None):
+def on_site(request, incident_id: Id, payload: NoteIn | None = None):
     workflow.mark_on_site(actor=request.auth, incident=incident_id, note=payload.note if payload else "")
     return _answer(request, incident_id)
 
 
 @router.post("/incidents/{int:incident_id}/close")
-def close(request, incident_id: int, payload: CloseIn):
+def close(request, incident_id: Id, payload: CloseIn):
     workflow.close(actor=request.auth, incident=incident_id, outcome=payload.outcome, notes=payload.notes)
     return _answer(request, incident_id)
 

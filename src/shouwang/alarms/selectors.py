@@ -16,6 +16,7 @@ from shouwang.accounts.models import Role
 from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_phone
 from shouwang.core.scope import scope_of
+from shouwang.core.text import is_digits
 
 from .models import Device, DeviceEvent, Incident, IncidentState, IngestRejection, Priority
 
@@ -167,7 +168,7 @@ def devices_for(user) -> QuerySet[Device]:
 def get_device_for(user, device_id: str) -> Device:
     """By the public ``device_id`` (``dv_…``) or the numeric primary key."""
     devices = devices_for(user)
-    lookup = {"pk": int(device_id)} if str(device_id).isdigit() else {"device_id": device_id}
+    lookup = {"pk": int(device_id)} if is_digits(str(device_id)) else {"device_id": device_id}
     try:
         return devices.get(**lookup)
     except Device.DoesNotExist:

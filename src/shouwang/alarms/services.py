@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
+from shouwang.core.text import is_digits
 from shouwang.elders.models import Elder, LifeEvent, Status
 from shouwang.elders.selectors import get_elder_for
 
@@ -171,7 +172,7 @@ def retire_device(*, actor, device_id: str) -> Device:
 
 def _locked(actor, device_id: str) -> Device:
     if actor is None:
-        lookup = {"pk": int(device_id)} if str(device_id).isdigit() else {"device_id": device_id}
+        lookup = {"pk": int(device_id)} if is_digits(str(device_id)) else {"device_id": device_id}
         return Device.objects.select_for_update().get(**lookup)
     device = get_device_for(actor, device_id)
     return Device.objects.select_for_update().get(pk=device.pk)

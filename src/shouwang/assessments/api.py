@@ -4,17 +4,23 @@ assessment workflow and care plans."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.conf import settings
 from ninja import Router, Schema, Status
-from pydantic import StrictInt
+from pydantic import Field, StrictInt
 
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Day, Days, Id, ModelInt, ModelText, Page, PageSize, RegionCode, Text
 
 from . import careplans, scoring, services
+from .models import Assessment, CarePlan, CarePlanItem
 from .selectors import assessments_for, due_for_assessment, get_assessment_for, get_care_plan_for
 
 router = Router(tags=["assessments"])
+
+# An item's score or a count of risk events as sent: the scoring names one outside its item's range.
+Score = Annotated[StrictInt, Field(ge=-1000, le=1000)]
 
 
 class ScoreIn(Schema):
@@ -24,10 +30,10 @@ class ScoreIn(Schema):
     ``cumulative`` overrides the platform's setting for whether the two "one level higher" rules add up.
     """
 
-    items: dict[str, StrictInt]
+    items: dict[Code, Score]
     coma: bool = False
-    diagnoses: list[str] = []
-    risk_events_30d: dict[str, StrictInt] = {}
+    diagnoses: list[Code] = []
+    risk_events_30d: dict[Code, Score] = {}
     cumulative: bool | None = None
 
 
@@ -52,7 +58,7 @@ class AnchorOut(Schema):
     description: str
 
 
-class ScaleItemOut(Schema):
+class AssessmentItemOut(Schema):
     key: str
     dimension: str
     label: str
@@ -87,7 +93,7 @@ class RiskEventOut(Schema):
 class DefinitionsOut(Schema):
     standard: str
     max_total: int
-    items: list[ScaleItemOut]
+    items: list[AssessmentItemOut]
     dimensions: list[DimensionOut]
     levels: list[LevelOut]
     risk_events: list[RiskEventOut]
@@ -128,41 +134,42 @@ def items(request):
 
 # --- the workflow -------------------------------------------------------------------------------------------
 class DiagnosisIn(Schema):
-    code: str
-    name: str = ""
+    code: Code
+    name: Text(100) = ""
 
 
 class AssessmentIn(Schema):
-    """A draft's fields; only those sent change. ``items`` may hold some of the 26 scores at a time."""
+    """A draft's fields; only those sent change. ``items`` may hold some of the 26 scores at a time.
+    Only ``assessor_2`` may be sent as null (no second assessor yet)."""
 
-    reason: str | None = None
-    assessed_on: dt.date | None = None
-    assessor_2: int | None = None
-    informant_name: str | None = None
-    informant_relation: str | None = None
-    living_arrangement: str | None = None
-    diagnoses: list[DiagnosisIn] | None = None
-    special_care: list[str] | None = None
-    risk_events: dict[str, int] | None = None
-    coma: bool | None = None
-    items: dict[str, int] | None = None
-    note: str | None = None
+    reason: Code = None
+    assessed_on: Day = None
+    assessor_2: Id | None = None
+    informant_name: ModelText(Assessment, "informant_name") = None
+    informant_relation: ModelText(Assessment, "informant_relation") = None
+    living_arrangement: Code = None
+    diagnoses: list[DiagnosisIn] = None
+    special_care: list[Code] = None
+    risk_events: dict[Code, Score] = None
+    coma: bool = None
+    items: dict[Code, Score] = None
+    note: ModelText(Assessment, "note") = None
 
 
 class StartIn(Schema):
-    elder_id: int
-    reason: str = "first"
+    elder_id: Id
+    reason: Code = "first"
     # Who carries it out: required when the caller is not an assessor (a worker or official starts the form
     # for an assessor, who is then assigned the elder).
-    assessor_id: int | None = None
+    assessor_id: Id | None = None
 
 
 class DraftAssessorIn(Schema):
-    assessor_id: int
+    assessor_id: Id
 
 
-class ReviewReasonIn(Schema):
-    reason: str
+class ReasonIn(Schema):
+    reason: ModelText(Assessment, "return_reason")
 
 
 class AssessmentOut(Schema):
@@ -228,7 +235,7 @@ class DuePage(Schema):
 
 @router.get("", response=AssessmentPage, summary="Assessments of the elders in the caller's scope")
 def list_assessments(
-    request, elder_id: int | None = None, state: str = "", page: int = 1, page_size: int = 50
+    request, elder_id: Id | None = None, state: Code = "", page: Page = 1, page_size: PageSize = 50
 ):
     assessments = assessments_for(request.auth)
     if elder_id:
@@ -239,7 +246,13 @@ def list_assessments(
 
 
 @router.get("/due", response=DuePage, summary="Elders due or overdue for (re-)assessment")
-def due(request, community: str = "", within_days: int = 30, page: int = 1, page_size: int = 50):
+def due(
+    request,
+    community: RegionCode = "",
+    within_days: Days = 30,
+    page: Page = 1,
+    page_size: PageSize = 50,
+):
     elders = due_for_assessment(request.auth, within_days=within_days)
     if community:
         elders = elders.filter(community_id=community)
@@ -255,40 +268,40 @@ def start(request, payload: StartIn):
 
 
 @router.get("/{int:assessment_id}", response=AssessmentOut)
-def detail(request, assessment_id: int):
+def detail(request, assessment_id: Id):
     return get_assessment_for(request.auth, assessment_id)
 
 
 @router.patch("/{int:assessment_id}", response=AssessmentOut, summary="Save part of a draft")
-def save(request, assessment_id: int, payload: AssessmentIn):
+def save(request, assessment_id: Id, payload: AssessmentIn):
     return services.save_draft(
         actor=request.auth, assessment_id=assessment_id, data=payload.dict(exclude_unset=True)
     )
 
 
 @router.post("/{int:assessment_id}/submit", response=AssessmentOut, summary="Score and send for review")
-def submit(request, assessment_id: int):
+def submit(request, assessment_id: Id):
     return services.submit(actor=request.auth, assessment_id=assessment_id)
 
 
 @router.post(
     "/{int:assessment_id}/approve", response=AssessmentOut, summary="Approve: sets the elder's level"
 )
-def approve(request, assessment_id: int):
+def approve(request, assessment_id: Id):
     return services.approve(actor=request.auth, assessment_id=assessment_id)
 
 
 @router.post(
     "/{int:assessment_id}/return", response=AssessmentOut, summary="Return to the assessors with a reason"
 )
-def return_for_correction(request, assessment_id: int, payload: ReviewReasonIn):
+def return_for_correction(request, assessment_id: Id, payload: ReasonIn):
     return services.return_for_correction(
         actor=request.auth, assessment_id=assessment_id, reason=payload.reason
     )
 
 
 @router.post("/{int:assessment_id}/assign", response=AssessmentOut, summary="Give a draft its first assessor")
-def assign(request, assessment_id: int, payload: DraftAssessorIn):
+def assign(request, assessment_id: Id, payload: DraftAssessorIn):
     return services.assign_draft(
         actor=request.auth, assessment_id=assessment_id, assessor_id=payload.assessor_id
     )
@@ -299,14 +312,14 @@ def assign(request, assessment_id: int, payload: DraftAssessorIn):
     response=AssessmentOut,
     summary="Discard a draft that will not be finished",
 )
-def discard(request, assessment_id: int, payload: ReviewReasonIn):
+def discard(request, assessment_id: Id, payload: ReasonIn):
     return services.discard_draft(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
 
 
 @router.post(
     "/{int:assessment_id}/dispute", response={201: AssessmentOut}, summary="Dispute: opens a 复评 draft"
 )
-def dispute(request, assessment_id: int, payload: ReviewReasonIn):
+def dispute(request, assessment_id: Id, payload: ReasonIn):
     return Status(
         201, services.dispute(actor=request.auth, assessment_id=assessment_id, reason=payload.reason)
     )
@@ -314,10 +327,10 @@ def dispute(request, assessment_id: int, payload: ReviewReasonIn):
 
 # --- care plans ---------------------------------------------------------------------------------------------
 class PlanItemIn(Schema):
-    service: str
-    times: int
-    per: str
-    why: str = ""
+    service: ModelText(CarePlanItem, "service")
+    times: ModelInt(CarePlanItem, "times")
+    per: ModelText(CarePlanItem, "per")
+    why: ModelText(CarePlanItem, "why") = ""
 
 
 class PlanItemOut(Schema):
@@ -335,7 +348,7 @@ class PlanItemOut(Schema):
 class CarePlanOut(Schema):
     id: int
     elder_id: int
-    assessment_id: int | None
+    assessment_id: Id | None
     state: str
     needs: list[str]
     note: str
@@ -347,9 +360,9 @@ class CarePlanOut(Schema):
 
 
 class PlanDraftIn(Schema):
-    elder_id: int
-    needs: list[str] = []
-    note: str = ""
+    elder_id: Id
+    needs: list[Code] = []
+    note: ModelText(CarePlan, "note") = ""
 
 
 @router.post(
@@ -363,14 +376,14 @@ def draft_plan(request, payload: PlanDraftIn):
 
 
 @router.get("/care-plans/{int:plan_id}", response=CarePlanOut)
-def plan_detail(request, plan_id: int):
+def plan_detail(request, plan_id: Id):
     return get_care_plan_for(request.auth, plan_id)
 
 
 @router.put(
     "/care-plans/{int:plan_id}/items", response=CarePlanOut, summary="Replace the items of a draft plan"
 )
-def plan_items(request, plan_id: int, payload: list[PlanItemIn]):
+def plan_items(request, plan_id: Id, payload: list[PlanItemIn]):
     careplans.set_plan_items(actor=request.auth, plan_id=plan_id, items=[item.dict() for item in payload])
     return get_care_plan_for(request.auth, plan_id)
 
@@ -380,6 +393,6 @@ def plan_items(request, plan_id: int, payload: list[PlanItemIn]):
     response=CarePlanOut,
     summary="Approve; the previous plan is superseded",
 )
-def plan_approve(request, plan_id: int):
+def plan_approve(request, plan_id: Id):
     careplans.approve_care_plan(actor=request.auth, plan_id=plan_id)
     return get_care_plan_for(request.auth, plan_id)

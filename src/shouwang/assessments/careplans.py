@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed, require_state
-from shouwang.core.text import listed
+from shouwang.core.text import is_digits, listed
 from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
@@ -319,7 +319,7 @@ def _checked_items(items: list[dict]) -> list[dict]:
                 "name": CARE_SERVICES[service]
             }
         seen.add(service)
-        if isinstance(times, str) and times.strip().isdigit():
+        if isinstance(times, str) and is_digits(times.strip()):
             times = int(times.strip())
         if not _is_times(times):
             errors[f"items.{index}.times"] = _("Times must be a whole number from 1 to %(max)d.") % {

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from shouwang.accounts.models import Role, User
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from shouwang.core.text import listed
+from shouwang.core.text import is_digits, listed
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
 from shouwang.elders.services import assign_elder, set_ability
@@ -290,7 +290,9 @@ def _checked_items(items: dict, errors: dict) -> dict[str, int]:
         elif value is None or value == "":
             continue
         elif (
-            isinstance(value, bool) or not str(value).lstrip("-").isdigit() or not 0 <= int(value) <= item.max
+            isinstance(value, bool)
+            or not is_digits(str(value).lstrip("-"))
+            or not 0 <= int(value) <= item.max
         ):
             errors[f"items.{key}"] = _("%(item)s takes a score from 0 to %(max)d.") % {
                 "item": item.label,
@@ -304,7 +306,7 @@ def _checked_items(items: dict, errors: dict) -> dict[str, int]:
 def _risk_events(events: dict, errors: dict) -> dict[str, int]:
     counts = {}
     for key, value in events.items():
-        if key not in RISK_EVENTS or not str(value).isdigit():
+        if key not in RISK_EVENTS or not is_digits(str(value)):
             errors[f"risk_events.{key}"] = _(
                 "Risk events are counted as whole numbers of falls, choking, self-harm and wandering."
             )

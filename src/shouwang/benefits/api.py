@@ -8,10 +8,14 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Id, ModelText, Note, Page, PageSize, RegionCode, Text
 
 from . import ledger, selectors, services
+from .models import Policy, PolicyVersion, RunTransition
 from .selectors import FUND_LABELS
 
+# A month as the contract writes it, YYYY-MM (a longer date is read by its year and month).
+Month = Text(10)
 router = Router(tags=["benefits"])
 elder_router = Router(tags=["benefits"])
 
@@ -19,7 +23,7 @@ elder_router = Router(tags=["benefits"])
 # --- policies -------------------------------------------------------------------------------------------
 
 
-class VersionOut(Schema):
+class PolicyVersionOut(Schema):
     number: int
     effective_from: dt.date
     effective_until: dt.date | None
@@ -37,7 +41,7 @@ class PolicyOut(Schema):
     kind: str
     region_code: str
     description: str
-    versions: list[VersionOut]
+    versions: list[PolicyVersionOut]
 
     @staticmethod
     def resolve_region_code(policy) -> str:
@@ -49,21 +53,21 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    code: str
-    name: str
-    kind: str
-    region: str
-    description: str = ""
+    code: ModelText(Policy, "code")
+    name: ModelText(Policy, "name")
+    kind: Code
+    region: RegionCode
+    description: Note = ""
 
 
 class VersionIn(Schema):
-    effective_from: str
-    effective_until: str | None = None
+    effective_from: Month
+    effective_until: Month | None = None
     conditions: list = []
     tiers: list
-    fund_shares: dict
-    self_pay_percent: dict = {}
-    note: str = ""
+    fund_shares: dict[Code, int | float]
+    self_pay_percent: dict[Code, int | float] = {}
+    note: ModelText(PolicyVersion, "note") = ""
 
 
 @router.get("/policies", response=list[PolicyOut], summary="Benefit policies with their versions")
@@ -85,20 +89,20 @@ def policy_create(request, payload: PolicyIn):
 
 
 @router.get("/policies/{int:policy_id}", response=PolicyOut, summary="One policy")
-def policy_detail(request, policy_id: int):
+def policy_detail(request, policy_id: Id):
     return selectors.get_policy_for(request.auth, policy_id)
 
 
 @router.post("/policies/{int:policy_id}/versions", response={201: PolicyOut}, summary="Publish a new version")
-def policy_version(request, policy_id: int, payload: VersionIn):
+def policy_version(request, policy_id: Id, payload: VersionIn):
     services.publish_version(actor=request.auth, policy_id=policy_id, **payload.dict())
     return Status(201, selectors.get_policy_for(request.auth, policy_id))
 
 
 class EffectIn(VersionIn):
-    region: str
-    month: str
-    effective_from: str = ""
+    region: RegionCode
+    month: Month
+    effective_from: Month = ""
 
 
 class EffectOut(Schema):
@@ -116,7 +120,7 @@ class EffectOut(Schema):
 @router.post(
     "/policies/{int:policy_id}/effect", response=EffectOut, summary="What a draft version would change"
 )
-def policy_effect(request, policy_id: int, payload: EffectIn):
+def policy_effect(request, policy_id: Id, payload: EffectIn):
     fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note"})
     return selectors.version_effect(
         request.auth,
@@ -131,8 +135,8 @@ def policy_effect(request, policy_id: int, payload: EffectIn):
 
 
 class RunIn(Schema):
-    month: str
-    region: str
+    month: Month
+    region: RegionCode
 
 
 class PolicyTotalOut(Schema):
@@ -153,7 +157,7 @@ class FundTotalOut(Schema):
     amount_fen: int
 
 
-class TransitionOut(Schema):
+class RunTransitionOut(Schema):
     from_state: str
     to_state: str
     at: dt.datetime
@@ -174,7 +178,7 @@ class RunOut(Schema):
     computed_at: dt.datetime | None
     policies: list[PolicyTotalOut]
     funds: list[FundTotalOut]
-    transitions: list[TransitionOut]
+    transitions: list[RunTransitionOut]
 
     @staticmethod
     def resolve_region(run) -> str:
@@ -219,16 +223,16 @@ class RunPage(Schema):
     items: list[RunOut]
 
 
-class NoteIn(Schema):
-    note: str = ""
+class RunNoteIn(Schema):
+    note: ModelText(RunTransition, "reason") = ""
 
 
-class ReasonIn(Schema):
-    reason: str
+class RunReasonIn(Schema):
+    reason: ModelText(RunTransition, "reason")
 
 
 @router.get("/runs", response=RunPage, summary="Eligibility runs in the caller's area")
-def run_list(request, page: int = 1, page_size: int | None = None):
+def run_list(request, page: Page = 1, page_size: PageSize | None = None):
     return paginate(selectors.runs_for(request.auth), page=page, page_size=page_size)
 
 
@@ -239,19 +243,19 @@ def run_start(request, payload: RunIn):
 
 
 @router.get("/runs/{int:run_id}", response=RunOut, summary="A run: state, elders and totals")
-def run_detail(request, run_id: int):
+def run_detail(request, run_id: Id):
     return selectors.get_run_for(request.auth, run_id)
 
 
 @router.post("/runs/{int:run_id}/review", response=RunOut, summary="Take the run's next review step")
-def run_review(request, run_id: int, payload: NoteIn):
+def run_review(request, run_id: Id, payload: RunNoteIn):
     selectors.get_run_for(request.auth, run_id)
     services.review_run(actor=request.auth, run_id=run_id, note=payload.note)
     return selectors.get_run_for(request.auth, run_id)
 
 
 @router.post("/runs/{int:run_id}/return", response=RunOut, summary="Return the run for correction")
-def run_return(request, run_id: int, payload: ReasonIn):
+def run_return(request, run_id: Id, payload: RunReasonIn):
     selectors.get_run_for(request.auth, run_id)
     services.return_run(actor=request.auth, run_id=run_id, reason=payload.reason)
     return selectors.get_run_for(request.auth, run_id)
@@ -288,12 +292,12 @@ class ResultPage(Schema):
 @router.get("/runs/{int:run_id}/results", response=ResultPage, summary="A run's results in the caller's area")
 def run_results(
     request,
-    run_id: int,
-    policy: str = "",
+    run_id: Id,
+    policy: Code = "",
     eligible: bool | None = None,
-    change: str = "",
-    page: int = 1,
-    page_size: int | None = None,
+    change: Code = "",
+    page: Page = 1,
+    page_size: PageSize | None = None,
 ):
     run = selectors.get_run_for(request.auth, run_id)
     found = selectors.results_for(request.auth, run, policy=policy, eligible=eligible, change=change)
@@ -334,7 +338,7 @@ class ElderBenefitsOut(Schema):
 @elder_router.get(
     "/{int:elder_id}/benefits", response=ElderBenefitsOut, summary="The elder's benefits in a month and why"
 )
-def elder_benefits(request, elder_id: int, month: str):
+def elder_benefits(request, elder_id: Id, month: Month):
     found = selectors.elder_benefits(request.auth, elder_id, services.parse_month(month))
     return {**found.__dict__, "elder_id": elder_id, "month": found.month.strftime("%Y-%m")}
 

@@ -7,11 +7,20 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Id, ModelInt, ModelText, Page, PageSize, SearchText, Text
 
+from .models import ServiceItem, ServiceItemVersion
 from .selectors import categories_for, get_item_for, item_history, items_for, parse_active
 from .services import create_item, reactivate_item, retire_item, update_item
 
 router = Router(tags=["catalog"])
+
+Minutes = ModelInt(ServiceItem, "standard_minutes") | Text(10)
+# A guide price in yuan, as text ("15.50") or a number; the catalogue service checks its range.
+Yuan = Text(20) | ModelInt(ServiceItem, "guide_price_fen") | float
+Fen = ModelInt(ServiceItem, "guide_price_fen")
+Position = ModelInt(ServiceItem, "position")
+ChangeReason = ModelText(ServiceItemVersion, "reason")
 
 
 class ServiceItemOut(Schema):
@@ -71,41 +80,42 @@ class ServiceItemIn(Schema):
     """A new item. Choices take their code or Chinese name (``daily_living`` or 生活照料, ``meal`` or 餐).
     Give the price as ``guide_price`` (yuan, text such as "15.50") or ``guide_price_fen``."""
 
-    code: str
-    name: str
-    category: str
-    unit: str
-    standard_minutes: int | str
-    required_skill: str = ""
-    required_certificate: str = "none"
-    guide_price: str | int | float | None = None
-    guide_price_fen: int | None = None
+    code: ModelText(ServiceItem, "code")
+    name: ModelText(ServiceItem, "name")
+    category: Code
+    unit: Code
+    standard_minutes: Minutes
+    required_skill: ModelText(ServiceItem, "required_skill") = ""
+    required_certificate: Code = "none"
+    guide_price: Yuan | None = None
+    guide_price_fen: Fen | None = None
     subsidy_payable: bool = True
-    position: int | None = None
-    reason: str = ""
+    position: Position | None = None
+    reason: ChangeReason = ""
 
 
 class ItemPatch(Schema):
-    """Only the fields sent change. The code cannot change."""
+    """Only the fields sent change. The code cannot change. Only the two prices and the position may be
+    sent as null (left as they are)."""
 
-    name: str | None = None
-    category: str | None = None
-    unit: str | None = None
-    standard_minutes: int | str | None = None
-    required_skill: str | None = None
-    required_certificate: str | None = None
-    guide_price: str | int | float | None = None
-    guide_price_fen: int | None = None
-    subsidy_payable: bool | None = None
-    position: int | None = None
-    reason: str = ""
-
-
-class ItemChangeReasonIn(Schema):
-    reason: str = ""
+    name: ModelText(ServiceItem, "name") = None
+    category: Code = None
+    unit: Code = None
+    standard_minutes: Minutes = None
+    required_skill: ModelText(ServiceItem, "required_skill") = None
+    required_certificate: Code = None
+    guide_price: Yuan | None = None
+    guide_price_fen: Fen | None = None
+    subsidy_payable: bool = None
+    position: Position | None = None
+    reason: ChangeReason = ""
 
 
-def _detail(user, item_id: int):
+class CatalogReasonIn(Schema):
+    reason: ChangeReason = ""
+
+
+def _detail(user, item_id: Id):
     item = get_item_for(user, item_id)
     item.history = item_history(user, item_id)
     return item
@@ -113,7 +123,12 @@ def _detail(user, item_id: int):
 
 @router.get("/items", response=ItemPage, summary="Catalogue items, filtered (active ones by default)")
 def list_items(
-    request, q: str = "", category: str = "", active: str = "true", page: int = 1, page_size: int = 50
+    request,
+    q: SearchText = "",
+    category: Code = "",
+    active: Code = "true",
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     """``active``: ``true`` (default) for items in use, ``false`` for retired ones, ``all`` for both."""
     items = items_for(request.auth, q=q, category=category, active=parse_active(active))
@@ -133,24 +148,24 @@ def create(request, payload: ServiceItemIn):
 
 
 @router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its change history")
-def item_detail(request, item_id: int):
+def item_detail(request, item_id: Id):
     return _detail(request.auth, item_id)
 
 
 @router.patch("/items/{int:item_id}", response=ItemDetailOut, summary="Change an item (admins and officials)")
-def patch_item(request, item_id: int, payload: ItemPatch):
+def patch_item(request, item_id: Id, payload: ItemPatch):
     data = payload.dict(exclude_unset=True, exclude={"reason"})
     update_item(actor=request.auth, item_id=item_id, data=data, reason=payload.reason)
     return _detail(request.auth, item_id)
 
 
 @router.post("/items/{int:item_id}/retire", response=ItemDetailOut, summary="Retire an item (with a reason)")
-def retire(request, item_id: int, payload: ItemChangeReasonIn):
+def retire(request, item_id: Id, payload: CatalogReasonIn):
     retire_item(actor=request.auth, item_id=item_id, reason=payload.reason)
     return _detail(request.auth, item_id)
 
 
 @router.post("/items/{int:item_id}/reactivate", response=ItemDetailOut, summary="Put a retired item back")
-def reactivate(request, item_id: int, payload: ItemChangeReasonIn):
+def reactivate(request, item_id: Id, payload: CatalogReasonIn):
     reactivate_item(actor=request.auth, item_id=item_id, reason=payload.reason)
     return _detail(request.auth, item_id)

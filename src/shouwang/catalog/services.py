@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from shouwang.core.text import is_digits
 
 from .models import (
     CATEGORY_NAMES,
@@ -102,7 +103,7 @@ def _parse_certificate(value) -> str:
 
 def _parse_minutes(value) -> int:
     text = _text(value)
-    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_MINUTES:
+    if isinstance(value, bool) or not is_digits(text) or not 1 <= int(text) <= MAX_MINUTES:
         raise ValidationFailed(
             _("The standard duration must be a whole number of minutes from 1 to %(max)d.")
             % {"max": MAX_MINUTES}
@@ -150,7 +151,7 @@ def _parse_flag(value) -> bool:
 
 def _parse_position(value) -> int:
     text = _text(value)
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not is_digits(text):
         raise ValidationFailed(_("The position must be a whole number, 0 or more."))
     return int(text)
 

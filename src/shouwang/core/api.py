@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 from .errors import DomainError, Forbidden
 from .models import AuditLog
 from .pagination import paginate
+from .schemas import DATE_ERROR, EARLIEST_DAY, LATEST_DAY, NUL_ERROR, Code, Page, PageSize, Text
 from .selectors import audit_log_for
 from .text import listed
 from .uploads import refuse_upload
@@ -97,6 +98,25 @@ def error_body(code: str, message: str, **extra) -> dict:
     return {"code": code, "message": message, **extra}
 
 
+def _schema_problem(error: dict) -> str:
+    """The field a schema error is about, with the limit it broke when that is a limit (core.schemas)."""
+    field = ".".join(str(part) for part in error.get("loc", [])[1:])
+    limits = error.get("ctx") or {}
+    why = {
+        "string_too_long": lambda: _("at most %(max_length)s characters") % limits,
+        NUL_ERROR: lambda: _("without the NUL character"),
+        "less_than_equal": lambda: _("at most %(le)s") % limits,
+        "greater_than_equal": lambda: _("at least %(ge)s") % limits,
+        DATE_ERROR: lambda: (
+            _("a date from %(earliest)s to %(latest)s, at most 14 hours from UTC")
+            % {"earliest": EARLIEST_DAY.year, "latest": LATEST_DAY.year}
+        ),
+    }.get(error.get("type"))
+    if not field or why is None:
+        return field
+    return _("%(field)s (%(limit)s)") % {"field": field, "limit": why()}
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="Shouwang 守望 API",
@@ -116,10 +136,8 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
-        fields = [".".join(str(part) for part in error.get("loc", [])[1:]) for error in exc.errors]
-        message = _("The request is not valid: %(fields)s") % {
-            "fields": listed(f for f in fields if f) or "body"
-        }
+        problems = [problem for problem in map(_schema_problem, exc.errors) if problem]
+        message = _("The request is not valid: %(fields)s") % {"fields": listed(problems) or "body"}
         return api.create_response(
             request, error_body("validation_error", message, errors=exc.errors), status=422
         )
@@ -194,12 +212,12 @@ class AuditPage(Schema):
 @router.get("", response=AuditPage, summary="Audit records in the caller's scope")
 def list_audit(
     request,
-    action: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    actor: str = "",
-    page: int = 1,
-    page_size: int = 50,
+    action: Text(80) = "",
+    object_type: Code = "",
+    object_id: Code = "",
+    actor: Text(150) = "",
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     records = audit_log_for(
         request.auth, action=action, object_type=object_type, object_id=object_id, actor=actor

@@ -17,6 +17,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from .errors import ValidationFailed
+from .text import is_digits
 
 # Province-level codes of GB/T 2260 (mainland, plus Taiwan, Hong Kong and Macao as the standard lists them).
 PROVINCE_CODES = frozenset(
@@ -98,14 +99,14 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     Raises :class:`InvalidIdNumber` with a plain-language reason.
     """
     raw = raw or ""
-    number = raw.upper() if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() else ric.compact(raw)
-    if len(number) == 15 and number.isdigit():
+    number = raw.upper() if len(raw) == 18 and is_digits(raw[:17]) else ric.compact(raw)
+    if len(number) == 15 and is_digits(number):
         number = upgrade_legacy(number)
     if len(number) != 18:
         raise InvalidIdNumber(
             _("An ID number has 18 characters; this one has %(n)d.") % {"n": len(number)}, code="id_length"
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not is_digits(number[:17]) or not (is_digits(number[17]) or number[17] == "X"):
         raise InvalidIdNumber(_("An ID number is 17 digits followed by a digit or X."), code="id_format")
     if number[:2] not in PROVINCE_CODES:
         raise InvalidIdNumber(

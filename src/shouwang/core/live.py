@@ -34,6 +34,7 @@ from django_tasks import task
 
 from .models import LiveEvent
 from .scheduler import every
+from .text import is_digits
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +323,7 @@ def start_id(request) -> int:
     """Where a stream starts: after ``Last-Event-ID`` (a browser reconnecting) or ``?after=``; a new
     stream without either starts at the newest event, so it shows only what happens from now on."""
     for value in (request.headers.get("Last-Event-ID"), request.GET.get("after")):
-        if value and value.strip().isdigit():
+        if value and is_digits(value.strip()):
             return int(value)
     return latest_id()
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
+from .text import is_digits
+
 MAX_PAGE_SIZE = 200
 
 
@@ -45,4 +47,4 @@ def page_number(asked: str | None) -> int:
     """The page a query string asks for (``?page=3``). Anything but a whole number from 1 shows the first
     page, as Django's ``Paginator.get_page`` does: a hand-edited link is not an error worth a page."""
     text = (asked or "").strip()
-    return int(text) if text.isdigit() and int(text) >= 1 else 1
+    return int(text) if is_digits(text) and int(text) >= 1 else 1

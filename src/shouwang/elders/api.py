@@ -11,14 +11,33 @@ from ninja.files import UploadedFile
 from shouwang.core.api import UploadGate, api_auth
 from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_id_number, mask_phone
+from shouwang.core.schemas import (
+    Code,
+    Day,
+    Id,
+    IdNumber,
+    Int,
+    ModelInt,
+    ModelText,
+    Page,
+    PageSize,
+    RegionCode,
+    SearchText,
+    Text,
+)
 
 from .exports import start_export
 from .imports import import_upload
+from .models import Elder, EmergencyContact, StatusChange
 from .permissions import may_write_registry
 from .selectors import get_elder_for, get_job_for, search_elders, search_page, status_history_for
 from .services import record_life_event, register_elder, reveal_elder, update_elder
 
 router = Router(tags=["elders"])
+
+# An age asked about; the search itself refuses one no elder could have, naming the field.
+Age = Int(-10_000, 10_000)
+ChronicCondition = Text(100)
 
 
 class ContactOut(Schema):
@@ -112,9 +131,9 @@ class ElderPage(Schema):
 
 
 class EmergencyContactIn(Schema):
-    name: str
-    relation: str = ""
-    phone: str
+    name: ModelText(EmergencyContact, "name")
+    relation: ModelText(EmergencyContact, "relation") = ""
+    phone: ModelText(EmergencyContact, "phone")
     is_keyholder: bool = False
 
 
@@ -122,50 +141,51 @@ class ElderIn(Schema):
     """A new elder. Sex and birth date come from the ID number; when given they must agree with it.
     ``categories`` take codes (``dibao``) or Chinese names (低保); ``community`` is a community's code."""
 
-    name: str
-    id_number: str
-    community: str
-    sex: str | None = None
-    birth_date: str | None = None
-    ethnicity: str = ""
-    phone: str = ""
-    second_phone: str = ""
-    hukou_region_code: str = ""
-    address: str = ""
+    name: ModelText(Elder, "name")
+    id_number: IdNumber
+    community: RegionCode
+    sex: Code | None = None
+    birth_date: Text(20) | None = None
+    ethnicity: ModelText(Elder, "ethnicity") = ""
+    phone: ModelText(Elder, "phone") = ""
+    second_phone: ModelText(Elder, "second_phone") = ""
+    hukou_region_code: RegionCode = ""
+    address: ModelText(Elder, "address") = ""
     lat: float | None = None
     lon: float | None = None
-    living_arrangement: str = ""
-    categories: list[str] = []
-    disability_grade: int | None = None
-    chronic_conditions: list[str] = []
+    living_arrangement: Code = ""
+    categories: list[Code] = []
+    disability_grade: ModelInt(Elder, "disability_grade") | None = None
+    chronic_conditions: list[ChronicCondition] = []
     family_doctor_contract: bool = False
     consent_data_sharing: bool = False
     contacts: list[EmergencyContactIn] = []
 
 
 class ElderPatch(Schema):
-    """Only the fields sent change; ``contacts`` and ``categories``, when sent, replace the stored ones."""
+    """Only the fields sent change; ``contacts`` and ``categories``, when sent, replace the stored ones.
+    Only ``lat``, ``lon`` and ``disability_grade`` may be sent as null (not known)."""
 
-    name: str | None = None
-    community: str | None = None
-    ethnicity: str | None = None
-    phone: str | None = None
-    second_phone: str | None = None
-    hukou_region_code: str | None = None
-    address: str | None = None
+    name: ModelText(Elder, "name") = None
+    community: RegionCode = None
+    ethnicity: ModelText(Elder, "ethnicity") = None
+    phone: ModelText(Elder, "phone") = None
+    second_phone: ModelText(Elder, "second_phone") = None
+    hukou_region_code: RegionCode = None
+    address: ModelText(Elder, "address") = None
     lat: float | None = None
     lon: float | None = None
-    living_arrangement: str | None = None
-    categories: list[str] | None = None
-    disability_grade: int | None = None
-    chronic_conditions: list[str] | None = None
-    family_doctor_contract: bool | None = None
-    consent_data_sharing: bool | None = None
-    contacts: list[EmergencyContactIn] | None = None
+    living_arrangement: Code = None
+    categories: list[Code] = None
+    disability_grade: ModelInt(Elder, "disability_grade") | None = None
+    chronic_conditions: list[ChronicCondition] = None
+    family_doctor_contract: bool = None
+    consent_data_sharing: bool = None
+    contacts: list[EmergencyContactIn] = None
 
 
 class RevealIn(Schema):
-    reason: str = ""
+    reason: Text(300) = ""
 
 
 class ContactRevealed(Schema):
@@ -181,9 +201,9 @@ class ElderRevealed(Schema):
 
 
 class LifeEventIn(Schema):
-    event: str
-    date: dt.date
-    note: str = ""
+    event: Code
+    date: Day
+    note: ModelText(StatusChange, "note") = ""
 
 
 class StatusChangeOut(Schema):
@@ -279,30 +299,30 @@ class JobOut(Schema):
 
 
 class ExportIn(Schema):
-    q: str = ""
-    name: str = ""
-    community: str = ""
-    status: str = ""
-    category: str = ""
-    living_arrangement: str = ""
-    age_min: int | None = None
-    age_max: int | None = None
+    q: SearchText = ""
+    name: SearchText = ""
+    community: Code = ""
+    status: Code = ""
+    category: Code = ""
+    living_arrangement: Code = ""
+    age_min: Age | None = None
+    age_max: Age | None = None
     unmasked: bool = False
 
 
 @router.get("", response=ElderPage, summary="Search elders in the caller's scope (masked)")
 def list_elders(
     request,
-    q: str = "",
-    name: str = "",
-    community: str = "",
-    status: str = "",
-    category: str = "",
-    living_arrangement: str = "",
-    age_min: int | None = None,
-    age_max: int | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    q: SearchText = "",
+    name: SearchText = "",
+    community: Code = "",
+    status: Code = "",
+    category: Code = "",
+    living_arrangement: Code = "",
+    age_min: Age | None = None,
+    age_max: Age | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     elders = search_elders(
         request.auth,
@@ -341,12 +361,12 @@ def export_spreadsheet(request, payload: ExportIn):
 
 
 @router.get("/jobs/{int:job_id}", response=JobOut, summary="Progress and result of an import or export")
-def job_detail(request, job_id: int):
+def job_detail(request, job_id: Id):
     return get_job_for(request.auth, job_id)
 
 
 @router.get("/jobs/{int:job_id}/file", summary="The error report of an import, or the file of an export")
-def job_file(request, job_id: int):
+def job_file(request, job_id: Id):
     job = get_job_for(request.auth, job_id)
     if not job.result_path or not Path(job.result_path).is_file():
         raise NotFound(_("This job has no file."))
@@ -355,31 +375,31 @@ def job_file(request, job_id: int):
 
 
 @router.get("/{int:elder_id}", response=ElderDetailOut)
-def elder_detail(request, elder_id: int):
+def elder_detail(request, elder_id: Id):
     return get_elder_for(request.auth, elder_id)
 
 
 @router.patch("/{int:elder_id}", response=ElderDetailOut)
-def patch_elder(request, elder_id: int, payload: ElderPatch):
+def patch_elder(request, elder_id: Id, payload: ElderPatch):
     return update_elder(actor=request.auth, elder_id=elder_id, data=payload.dict(exclude_unset=True))
 
 
 @router.post(
     "/{int:elder_id}/reveal", response=ElderRevealed, summary="Unmasked ID number and phones (audited)"
 )
-def reveal(request, elder_id: int, payload: RevealIn):
+def reveal(request, elder_id: Id, payload: RevealIn):
     return reveal_elder(actor=request.auth, elder_id=elder_id, reason=payload.reason)
 
 
 @router.get("/{int:elder_id}/events", response=list[StatusChangeOut], summary="Status history")
-def life_events(request, elder_id: int):
+def life_events(request, elder_id: Id):
     return list(status_history_for(request.auth, elder_id))
 
 
 @router.post(
     "/{int:elder_id}/events", response={201: StatusChangeOut}, summary="Record a death, a move or a return"
 )
-def add_life_event(request, elder_id: int, payload: LifeEventIn):
+def add_life_event(request, elder_id: Id, payload: LifeEventIn):
     change = record_life_event(
         actor=request.auth, elder_id=elder_id, event=payload.event, date=payload.date, note=payload.note
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import PROVINCE_CODES
 from shouwang.core.phones import normalise_phone
+from shouwang.core.text import is_digits
 
 from .models import Category, LivingArrangement, Sex
 
@@ -199,7 +200,7 @@ def region_code(value) -> str:
     raw = text(value)
     if not raw:
         return ""
-    if not (raw.isdigit() and len(raw) in (6, 9, 12) and raw[:2] in PROVINCE_CODES):
+    if not (is_digits(raw) and len(raw) in (6, 9, 12) and raw[:2] in PROVINCE_CODES):
         raise ValidationFailed(
             _("%(value)s is not a division code (6 or 12 digits starting with a province code).")
             % {"value": raw},

@@ -24,6 +24,7 @@ from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
 from shouwang.core.pinyin import initials
+from shouwang.core.schemas import NUL
 from shouwang.core.spreadsheets import HEADER_SEARCH_ROWS
 
 from . import fields
@@ -354,6 +355,9 @@ class RowReader:
         at = self._at
         row = cells[: self._width]
         row += self._empty_cells[len(row) :]
+        for cell in row:
+            if type(cell) is str and NUL in cell:  # PostgreSQL cannot store it; SQLite would keep it
+                raise RowRejected([_("A cell holds a NUL character, which cannot be stored; type it again.")])
         reasons: list[str] = []
         try:
             name = fields.name(row[at["name"]])

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.errors import NotFound, ValidationFailed
 from shouwang.core.pagination import MAX_PAGE_SIZE, Page, page_count
 from shouwang.core.scope import scope_of
-from shouwang.core.text import listed
+from shouwang.core.text import is_digits, listed
 from shouwang.regions.models import prefix_of
 
 from .models import (
@@ -147,7 +147,7 @@ def _check_filters(chosen: dict, *, community: str, age_min: int | None, age_max
                 "value": value,
                 "choices": listed(str(label) for label in options.labels),
             }
-    if community and not (community.isdigit() and len(community) <= 12):
+    if community and not (is_digits(community) and len(community) <= 12):
         errors["community"] = _("“%(code)s” is not a region code: those are up to 12 digits.") % {
             "code": community
         }
@@ -318,11 +318,11 @@ def _quick_search(q: str) -> Q | None:
     if q.isascii() and q.isalpha():
         return Q(name_initials__startswith=q.lower())
     digits = q.upper()
-    if 4 <= len(digits) <= 6 and digits[:-1].isdigit() and (digits[-1].isdigit() or digits[-1] == "X"):
+    if 4 <= len(digits) <= 6 and is_digits(digits[:-1]) and (is_digits(digits[-1]) or digits[-1] == "X"):
         # id_number__endswith=digits | phone__endswith=digits
         tail = digits[::-1]
         return Q(id_number_reversed__startswith=tail) | Q(phone_reversed__startswith=tail)
-    if q.replace("-", "").isdigit():
+    if is_digits(q.replace("-", "")):
         # phone__contains=q | pk__in=<elders with a contact of phone q>. The contacts' elders are looked up
         # first: as a subquery inside OR, PostgreSQL would test every elder against it.
         contact_of = list(EmergencyContact.objects.filter(phone=q).values_list("elder_id", flat=True))

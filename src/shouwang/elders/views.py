@@ -19,6 +19,7 @@ from shouwang.core.forms import attach_error
 from shouwang.core.pagination import page_number
 from shouwang.core.selectors import audit_log_for
 from shouwang.core.spreadsheets import write_xlsx
+from shouwang.core.text import is_digits
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page, upload_page
@@ -45,7 +46,7 @@ from .services import DuplicateElder, record_life_event, register_elder, reveal_
 def _filters(params) -> dict:
     filters = {key: params.get(key, "").strip() for key in FILTER_KEYS}
     for key in ("age_min", "age_max"):
-        filters[key] = int(filters[key]) if filters[key].isdigit() else None
+        filters[key] = int(filters[key]) if is_digits(filters[key]) else None
     return filters
 
 

@@ -8,9 +8,10 @@ from ninja import Router, Schema, Status
 
 from shouwang.core.masking import mask_phone as _mask
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Day, Id, Int, ModelInt, ModelText, Moment, Note, Page, PageSize, Text
 
 from . import complaints, confirmation, dispatch, evv, matching, services
-from .models import OrderSource, Visit
+from .models import CorrectionRequest, Order, OrderLine, OrderSource, OrderTransition, Visit, VisitException
 from .selectors import (
     complaints_for,
     filter_orders,
@@ -21,6 +22,9 @@ from .selectors import (
 from .services import actions_for
 
 router = Router(tags=["orders"])
+
+# Why a step was taken: kept on the order's timeline.
+StepReason = ModelText(OrderTransition, "reason")
 
 
 # --- orders core: creation, the provider's answer, cancel, dispute, settle, complaints -------------------
@@ -161,33 +165,33 @@ class OrderPage(Schema):
 
 
 class OrderItemIn(Schema):
-    code: str
-    quantity: int = 1
+    code: Code
+    quantity: ModelInt(OrderLine, "quantity") = 1
 
 
 class OrderIn(Schema):
-    elder_id: int
+    elder_id: Id
     items: list[OrderItemIn]
-    window_start: dt.datetime
-    window_end: dt.datetime
-    source: str = OrderSource.PHONE
-    note: str = ""
+    window_start: Moment
+    window_end: Moment
+    source: Code = OrderSource.PHONE
+    note: ModelText(Order, "note") = ""
 
 
 class OrderReasonIn(Schema):
-    reason: str = ""
+    reason: StepReason = ""
 
 
 class AssignIn(Schema):
-    staff_id: int
+    staff_id: Id
 
 
 class DisputeResolutionIn(Schema):
-    outcome: str
-    resolution: str = ""
+    outcome: Code
+    resolution: StepReason = ""
 
 
-def _detail(request, order_id: int):
+def _detail(request, order_id: Id):
     """The order as ``OrderDetailOut`` for the caller, read again after a step so the answer is current
     (and scoped: the timeline is read only once the order is known to be visible)."""
     order = get_order_for(request.auth, order_id)
@@ -212,14 +216,14 @@ def order_create(request, payload: OrderIn):
 @router.get("", response=OrderPage, summary="Orders in the caller's scope")
 def order_list(
     request,
-    state: str = "",
-    provider: int | None = None,
-    community: str = "",
-    elder: int | None = None,
-    date: dt.date | None = None,
-    source: str = "",
-    page: int = 1,
-    page_size: int = 50,
+    state: Code = "",
+    provider: Id | None = None,
+    community: Code = "",
+    elder: Id | None = None,
+    date: Day | None = None,
+    source: Code = "",
+    page: Page = 1,
+    page_size: PageSize = 50,
 ):
     orders = filter_orders(
         orders_for(request.auth),
@@ -234,12 +238,12 @@ def order_list(
 
 
 @router.get("/{int:order_id}", response=OrderDetailOut, summary="One order with lines, timeline, visit")
-def order_detail(request, order_id: int):
+def order_detail(request, order_id: Id):
     return _detail(request, order_id)
 
 
 @router.post("/{int:order_id}/accept", response=OrderDetailOut, summary="The provider accepts")
-def order_accept(request, order_id: int):
+def order_accept(request, order_id: Id):
     services.accept_order(actor=request.auth, order_id=order_id)
     return _detail(request, order_id)
 
@@ -250,32 +254,32 @@ class OrderStateOut(Schema):
 
 
 @router.post("/{int:order_id}/reject", response=OrderStateOut, summary="The provider rejects, with a reason")
-def order_reject(request, order_id: int, payload: OrderReasonIn):
+def order_reject(request, order_id: Id, payload: OrderReasonIn):
     # The order leaves the provider's scope (it goes on to the next candidate): only its state is returned.
     order = services.reject_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return {"id": order.pk, "state": order.state}
 
 
 @router.post("/{int:order_id}/assign", response=OrderDetailOut, summary="The provider assigns a caregiver")
-def order_assign(request, order_id: int, payload: AssignIn):
+def order_assign(request, order_id: Id, payload: AssignIn):
     services.assign_caregiver(actor=request.auth, order_id=order_id, staff_id=payload.staff_id)
     return _detail(request, order_id)
 
 
 @router.post("/{int:order_id}/cancel", response=OrderDetailOut, summary="Cancel, with a reason")
-def order_cancel(request, order_id: int, payload: OrderReasonIn):
+def order_cancel(request, order_id: Id, payload: OrderReasonIn):
     services.cancel_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return _detail(request, order_id)
 
 
 @router.post("/{int:order_id}/dispute", response=OrderDetailOut, summary="Dispute a visit, with a reason")
-def order_dispute(request, order_id: int, payload: OrderReasonIn):
+def order_dispute(request, order_id: Id, payload: OrderReasonIn):
     services.dispute_order(actor=request.auth, order_id=order_id, reason=payload.reason)
     return _detail(request, order_id)
 
 
 @router.post("/{int:order_id}/resolve-dispute", response=OrderDetailOut, summary="Resolve a dispute")
-def order_resolve_dispute(request, order_id: int, payload: DisputeResolutionIn):
+def order_resolve_dispute(request, order_id: Id, payload: DisputeResolutionIn):
     services.resolve_dispute(
         actor=request.auth, order_id=order_id, outcome=payload.outcome, resolution=payload.resolution
     )
@@ -283,7 +287,7 @@ def order_resolve_dispute(request, order_id: int, payload: DisputeResolutionIn):
 
 
 @router.post("/{int:order_id}/settle", response=OrderDetailOut, summary="Record the settlement")
-def order_settle(request, order_id: int):
+def order_settle(request, order_id: Id):
     services.settle_order(actor=request.auth, order_id=order_id)
     return _detail(request, order_id)
 
@@ -335,20 +339,20 @@ class ComplaintPage(Schema):
 
 
 class ComplaintIn(Schema):
-    source: str
-    description: str
-    order_id: int | None = None
-    elder_id: int | None = None
-    provider_id: int | None = None
+    source: Code
+    description: Note
+    order_id: Id | None = None
+    elder_id: Id | None = None
+    provider_id: Id | None = None
 
 
 class ComplaintAssignIn(Schema):
-    assignee_id: int
+    assignee_id: Id
 
 
 class ComplaintResolveIn(Schema):
-    outcome: str
-    resolution: str
+    outcome: Code
+    resolution: Note
 
 
 @router.post("/complaints", response={201: ComplaintOut}, summary="File a complaint")
@@ -357,7 +361,9 @@ def complaint_file(request, payload: ComplaintIn):
 
 
 @router.get("/complaints", response=ComplaintPage, summary="Complaints in the caller's scope")
-def complaint_list(request, state: str = "", provider: int | None = None, page: int = 1, page_size: int = 50):
+def complaint_list(
+    request, state: Code = "", provider: Id | None = None, page: Page = 1, page_size: PageSize = 50
+):
     found = complaints_for(request.auth)
     if state:
         found = found.filter(state=state)
@@ -367,26 +373,26 @@ def complaint_list(request, state: str = "", provider: int | None = None, page: 
 
 
 @router.get("/complaints/{int:complaint_id}", response=ComplaintOut, summary="One complaint")
-def complaint_get(request, complaint_id: int):
+def complaint_get(request, complaint_id: Id):
     return get_complaint_for(request.auth, complaint_id)
 
 
 @router.post("/complaints/{int:complaint_id}/assign", response=ComplaintOut)
-def complaint_assign(request, complaint_id: int, payload: ComplaintAssignIn):
+def complaint_assign(request, complaint_id: Id, payload: ComplaintAssignIn):
     return complaints.assign_complaint(
         actor=request.auth, complaint_id=complaint_id, assignee_id=payload.assignee_id
     )
 
 
 @router.post("/complaints/{int:complaint_id}/resolve", response=ComplaintOut)
-def complaint_resolve(request, complaint_id: int, payload: ComplaintResolveIn):
+def complaint_resolve(request, complaint_id: Id, payload: ComplaintResolveIn):
     return complaints.resolve_complaint(
         actor=request.auth, complaint_id=complaint_id, outcome=payload.outcome, resolution=payload.resolution
     )
 
 
 @router.post("/complaints/{int:complaint_id}/close", response=ComplaintOut)
-def complaint_close(request, complaint_id: int):
+def complaint_close(request, complaint_id: Id):
     return complaints.close_complaint(actor=request.auth, complaint_id=complaint_id)
 
 
@@ -402,7 +408,7 @@ class PositionIn(Schema):
 class CheckOutIn(PositionIn):
     # The photo travels inside the JSON: base64 or a data: URL of a JPEG or PNG. Django caps a request body
     # at 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE), so about 1.8 MB of picture; the phone page posts multipart.
-    photo_base64: str | None = None
+    photo_base64: Text(evv.PHOTO_MAX_BASE64_CHARS) | None = None
 
 
 class VisitOut(Schema):
@@ -435,7 +441,7 @@ def _visit_out(visit) -> dict:
 
 
 @router.post("/{int:order_id}/check-in", response=VisitOut, summary="The assigned caregiver checks in (EVV)")
-def visit_check_in(request, order_id: int, payload: PositionIn):
+def visit_check_in(request, order_id: Id, payload: PositionIn):
     visit = evv.check_in(
         actor=request.auth, order_id=order_id, lat=payload.lat, lon=payload.lon, accuracy_m=payload.accuracy_m
     )
@@ -443,7 +449,7 @@ def visit_check_in(request, order_id: int, payload: PositionIn):
 
 
 @router.post("/{int:order_id}/check-out", response=VisitOut, summary="The caregiver checks out (EVV)")
-def visit_check_out(request, order_id: int, payload: CheckOutIn):
+def visit_check_out(request, order_id: Id, payload: CheckOutIn):
     visit = evv.check_out(
         actor=request.auth,
         order_id=order_id,
@@ -457,13 +463,13 @@ def visit_check_out(request, order_id: int, payload: CheckOutIn):
 
 class ConfirmIn(Schema):
     method: Literal["signature", "sms_code", "callback"]
-    rating: int
-    comment: str = ""
+    rating: ModelInt(Order, "rating")
+    comment: ModelText(Order, "rating_comment") = ""
     # False when the elder says the service was not done: the order becomes disputed.
     done: bool = True
-    code: str = ""
-    signature: str = ""
-    note: str = ""
+    code: Code = ""
+    signature: Text(confirmation.SIGNATURE_MAX_CHARS) = ""
+    note: StepReason = ""
 
 
 class ConfirmOut(Schema):
@@ -475,7 +481,7 @@ class ConfirmOut(Schema):
 
 
 @router.post("/{int:order_id}/confirm", response=ConfirmOut, summary="Record the elder's confirmation")
-def confirm_order(request, order_id: int, payload: ConfirmIn):
+def confirm_order(request, order_id: Id, payload: ConfirmIn):
     common = {"actor": request.auth, "order_id": order_id, "rating": payload.rating,
               "comment": payload.comment, "done": payload.done}  # fmt: skip
     if payload.method == "signature":
@@ -496,7 +502,7 @@ class CodeSentOut(Schema):
 @router.post(
     "/{int:order_id}/confirmation-code", response=CodeSentOut, summary="Send a one-time code to the elder"
 )
-def send_confirmation_code(request, order_id: int):
+def send_confirmation_code(request, order_id: Id):
     sent = confirmation.send_code(actor=request.auth, order_id=order_id)
     return {"sent_to": _mask(sent.sent_to), "expires_at": sent.expires_at}
 
@@ -539,7 +545,9 @@ def _exception_out(exception) -> dict:
 
 
 @router.get("/exceptions", response=VisitExceptionPage, summary="The visit exceptions queue in scope")
-def list_visit_exceptions(request, state: str = "", kind: str = "", page: int = 1, page_size: int = 50):
+def list_visit_exceptions(
+    request, state: Code = "", kind: Code = "", page: Page = 1, page_size: PageSize = 50
+):
     found = paginate(evv.exceptions_for(request.auth, state=state, kind=kind), page=page, page_size=page_size)
     return {"count": found.count, "page": found.page, "page_size": found.page_size,
             "items": [_exception_out(exception) for exception in found.items]}  # fmt: skip
@@ -547,13 +555,13 @@ def list_visit_exceptions(request, state: str = "", kind: str = "", page: int = 
 
 class ResolveIn(Schema):
     decision: Literal["accept", "uphold"]
-    explanation: str = ""
+    explanation: ModelText(VisitException, "resolution") = ""
 
 
 @router.post(
     "/exceptions/{int:exception_id}/resolve", response=VisitExceptionOut, summary="Resolve an exception"
 )
-def resolve_visit_exception(request, exception_id: int, payload: ResolveIn):
+def resolve_visit_exception(request, exception_id: Id, payload: ResolveIn):
     exception = evv.resolve_exception(
         actor=request.auth,
         exception_id=exception_id,
@@ -564,9 +572,9 @@ def resolve_visit_exception(request, exception_id: int, payload: ResolveIn):
 
 
 class CorrectionIn(Schema):
-    checkin_at: dt.datetime | None = None
-    checkout_at: dt.datetime | None = None
-    reason: str
+    checkin_at: Moment | None = None
+    checkout_at: Moment | None = None
+    reason: ModelText(CorrectionRequest, "reason")
 
 
 class CorrectionOut(Schema):
@@ -580,11 +588,11 @@ class CorrectionOut(Schema):
 
 
 class CorrectionDecisionIn(Schema):
-    note: str = ""
+    note: ModelText(CorrectionRequest, "decision_note") = ""
 
 
 @router.post("/{int:order_id}/corrections", response=CorrectionOut, summary="Ask to correct a visit's times")
-def request_visit_correction(request, order_id: int, payload: CorrectionIn):
+def request_visit_correction(request, order_id: Id, payload: CorrectionIn):
     return evv.request_correction(
         actor=request.auth,
         order_id=order_id,
@@ -597,14 +605,14 @@ def request_visit_correction(request, order_id: int, payload: CorrectionIn):
 @router.post(
     "/corrections/{int:correction_id}/approve", response=CorrectionOut, summary="Approve a correction"
 )
-def approve_visit_correction(request, correction_id: int, payload: CorrectionDecisionIn):
+def approve_visit_correction(request, correction_id: Id, payload: CorrectionDecisionIn):
     return evv.decide_correction(
         actor=request.auth, correction_id=correction_id, approve=True, note=payload.note
     )
 
 
 @router.post("/corrections/{int:correction_id}/refuse", response=CorrectionOut, summary="Refuse a correction")
-def refuse_visit_correction(request, correction_id: int, payload: CorrectionDecisionIn):
+def refuse_visit_correction(request, correction_id: Id, payload: CorrectionDecisionIn):
     return evv.decide_correction(
         actor=request.auth, correction_id=correction_id, approve=False, note=payload.note
     )
@@ -658,8 +666,8 @@ class CandidatesOut(Schema):
 
 
 class DispatchIn(Schema):
-    provider_id: int | None = None
-    reason: str = ""
+    provider_id: Id | None = None
+    reason: StepReason = ""
 
 
 class DispatchOut(Schema):
@@ -673,15 +681,15 @@ class DispatchOut(Schema):
 
 
 @router.get("/{int:order_id}/candidates", response=CandidatesOut, summary="Ranked providers that may do it")
-def order_candidates(request, order_id: int, limit: int = 10, explain: bool = False):
+def order_candidates(request, order_id: Id, limit: Int(1, 100) = 10, explain: bool = False):
     """The providers that may take the order, best first, each with its qualified caregivers and the points
     of every factor; ``explain=true`` also lists the community's providers that may not, with the reason."""
-    listed = matching.candidates_for(request.auth, order_id, limit=max(1, min(limit, 100)), explain=explain)
+    listed = matching.candidates_for(request.auth, order_id, limit=limit, explain=explain)
     return {**listed.__dict__, "weights": matching.WEIGHTS}
 
 
 @router.post("/{int:order_id}/dispatch", response=DispatchOut, summary="Dispatch to a provider or the top")
-def dispatch_to_provider(request, order_id: int, payload: DispatchIn):
+def dispatch_to_provider(request, order_id: Id, payload: DispatchIn):
     """With ``provider_id``: to that provider (422 with the reason when it may not take the order); without:
     to the top of the shortlist, or the order waits (``dispatched`` false, ``message`` says why)."""
     if payload.provider_id is None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shouwang.core.text import is_digits
 
 from . import dispatch as services
 from .matching import CAREGIVER_WEIGHTS, WEIGHTS, order_to_dispatch, shortlist
@@ -81,7 +82,7 @@ def dispatch(request, order_id: int):
     raw = (request.POST.get("provider_id") or "").strip()
     try:
         if raw:
-            if not raw.isdigit():
+            if not is_digits(raw):
                 raise ValidationFailed(_("Choose a provider from the list."))
             order = services.dispatch_order(
                 actor=request.user,

@@ -53,6 +53,8 @@ VISITED_STATES = frozenset({S.IN_SERVICE, S.COMPLETED, S.CONFIRMED, S.DISPUTED})
 # Exceptions a supervisor's correction of the times answers.
 TIME_KINDS = frozenset({K.MISSING_CHECKOUT, K.LATE, K.TOO_SHORT, K.OVERLAP})
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# The same photo as base64 text in JSON (four characters per three bytes), with room for a data: URL's head.
+PHOTO_MAX_BASE64_CHARS = PHOTO_MAX_BYTES * 4 // 3 + 100
 PHOTO_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
 
 

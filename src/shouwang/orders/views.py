@@ -22,6 +22,7 @@ from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.masking import mask_phone
 from shouwang.core.pagination import page_number, paginate
+from shouwang.core.text import is_digits
 from shouwang.elders.models import Status
 from shouwang.elders.selectors import search_elders
 from shouwang.providers.models import StaffMember
@@ -122,7 +123,7 @@ def _desk_items(post) -> list[dict]:
     items = []
     for code in post.getlist("items"):
         raw = post.get(f"quantity_{code}", "1") or "1"
-        items.append({"code": code, "quantity": int(raw) if raw.isdigit() else 0})
+        items.append({"code": code, "quantity": int(raw) if is_digits(raw) else 0})
     return items
 
 
@@ -151,7 +152,7 @@ def desk(request):
             messages.success(request, _("Order #%(id)s was placed.") % {"id": order.pk})
             return redirect("orders:detail", order_id=order.pk)
     chosen = None
-    if values.get("elder_id", "").isdigit():
+    if is_digits(values.get("elder_id", "")):
         found = elders_to_order_for(request.user).filter(pk=int(values["elder_id"])).first()
         chosen = _elder_row(found) if found else None
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
@@ -184,10 +185,10 @@ def _board_filters(request) -> dict:
     return {
         "state": get.get("state", ""),
         "community": get.get("community", ""),
-        "provider": int(get["provider"]) if get.get("provider", "").isdigit() else None,
+        "provider": int(get["provider"]) if is_digits(get.get("provider", "")) else None,
         "date": optional_date(get.get("date")),
         "source": get.get("source", ""),
-        "elder": int(get["elder"]) if get.get("elder", "").isdigit() else None,
+        "elder": int(get["elder"]) if is_digits(get.get("elder", "")) else None,
     }
 
 
@@ -371,7 +372,7 @@ def complaint_list(request):
                 source=request.POST.get("source", ""),
                 description=request.POST.get("description", ""),
                 order_id=int(request.POST["order_id"])
-                if request.POST.get("order_id", "").isdigit()
+                if is_digits(request.POST.get("order_id", ""))
                 else None,
             )
         except DomainError as failure:

@@ -9,9 +9,33 @@ from shouwang.catalog.prices import fen_to_yuan
 from shouwang.catalog.selectors import get_item_by_code_for
 from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.pagination import paginate
+from shouwang.core.schemas import (
+    Code,
+    Day,
+    Days,
+    Id,
+    IdNumber,
+    ModelText,
+    Moment,
+    Note,
+    Page,
+    PageSize,
+    RegionCode,
+    SearchText,
+    Text,
+)
 
 from . import admission, evaluation, prices
 from . import staff as staff_services
+from .models import (
+    Contract,
+    Licence,
+    ListEntry,
+    Provider,
+    StaffCertificate,
+    StaffMember,
+    TrainingRecord,
+)
 from .selectors import (
     expiring_certificates,
     get_provider_for,
@@ -22,6 +46,10 @@ from .selectors import (
 from .services import create_provider
 
 router = Router(tags=["providers"])
+
+# The weekly pattern: weekdays (mon … sun) with lists of ["08:00", "12:00"] ranges; the staff service checks
+# the days and times and names what is wrong.
+WeeklyShifts = dict[Code, list[list[Code]]]
 
 
 class LicenceOut(Schema):
@@ -91,41 +119,41 @@ class ProviderPage(Schema):
 
 
 class ProviderIn(Schema):
-    name: str
-    credit_code: str
-    kind: str
-    region_code: str
-    contact_phone: str = ""
-    address: str = ""
+    name: ModelText(Provider, "name")
+    credit_code: Text(30)
+    kind: Code
+    region_code: RegionCode
+    contact_phone: ModelText(Provider, "contact_phone") = ""
+    address: ModelText(Provider, "address") = ""
 
 
 class LicenceIn(Schema):
-    kind: str
-    number: str
-    issued_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    kind: Code
+    number: ModelText(Licence, "number")
+    issued_on: Day | None = None
+    expires_on: Day | None = None
 
 
 class AdmissionDecisionIn(Schema):
     admit: bool
-    reasons: str = ""
+    reasons: ModelText(Provider, "decision_note") = ""
 
 
 class ContractIn(Schema):
-    number: str
-    starts_on: dt.date
-    ends_on: dt.date
-    area_codes: list[str]
-    services: list[str]
+    number: ModelText(Contract, "number")
+    starts_on: Day
+    ends_on: Day
+    area_codes: list[RegionCode]
+    services: list[Code]
 
 
 class ExitIn(Schema):
-    kind: str
-    reason: str
+    kind: Code
+    reason: ModelText(Provider, "exit_reason")
 
 
 @router.get("", response=ProviderPage, summary="Providers in the caller's scope")
-def list_providers(request, state: str = "", page: int = 1, page_size: int = 50):
+def list_providers(request, state: Code = "", page: Page = 1, page_size: PageSize = 50):
     providers = providers_for(request.auth)
     if state:
         providers = providers.filter(state=state)
@@ -138,48 +166,48 @@ def register(request, payload: ProviderIn):
 
 
 @router.get("/{int:provider_id}", response=ProviderDetailOut)
-def provider_detail(request, provider_id: int):
+def provider_detail(request, provider_id: Id):
     return get_provider_for(request.auth, provider_id)
 
 
 @router.post("/{int:provider_id}/licences", response={201: LicenceOut}, summary="Record a licence or filing")
-def add_licence(request, provider_id: int, payload: LicenceIn):
+def add_licence(request, provider_id: Id, payload: LicenceIn):
     return Status(201, admission.add_licence(actor=request.auth, provider_id=provider_id, **payload.dict()))
 
 
 @router.post("/{int:provider_id}/apply", response=ProviderDetailOut, summary="Apply (again) for admission")
-def apply(request, provider_id: int):
+def apply(request, provider_id: Id):
     return admission.submit_application(actor=request.auth, provider_id=provider_id)
 
 
 @router.post("/{int:provider_id}/review", response=ProviderDetailOut, summary="Start the document review")
-def review(request, provider_id: int):
+def review(request, provider_id: Id):
     return admission.start_review(actor=request.auth, provider_id=provider_id)
 
 
 @router.post(
     "/{int:provider_id}/decision", response=ProviderDetailOut, summary="Admit or reject with reasons"
 )
-def decide(request, provider_id: int, payload: AdmissionDecisionIn):
+def decide(request, provider_id: Id, payload: AdmissionDecisionIn):
     return admission.decide_admission(actor=request.auth, provider_id=provider_id, **payload.dict())
 
 
 @router.post(
     "/{int:provider_id}/contracts", response={201: ContractOut}, summary="Sign a designated contract"
 )
-def contract(request, provider_id: int, payload: ContractIn):
+def contract(request, provider_id: Id, payload: ContractIn):
     return Status(201, admission.sign_contract(actor=request.auth, provider_id=provider_id, **payload.dict()))
 
 
 @router.post("/{int:provider_id}/exit", response=ProviderDetailOut, summary="Voluntary or forced exit")
-def exit_network(request, provider_id: int, payload: ExitIn):
+def exit_network(request, provider_id: Id, payload: ExitIn):
     return admission.exit_provider(actor=request.auth, provider_id=provider_id, **payload.dict())
 
 
 class PriceIn(Schema):
-    item_code: str
-    price: str
-    effective_from: dt.date | None = None
+    item_code: Code
+    price: Text(20)
+    effective_from: Day | None = None
 
 
 class PriceOut(Schema):
@@ -206,12 +234,12 @@ class PriceOut(Schema):
 @router.get(
     "/{int:provider_id}/prices", response=list[PriceOut], summary="The provider's prices and their history"
 )
-def price_list(request, provider_id: int):
+def price_list(request, provider_id: Id):
     return list(get_provider_for(request.auth, provider_id).prices.select_related("item"))
 
 
 @router.post("/{int:provider_id}/prices", response={201: PriceOut}, summary="Set a price from a date on")
-def price_set(request, provider_id: int, payload: PriceIn):
+def price_set(request, provider_id: Id, payload: PriceIn):
     price = prices.set_price(
         actor=request.auth,
         provider_id=provider_id,
@@ -295,49 +323,51 @@ class StaffPage(Schema):
 
 
 class StaffIn(Schema):
-    name: str
-    id_number: str
-    phone: str = ""
-    job: str = "caregiver"
+    name: ModelText(StaffMember, "name")
+    id_number: IdNumber
+    phone: ModelText(StaffMember, "phone") = ""
+    job: Code = "caregiver"
     home_lat: float | None = None
     home_lon: float | None = None
-    user_id: int | None = None
-    skills: list[str] = []
-    weekly_shifts: dict = {}
+    user_id: Id | None = None
+    skills: list[Code] = []
+    weekly_shifts: WeeklyShifts = {}
 
 
 class StaffPatch(Schema):
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    job: str | None = None
+    """Only the fields sent change; ``home_lat``, ``home_lon`` and ``user_id`` may be sent as null."""
+
+    name: ModelText(StaffMember, "name") = None
+    id_number: IdNumber = None
+    phone: ModelText(StaffMember, "phone") = None
+    job: Code = None
     home_lat: float | None = None
     home_lon: float | None = None
-    user_id: int | None = None
-    active: bool | None = None
+    user_id: Id | None = None
+    active: bool = None
 
 
 class CertificateIn(Schema):
-    kind: str
-    number: str
-    level: str = ""
-    issued_on: dt.date
-    expires_on: dt.date | None = None
+    kind: Code
+    number: ModelText(StaffCertificate, "number")
+    level: ModelText(StaffCertificate, "level") = ""
+    issued_on: Day
+    expires_on: Day | None = None
 
 
 class TrainingIn(Schema):
-    title: str
-    trained_on: dt.date
-    hours: str
-    organiser: str = ""
+    title: ModelText(TrainingRecord, "title")
+    trained_on: Day
+    hours: Text(10)
+    organiser: ModelText(TrainingRecord, "organiser") = ""
 
 
 class SkillsIn(Schema):
-    codes: list[str]
+    codes: list[Code]
 
 
 class ShiftsIn(Schema):
-    weekly_shifts: dict
+    weekly_shifts: WeeklyShifts
 
 
 class EligibilityOut(Schema):
@@ -359,14 +389,14 @@ class ExpiringCertificateOut(CertificateOut):
         return certificate.staff.provider_id
 
 
-def _staff_detail(user, staff_id: int):
+def _staff_detail(user, staff_id: Id):
     return get_staff_for(user, staff_id)
 
 
 @router.get("/{int:provider_id}/staff", response=StaffPage, summary="The provider's staff (masked)")
 def staff_list(
-    request, provider_id: int, active: bool | None = None, job: str = "", q: str = "", page: int = 1,
-    page_size: int = 50,
+    request, provider_id: Id, active: bool | None = None, job: Code = "", q: SearchText = "", page: Page = 1,
+    page_size: PageSize = 50,
 ):  # fmt: skip
     staff = staff_of_provider_for(request.auth, provider_id)
     if active is not None:
@@ -379,7 +409,7 @@ def staff_list(
 
 
 @router.post("/{int:provider_id}/staff", response={201: StaffDetailOut}, summary="Register a staff member")
-def staff_add(request, provider_id: int, payload: StaffIn):
+def staff_add(request, provider_id: Id, payload: StaffIn):
     staff = staff_services.add_staff(actor=request.auth, provider_id=provider_id, **payload.dict())
     return Status(201, staff)
 
@@ -389,17 +419,17 @@ def staff_add(request, provider_id: int, payload: StaffIn):
     response=list[ExpiringCertificateOut],
     summary="Staff certificates running out (or run out) within the given days",
 )
-def staff_certificates_expiring(request, within_days: int = 60):
+def staff_certificates_expiring(request, within_days: Days = 60):
     return list(expiring_certificates(request.auth, within_days=max(0, min(within_days, 366)))[:500])
 
 
 @router.get("/staff/{int:staff_id}", response=StaffDetailOut, summary="One staff member (masked)")
-def staff_detail(request, staff_id: int):
+def staff_detail(request, staff_id: Id):
     return _staff_detail(request.auth, staff_id)
 
 
 @router.patch("/staff/{int:staff_id}", response=StaffDetailOut, summary="Change a staff member")
-def staff_update(request, staff_id: int, payload: StaffPatch):
+def staff_update(request, staff_id: Id, payload: StaffPatch):
     changes = payload.dict(exclude_unset=True)
     active = changes.pop("active", None)
     if "user_id" in changes:
@@ -414,7 +444,7 @@ def staff_update(request, staff_id: int, payload: StaffPatch):
 
 
 @router.post("/staff/{int:staff_id}/photo", response=StaffDetailOut, summary="Upload the staff photo")
-def staff_photo(request, staff_id: int, photo: File[UploadedFile]):
+def staff_photo(request, staff_id: Id, photo: File[UploadedFile]):
     staff_services.update_staff(actor=request.auth, staff_id=staff_id, photo=photo)
     return _staff_detail(request.auth, staff_id)
 
@@ -422,24 +452,24 @@ def staff_photo(request, staff_id: int, photo: File[UploadedFile]):
 @router.post(
     "/staff/{int:staff_id}/certificates", response={201: CertificateOut}, summary="Record a certificate"
 )
-def staff_certificate(request, staff_id: int, payload: CertificateIn):
+def staff_certificate(request, staff_id: Id, payload: CertificateIn):
     return Status(
         201, staff_services.add_certificate(actor=request.auth, staff_id=staff_id, **payload.dict())
     )
 
 
 @router.post("/staff/{int:staff_id}/trainings", response={201: TrainingOut}, summary="Record a training")
-def staff_training(request, staff_id: int, payload: TrainingIn):
+def staff_training(request, staff_id: Id, payload: TrainingIn):
     return Status(201, staff_services.add_training(actor=request.auth, staff_id=staff_id, **payload.dict()))
 
 
 @router.put("/staff/{int:staff_id}/skills", response=StaffDetailOut, summary="Set the catalogue items done")
-def staff_skills(request, staff_id: int, payload: SkillsIn):
+def staff_skills(request, staff_id: Id, payload: SkillsIn):
     return staff_services.set_skills(actor=request.auth, staff_id=staff_id, codes=payload.codes)
 
 
 @router.put("/staff/{int:staff_id}/shifts", response=StaffDetailOut, summary="Set the weekly shifts")
-def staff_shifts(request, staff_id: int, payload: ShiftsIn):
+def staff_shifts(request, staff_id: Id, payload: ShiftsIn):
     return staff_services.set_shifts(actor=request.auth, staff_id=staff_id, shifts=payload.weekly_shifts)
 
 
@@ -448,7 +478,7 @@ def staff_shifts(request, staff_id: int, payload: ShiftsIn):
     response=EligibilityOut,
     summary="Why the staff member may not do an item at a time (empty: eligible)",
 )
-def staff_eligibility(request, staff_id: int, item: str, start: dt.datetime, end: dt.datetime):
+def staff_eligibility(request, staff_id: Id, item: Code, start: Moment, end: Moment):
     staff = get_staff_for(request.auth, staff_id)
     reasons = staff_services.eligibility(staff, get_item_by_code_for(request.auth, item), start, end)
     return {"eligible": not reasons, "reasons": reasons}
@@ -468,10 +498,10 @@ class ProviderScoreOut(Schema):
 
 
 class InspectionIn(Schema):
-    inspected_on: dt.date
-    result: str
-    findings: str = ""
-    rectify_by: dt.date | None = None
+    inspected_on: Day
+    result: Code
+    findings: Note = ""
+    rectify_by: Day | None = None
 
 
 class InspectionOut(Schema):
@@ -482,10 +512,10 @@ class InspectionOut(Schema):
 
 
 class ListEntryIn(Schema):
-    kind: str
-    reason: str
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    kind: Code
+    reason: ModelText(ListEntry, "reason")
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
 
 class ListEntryOut(Schema):
@@ -500,17 +530,17 @@ class ListEntryOut(Schema):
     response=list[ProviderScoreOut],
     summary="Monthly scores and how they were made",
 )
-def scores(request, provider_id: int):
+def scores(request, provider_id: Id):
     return list(get_provider_for(request.auth, provider_id).scores.select_related("scheme"))
 
 
 @router.post("/{int:provider_id}/inspections", response={201: InspectionOut}, summary="Record an inspection")
-def inspection(request, provider_id: int, payload: InspectionIn):
+def inspection(request, provider_id: Id, payload: InspectionIn):
     return Status(
         201, evaluation.record_inspection(actor=request.auth, provider_id=provider_id, **payload.dict())
     )
 
 
 @router.post("/{int:provider_id}/lists", response={201: ListEntryOut}, summary="Put on the red or black list")
-def list_entry(request, provider_id: int, payload: ListEntryIn):
+def list_entry(request, provider_id: Id, payload: ListEntryIn):
     return Status(201, evaluation.add_to_list(actor=request.auth, provider_id=provider_id, **payload.dict()))

@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from shouwang.core.schemas import RegionCode
+
 from .selectors import children_of, get_region
 
 router = Router(tags=["regions"])
@@ -24,12 +26,12 @@ class RegionOut(Schema):
 
 
 @router.get("", response=list[RegionOut], summary="Children of a region (top level when parent is empty)")
-def list_regions(request, parent: str = ""):
+def list_regions(request, parent: RegionCode = ""):
     if parent:
         get_region(parent)  # unknown parent → 404, not an empty list
     return list(children_of(parent))
 
 
 @router.get("/{code}", response=RegionOut, summary="One region by its 12-digit code")
-def region_detail(request, code: str):
+def region_detail(request, code: RegionCode):
     return get_region(code)

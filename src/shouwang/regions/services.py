@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import ValidationFailed
+from shouwang.core.text import is_digits
 
 from .models import CODE_LENGTH, PREFIX_LENGTH, Level, Region, UrbanRuralType, level_of
 
@@ -38,7 +39,7 @@ def parent_code_of(code: str) -> str | None:
 
 def _validate_row(line: int, row: dict[str, str], known: set[str]) -> str | None:
     code, name = row["code"], row["name"]
-    if len(code) != CODE_LENGTH or not code.isdigit():
+    if len(code) != CODE_LENGTH or not is_digits(code):
         return _("line %(line)d: the code %(code)s is not 12 digits") % {"line": line, "code": code}
     if not name:
         return _("line %(line)d: the name is missing") % {"line": line}

@@ -114,6 +114,18 @@ def forbidden(request, exception=None):
     )
 
 
+def bad_request(request, exception=None):
+    return _error(
+        request,
+        400,
+        _("The request could not be read"),
+        _(
+            "It held something the platform cannot accept, such as a character that cannot be stored "
+            "(NUL) pasted from another program. Go back and type the text again."
+        ),
+    )
+
+
 def not_found(request, exception=None):
     return _error(
         request,
