@@ -23,7 +23,7 @@ from shouwang.core.spreadsheets import SheetWriter
 from .fields import CATEGORY_NAMES, LIVING_NAMES
 from .importing import TEMPLATE_HEADER
 from .models import Elder, JobKind, JobState, SpreadsheetJob
-from .permissions import may_reveal
+from .permissions import may_export_registry, may_reveal
 from .selectors import search_elders
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ PROGRESS_EVERY = 2000
 
 def start_export(*, actor, filters: dict, unmasked: bool = False, enqueue: bool = True) -> SpreadsheetJob:
     """Record an export of what ``search_elders(actor, **filters)`` finds and hand it to the worker."""
+    if not may_export_registry(actor):
+        raise Forbidden(_("Your role may not export the registry."))
     if unmasked and not may_reveal(actor):
         raise Forbidden(_("Your role may not export full ID numbers or phone numbers."))
     filters = {key: filters[key] for key in FILTER_KEYS if filters.get(key) not in (None, "")}
