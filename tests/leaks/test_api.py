@@ -30,8 +30,8 @@ FILTERS = {
     "elder": lambda w: w.theirs["elder_id"][0],
     "provider": lambda w: w.theirs["provider_id"][0],
     "community": lambda w: w.fields["community"],
-    "q": lambda w: w.markers[0],
-    "name": lambda w: w.markers[0],
+    "q": lambda w: w.search,
+    "name": lambda w: w.search,
     "order": lambda w: w.theirs["order_id"][-1],
 }
 REFUSED = {403, 404}
@@ -96,7 +96,7 @@ def test_exports_hold_nothing_of_the_other_side(probe, world, role):
     """An export is refused to a role that may not search the registry; otherwise its file, asked for
     everything, the other side's community or its elder's name, holds nothing of the other side."""
     probe.login(world.users[role])
-    for body in ({}, {"community": world.fields["community"]}, {"q": world.markers[0]}):
+    for body in ({}, {"community": world.fields["community"]}, {"q": world.search}):
         answer = probe.client.post(EXPORTS.split()[1], body, content_type="application/json")
         assert answer.status_code in {202, 403}, f"{body}: {text_of(answer)[:300]}"
         if answer.status_code == 202:

@@ -51,6 +51,8 @@ class World:
     rows: dict  # side B's rows whose fields a refused write must leave alone: model → primary keys
     markers: tuple[str, ...]  # words only side B's data contains
     secrets: tuple[str, ...]  # unmasked ID numbers and phones of every elder
+    search: str  # what a probe types into a search box: the start of every name of side B (a page that
+    # repeats the search is no leak; one that shows a whole name is)
     fields: dict[str, object]  # a request body's field → a value naming side B's object (or a valid value)
     ids: dict[str, set[int]] = field(default_factory=dict)  # a kind of row → side B's ids of that kind
 
@@ -280,6 +282,7 @@ def build() -> World:
         rows=rows,
         markers=markers,
         secrets=secrets,
+        search="乙方",
         fields=_body_fields(elder_b, provider_b, carer_b, worker_b),
         ids={"elder": {elder_b.pk}},
     )
