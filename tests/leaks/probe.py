@@ -11,9 +11,8 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .routes import BODIES, MISSING_ID, Route, api_components
+from .routes import BODIES, Route, api_components
 
-BUTTON_ROUTES = ("providers:action", "providers:staff_action")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
     b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -184,6 +183,3 @@ def changed(before: dict, after: dict) -> list[str]:
         if before["counts"][label] != after["counts"][label]
     ]
     return differences + [key for key in before["rows"] if before["rows"][key] != after["rows"][key]]
-
-
-__all__ = ["MISSING_ID", "Probe", "changed", "messages_of", "text_of"]

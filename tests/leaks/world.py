@@ -40,6 +40,22 @@ from tests.orders import factories as of
 
 # The roles a probe is made as, each a user of side A.
 ROLES = ("community_worker", "provider_admin", "caregiver", "volunteer", "family")
+# The path parameters that name an object, each mapped to side B's objects of that kind (``World.theirs``).
+KINDS = (
+    "elder_id",
+    "order_id",
+    "complaint_id",
+    "exception_id",
+    "correction_id",
+    "assessment_id",
+    "plan_id",
+    "device_id",
+    "incident_id",
+    "job_id",
+    "provider_id",
+    "staff_id",
+    "user_id",
+)
 
 
 @dataclass
@@ -223,6 +239,7 @@ def build() -> World:
         "staff_id": (carer_b.pk,),
         "user_id": tuple(user.pk for user in users_b),
     }
+    assert set(theirs) == set(KINDS)
     rows: dict = {}
     for row in [
         elder_b,
