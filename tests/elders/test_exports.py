@@ -6,6 +6,7 @@ import python_calamine_plus as calamine
 from shouwang.core.errors import Forbidden
 from shouwang.core.models import AuditLog
 from shouwang.elders.exports import run_export, start_export
+from shouwang.elders.models import SpreadsheetJob
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,21 @@ def test_export_follows_the_filters(official, elder_a, elder_b):
     )
     _, *rows = _rows(job)
     assert [row[0] for row in rows] == [elder_b.name]
+
+
+@pytest.mark.parametrize("role", ["provider_admin", "caregiver", "volunteer", "elder", "assessor"])
+def test_export_is_refused_to_roles_without_the_registry(client, tree, provider_a, role):
+    """The console's registry pages are not theirs; the API refused the export neither (it made an empty
+    job). Found by the scope-leak suite (tests/leaks)."""
+    by_provider = role in ("provider_admin", "caregiver")
+    user = factories.user(
+        role,
+        provider_id=provider_a.pk if by_provider else None,
+        regions=() if by_provider else (factories.COMMUNITY_A,),
+    )
+    client.force_login(user)
+    answer = client.post("/api/v1/elders/exports", {}, content_type="application/json")
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+    assert not SpreadsheetJob.objects.exists()
+    with pytest.raises(Forbidden):
+        start_export(actor=user, filters={}, enqueue=False)

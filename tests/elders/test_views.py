@@ -104,3 +104,24 @@ def test_the_list_says_what_is_wrong_with_a_hand_edited_link(client, official, e
     assert 'role="alert"' in page and "“tekum”" in page
     assert "张三丰" not in page
     assert "张三丰" in client.get("/elders/", {"page": "two"}).content.decode()
+
+
+def test_edit_form_shows_numbers_masked_and_keeps_them_when_sent_back(client, worker_a, elder_a):
+    """Opening the form is no reveal: the ID number and phones are masked (the full ones were in the
+    inputs, unaudited; found by the scope-leak suite, tests/leaks). Sent back unchanged, the stored numbers
+    stay; a number typed over the mask is saved."""
+    elder_a.second_phone = "13700001234"
+    elder_a.save(update_fields=["second_phone"])
+    client.force_login(worker_a)
+    form = client.get(f"/elders/{elder_a.pk}/edit/")
+    page = form.content.decode()
+    contact_phone = elder_a.contacts.get().phone
+    for number in (elder_a.id_number, elder_a.phone, elder_a.second_phone, contact_phone):
+        assert number not in page
+    initial = form.context["form"].initial
+    data = {key: value for key, value in initial.items() if value not in (None, False, [])}
+    data["phone"] = "13911112222"
+    assert client.post(f"/elders/{elder_a.pk}/edit/", data).status_code == 302
+    elder_a.refresh_from_db()
+    assert (elder_a.phone, elder_a.second_phone) == ("13911112222", "13700001234")
+    assert elder_a.contacts.get().phone == contact_phone

@@ -25,7 +25,7 @@ from .fields import CATEGORY_NAMES, LIVING_NAMES
 from .importing import TEMPLATE_HEADER
 from .jobs import fail_job
 from .models import Elder, JobKind, JobState, SpreadsheetJob
-from .permissions import may_reveal
+from .permissions import may_export_registry, may_reveal
 from .selectors import search_elders
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ UNEXPECTED_FAILURE = gettext_noop(
 
 def start_export(*, actor, filters: dict, unmasked: bool = False, enqueue: bool = True) -> SpreadsheetJob:
     """Record an export of what ``search_elders(actor, **filters)`` finds and hand it to the worker."""
+    if not may_export_registry(actor):
+        raise Forbidden(_("Your role may not export the registry."))
     if unmasked and not may_reveal(actor):
         raise Forbidden(_("Your role may not export full ID numbers or phone numbers."))
     filters = {key: filters[key] for key in FILTER_KEYS if filters.get(key) not in (None, "")}

@@ -4,6 +4,8 @@ from shouwang.accounts.models import Role
 
 # Roles whose work needs the full ID number and phones; providers never see ID numbers.
 REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
+# Roles that search the registry and export what they find (the registry pages of the console).
+REGISTRY_READERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
 # Roles that register elders, correct their records and import spreadsheets.
 REGISTRY_WRITERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 
@@ -14,3 +16,7 @@ def may_reveal(user) -> bool:
 
 def may_write_registry(user) -> bool:
     return user.effective_role in REGISTRY_WRITERS
+
+
+def may_export_registry(user) -> bool:
+    return user.effective_role in REGISTRY_READERS

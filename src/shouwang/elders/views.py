@@ -16,6 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from shouwang.core.errors import DomainError, ValidationFailed
 from shouwang.core.forms import attach_error
+from shouwang.core.masking import mask_id_number, mask_phone
 from shouwang.core.pagination import page_number
 from shouwang.core.selectors import audit_log_for
 from shouwang.core.spreadsheets import write_xlsx
@@ -133,7 +134,7 @@ def elder_edit(request, elder_id: int):
     elder = get_elder_for(request.user, elder_id)
     form = ElderForm(request.POST or None, initial=_initial(elder), editing=True)
     if request.method == "POST" and form.is_valid():
-        data = {key: value for key, value in form.service_data().items() if key != "id_number"}
+        data = _stored_phones_kept(form.service_data(), elder)
         try:
             update_elder(actor=request.user, elder_id=elder.pk, data=data)
         except DomainError as error:
@@ -145,12 +146,14 @@ def elder_edit(request, elder_id: int):
 
 
 def _initial(elder) -> dict:
+    """The record as the form shows it: the ID number and phones masked, as everywhere outside the audited
+    reveal; a masked phone sent back unchanged keeps the stored number (``_stored_phones_kept``)."""
     initial = {
         "name": elder.name,
-        "id_number": elder.id_number,
+        "id_number": mask_id_number(elder.id_number),
         "community": elder.community_id,
-        "phone": elder.phone,
-        "second_phone": elder.second_phone,
+        "phone": mask_phone(elder.phone),
+        "second_phone": mask_phone(elder.second_phone),
         "ethnicity": elder.ethnicity,
         "hukou_region_code": elder.hukou_region_code,
         "address": elder.address,
@@ -164,9 +167,24 @@ def _initial(elder) -> dict:
         "consent_data_sharing": elder.consent_data_sharing,
     }
     for number, contact in enumerate(elder.contacts.all(), start=1):
-        for part in ("name", "relation", "phone", "is_keyholder"):
+        for part in ("name", "relation", "is_keyholder"):
             initial[f"contact_{number}_{part}"] = getattr(contact, part)
+        initial[f"contact_{number}_phone"] = mask_phone(contact.phone)
     return initial
+
+
+def _stored_phones_kept(data: dict, elder) -> dict:
+    """The edit form's data for the service: a phone still showing its masked form is the stored number;
+    the ID number cannot be changed."""
+    data = {key: value for key, value in data.items() if key != "id_number"}
+    for key in ("phone", "second_phone"):
+        stored = getattr(elder, key)
+        if stored and data.get(key) == mask_phone(stored):
+            data[key] = stored
+    stored_contacts = {mask_phone(contact.phone): contact.phone for contact in elder.contacts.all()}
+    for contact in data.get("contacts", []):
+        contact["phone"] = stored_contacts.get(contact["phone"], contact["phone"]) if contact["phone"] else ""
+    return data
 
 
 @require_POST

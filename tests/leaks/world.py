@@ -1,0 +1,305 @@
+"""A small world of two sides for the scope-leak suite.
+
+Side A is where the probing users live: a community worker of community A, a provider admin and a
+caregiver of provider A, a volunteer and a family member of A's elder. Side B is "the other side": an
+elder of community B served by provider B, with everything an elder accumulates (orders in several
+states, a visit exception and a correction request, a complaint, an assessment and a care plan, an alarm
+device and an incident, a life event, spreadsheet jobs) and B's own staff and users. Nothing of side B is
+in any probing user's scope, so every read of it must be a 404 (or the role's 403) and every write must be
+refused and change nothing.
+
+Side B's people and things carry names found nowhere else (``乙方…``), so a response that mentions one has
+leaked it; ``secrets`` are the unmasked ID numbers and phones of every elder, which no response but the
+audited reveal may contain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from shouwang.accounts.models import User
+from shouwang.alarms.models import IncidentState
+from shouwang.assessments.models import Assessment, CarePlan, CarePlanItem
+from shouwang.core.idnumbers import make_resident_id
+from shouwang.elders.exports import run_export, start_export
+from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
+from shouwang.orders.models import (
+    Complaint,
+    CorrectionRequest,
+    ExceptionKind,
+    OrderState,
+    Visit,
+    VisitException,
+)
+from tests import factories
+from tests.alarms.factories import DeviceFactory, IncidentFactory
+from tests.orders import factories as of
+
+# The roles a probe is made as, each a user of side A.
+ROLES = ("community_worker", "provider_admin", "caregiver", "volunteer", "family")
+# The path parameters that name an object, each mapped to side B's objects of that kind (``World.theirs``).
+KINDS = (
+    "elder_id",
+    "order_id",
+    "complaint_id",
+    "exception_id",
+    "correction_id",
+    "assessment_id",
+    "plan_id",
+    "device_id",
+    "incident_id",
+    "job_id",
+    "provider_id",
+    "staff_id",
+    "user_id",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, User]  # role → a user of side A
+    controls: list[User]  # who may open side B's objects: the platform admin, then B's own users
+    admin: User
+    theirs: dict[str, tuple]  # a path parameter → the values that name side B's objects
+    rows: dict  # side B's rows whose fields a refused write must leave alone: model → primary keys
+    markers: tuple[str, ...]  # words only side B's data contains
+    secrets: tuple[str, ...]  # unmasked ID numbers and phones of every elder
+    search: str  # what a probe types into a search box: the start of every name of side B (a page that
+    # repeats the search is no leak; one that shows a whole name is)
+    fields: dict[str, object]  # a request body's field → a value naming side B's object (or a valid value)
+    ids: dict[str, set[int]] = field(default_factory=dict)  # a kind of row → side B's ids of that kind
+
+
+def _named(user: User, full_name: str) -> User:
+    User.objects.filter(pk=user.pk).update(full_name=full_name)
+    user.full_name = full_name
+    return user
+
+
+def _elder(community: str, name: str, address: str, phone: str, contact_name: str, contact_phone: str):
+    elder = factories.ElderFactory(community_id=community, name=name, address=address, phone=phone)
+    contact = factories.contact(elder, phone=contact_phone)
+    contact.name = contact_name
+    contact.save(update_fields=["name"])
+    return elder, contact
+
+
+def _side(official, *, community: str, provider_name: str, prefix: str):
+    """One side: its community worker, an admitted provider with a caregiver and its admin, and an elder
+    with a contact; ``prefix`` starts every name so the side's data can be recognised in a response."""
+    number = "1" if community == factories.COMMUNITY_A else "2"
+    elder, contact = _elder(
+        community,
+        f"{prefix}老人",
+        f"{prefix}路9号",
+        f"1380000{number}001",
+        f"{prefix}联系人",
+        f"1390000{number}002",
+    )
+    provider = of.admitted_provider(official, factories.provider(provider_name), areas=(community,))
+    carer = of.caregiver(provider, name=f"{prefix}护理员")
+    worker = _named(factories.user("community_worker", regions=(community,)), f"{prefix}社工")
+    padmin = _named(factories.user("provider_admin", provider_id=provider.pk), f"{prefix}机构管理员")
+    family = _named(of.family(elder), f"{prefix}家属")
+    volunteer = _named(factories.user("volunteer", regions=(community,)), f"{prefix}志愿者")
+    Assignment.objects.create(elder=elder, user=volunteer, kind="volunteer")
+    return elder, contact, provider, carer, worker, padmin, family, volunteer
+
+
+def _orders(elder, provider, carer):
+    """An order in each of the states a probe's step could apply to."""
+    states = (OrderState.CREATED, OrderState.DISPATCHED, OrderState.ASSIGNED, OrderState.IN_SERVICE)
+    orders = [
+        of.order_for(
+            elder,
+            state=state,
+            provider=provider if state != OrderState.CREATED else None,
+            caregiver=carer if state in (OrderState.ASSIGNED, OrderState.IN_SERVICE) else None,
+        )
+        for state in states
+    ]
+    completed = of.order_for(elder, state=OrderState.COMPLETED, provider=provider, caregiver=carer)
+    now = timezone.now()
+    Visit.objects.create(
+        order=orders[-1], caregiver=carer, checkin_at=now, checkin_lat=43.85, checkin_lon=126.55
+    )
+    Visit.objects.create(
+        order=completed,
+        caregiver=carer,
+        checkin_at=now - dt.timedelta(hours=2),
+        checkout_at=now - dt.timedelta(hours=1),
+        checkin_lat=43.85,
+        checkin_lon=126.55,
+    )
+    return [*orders, completed]
+
+
+def _body_fields(elder, provider, carer, worker) -> dict[str, object]:
+    """What a probe's request body says for each field it must fill: the other side's objects where the
+    field names one, otherwise a value the schema and the service accept."""
+    start = of.local(of.tomorrow(), "09:00")
+    return {
+        "elder_id": elder.pk,
+        "provider_id": provider.pk,
+        "staff_id": carer.pk,
+        "assignee_id": worker.pk,
+        "community": elder.community_id,
+        "region_code": elder.community_id,
+        "region_codes": [elder.community_id],
+        "area_codes": [elder.community_id],
+        "id_number": make_resident_id("220202", dt.date(1950, 1, 1), 777),
+        "credit_code": factories.credit_code(),
+        "username": "probe_user",
+        "password": factories.PASSWORD,
+        "name": "探针",
+        "code": "cleaning",
+        "item": "cleaning",
+        "start": start.isoformat(),
+        "end": (start + dt.timedelta(hours=1)).isoformat(),
+        "item_code": "cleaning",
+        "codes": ["cleaning"],
+        "services": ["cleaning"],
+        "window_start": start.isoformat(),
+        "window_end": (start + dt.timedelta(hours=1)).isoformat(),
+        "starts_on": timezone.localdate().isoformat(),
+        "ends_on": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
+        "lat": 43.85,
+        "lon": 126.55,
+        "reason": "探针",
+        "description": "探针",
+        "number": "PROBE-1",
+    }
+
+
+def build() -> World:
+    factories.load_tree()
+    admin = factories.user("admin")
+    official = factories.user("official", regions=(factories.DISTRICT,))
+    elder_a, _, provider_a, carer_a, worker_a, padmin_a, family_a, volunteer_a = _side(
+        official, community=factories.COMMUNITY_A, provider_name="甲方服务商", prefix="甲方"
+    )
+    of.order_for(elder_a, state=OrderState.ASSIGNED, provider=provider_a, caregiver=carer_a)
+    elder_b, contact_b, provider_b, carer_b, worker_b, padmin_b, family_b, volunteer_b = _side(
+        official, community=factories.COMMUNITY_B, provider_name="乙方服务商", prefix="乙方"
+    )
+    orders = _orders(elder_b, provider_b, carer_b)
+    completed = orders[-1]
+    exception = VisitException.objects.create(order=completed, kind=ExceptionKind.LATE, detail="乙方迟到")
+    correction = CorrectionRequest.objects.create(
+        order=completed,
+        requested_by=carer_b.user,
+        changes={"checkout_at": timezone.now().isoformat()},
+        reason="乙方忘记签出",
+    )
+    complaint = Complaint.objects.create(
+        provider=provider_b,
+        order=completed,
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        source="family",
+        description="乙方投诉内容",
+        received_by=worker_b,
+    )
+    assessment = Assessment.objects.create(
+        elder=elder_b, assessed_on=timezone.localdate(), assessor_1=worker_b, informant_name="乙方知情人"
+    )
+    plan = CarePlan.objects.create(elder=elder_b, assessment=assessment, note="乙方照护计划")
+    CarePlanItem.objects.create(plan=plan, service="cleaning", times=1, per="week")
+    device = DeviceFactory(elder=elder_b, serial="SN-乙方-0001")
+    incident = IncidentFactory(device=device, state=IncidentState.RECEIVED)
+    StatusChange.objects.create(
+        elder=elder_b,
+        event="moved_out",
+        status_before="active",
+        status_after="moved_out",
+        date=timezone.localdate(),
+        note="乙方迁居",
+        recorded_by=worker_b,
+    )
+    export = run_export(job_id=start_export(actor=worker_b, filters={}, enqueue=False).pk)
+    imported = SpreadsheetJob.objects.create(
+        kind=JobKind.IMPORT, state=JobState.DONE, created_by=worker_b, file_name="乙方导入.xlsx"
+    )
+    users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
+    theirs = {
+        "elder_id": (elder_b.pk,),
+        "order_id": tuple(order.pk for order in orders),
+        "complaint_id": (complaint.pk,),
+        "exception_id": (exception.pk,),
+        "correction_id": (correction.pk,),
+        "assessment_id": (assessment.pk,),
+        "plan_id": (plan.pk,),
+        "device_id": (device.device_id,),
+        "incident_id": (incident.pk,),
+        "job_id": (export.pk, imported.pk),
+        "provider_id": (provider_b.pk,),
+        "staff_id": (carer_b.pk,),
+        "user_id": tuple(user.pk for user in users_b),
+    }
+    assert set(theirs) == set(KINDS)
+    rows: dict = {}
+    for row in [
+        elder_b,
+        contact_b,
+        provider_b,
+        carer_b,
+        *orders,
+        exception,
+        correction,
+        complaint,
+        assessment,
+        plan,
+        device,
+        incident,
+        export,
+        imported,
+        *users_b,
+    ]:
+        rows.setdefault(type(row), []).append(row.pk)
+    markers = (
+        elder_b.name,
+        elder_b.address,
+        contact_b.name,
+        provider_b.name,
+        carer_b.name,
+        worker_b.full_name,
+        padmin_b.full_name,
+        family_b.full_name,
+        volunteer_b.full_name,
+        complaint.description,
+        exception.detail,
+        correction.reason,
+        assessment.informant_name,
+        plan.note,
+        device.serial,
+        imported.file_name,
+    )
+    secrets = (
+        elder_a.id_number,
+        elder_a.phone,
+        *elder_a.contacts.values_list("phone", flat=True),
+        elder_b.id_number,
+        elder_b.phone,
+        contact_b.phone,
+    )
+    return World(
+        users={
+            "community_worker": worker_a,
+            "provider_admin": padmin_a,
+            "caregiver": carer_a.user,
+            "volunteer": volunteer_a,
+            "family": family_a,
+        },
+        admin=admin,
+        controls=[admin, *users_b],
+        theirs=theirs,
+        rows=rows,
+        markers=markers,
+        secrets=secrets,
+        search="乙方",
+        fields=_body_fields(elder_b, provider_b, carer_b, worker_b),
+        ids={"elder": {elder_b.pk}},
+    )
