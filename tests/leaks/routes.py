@@ -82,6 +82,15 @@ EXEMPT = {
     "selector lets through (tests/alarms/test_live_console.py)",
     "elders:import_template": "an empty spreadsheet with the column headings",
     "demo:sample_import": "a synthetic sample spreadsheet of made-up people",
+    "demo:sample_roster": "a synthetic sample roster of made-up people",
+    "POST /api/v1/benefits/policies": "benefit policies are public rules, nobody's data; who may write them: "
+    "tests/benefits",
+    "GET /api/v1/benefits/policies/{policy_id}": "benefit policies are public rules, nobody's data",
+    "POST /api/v1/benefits/policies/{policy_id}/versions": "benefit policies are public rules; who may "
+    "write them: tests/benefits",
+    "POST /api/v1/benefits/policies/{policy_id}/effect": "counts of a draft version's effect, no one's data; "
+    "who may ask: tests/benefits",
+    "benefits:policy": "benefit policies are public rules, nobody's data; who may write them: tests/benefits",
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "api:openapi-json": "the API's description",
@@ -248,6 +257,7 @@ CREATES = {
         {"source": "family", "elder_id": _theirs("elder_id"), "provider_id": _theirs("provider_id")},
     ),
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
+    "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),
 }
 
 

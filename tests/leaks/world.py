@@ -23,7 +23,9 @@ from django.utils import timezone
 from shouwang.accounts.models import User
 from shouwang.alarms.models import IncidentState
 from shouwang.assessments.models import Assessment, CarePlan, CarePlanItem
+from shouwang.benefits.services import start_run
 from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
 from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
 from shouwang.orders.models import (
@@ -55,6 +57,8 @@ KINDS = (
     "provider_id",
     "staff_id",
     "user_id",
+    "run_id",
+    "message_id",
 )
 
 
@@ -165,6 +169,7 @@ def _body_fields(elder, provider, carer, worker) -> dict[str, object]:
         "window_start": start.isoformat(),
         "window_end": (start + dt.timedelta(hours=1)).isoformat(),
         "starts_on": timezone.localdate().isoformat(),
+        "month": timezone.localdate().strftime("%Y-%m"),
         "ends_on": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
         "lat": 43.85,
         "lon": 126.55,
@@ -223,6 +228,12 @@ def build() -> World:
     imported = SpreadsheetJob.objects.create(
         kind=JobKind.IMPORT, state=JobState.DONE, created_by=worker_b, file_name="乙方导入.xlsx"
     )
+    run = start_run(
+        actor=admin, month=timezone.localdate().strftime("%Y-%m"), region_code=factories.COMMUNITY_B
+    )
+    unsent = OutboundMessage.objects.create(
+        channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -238,6 +249,8 @@ def build() -> World:
         "provider_id": (provider_b.pk,),
         "staff_id": (carer_b.pk,),
         "user_id": tuple(user.pk for user in users_b),
+        "run_id": (run.pk,),
+        "message_id": (unsent.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -256,6 +269,8 @@ def build() -> World:
         incident,
         export,
         imported,
+        run,
+        unsent,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -276,6 +291,7 @@ def build() -> World:
         plan.note,
         device.serial,
         imported.file_name,
+        unsent.body,
     )
     secrets = (
         elder_a.id_number,
@@ -300,6 +316,10 @@ def build() -> World:
         markers=markers,
         secrets=secrets,
         search="乙方",
-        fields=_body_fields(elder_b, provider_b, carer_b, worker_b),
+        # A worker or official starting an assessment names its assessor (the admin's control does).
+        fields={
+            **_body_fields(elder_b, provider_b, carer_b, worker_b),
+            "assessor_id": factories.user("assessor", regions=(factories.DISTRICT,)).pk,
+        },
         ids={"elder": {elder_b.pk}},
     )
