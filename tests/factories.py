@@ -100,3 +100,12 @@ def ensure_catalogue() -> None:
 
     if not ServiceItem.objects.exists():
         importlib.import_module("shouwang.catalog.migrations.0002_seed_catalogue").load(apps, None)
+
+
+def error_fields(body: dict) -> dict[str, str]:
+    """The fields a 422 names, with their messages, whichever check refused them: a service's ``errors``
+    (field → message) or the schema's (a list of errors, each with its location and message)."""
+    errors = body.get("errors") or {}
+    if isinstance(errors, dict):
+        return errors
+    return {str(error["loc"][-1]): f"{error['msg']} ({body['message']})" for error in errors}

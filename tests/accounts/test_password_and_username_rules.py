@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from shouwang.accounts.models import User
 from shouwang.demo.loader import DEMO_PASSWORD
+from tests import factories
 from tests.factories import COMMUNITY_A, PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_api_refuses_a_weak_password_and_saves_nothing(client, official, passwor
     client.force_login(official)
     response = _api_create(client, "newbie", password)
     assert response.status_code == 422
-    assert response.json()["errors"]["password"]
+    assert factories.error_fields(response.json())["password"]
     assert not User.objects.filter(username="newbie").exists()
 
 
@@ -59,7 +60,9 @@ def test_console_refuses_a_weak_new_password_of_an_existing_user(client, officia
 
 def test_the_too_long_message_names_the_limit(client, official, english):
     client.force_login(official)
-    message = _api_create(client, "newbie", "Correct-Horse-42" * 10).json()["errors"]["password"]
+    message = factories.error_fields(_api_create(client, "newbie", "Correct-Horse-42" * 10).json())[
+        "password"
+    ]
     assert "at most 128 characters" in message
 
 
@@ -90,7 +93,7 @@ def test_api_refuses_the_usernames_the_console_refuses(client, official, usernam
     client.force_login(official)
     response = _api_create(client, username, PASSWORD)
     assert response.status_code == 422
-    assert response.json()["errors"]["username"]
+    assert factories.error_fields(response.json())["username"]
 
     form = {"username": username, "role": "community_worker", "region": COMMUNITY_A, "password": PASSWORD}
     assert client.post("/accounts/users/new/", form).status_code == 200
