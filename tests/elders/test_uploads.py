@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import json
+import threading
 
 import pytest
 from django.core.files.uploadhandler import MemoryFileUploadHandler
@@ -168,7 +169,11 @@ def test_under_asgi_a_body_over_the_limit_is_not_kept_before_the_view_refuses_it
     async def send(message):
         sent.append(message)
 
-    asyncio.run(UploadLimitASGIHandler()(scope, receive, send))
+    # In a thread of its own: a browser test earlier in the run may have left an event loop running in this
+    # one (Playwright's synchronous API), and asyncio.run() refuses to start inside a running loop.
+    runner = threading.Thread(target=asyncio.run, args=(UploadLimitASGIHandler()(scope, receive, send),))
+    runner.start()
+    runner.join(60)
     answer = json.loads(b"".join(message.get("body", b"") for message in sent[1:]))
     assert sent[0]["status"] == 422 and answer["code"] == "upload_too_large"
     assert kept == [0] and incoming == [] and bodies_parsed == [] and stored_files(media) == []
