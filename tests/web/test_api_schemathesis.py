@@ -16,13 +16,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from shouwang.accounts.services import create_api_token
 from shouwang.urls import api
 from tests import factories
 from tests.alarms.factories import DeviceFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # The check the issue asks for runs against PostgreSQL, where lengths and NUL bytes broke writes; CI
+    # runs it there. On SQLite it would repeat the same few minutes and keep the whole run near its limit.
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="schemathesis runs on PostgreSQL (set DATABASE_URL)"
+    ),
+]
 
 EXAMPLES = os.environ.get("SHOUWANG_SCHEMATHESIS_EXAMPLES", "5")
 SEED = os.environ.get("SHOUWANG_SCHEMATHESIS_SEED", "14")
