@@ -183,10 +183,15 @@ def year_month(value) -> tuple[int, frozenset[int]]:
     )
 
 
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed years on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def old_enough(birth_date: dt.date, today: dt.date) -> None:
     """The registry holds older residents: from ELDER_MIN_AGE (default 60) up."""
     minimum = settings.SHOUWANG_ELDER_MIN_AGE
-    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    age = age_on(birth_date, today)
     if age < minimum:
         raise ValidationFailed(
             _("This person is %(age)d years old; the registry holds people aged %(min)d and over.")

@@ -399,7 +399,7 @@ class RowReader:
     def _check_derived(self, cell: CategoryCell, identity, values: dict, warnings: list[str]) -> None:
         """高龄 and a living arrangement written among the categories (see ``category_cell``)."""
         if cell.says_very_old:
-            age = _age(identity.birth_date, self.today)
+            age = fields.age_on(identity.birth_date, self.today)
             if age < VERY_OLD_AGE:
                 warnings.append(
                     _(
@@ -436,7 +436,7 @@ class RowReader:
                         % {"id": f"{born.year}-{born.month:02d}", "given": fields.text(raw)}
                     )
         if _given(raw := row[at["age"]]):
-            age = _age(identity.birth_date, self.today)
+            age = fields.age_on(identity.birth_date, self.today)
             stated = fields.text(raw).removesuffix("岁")
             if not stated.isdigit() or abs(int(stated) - age) > 1:
                 warnings.append(
@@ -580,10 +580,6 @@ def category_cell(value) -> CategoryCell:
         says_disabled=says_disabled,
         living=next((value for value in LIVING_PRECEDENCE if value in living), ""),
     )
-
-
-def _age(birth_date: dt.date, today: dt.date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 def _given(cell) -> bool:
