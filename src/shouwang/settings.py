@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SHOUWANG_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -218,7 +219,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = True
 # Leaflet's own files as django-leaflet ships them, found without importing or installing the app: its
 # admin module imports GeoDjango, which needs the GDAL system library we do not otherwise use.
-STATICFILES_DIRS = [Path(find_spec("leaflet").submodule_search_locations[0]) / "static"]
+_LEAFLET = find_spec("leaflet")
+if _LEAFLET is None or not _LEAFLET.submodule_search_locations:
+    raise ImproperlyConfigured("django-leaflet is not installed: run `uv sync`")
+STATICFILES_DIRS = [Path(list(_LEAFLET.submodule_search_locations)[0]) / "static"]
 # Map tiles for the alarm console (WGS-84 tiles; an intranet points this at its own tile server). Empty:
 # no drawn map, only the coordinates and a link.
 SHOUWANG_MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

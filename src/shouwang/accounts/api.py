@@ -1,7 +1,9 @@
+from typing import Annotated
+
 from ninja import Router, Schema
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Id, ModelText, Page, PageSize, RegionCode, Text
+from shouwang.core.schemas import Code, Id, MaxText, Page, PageSize, RegionCode, absent, column_text
 
 from .models import User
 from .selectors import get_user_for, users_for
@@ -53,11 +55,11 @@ class MeOut(UserOut):
 
 
 class UserIn(Schema):
-    username: ModelText(User, "username")
-    password: Text(128)
+    username: Annotated[str, column_text(User, "username")]
+    password: Annotated[str, MaxText(128)]
     role: Code
-    full_name: ModelText(User, "full_name") = ""
-    phone: ModelText(User, "phone") = ""
+    full_name: Annotated[str, column_text(User, "full_name")] = ""
+    phone: Annotated[str, column_text(User, "phone")] = ""
     region_codes: list[RegionCode] = []
     provider_id: Id | None = None
 
@@ -66,12 +68,12 @@ class UserPatch(Schema):
     """Only the fields sent change; ``provider_id`` may be sent as null to take the provider away, the
     others may not be null."""
 
-    full_name: ModelText(User, "full_name") = None
-    phone: ModelText(User, "phone") = None
-    role: Code = None
-    region_codes: list[RegionCode] = None
+    full_name: Annotated[str, column_text(User, "full_name")] = absent()
+    phone: Annotated[str, column_text(User, "phone")] = absent()
+    role: Code = absent()
+    region_codes: list[RegionCode] = absent()
     provider_id: Id | None = None
-    is_active: bool = None
+    is_active: bool = absent()
 
 
 class UserPage(Schema):

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext
@@ -22,8 +24,12 @@ class UserForm(forms.Form):
 
     def __init__(self, *args, roles, providers, editing: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in roles]
-        self.fields["provider"].choices = [("", "—")] + [(p.pk, p.name) for p in providers]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
+            (value, label) for value, label in Role.choices if value in roles
+        ]
+        cast(forms.ChoiceField, self.fields["provider"]).choices = [("", "—")] + [
+            (p.pk, p.name) for p in providers
+        ]
         rules = password_rules()
         if editing:
             self.fields["username"].disabled = True

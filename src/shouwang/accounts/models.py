@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
@@ -35,7 +37,7 @@ REGION_HOMED_ROLES = frozenset(
 )
 
 
-class UserManager(auth_models.UserManager):
+class UserManager(auth_models.UserManager["User"]):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         """``createsuperuser`` checks the password policy only when it prompts for the password (and then
         offers to skip it); a password from DJANGO_SUPERUSER_PASSWORD was never checked. It is here."""
@@ -64,7 +66,7 @@ class User(AbstractUser):
         verbose_name=_("provider"),
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]

@@ -41,7 +41,7 @@ def _audit_region(user: User) -> str:
     first = user.regions.order_by("code").values_list("code", flat=True).first()
     if first:
         return first
-    return user.provider.region_id if user.provider_id else ""
+    return user.provider.region_id if user.provider is not None else ""
 
 
 def _record(*, actor, action: str, about: User, obj=None, **values) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,7 @@ from ninja import Router, Schema, Status
 
 from shouwang.core.context import current_request_info
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Id, ModelText, Moment, Note, Page, PageSize
+from shouwang.core.schemas import Code, Id, Moment, Note, Page, PageSize, column_text
 
 from . import incidents as workflow
 from . import services
@@ -92,15 +93,15 @@ def post_event(request):
 # --- devices ------------------------------------------------------------------------------------------
 
 
-DeviceId = ModelText(Device, "device_id")
+DeviceId = Annotated[str, column_text(Device, "device_id")]
 
 
 class DeviceIn(Schema):
-    serial: ModelText(Device, "serial")
+    serial: Annotated[str, column_text(Device, "serial")]
     type: Code
-    vendor: ModelText(Device, "vendor")
+    vendor: Annotated[str, column_text(Device, "vendor")]
     elder_id: Id | None = None
-    model: ModelText(Device, "model") = ""
+    model: Annotated[str, column_text(Device, "model")] = ""
 
 
 class DeviceCreatedOut(Schema):
@@ -205,11 +206,11 @@ class ContactAttemptIn(Schema):
 
 class ResponderIn(Schema):
     kind: Code
-    note: ModelText(Incident, "responder_note") = ""
+    note: Annotated[str, column_text(Incident, "responder_note")] = ""
 
 
 class NoteIn(Schema):
-    note: ModelText(IncidentStep, "note") = ""
+    note: Annotated[str, column_text(IncidentStep, "note")] = ""
 
 
 class CloseIn(Schema):

@@ -11,7 +11,19 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Day, Days, Id, ModelInt, ModelText, Page, PageSize, RegionCode, Text
+from shouwang.core.schemas import (
+    Code,
+    Day,
+    Days,
+    Id,
+    MaxText,
+    Page,
+    PageSize,
+    RegionCode,
+    absent,
+    column_range,
+    column_text,
+)
 
 from . import careplans, scoring, services
 from .models import Assessment, CarePlan, CarePlanItem
@@ -135,25 +147,25 @@ def items(request):
 # --- the workflow -------------------------------------------------------------------------------------------
 class DiagnosisIn(Schema):
     code: Code
-    name: Text(100) = ""
+    name: Annotated[str, MaxText(100)] = ""
 
 
 class AssessmentIn(Schema):
     """A draft's fields; only those sent change. ``items`` may hold some of the 26 scores at a time.
     Only ``assessor_2`` may be sent as null (no second assessor yet)."""
 
-    reason: Code = None
-    assessed_on: Day = None
+    reason: Code = absent()
+    assessed_on: Day = absent()
     assessor_2: Id | None = None
-    informant_name: ModelText(Assessment, "informant_name") = None
-    informant_relation: ModelText(Assessment, "informant_relation") = None
-    living_arrangement: Code = None
-    diagnoses: list[DiagnosisIn] = None
-    special_care: list[Code] = None
-    risk_events: dict[Code, Score] = None
-    coma: bool = None
-    items: dict[Code, Score] = None
-    note: ModelText(Assessment, "note") = None
+    informant_name: Annotated[str, column_text(Assessment, "informant_name")] = absent()
+    informant_relation: Annotated[str, column_text(Assessment, "informant_relation")] = absent()
+    living_arrangement: Code = absent()
+    diagnoses: list[DiagnosisIn] = absent()
+    special_care: list[Code] = absent()
+    risk_events: dict[Code, Score] = absent()
+    coma: bool = absent()
+    items: dict[Code, Score] = absent()
+    note: Annotated[str, column_text(Assessment, "note")] = absent()
 
 
 class StartIn(Schema):
@@ -169,7 +181,7 @@ class DraftAssessorIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason: ModelText(Assessment, "return_reason")
+    reason: Annotated[str, column_text(Assessment, "return_reason")]
 
 
 class AssessmentOut(Schema):
@@ -327,10 +339,10 @@ def dispute(request, assessment_id: Id, payload: ReasonIn):
 
 # --- care plans ---------------------------------------------------------------------------------------------
 class PlanItemIn(Schema):
-    service: ModelText(CarePlanItem, "service")
-    times: ModelInt(CarePlanItem, "times")
-    per: ModelText(CarePlanItem, "per")
-    why: ModelText(CarePlanItem, "why") = ""
+    service: Annotated[str, column_text(CarePlanItem, "service")]
+    times: Annotated[int, column_range(CarePlanItem, "times")]
+    per: Annotated[str, column_text(CarePlanItem, "per")]
+    why: Annotated[str, column_text(CarePlanItem, "why")] = ""
 
 
 class PlanItemOut(Schema):
@@ -362,7 +374,7 @@ class CarePlanOut(Schema):
 class PlanDraftIn(Schema):
     elder_id: Id
     needs: list[Code] = []
-    note: ModelText(CarePlan, "note") = ""
+    note: Annotated[str, column_text(CarePlan, "note")] = ""
 
 
 @router.post(

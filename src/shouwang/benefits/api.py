@@ -4,18 +4,19 @@ voucher redemption and the ledger's trial balance (docs/api.md, "Benefits")."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Router, Schema, Status
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Id, ModelText, Note, Page, PageSize, RegionCode, Text
+from shouwang.core.schemas import Code, Id, MaxText, Note, Page, PageSize, RegionCode, column_text
 
 from . import ledger, selectors, services
 from .models import Policy, PolicyVersion, RunTransition
 from .selectors import FUND_LABELS
 
 # A month as the contract writes it, YYYY-MM (a longer date is read by its year and month).
-Month = Text(10)
+Month = Annotated[str, MaxText(10)]
 router = Router(tags=["benefits"])
 elder_router = Router(tags=["benefits"])
 
@@ -53,8 +54,8 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    code: ModelText(Policy, "code")
-    name: ModelText(Policy, "name")
+    code: Annotated[str, column_text(Policy, "code")]
+    name: Annotated[str, column_text(Policy, "name")]
     kind: Code
     region: RegionCode
     description: Note = ""
@@ -67,7 +68,7 @@ class VersionIn(Schema):
     tiers: list
     fund_shares: dict[Code, int | float]
     self_pay_percent: dict[Code, int | float] = {}
-    note: ModelText(PolicyVersion, "note") = ""
+    note: Annotated[str, column_text(PolicyVersion, "note")] = ""
 
 
 @router.get("/policies", response=list[PolicyOut], summary="Benefit policies with their versions")
@@ -224,11 +225,11 @@ class RunPage(Schema):
 
 
 class RunNoteIn(Schema):
-    note: ModelText(RunTransition, "reason") = ""
+    note: Annotated[str, column_text(RunTransition, "reason")] = ""
 
 
 class RunReasonIn(Schema):
-    reason: ModelText(RunTransition, "reason")
+    reason: Annotated[str, column_text(RunTransition, "reason")]
 
 
 @router.get("/runs", response=RunPage, summary="Eligibility runs in the caller's area")

@@ -3,11 +3,22 @@ writes (create, change, retire, reactivate). Prices go out in fen and as yuan te
 either (``guide_price`` in yuan, e.g. "15.50", or ``guide_price_fen``)."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Router, Schema, Status
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Id, ModelInt, ModelText, Page, PageSize, SearchText, Text
+from shouwang.core.schemas import (
+    Code,
+    Id,
+    MaxText,
+    Page,
+    PageSize,
+    SearchText,
+    absent,
+    column_range,
+    column_text,
+)
 
 from .models import ServiceItem, ServiceItemVersion
 from .selectors import categories_for, get_item_for, item_history, items_for, parse_active
@@ -15,12 +26,12 @@ from .services import create_item, reactivate_item, retire_item, update_item
 
 router = Router(tags=["catalog"])
 
-Minutes = ModelInt(ServiceItem, "standard_minutes") | Text(10)
+Minutes = Annotated[int, column_range(ServiceItem, "standard_minutes")] | Annotated[str, MaxText(10)]
 # A guide price in yuan, as text ("15.50") or a number; the catalogue service checks its range.
-Yuan = Text(20) | ModelInt(ServiceItem, "guide_price_fen") | float
-Fen = ModelInt(ServiceItem, "guide_price_fen")
-Position = ModelInt(ServiceItem, "position")
-ChangeReason = ModelText(ServiceItemVersion, "reason")
+Yuan = Annotated[str, MaxText(20)] | Annotated[int, column_range(ServiceItem, "guide_price_fen")] | float
+Fen = Annotated[int, column_range(ServiceItem, "guide_price_fen")]
+Position = Annotated[int, column_range(ServiceItem, "position")]
+ChangeReason = Annotated[str, column_text(ServiceItemVersion, "reason")]
 
 
 class ServiceItemOut(Schema):
@@ -80,12 +91,12 @@ class ServiceItemIn(Schema):
     """A new item. Choices take their code or Chinese name (``daily_living`` or 生活照料, ``meal`` or 餐).
     Give the price as ``guide_price`` (yuan, text such as "15.50") or ``guide_price_fen``."""
 
-    code: ModelText(ServiceItem, "code")
-    name: ModelText(ServiceItem, "name")
+    code: Annotated[str, column_text(ServiceItem, "code")]
+    name: Annotated[str, column_text(ServiceItem, "name")]
     category: Code
     unit: Code
     standard_minutes: Minutes
-    required_skill: ModelText(ServiceItem, "required_skill") = ""
+    required_skill: Annotated[str, column_text(ServiceItem, "required_skill")] = ""
     required_certificate: Code = "none"
     guide_price: Yuan | None = None
     guide_price_fen: Fen | None = None
@@ -98,15 +109,15 @@ class ItemPatch(Schema):
     """Only the fields sent change. The code cannot change. Only the two prices and the position may be
     sent as null (left as they are)."""
 
-    name: ModelText(ServiceItem, "name") = None
-    category: Code = None
-    unit: Code = None
-    standard_minutes: Minutes = None
-    required_skill: ModelText(ServiceItem, "required_skill") = None
-    required_certificate: Code = None
+    name: Annotated[str, column_text(ServiceItem, "name")] = absent()
+    category: Code = absent()
+    unit: Code = absent()
+    standard_minutes: Minutes = absent()
+    required_skill: Annotated[str, column_text(ServiceItem, "required_skill")] = absent()
+    required_certificate: Code = absent()
     guide_price: Yuan | None = None
     guide_price_fen: Fen | None = None
-    subsidy_payable: bool = None
+    subsidy_payable: bool = absent()
     position: Position | None = None
     reason: ChangeReason = ""
 

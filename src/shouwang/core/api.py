@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Annotated
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from .errors import DomainError, Forbidden
 from .models import AuditLog
 from .pagination import paginate
-from .schemas import DATE_ERROR, EARLIEST_DAY, LATEST_DAY, NUL_ERROR, Code, Page, PageSize, Text
+from .schemas import DATE_ERROR, EARLIEST_DAY, LATEST_DAY, NUL_ERROR, Code, MaxText, Page, PageSize
 from .selectors import audit_log_for
 from .text import listed
 from .uploads import refuse_upload
@@ -111,7 +112,7 @@ def _schema_problem(error: dict) -> str:
             _("a date from %(earliest)s to %(latest)s, at most 14 hours from UTC")
             % {"earliest": EARLIEST_DAY.year, "latest": LATEST_DAY.year}
         ),
-    }.get(error.get("type"))
+    }.get(str(error.get("type")))
     if not field or why is None:
         return field
     return _("%(field)s (%(limit)s)") % {"field": field, "limit": why()}
@@ -130,7 +131,8 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        extra = {"errors": exc.errors} if getattr(exc, "errors", None) else {}
+        errors = getattr(exc, "errors", None)
+        extra = {"errors": errors} if errors else {}
         extra.update(getattr(exc, "details", None) or {})
         return api.create_response(request, error_body(exc.code, exc.message, **extra), status=exc.status)
 
@@ -212,10 +214,10 @@ class AuditPage(Schema):
 @router.get("", response=AuditPage, summary="Audit records in the caller's scope")
 def list_audit(
     request,
-    action: Text(80) = "",
+    action: Annotated[str, MaxText(80)] = "",
     object_type: Code = "",
     object_id: Code = "",
-    actor: Text(150) = "",
+    actor: Annotated[str, MaxText(150)] = "",
     page: Page = 1,
     page_size: PageSize = 50,
 ):

@@ -105,7 +105,8 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     values = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        attribute = field.attname if field.is_relation and field.many_to_one else name
+        # a foreign key's attname is its id column ("provider_id"); every other field's is its name
+        attribute = field.attname if isinstance(field, models.Field) else name
         values[name] = _plain(getattr(instance, attribute))
     return values
 

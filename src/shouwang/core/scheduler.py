@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django_tasks.base import Task
 
 from .models import ScheduledRun
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
-    task: object  # a django-tasks Task
+    task: Task
     every: dt.timedelta
 
 

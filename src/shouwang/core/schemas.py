@@ -3,7 +3,8 @@
 PostgreSQL refuses a NUL character in text and a number beyond its column's range, and it refuses them
 with a server error; SQLite stores both. So every text an input schema accepts has a length limit and no
 NUL, and every whole number a range: a model field's own limit where the value lands in one
-(``ModelText``, ``ModelInt``), a stated one where it does not (``Text``, ``Id``, ``Days``). All of them show
+(``column_text``, ``column_range``), a stated one where it does not (``MaxText``, ``Id``, ``Days``), each
+spelt ``Annotated[str, MaxText(80)]`` so that mypy reads it as the type it is. All of them show
 in the OpenAPI document (``maxLength``, ``minimum``, ``maximum``) and a value outside them is a 422 naming
 the field and the limit (``core.api``). ``tests/core/test_input_limits.py`` walks the OpenAPI document and
 fails on a text or number an endpoint takes without a limit.
@@ -12,11 +13,13 @@ fails on a text or number an endpoint takes without a limit.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
-from pydantic import AfterValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 NUL = "\x00"
 NUL_ERROR = "nul_character"
@@ -32,22 +35,33 @@ def refuse_nul(value: str) -> str:
     return value
 
 
-def Text(max_length: int):  # noqa: N802 — used as a type
-    """Text of at most ``max_length`` characters, without NUL (documented as a pattern)."""
-    return Annotated[
-        str,
-        StringConstraints(max_length=max_length),
-        AfterValidator(refuse_nul),
-        Field(json_schema_extra={"pattern": r"^[^\x00]*$"}),
-    ]
+@dataclass(frozen=True)
+class MaxText:
+    """Text of at most ``max_length`` characters, without NUL (documented as a pattern):
+    ``Annotated[str, MaxText(80)]``."""
+
+    max_length: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            refuse_nul, core_schema.str_schema(max_length=self.max_length)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = r"^[^\x00]*$"
+        return json_schema
 
 
-def ModelText(model, field_name: str):  # noqa: N802 — used as a type
-    """Text that is stored in ``model.field_name``, limited to that column's length."""
+def column_text(model: Any, field_name: str) -> MaxText:
+    """The limit of text stored in ``model.field_name``, that column's length:
+    ``Annotated[str, column_text(Elder, "name")]``."""
     max_length = model._meta.get_field(field_name).max_length
     if max_length is None:
-        raise ValueError(f"{model.__name__}.{field_name} has no max_length: give Text(n) a limit")
-    return Text(max_length)
+        raise ValueError(f"{model.__name__}.{field_name} has no max_length: give MaxText(n) a limit")
+    return MaxText(max_length)
 
 
 # Dates and times the platform can reason about: PostgreSQL refuses a time zone offset beyond ±15:59 and
@@ -76,32 +90,35 @@ Day = Annotated[dt.date, AfterValidator(_refuse_far_day)]
 Moment = Annotated[dt.datetime, AfterValidator(_refuse_far_moment)]
 
 
-def Int(minimum: int, maximum: int):  # noqa: N802 — used as a type
-    return Annotated[int, Field(ge=minimum, le=maximum)]
-
-
-def ModelInt(model, field_name: str):  # noqa: N802 — used as a type
-    """A whole number that is stored in ``model.field_name``, within that column's range everywhere."""
-    field = model._meta.get_field(field_name)
-    minimum, maximum = _INTEGER_RANGES[field.get_internal_type()]
-    return Int(minimum, maximum)
+def column_range(model: Any, field_name: str) -> Any:
+    """The range of ``model.field_name``'s column on every supported database, as the ``Field`` limits of
+    a whole number stored in it: ``Annotated[int, column_range(Order, "minutes")]``."""
+    minimum, maximum = _INTEGER_RANGES[model._meta.get_field(field_name).get_internal_type()]
+    return Field(ge=minimum, le=maximum)
 
 
 # A primary key (every table's is a BigAutoField): beyond this no row can exist.
-Id = Int(1, BIGINT_MAX)
+Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 # A count of days ahead or back: a century covers every question the platform answers in days.
-Days = Int(0, 36_500)
+Days = Annotated[int, Field(ge=0, le=36_500)]
 # Paging: pagination clamps both (a page past the end is the last, a size over 200 is 200), but the number
 # itself must be one the server can count with.
-Page = Int(1, BIGINT_MAX)
-PageSize = Int(1, BIGINT_MAX)
+Page = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+PageSize = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 # Short codes given as filters or choices (a state, a role, a kind, a region code, a category).
-Code = Text(64)
+Code = Annotated[str, MaxText(64)]
 # A region's 12-digit division code (GB/T 2260 and the statistics bureau's codes).
-RegionCode = Text(12)
+RegionCode = Annotated[str, MaxText(12)]
 # An ID number as typed: 18 characters, or 15 of the old kind, with spaces or dashes between the groups.
-IdNumber = Text(30)
+IdNumber = Annotated[str, MaxText(30)]
 # A free search or filter text.
-SearchText = Text(200)
+SearchText = Annotated[str, MaxText(200)]
 # A reason or a note someone writes in a form's text box (TextFields have no length of their own).
-Note = Text(2000)
+Note = Annotated[str, MaxText(2000)]
+
+
+def absent() -> Any:
+    """The default of a field that may be left out but not sent as null (a PATCH's fields): the value is
+    None when the field is missing, while a null sent is still refused, since None is not of its type.
+    (Typed as Any so that ``name: str = absent()`` reads as what it is.)"""
+    return Field(default=None)

@@ -53,11 +53,18 @@ class Scope:
             conditions.append(Q(**{owner: self.user_id}))
         return conditions
 
-    def filter(self, queryset: QuerySet, **lookups: str) -> QuerySet:
+    def filter(
+        self,
+        queryset: QuerySet,
+        *,
+        region: str | tuple[str, ...] | None = None,
+        provider: str | None = None,
+        owner: str | None = None,
+    ) -> QuerySet:
         """``queryset`` narrowed to this scope; see :meth:`conditions` for the lookups."""
         if self.everything:
             return queryset
-        conditions = self.conditions(**lookups)
+        conditions = self.conditions(region=region, provider=provider, owner=owner)
         if not conditions:
             return queryset.none()
         return queryset.filter(reduce(operator.or_, conditions))

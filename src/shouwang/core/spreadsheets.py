@@ -61,7 +61,9 @@ class Workbook:
     """An open workbook (a CSV file is a workbook of one sheet named after the file). Its sheets are read
     one at a time: opening a sheet ends the rows of the one opened before."""
 
-    def __init__(self, path: Path, workbook=None, *, name: str | None = None):
+    def __init__(
+        self, path: Path, workbook: calamine.CalamineWorkbook | None = None, *, name: str | None = None
+    ):
         self.path = path
         self._workbook = workbook
         self._csv_file: TextIO | None = None
@@ -73,6 +75,7 @@ class Workbook:
         """Sheet ``index``. Its header is the first of its first HEADER_SEARCH_ROWS rows that
         ``is_header`` accepts, else its first non-empty row. Raises :class:`UnreadableSpreadsheet` for an
         empty sheet."""
+        estimate: int | None
         if self._workbook is None:
             self.close()
             self._csv_file = self.path.open(encoding=_detect_encoding(self.path), newline="")
@@ -146,14 +149,14 @@ def open_workbook(path: Path | str, *, name: str | None = None) -> Iterator[Work
             workbook.close()
         return
     try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.CalamineError as error:
         raise UnreadableSpreadsheet(
             _("The file %(name)s could not be read as a spreadsheet (%(reason)s).")
             % {"name": path.name, "reason": error}
         ) from None
-    with workbook:
-        yield Workbook(path, workbook)
+    with book:
+        yield Workbook(path, book)
 
 
 @contextmanager

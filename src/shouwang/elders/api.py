@@ -2,11 +2,13 @@
 
 import datetime as dt
 from pathlib import Path
+from typing import Annotated
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from shouwang.core.api import UploadGate, api_auth
 from shouwang.core.errors import NotFound
@@ -16,14 +18,14 @@ from shouwang.core.schemas import (
     Day,
     Id,
     IdNumber,
-    Int,
-    ModelInt,
-    ModelText,
+    MaxText,
     Page,
     PageSize,
     RegionCode,
     SearchText,
-    Text,
+    absent,
+    column_range,
+    column_text,
 )
 
 from .exports import start_export
@@ -36,8 +38,8 @@ from .services import record_life_event, register_elder, reveal_elder, update_el
 router = Router(tags=["elders"])
 
 # An age asked about; the search itself refuses one no elder could have, naming the field.
-Age = Int(-10_000, 10_000)
-ChronicCondition = Text(100)
+Age = Annotated[int, Field(ge=-10_000, le=10_000)]
+ChronicCondition = Annotated[str, MaxText(100)]
 
 
 class ContactOut(Schema):
@@ -131,9 +133,9 @@ class ElderPage(Schema):
 
 
 class EmergencyContactIn(Schema):
-    name: ModelText(EmergencyContact, "name")
-    relation: ModelText(EmergencyContact, "relation") = ""
-    phone: ModelText(EmergencyContact, "phone")
+    name: Annotated[str, column_text(EmergencyContact, "name")]
+    relation: Annotated[str, column_text(EmergencyContact, "relation")] = ""
+    phone: Annotated[str, column_text(EmergencyContact, "phone")]
     is_keyholder: bool = False
 
 
@@ -141,21 +143,21 @@ class ElderIn(Schema):
     """A new elder. Sex and birth date come from the ID number; when given they must agree with it.
     ``categories`` take codes (``dibao``) or Chinese names (低保); ``community`` is a community's code."""
 
-    name: ModelText(Elder, "name")
+    name: Annotated[str, column_text(Elder, "name")]
     id_number: IdNumber
     community: RegionCode
     sex: Code | None = None
-    birth_date: Text(20) | None = None
-    ethnicity: ModelText(Elder, "ethnicity") = ""
-    phone: ModelText(Elder, "phone") = ""
-    second_phone: ModelText(Elder, "second_phone") = ""
+    birth_date: Annotated[str, MaxText(20)] | None = None
+    ethnicity: Annotated[str, column_text(Elder, "ethnicity")] = ""
+    phone: Annotated[str, column_text(Elder, "phone")] = ""
+    second_phone: Annotated[str, column_text(Elder, "second_phone")] = ""
     hukou_region_code: RegionCode = ""
-    address: ModelText(Elder, "address") = ""
+    address: Annotated[str, column_text(Elder, "address")] = ""
     lat: float | None = None
     lon: float | None = None
     living_arrangement: Code = ""
     categories: list[Code] = []
-    disability_grade: ModelInt(Elder, "disability_grade") | None = None
+    disability_grade: Annotated[int, column_range(Elder, "disability_grade")] | None = None
     chronic_conditions: list[ChronicCondition] = []
     family_doctor_contract: bool = False
     consent_data_sharing: bool = False
@@ -166,26 +168,26 @@ class ElderPatch(Schema):
     """Only the fields sent change; ``contacts`` and ``categories``, when sent, replace the stored ones.
     Only ``lat``, ``lon`` and ``disability_grade`` may be sent as null (not known)."""
 
-    name: ModelText(Elder, "name") = None
-    community: RegionCode = None
-    ethnicity: ModelText(Elder, "ethnicity") = None
-    phone: ModelText(Elder, "phone") = None
-    second_phone: ModelText(Elder, "second_phone") = None
-    hukou_region_code: RegionCode = None
-    address: ModelText(Elder, "address") = None
+    name: Annotated[str, column_text(Elder, "name")] = absent()
+    community: RegionCode = absent()
+    ethnicity: Annotated[str, column_text(Elder, "ethnicity")] = absent()
+    phone: Annotated[str, column_text(Elder, "phone")] = absent()
+    second_phone: Annotated[str, column_text(Elder, "second_phone")] = absent()
+    hukou_region_code: RegionCode = absent()
+    address: Annotated[str, column_text(Elder, "address")] = absent()
     lat: float | None = None
     lon: float | None = None
-    living_arrangement: Code = None
-    categories: list[Code] = None
-    disability_grade: ModelInt(Elder, "disability_grade") | None = None
-    chronic_conditions: list[ChronicCondition] = None
-    family_doctor_contract: bool = None
-    consent_data_sharing: bool = None
-    contacts: list[EmergencyContactIn] = None
+    living_arrangement: Code = absent()
+    categories: list[Code] = absent()
+    disability_grade: Annotated[int, column_range(Elder, "disability_grade")] | None = None
+    chronic_conditions: list[ChronicCondition] = absent()
+    family_doctor_contract: bool = absent()
+    consent_data_sharing: bool = absent()
+    contacts: list[EmergencyContactIn] = absent()
 
 
 class RevealIn(Schema):
-    reason: Text(300) = ""
+    reason: Annotated[str, MaxText(300)] = ""
 
 
 class ContactRevealed(Schema):
@@ -203,7 +205,7 @@ class ElderRevealed(Schema):
 class LifeEventIn(Schema):
     event: Code
     date: Day
-    note: ModelText(StatusChange, "note") = ""
+    note: Annotated[str, column_text(StatusChange, "note")] = ""
 
 
 class StatusChangeOut(Schema):

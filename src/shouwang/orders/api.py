@@ -2,13 +2,25 @@
 (EVV) and confirmation, and matching and dispatch."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from shouwang.core.masking import mask_phone as _mask
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Day, Id, Int, ModelInt, ModelText, Moment, Note, Page, PageSize, Text
+from shouwang.core.schemas import (
+    Code,
+    Day,
+    Id,
+    MaxText,
+    Moment,
+    Note,
+    Page,
+    PageSize,
+    column_range,
+    column_text,
+)
 
 from . import complaints, confirmation, dispatch, evv, matching, services
 from .models import CorrectionRequest, Order, OrderLine, OrderSource, OrderTransition, Visit, VisitException
@@ -24,7 +36,7 @@ from .services import actions_for
 router = Router(tags=["orders"])
 
 # Why a step was taken: kept on the order's timeline.
-StepReason = ModelText(OrderTransition, "reason")
+StepReason = Annotated[str, column_text(OrderTransition, "reason")]
 
 
 # --- orders core: creation, the provider's answer, cancel, dispute, settle, complaints -------------------
@@ -166,7 +178,7 @@ class OrderPage(Schema):
 
 class OrderItemIn(Schema):
     code: Code
-    quantity: ModelInt(OrderLine, "quantity") = 1
+    quantity: Annotated[int, column_range(OrderLine, "quantity")] = 1
 
 
 class OrderIn(Schema):
@@ -175,7 +187,7 @@ class OrderIn(Schema):
     window_start: Moment
     window_end: Moment
     source: Code = OrderSource.PHONE
-    note: ModelText(Order, "note") = ""
+    note: Annotated[str, column_text(Order, "note")] = ""
 
 
 class OrderReasonIn(Schema):
@@ -408,7 +420,7 @@ class PositionIn(Schema):
 class CheckOutIn(PositionIn):
     # The photo travels inside the JSON: base64 or a data: URL of a JPEG or PNG. Django caps a request body
     # at 2.5 MB (DATA_UPLOAD_MAX_MEMORY_SIZE), so about 1.8 MB of picture; the phone page posts multipart.
-    photo_base64: Text(evv.PHOTO_MAX_BASE64_CHARS) | None = None
+    photo_base64: Annotated[str, MaxText(evv.PHOTO_MAX_BASE64_CHARS)] | None = None
 
 
 class VisitOut(Schema):
@@ -463,12 +475,12 @@ def visit_check_out(request, order_id: Id, payload: CheckOutIn):
 
 class ConfirmIn(Schema):
     method: Literal["signature", "sms_code", "callback"]
-    rating: ModelInt(Order, "rating")
-    comment: ModelText(Order, "rating_comment") = ""
+    rating: Annotated[int, column_range(Order, "rating")]
+    comment: Annotated[str, column_text(Order, "rating_comment")] = ""
     # False when the elder says the service was not done: the order becomes disputed.
     done: bool = True
     code: Code = ""
-    signature: Text(confirmation.SIGNATURE_MAX_CHARS) = ""
+    signature: Annotated[str, MaxText(confirmation.SIGNATURE_MAX_CHARS)] = ""
     note: StepReason = ""
 
 
@@ -555,7 +567,7 @@ def list_visit_exceptions(
 
 class ResolveIn(Schema):
     decision: Literal["accept", "uphold"]
-    explanation: ModelText(VisitException, "resolution") = ""
+    explanation: Annotated[str, column_text(VisitException, "resolution")] = ""
 
 
 @router.post(
@@ -574,7 +586,7 @@ def resolve_visit_exception(request, exception_id: Id, payload: ResolveIn):
 class CorrectionIn(Schema):
     checkin_at: Moment | None = None
     checkout_at: Moment | None = None
-    reason: ModelText(CorrectionRequest, "reason")
+    reason: Annotated[str, column_text(CorrectionRequest, "reason")]
 
 
 class CorrectionOut(Schema):
@@ -588,7 +600,7 @@ class CorrectionOut(Schema):
 
 
 class CorrectionDecisionIn(Schema):
-    note: ModelText(CorrectionRequest, "decision_note") = ""
+    note: Annotated[str, column_text(CorrectionRequest, "decision_note")] = ""
 
 
 @router.post("/{int:order_id}/corrections", response=CorrectionOut, summary="Ask to correct a visit's times")
@@ -681,7 +693,9 @@ class DispatchOut(Schema):
 
 
 @router.get("/{int:order_id}/candidates", response=CandidatesOut, summary="Ranked providers that may do it")
-def order_candidates(request, order_id: Id, limit: Int(1, 100) = 10, explain: bool = False):
+def order_candidates(
+    request, order_id: Id, limit: Annotated[int, Field(ge=1, le=100)] = 10, explain: bool = False
+):
     """The providers that may take the order, best first, each with its qualified caregivers and the points
     of every factor; ``explain=true`` also lists the community's providers that may not, with the reason."""
     listed = matching.candidates_for(request.auth, order_id, limit=limit, explain=explain)

@@ -1,6 +1,7 @@
 """The provider network's JSON API: organisations, licences, admission, contracts, exit (scoped)."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,14 +16,15 @@ from shouwang.core.schemas import (
     Days,
     Id,
     IdNumber,
-    ModelText,
+    MaxText,
     Moment,
     Note,
     Page,
     PageSize,
     RegionCode,
     SearchText,
-    Text,
+    absent,
+    column_text,
 )
 
 from . import admission, evaluation, prices
@@ -119,28 +121,28 @@ class ProviderPage(Schema):
 
 
 class ProviderIn(Schema):
-    name: ModelText(Provider, "name")
-    credit_code: Text(30)
+    name: Annotated[str, column_text(Provider, "name")]
+    credit_code: Annotated[str, MaxText(30)]
     kind: Code
     region_code: RegionCode
-    contact_phone: ModelText(Provider, "contact_phone") = ""
-    address: ModelText(Provider, "address") = ""
+    contact_phone: Annotated[str, column_text(Provider, "contact_phone")] = ""
+    address: Annotated[str, column_text(Provider, "address")] = ""
 
 
 class LicenceIn(Schema):
     kind: Code
-    number: ModelText(Licence, "number")
+    number: Annotated[str, column_text(Licence, "number")]
     issued_on: Day | None = None
     expires_on: Day | None = None
 
 
 class AdmissionDecisionIn(Schema):
     admit: bool
-    reasons: ModelText(Provider, "decision_note") = ""
+    reasons: Annotated[str, column_text(Provider, "decision_note")] = ""
 
 
 class ContractIn(Schema):
-    number: ModelText(Contract, "number")
+    number: Annotated[str, column_text(Contract, "number")]
     starts_on: Day
     ends_on: Day
     area_codes: list[RegionCode]
@@ -149,7 +151,7 @@ class ContractIn(Schema):
 
 class ExitIn(Schema):
     kind: Code
-    reason: ModelText(Provider, "exit_reason")
+    reason: Annotated[str, column_text(Provider, "exit_reason")]
 
 
 @router.get("", response=ProviderPage, summary="Providers in the caller's scope")
@@ -206,7 +208,7 @@ def exit_network(request, provider_id: Id, payload: ExitIn):
 
 class PriceIn(Schema):
     item_code: Code
-    price: Text(20)
+    price: Annotated[str, MaxText(20)]
     effective_from: Day | None = None
 
 
@@ -323,9 +325,9 @@ class StaffPage(Schema):
 
 
 class StaffIn(Schema):
-    name: ModelText(StaffMember, "name")
+    name: Annotated[str, column_text(StaffMember, "name")]
     id_number: IdNumber
-    phone: ModelText(StaffMember, "phone") = ""
+    phone: Annotated[str, column_text(StaffMember, "phone")] = ""
     job: Code = "caregiver"
     home_lat: float | None = None
     home_lon: float | None = None
@@ -337,29 +339,29 @@ class StaffIn(Schema):
 class StaffPatch(Schema):
     """Only the fields sent change; ``home_lat``, ``home_lon`` and ``user_id`` may be sent as null."""
 
-    name: ModelText(StaffMember, "name") = None
-    id_number: IdNumber = None
-    phone: ModelText(StaffMember, "phone") = None
-    job: Code = None
+    name: Annotated[str, column_text(StaffMember, "name")] = absent()
+    id_number: IdNumber = absent()
+    phone: Annotated[str, column_text(StaffMember, "phone")] = absent()
+    job: Code = absent()
     home_lat: float | None = None
     home_lon: float | None = None
     user_id: Id | None = None
-    active: bool = None
+    active: bool = absent()
 
 
 class CertificateIn(Schema):
     kind: Code
-    number: ModelText(StaffCertificate, "number")
-    level: ModelText(StaffCertificate, "level") = ""
+    number: Annotated[str, column_text(StaffCertificate, "number")]
+    level: Annotated[str, column_text(StaffCertificate, "level")] = ""
     issued_on: Day
     expires_on: Day | None = None
 
 
 class TrainingIn(Schema):
-    title: ModelText(TrainingRecord, "title")
+    title: Annotated[str, column_text(TrainingRecord, "title")]
     trained_on: Day
-    hours: Text(10)
-    organiser: ModelText(TrainingRecord, "organiser") = ""
+    hours: Annotated[str, MaxText(10)]
+    organiser: Annotated[str, column_text(TrainingRecord, "organiser")] = ""
 
 
 class SkillsIn(Schema):
@@ -513,7 +515,7 @@ class InspectionOut(Schema):
 
 class ListEntryIn(Schema):
     kind: Code
-    reason: ModelText(ListEntry, "reason")
+    reason: Annotated[str, column_text(ListEntry, "reason")]
     starts_on: Day | None = None
     ends_on: Day | None = None
 
