@@ -35,7 +35,8 @@ def main() -> None:
                 response = client.get("/")
                 took = time.perf_counter() - started
             best = took if best is None else min(best, took)
-        print(f"{user.username:12} {user.role:17} {response.status_code} {len(queries):3} queries {best * 1000:7.1f} ms")
+        figures = f"{response.status_code} {len(queries):3} queries {best * 1000:7.1f} ms"
+        print(f"{user.username:12} {user.role:17} {figures}")
 
 
 if __name__ == "__main__":
