@@ -39,6 +39,10 @@ from .permissions import (
     may_review_assessment,
 )
 from .selectors import (
+    DUE_KINDS,
+    DUE_SOON,
+    NEVER_ASSESSED,
+    OVERDUE,
     assessments_for,
     assessors_for,
     due_for_assessment,
@@ -86,7 +90,9 @@ def _running_totals(assessment) -> list[dict]:
 def assessment_list(request):
     """Due and overdue elders of the chosen community, and the forms in progress or awaiting review."""
     community = request.GET.get("community", "").strip()
-    due = due_for_assessment(request.user)
+    kind = request.GET.get("due", "")
+    kind = kind if kind in DUE_KINDS else ""
+    due = due_for_assessment(request.user, kind=kind)
     if community:
         due = due.filter(community_id=community)
     forms = assessments_for(request.user).exclude(state=State.APPROVED).order_by("-updated_at")[:30]
@@ -95,8 +101,14 @@ def assessment_list(request):
         "assessments/list.html",
         {
             "page": paginate(due, page=page_number(request.GET.get("page"))),
-            "query": urlencode({"community": community}),
+            "query": urlencode({"community": community, "due": kind}),
             "community": community,
+            "due": kind,
+            "due_kinds": [
+                (NEVER_ASSESSED, _("never assessed")),
+                (OVERDUE, _("overdue")),
+                (DUE_SOON, _("due within 30 days")),
+            ],
             "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
             "forms": forms,
             "assessors": assessors_for(request.user),

@@ -31,7 +31,7 @@ from .models import (
     PolicyVersion,
     RunTransition,
 )
-from .permissions import may_keep_policies, may_read_ledger, may_read_runs
+from .permissions import NEXT_STEP, may_keep_policies, may_read_ledger, may_read_runs, may_take_step
 
 # ``owner`` lookups by role: a family account reaches its elder's voucher account through the assignment.
 ACCOUNT_OWNER = {Role.ELDER: "elder__assignments__user_id"}
@@ -70,6 +70,13 @@ def runs_for(user) -> QuerySet[EligibilityRun]:
         prefix[:n].ljust(12, "0") for prefix in scope.region_prefixes for n in (2, 4, 6, 9) if n < len(prefix)
     }
     return runs_.filter(Q(pk__in=inside.values("pk")) | Q(region_id__in=above))
+
+
+def runs_awaiting(user) -> list[EligibilityRun]:
+    """The runs whose next review step (审核/审批) is the user's to take: a community worker's check, a
+    street official's, a district official's approval (``permissions.may_take_step``), oldest month first."""
+    waiting = runs_for(user).filter(state__in=list(NEXT_STEP)).order_by("month", "region_id")
+    return [run for run in waiting if may_take_step(user, run, NEXT_STEP[run.state])]
 
 
 def get_run_for(user, run_id: int) -> EligibilityRun:

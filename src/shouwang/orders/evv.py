@@ -106,6 +106,18 @@ def todays_visits(user, day: dt.date | None = None) -> QuerySet[Order]:
     )
 
 
+def next_visit(user, now: dt.datetime | None = None) -> Order | None:
+    """The caregiver's visit to do next: one still checked in (whatever its day), else the earliest
+    assigned visit from the start of today on; None when there is nothing left to do."""
+    now = now or timezone.now()
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))
+    mine = caregiver_orders(user).select_related("elder").prefetch_related("lines__item")
+    going_on = mine.filter(state=S.IN_SERVICE).order_by("window_start", "pk").first()
+    if going_on is not None:
+        return going_on
+    return mine.filter(state=S.ASSIGNED, window_start__gte=midnight).order_by("window_start", "pk").first()
+
+
 def get_visit_order_for(user, order_id: int) -> Order:
     """One of the caregiver's own orders; any other is 404."""
     try:

@@ -120,6 +120,39 @@ def state_counts(orders: QuerySet[Order]) -> dict[str, int]:
     return {state: found.get(state, 0) for state in OrderState.values}
 
 
+def offers_to_answer(user) -> QuerySet[Order]:
+    """Orders offered to the user's provider and not answered yet, the one whose answer is due first
+    first (``dispatch.expire_overdue`` passes an order on when its ``respond_by`` is past)."""
+    return orders_for(user).filter(state=OrderState.DISPATCHED).order_by("respond_by", "id")
+
+
+# What a day's visits list shows: visits planned, going on or done that day (not offers, not cancelled).
+VISIT_STATES = frozenset(
+    {
+        OrderState.ASSIGNED,
+        OrderState.IN_SERVICE,
+        OrderState.COMPLETED,
+        OrderState.CONFIRMED,
+        OrderState.DISPUTED,
+        OrderState.SETTLED,
+    }
+)
+
+
+def visits_of_day(user, day: dt.date | None = None) -> QuerySet[Order]:
+    """The visits of ``day`` (today, local time, by default) among the orders the user may see, in time
+    order, with their caregiver."""
+    day = day or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return (
+        orders_for(user)
+        .filter(
+            window_start__gte=start, window_start__lt=start + dt.timedelta(days=1), state__in=VISIT_STATES
+        )
+        .order_by("window_start", "id")
+    )
+
+
 def transitions_for(user, order_id: int) -> QuerySet[OrderTransition]:
     """The order's timeline, oldest first, for a user who may see the order."""
     order = get_order_for(user, order_id)

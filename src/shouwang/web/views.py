@@ -24,8 +24,9 @@ from shouwang.providers.selectors import providers_for
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 
-ASSESSMENT_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
-REGION_HOME_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
+from .decorators import console_page
+from .navigation import role_may_open
+from .queues import alarm_queue, queues_for
 
 
 def _region_overview(user) -> dict:
@@ -55,10 +56,13 @@ def _assessment_work(user) -> dict:
 
 @login_required
 def home(request):
+    """The user's work queues first (``queues``), then the figures of their area."""
     user = request.user
     role = user.effective_role
     context = {"role": role}
-    if role in REGION_HOME_ROLES:
+    # The registry's figures for the roles that read the registry, the assessment counts for those who
+    # open the assessment pages: the same table as the navigation.
+    if role_may_open(user, "elders:list"):
         context.update(_region_overview(user))
     if role == Role.ADMIN:
         context["unsent_messages"] = failed_messages_for(user).count()
@@ -66,12 +70,20 @@ def home(request):
         context["provider_count"] = providers_for(user).count()
         context["user_count"] = users_for(user).count()
         context["recent_audit"] = audit_log_for(user)[:8]
-    if role in ASSESSMENT_HOME_ROLES:
+    if role_may_open(user, "assessments:list"):
         context["assessment_work"] = _assessment_work(user)
     if role == Role.PROVIDER_ADMIN:
         context["provider"] = providers_for(user).first()
         context["staff"] = users_for(user)[:50]
+    queues = queues_for(user, elder_count=context.get("elder_count", 0))
+    context.update(queues, has_queue=any(queue is not None for queue in queues.values()))
     return render(request, "web/home.html", context)
+
+
+@console_page("alarms:console")
+def home_alarms(request):
+    """The open-alarm queue of the home page alone, which the page re-reads every few seconds (htmx)."""
+    return render(request, "web/_home_alarms.html", {"alarm_queue": alarm_queue(request.user)})
 
 
 @require_GET
