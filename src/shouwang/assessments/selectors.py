@@ -79,7 +79,8 @@ def due_by_community(user, *, within_days: int = 30, today: dt.date | None = Non
         .annotate(**counts)
         .order_by("community_id")
     )
-    return [{**row, "total": sum(row[kind] for kind in DUE_KINDS)} for row in rows]
+    # dict(row): the stubs type a values() row by its two named keys only, not the annotated counts
+    return [{**dict(row), "total": sum(dict(row)[kind] for kind in DUE_KINDS)} for row in rows]
 
 
 def forms_assigned_to(user) -> QuerySet[Assessment]:
