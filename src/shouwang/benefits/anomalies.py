@@ -101,7 +101,11 @@ class Month:
 
 
 def _inside(prefix: str, lookup: str) -> Q:
-    return Q(**{f"{lookup}__startswith": prefix}) if prefix else Q()
+    """Rows whose region code ``lookup`` lies under ``prefix`` (all when empty), as a range an index
+    serves (a foreign key to a region takes no ``startswith``)."""
+    if not prefix:
+        return Q()
+    return Q(**{f"{lookup}__gte": prefix.ljust(12, "0"), f"{lookup}__lte": prefix.ljust(12, "9")})
 
 
 def _local(moment: dt.datetime) -> str:

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
@@ -141,7 +142,9 @@ def close_case(*, actor, case_id: int, outcome: str, note: str) -> Case:
 
 
 def _event_words(event: str) -> str:
-    return _("died") if event == LifeEvent.DECEASED else _("moved out")
+    if event == LifeEvent.DECEASED:
+        return pgettext("an elder, in a sentence", "died")
+    return pgettext("an elder, in a sentence", "moved out")
 
 
 def _label(choices, value: str) -> str:
