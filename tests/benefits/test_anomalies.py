@@ -32,6 +32,12 @@ def elder(tree):
     return factories.ElderFactory(name="赵老汉", birth_date=dt.date(1940, 5, 1))
 
 
+def age_allowance():
+    return bf.policy(
+        "gaoling", "高龄津贴", "cash", factories.DISTRICT, tiers=bf.AGE_TIERS, fund_shares={"city": 100}
+    )
+
+
 def check(actor, region=factories.DISTRICT) -> CheckRun:
     return anomalies.run_checks(actor=actor, month="2026-03", region_code=region)
 
@@ -73,7 +79,7 @@ def test_a_move_out_then_a_return_ends_the_span(elder, carer, official):
 
 
 def test_a_run_paying_for_a_month_after_a_late_reported_death_is_a_case(tree, official):
-    bf.policy("gaoling", "高龄津贴", "cash", factories.DISTRICT, tiers=bf.AGE_TIERS, fund_shares={"city": 100})
+    age_allowance()
     died_before = bf.elder(born=dt.date(1940, 1, 1), name="钱老太")
     died_during = bf.elder(born=dt.date(1940, 1, 1), name="孙老太")
     run = services.start_run(actor=official, month="2026-03", region_code=factories.DISTRICT)
@@ -164,7 +170,10 @@ def test_settled_orders_never_verified_are_cases_with_the_reasons(elder, carer, 
 # --- the same signature or photo ------------------------------------------------------------------------
 
 
-SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+SIGNATURE = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 def test_the_same_photo_or_signature_on_different_visits_is_a_case(carer, official):
@@ -174,7 +183,8 @@ def test_the_same_photo_or_signature_on_different_visits_is_a_case(carer, offici
     served(elders[2], carer, at(12, "09:00"), photo_sha256="cd" * 32)
     signed_a = served(elders[2], carer, at(13, "09:00"), signature=SIGNATURE)
     # The same picture under another header is the same signature.
-    signed_b = served(elders[3], carer, at(14, "09:00"), signature=SIGNATURE.replace("image/png", "image/x-png"))
+    other_header = SIGNATURE.replace("image/png", "image/x-png")
+    signed_b = served(elders[3], carer, at(14, "09:00"), signature=other_header)
     served(elders[0], carer, at(15, "09:00"), signature="data:image/png;base64,AAAA")
 
     check(official)
@@ -190,7 +200,7 @@ def test_the_same_photo_or_signature_on_different_visits_is_a_case(carer, offici
 
 
 def test_one_id_number_drawing_a_benefit_in_two_runs_is_a_case(tree, official, admin_user):
-    bf.policy("gaoling", "高龄津贴", "cash", factories.DISTRICT, tiers=bf.AGE_TIERS, fund_shares={"city": 100})
+    age_allowance()
     twice = bf.elder(born=dt.date(1940, 1, 1), name="周老伯")
     bf.elder(born=dt.date(1940, 1, 1), community=factories.COMMUNITY_B, name="吴老伯")
     services.start_run(actor=official, month="2026-03", region_code=factories.DISTRICT)
