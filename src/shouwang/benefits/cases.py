@@ -124,6 +124,7 @@ def take_case(*, actor, case_id: int, note: str = "") -> Case:
 @transaction.atomic
 def close_case(*, actor, case_id: int, outcome: str, note: str) -> Case:
     """Close a case under review as confirmed (属实) or dismissed (排除), with a note saying why."""
+    case = _locked(actor, case_id)  # a case outside the actor's area is 404 whatever the form says
     errors = {}
     if outcome not in CLOSED:
         errors["outcome"] = _("Choose whether the finding is confirmed or dismissed.")
@@ -134,7 +135,6 @@ def close_case(*, actor, case_id: int, outcome: str, note: str) -> Case:
         errors["note"] = _("The note may be at most %(max)s characters.") % {"max": NOTE_MAX}
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    case = _locked(actor, case_id)
     return advance(case, outcome, actor=actor, note=note)
 
 

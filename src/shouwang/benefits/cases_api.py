@@ -96,8 +96,9 @@ class TakeIn(Schema):
 
 
 class CloseIn(Schema):
-    outcome: Code
-    note: ModelText(Case, "note")
+    # Both required; checked by the service so a missing one is refused with the field named in words.
+    outcome: Code = ""
+    note: ModelText(Case, "note") = ""
 
 
 class ChecksIn(Schema):
