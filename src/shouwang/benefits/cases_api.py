@@ -18,7 +18,7 @@ from .case_models import Case, CaseTransition
 router = Router(tags=["benefits"])
 
 
-class EvidenceOut(Schema):
+class CaseEvidenceOut(Schema):
     type: str
     id: int
     label: str
@@ -45,7 +45,7 @@ class CaseOut(Schema):
     elder_id: int | None
     explanation: str
     facts: dict
-    evidence: list[EvidenceOut]
+    evidence: list[CaseEvidenceOut]
     reviewer: str
     note: str
     created_at: dt.datetime
@@ -91,22 +91,22 @@ class CasePage(Schema):
     items: list[CaseOut]
 
 
-class TakeIn(Schema):
+class CaseTakeIn(Schema):
     note: ModelText(CaseTransition, "note") = ""
 
 
-class CloseIn(Schema):
+class CaseCloseIn(Schema):
     # Both required; checked by the service so a missing one is refused with the field named in words.
     outcome: Code = ""
     note: ModelText(Case, "note") = ""
 
 
-class ChecksIn(Schema):
+class CaseChecksIn(Schema):
     month: Month
     region: RegionCode
 
 
-class CheckRunOut(Schema):
+class CaseCheckRunOut(Schema):
     id: int
     month: str
     region_code: str
@@ -130,16 +130,16 @@ def case_detail(request, case_id: Id):
 
 
 @router.post("/{int:case_id}/review", response=CaseDetailOut, summary="Take up a case for review")
-def case_review(request, case_id: Id, payload: TakeIn):
+def case_review(request, case_id: Id, payload: CaseTakeIn):
     return cases.take_case(actor=request.auth, case_id=case_id, note=payload.note)
 
 
 @router.post("/{int:case_id}/close", response=CaseDetailOut, summary="Close a case: confirmed or dismissed")
-def case_close(request, case_id: Id, payload: CloseIn):
+def case_close(request, case_id: Id, payload: CaseCloseIn):
     return cases.close_case(actor=request.auth, case_id=case_id, outcome=payload.outcome, note=payload.note)
 
 
-@router.post("/checks", response={201: CheckRunOut}, summary="Run the anomaly checks over a month and region")
-def run_checks(request, payload: ChecksIn):
+@router.post("/checks", response={201: CaseCheckRunOut}, summary="Run the anomaly checks over a month and region")
+def run_checks(request, payload: CaseChecksIn):
     run = anomalies.run_checks(actor=request.auth, month=payload.month, region_code=payload.region)
     return Status(201, run)
