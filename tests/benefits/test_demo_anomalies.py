@@ -16,11 +16,12 @@ def test_the_demo_has_the_planted_anomalies_waiting_for_review():
     call_command("seed_demo", elders=100)
 
     waiting = Case.objects.filter(state=CaseState.OPEN)
-    after_death = waiting.get(kind=CaseKind.AFTER_LIFE_EVENT)
-    order = Order.objects.get(pk=after_death.facts["order"])
-    assert order.elder.status == Status.DECEASED and order.state == "settled"
+    after_death = list(waiting.filter(kind=CaseKind.AFTER_LIFE_EVENT))
+    orders = Order.objects.filter(pk__in=[case.facts["order"] for case in after_death])
+    assert {order.elder.status for order in orders} == {Status.DECEASED}
+    assert "settled" in {order.state for order in orders}
     travel = waiting.filter(kind=CaseKind.IMPOSSIBLE_TRAVEL)
     assert travel.exists()
-    for case in (after_death, *travel):
+    for case in (*after_death, *travel):
         assert cases.explain(case) and cases.evidence_of(case)
     print({kind: waiting.filter(kind=kind).count() for kind in CaseKind.values})
