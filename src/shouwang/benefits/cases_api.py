@@ -139,7 +139,7 @@ def case_close(request, case_id: Id, payload: CaseCloseIn):
     return cases.close_case(actor=request.auth, case_id=case_id, outcome=payload.outcome, note=payload.note)
 
 
-@router.post("/checks", response={201: CaseCheckRunOut}, summary="Run the anomaly checks over a month and region")
+@router.post("/checks", response={201: CaseCheckRunOut}, summary="Run the anomaly checks now")
 def run_checks(request, payload: CaseChecksIn):
     run = anomalies.run_checks(actor=request.auth, month=payload.month, region_code=payload.region)
     return Status(201, run)
