@@ -258,6 +258,7 @@ CREATES = {
     ),
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
     "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),
+    "POST /api/v1/benefits/cases/checks": ({"region": lambda w: w.fields["community"]},),
 }
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from shouwang.accounts.models import User
 from shouwang.alarms.models import IncidentState
 from shouwang.assessments.models import Assessment, CarePlan, CarePlanItem
+from shouwang.benefits.case_models import Case, CaseKind
 from shouwang.benefits.services import start_run
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
@@ -59,6 +60,7 @@ KINDS = (
     "user_id",
     "run_id",
     "message_id",
+    "case_id",
 )
 
 
@@ -231,6 +233,24 @@ def build() -> World:
     run = start_run(
         actor=admin, month=timezone.localdate().strftime("%Y-%m"), region_code=factories.COMMUNITY_B
     )
+    case = Case.objects.create(
+        kind=CaseKind.UNVERIFIED,
+        key=f"order:{completed.pk}",
+        region_code=factories.COMMUNITY_B,
+        month=timezone.localdate().replace(day=1),
+        elder=elder_b,
+        facts={
+            "order": completed.pk,
+            "elder": elder_b.name,
+            "day": timezone.localdate().isoformat(),
+            "amount_fen": 4000,
+            "reasons": [{"code": "no_checkout"}],
+        },
+        evidence=[
+            {"type": "order", "id": completed.pk},
+            {"type": "elder", "id": elder_b.pk, "text": elder_b.name},
+        ],
+    )
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
@@ -251,6 +271,7 @@ def build() -> World:
         "user_id": tuple(user.pk for user in users_b),
         "run_id": (run.pk,),
         "message_id": (unsent.pk,),
+        "case_id": (case.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -271,6 +292,7 @@ def build() -> World:
         imported,
         run,
         unsent,
+        case,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)

@@ -289,3 +289,7 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_fen}"
+
+
+# Anomaly cases live in their own module (see its docstring); imported here so Django registers them.
+from .case_models import Case, CaseTransition, CheckRun  # noqa: E402, F401

@@ -104,3 +104,18 @@ def require_policy_keeper(actor) -> None:
         require(
             may_keep_policies(actor), _("Only platform administrators and officials keep benefit policies.")
         )
+
+
+# --- anomaly cases (异常核查) ----------------------------------------------------------------------------
+
+# Who reads, reviews and closes anomaly cases, and runs the checks on demand: platform admins and
+# officials, each within their area.
+CASE_REVIEWERS = frozenset({Role.ADMIN, Role.OFFICIAL})
+
+
+def may_review_cases(user) -> bool:
+    return _role(user) in CASE_REVIEWERS
+
+
+def may_run_checks(user, region_code: str) -> bool:
+    return _role(user) in CASE_REVIEWERS and scope_of(user).covers_region(region_code)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("policies/", views.policy_list, name="policies"),
     path("policies/<int:policy_id>/", views.policy_detail, name="policy"),
     path("ledger/", views.trial_balance, name="ledger"),
+    path("cases/", case_views.case_list, name="cases"),
+    path("cases/checks/", case_views.run_checks, name="case_checks"),
+    path("cases/<int:case_id>/", case_views.case_detail, name="case"),
+    path("cases/<int:case_id>/review/", case_views.case_review, name="case_review"),
+    path("cases/<int:case_id>/close/", case_views.case_close, name="case_close"),
 ]

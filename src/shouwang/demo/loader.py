@@ -20,6 +20,7 @@ from shouwang.regions.models import Level, Region
 from shouwang.regions.services import load_regions_csv, set_centres
 
 from .alarms import load_alarms
+from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
@@ -163,6 +164,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
     load_alarms(community_codes=assessed, seed=seed)
     load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT)
+    load_anomalies(community_codes=assessed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.models import Role
-from shouwang.benefits.permissions import LEDGER_READERS, RUN_READERS
+from shouwang.benefits.permissions import CASE_REVIEWERS, LEDGER_READERS, RUN_READERS
 
 EVERY_ROLE = frozenset(Role)
 SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL})
@@ -45,6 +45,7 @@ NAVIGATION = (
     NavItem(_("Benefit runs"), "benefits:runs", RUN_READERS),
     NavItem(_("Benefit policies"), "benefits:policies", RUN_READERS),
     NavItem(_("Ledger"), "benefits:ledger", LEDGER_READERS),
+    NavItem(_("Anomaly cases"), "benefits:cases", CASE_REVIEWERS),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
     NavItem(_("Audit log"), "core:audit", SUPERVISORS),
