@@ -5,11 +5,12 @@ running the checks on demand."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Router, Schema, Status
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Id, ModelText, Page, PageSize, RegionCode
+from shouwang.core.schemas import Code, Id, Page, PageSize, RegionCode, column_text
 
 from . import anomalies, cases
 from .api import Month
@@ -92,13 +93,13 @@ class CasePage(Schema):
 
 
 class CaseTakeIn(Schema):
-    note: ModelText(CaseTransition, "note") = ""
+    note: Annotated[str, column_text(CaseTransition, "note")] = ""
 
 
 class CaseCloseIn(Schema):
     # Both required; checked by the service so a missing one is refused with the field named in words.
     outcome: Code = ""
-    note: ModelText(Case, "note") = ""
+    note: Annotated[str, column_text(Case, "note")] = ""
 
 
 class CaseChecksIn(Schema):
