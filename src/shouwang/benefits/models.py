@@ -289,3 +289,14 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_fen}"
+
+
+# Statements (对账单) and budgets live in a module of their own; imported here so Django registers them.
+from .statement_models import (  # noqa: E402, F401
+    Budget,
+    LineDecision,
+    Statement,
+    StatementLine,
+    StatementState,
+    StatementTransition,
+)
