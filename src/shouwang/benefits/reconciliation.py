@@ -176,7 +176,8 @@ def _reconcile(provider: Provider, month: dt.date) -> Reconciliation:
 
     for order_id, amount in orders.items():
         line = lines.get(order_id)
-        expected = line.effective_amount_fen if line is not None else amount
+        corrected = line is not None and line.corrected_amount_fen is not None
+        expected = line.corrected_amount_fen if corrected else amount
         if order_id not in by_order:
             if amount:
                 differences.append(

@@ -28,7 +28,7 @@ def _response(handle, filename: str) -> FileResponse:
 def statement_xlsx(statement: Statement, lines) -> FileResponse:
     """The statement's lines (order, service day, elder, community, price, voucher part, self-pay part,
     dispute, decision, corrected price) and a total row."""
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once streamed
     header = [
         _("Order"),
         _("Service day"),
@@ -75,7 +75,7 @@ def statement_xlsx(statement: Statement, lines) -> FileResponse:
 def reconciliation_xlsx(reports: list[Reconciliation], month) -> FileResponse:
     """One sheet of providers (orders, ledger, statement totals, agreeing or not) and one of every
     difference."""
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once streamed
     header = [
         _("Provider"),
         _("Orders"),
