@@ -108,7 +108,7 @@ def spent(fund_source: str, region_code: str, first: dt.date, last: dt.date) -> 
             period,
             account__kind=AccountKind.FUND,
             account__fund_source=fund_source,
-            account__region_id__startswith=prefix_of(region_code),
+            account__region__code__startswith=prefix_of(region_code),
         ).aggregate(total=Sum("amount_fen"))["total"]
         or 0
     )
