@@ -13,25 +13,14 @@ from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.orders.models import ExceptionState, VisitException
 from tests.benefits import statement_data as sd
-from tests.orders import factories as of
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
 
 
 @pytest.fixture
-def people(policies, worker_a, street_official, official):
-    return sd.credit_march(worker=worker_a, street=street_official, district=official)
-
-
-@pytest.fixture
-def provider(official, provider_a):
-    return of.admitted_provider(official, provider_a)
-
-
-@pytest.fixture
-def carer(provider):
-    return of.caregiver(provider)
+def people(march_people):
+    return march_people
 
 
 @pytest.fixture

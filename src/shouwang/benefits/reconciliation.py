@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.core.errors import Forbidden, NotFound
-from shouwang.orders.models import Order, OrderState
+from shouwang.orders.models import Order
 from shouwang.providers.models import Provider
 from shouwang.providers.selectors import providers_for
 
@@ -37,7 +37,7 @@ from .ledger import yuan
 from .models import Account, AccountKind, LedgerEntry
 from .permissions import may_read_reconciliation
 from .statement_models import Statement, StatementLine
-from .statements import month_bounds, settled_orders, verified
+from .statements import month_bounds, providers_with_settled_orders, settled_orders, verified
 
 
 @dataclass
@@ -95,14 +95,7 @@ def reconcile_month(user, month: dt.date) -> list[Reconciliation]:
     entries in ``month``."""
     providers = _providers(user)
     start, end = month_bounds(month)
-    ids = set(
-        Order.objects.filter(
-            provider__in=providers.values("pk"),
-            state=OrderState.SETTLED,
-            window_start__gte=start,
-            window_start__lt=end,
-        ).values_list("provider_id", flat=True)
-    )
+    ids = providers_with_settled_orders(providers, month)
     ids |= set(
         Statement.objects.filter(month=month, provider__in=providers.values("pk")).values_list(
             "provider_id", flat=True

@@ -97,12 +97,12 @@ class StatementPage(Schema):
     items: list[StatementOut]
 
 
-class IssueIn(Schema):
+class StatementIssueIn(Schema):
     month: Month
     provider_id: Id | None = None
 
 
-class NoteIn(Schema):
+class StatementNoteIn(Schema):
     note: Reason = ""
 
 
@@ -111,7 +111,7 @@ class LineDisputeIn(Schema):
     reason: Reason
 
 
-class DisputeIn(Schema):
+class StatementDisputeIn(Schema):
     reason: Reason = ""
     lines: list[LineDisputeIn] = []
 
@@ -123,7 +123,7 @@ class LineDecisionIn(Schema):
     note: Reason = ""
 
 
-class ResolveIn(Schema):
+class StatementResolveIn(Schema):
     resolution: Reason
     decisions: list[LineDecisionIn] = []
 
@@ -145,7 +145,7 @@ def statement_list(
 
 
 @router.post("/statements", response={201: list[StatementOut]}, summary="Issue a month's statements")
-def statement_issue(request, payload: IssueIn):
+def statement_issue(request, payload: StatementIssueIn):
     issued = statements.issue_statements(
         actor=request.auth, month=payload.month, provider_id=payload.provider_id
     )
@@ -160,7 +160,7 @@ def statement_detail(request, statement_id: Id):
 @router.post(
     "/statements/{int:statement_id}/acknowledge", response=StatementDetailOut, summary="Acknowledge (确认)"
 )
-def statement_acknowledge(request, statement_id: Id, payload: NoteIn):
+def statement_acknowledge(request, statement_id: Id, payload: StatementNoteIn):
     statements.acknowledge_statement(actor=request.auth, statement_id=statement_id, note=payload.note)
     return statements.get_statement_for(request.auth, statement_id)
 
@@ -168,7 +168,7 @@ def statement_acknowledge(request, statement_id: Id, payload: NoteIn):
 @router.post(
     "/statements/{int:statement_id}/dispute", response=StatementDetailOut, summary="Dispute (提出异议)"
 )
-def statement_dispute(request, statement_id: Id, payload: DisputeIn):
+def statement_dispute(request, statement_id: Id, payload: StatementDisputeIn):
     statements.dispute_statement(
         actor=request.auth,
         statement_id=statement_id,
@@ -181,7 +181,7 @@ def statement_dispute(request, statement_id: Id, payload: DisputeIn):
 @router.post(
     "/statements/{int:statement_id}/resolve", response=StatementDetailOut, summary="Resolve a dispute"
 )
-def statement_resolve(request, statement_id: Id, payload: ResolveIn):
+def statement_resolve(request, statement_id: Id, payload: StatementResolveIn):
     statements.resolve_dispute(
         actor=request.auth,
         statement_id=statement_id,

@@ -80,6 +80,18 @@ def settled_orders(provider_id: int, month: dt.date) -> QuerySet[Order]:
     )
 
 
+def providers_with_settled_orders(providers: QuerySet[Provider], month: dt.date) -> set[int]:
+    """The ids of ``providers`` with a settled order whose service day lies in ``month``."""
+    start, end = month_bounds(month)
+    settled = Order.objects.filter(
+        provider__in=providers.values("pk"),
+        state=OrderState.SETTLED,
+        window_start__gte=start,
+        window_start__lt=end,
+    )
+    return set(settled.values_list("provider_id", flat=True))
+
+
 def verified(orders: QuerySet[Order]) -> QuerySet[Order]:
     """Orders whose visit was checked out and has no open or upheld exception (EVV)."""
     checked_out = Visit.objects.filter(order_id=OuterRef("pk"), checkout_at__isnull=False)
@@ -134,17 +146,7 @@ def issue_statements(*, actor, month, provider_id: int | None = None, only_missi
             raise NotFound(_("This provider does not exist or is outside your area."))
         ids = [provider_id]
     else:
-        start, end = month_bounds(month)
-        ids = sorted(
-            set(
-                Order.objects.filter(
-                    provider__in=providers.values("pk"),
-                    state=OrderState.SETTLED,
-                    window_start__gte=start,
-                    window_start__lt=end,
-                ).values_list("provider_id", flat=True)
-            )
-        )
+        ids = sorted(providers_with_settled_orders(providers, month))
     issued = []
     for pk in ids:
         with transaction.atomic():
