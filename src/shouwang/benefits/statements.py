@@ -255,7 +255,7 @@ def _record(statement: Statement, from_state: str, to_state: str, *, actor, reas
 
 def _locked(actor, statement_id: int) -> Statement:
     get_statement_for(actor, statement_id)  # one NotFound for missing and out of scope
-    return Statement.objects.select_for_update().select_related("provider").get(pk=statement_id)
+    return Statement.objects.select_for_update(of=("self",)).select_related("provider").get(pk=statement_id)
 
 
 def _text(value, field: str, *, required: bool = False) -> str:
