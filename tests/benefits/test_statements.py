@@ -235,3 +235,19 @@ def test_a_statement_is_resolved_only_when_disputed(march, official, english):
     [statement] = issue(official)
     with pytest.raises(Conflict, match="cannot become"):
         statements.resolve_dispute(actor=official, statement_id=statement.pk, resolution="x")
+
+
+def test_the_scheduled_task_issues_last_months_statements(people, provider, carer, official):
+    from django.utils import timezone
+
+    from shouwang.benefits import tasks
+    from shouwang.core.scheduler import registered_jobs
+
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    order = sd.settled(official, provider, carer, people["none"], last_month)
+
+    tasks.issue_statements.call()
+
+    statement = Statement.objects.get(month=last_month)
+    assert list(statement.lines.values_list("order_id", flat=True)) == [order.pk]
+    assert "benefits.issue_statements" in {job.name for job in registered_jobs()}
