@@ -157,3 +157,12 @@ def test_budgets_through_the_api(march, client, official, english):
     assert refused.status_code == 422 and "amount_fen" in factories.error_fields(refused.json())
     listed = client.get(f"{API}/budgets", {"year": 2026}).json()
     assert [(b["period"], b["percent"], b["level"]) for b in listed] == [("2026-03", 92.3, "warning")]
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "2026-13"])
+def test_a_month_out_of_range_is_422_naming_it(tree, client, official, month, english):
+    client.force_login(official)
+    answer = client.get(f"{API}/reconciliation", {"month": month})
+    assert answer.status_code == 422 and "month" in factories.error_fields(answer.json())
+    answer = client.post(f"{API}/statements", {"month": month}, content_type="application/json")
+    assert answer.status_code == 422

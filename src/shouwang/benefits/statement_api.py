@@ -11,7 +11,6 @@ from shouwang.core.pagination import paginate
 from shouwang.core.schemas import Id, Int, Page, PageSize, RegionCode, Text
 
 from . import budgets, reconciliation, statements
-from .services import parse_month
 from .statement_exports import reconciliation_xlsx, statement_xlsx
 
 router = Router(tags=["benefits"])
@@ -119,7 +118,7 @@ class StatementDisputeIn(Schema):
 class LineDecisionIn(Schema):
     order_id: Id
     decision: Text(10)
-    amount_fen: Fen | None = None
+    amount_fen: Int(0, statements.PRICE_MAX) | None = None
     note: Reason = ""
 
 
@@ -138,7 +137,7 @@ def statement_list(
 ):
     found = statements.statements_for(request.auth)
     if month:
-        found = found.filter(month=parse_month(month))
+        found = found.filter(month=statements.statement_month(month))
     if provider_id is not None:
         found = found.filter(provider_id=provider_id)
     return paginate(found, page=page, page_size=page_size)
@@ -237,7 +236,7 @@ class ReconciliationOut(Schema):
     "/reconciliation", response=list[ReconciliationOut], summary="Orders, ledger and statements of a month"
 )
 def reconciliation_report(request, month: Month, provider_id: Id | None = None):
-    month_ = parse_month(month)
+    month_ = statements.statement_month(month)
     if provider_id is not None:
         return [reconciliation.reconcile(request.auth, provider_id=provider_id, month=month_)]
     return reconciliation.reconcile_month(request.auth, month_)
@@ -245,7 +244,7 @@ def reconciliation_report(request, month: Month, provider_id: Id | None = None):
 
 @router.get("/reconciliation/export", summary="The reconciliation report as xlsx")
 def reconciliation_export(request, month: Month):
-    month_ = parse_month(month)
+    month_ = statements.statement_month(month)
     return reconciliation_xlsx(reconciliation.reconcile_month(request.auth, month_), month_)
 
 

@@ -27,7 +27,6 @@ from .permissions import (
     may_keep_budget,
     may_resolve_statement,
 )
-from .services import parse_month
 from .statement_exports import reconciliation_xlsx, statement_xlsx
 from .statement_models import LineDecision, StatementState
 
@@ -39,7 +38,7 @@ def _last_month() -> dt.date:
 def _month_from(raw: str | None) -> dt.date:
     """The month a form or link asks for, last month when empty or wrong (the page says which it shows)."""
     try:
-        return parse_month(raw) if raw else _last_month()
+        return statements.statement_month(raw) if raw else _last_month()
     except DomainError:
         return _last_month()
 

@@ -62,6 +62,20 @@ REASON_MAX = 300
 # --- months ---------------------------------------------------------------------------------------------
 
 
+FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2100, 12, 1)
+PRICE_MAX = 2_147_483_647  # what a line's price column holds
+
+
+def statement_month(value) -> dt.date:
+    """A month of statements and reconciliation, ``YYYY-MM`` between 2000 and 2100 (beyond, the local
+    midnight of its first day has no UTC time the database holds)."""
+    month = parse_month(value)
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        message = _("Give a month between 2000-01 and 2100-12.")
+        raise ValidationFailed(message, errors={"month": message})
+    return month
+
+
 def next_month(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1)
 
@@ -137,7 +151,7 @@ def issue_statements(*, actor, month, provider_id: int | None = None, only_missi
     """Issue (or bring up to date) the statements of ``month`` for every provider with settled orders
     that month, or only for ``provider_id``; ``actor`` None is the scheduled job (every provider). Each
     provider's statement is its own transaction. Returns the statements."""
-    month = parse_month(month)
+    month = statement_month(month)
     if actor is not None:
         require(may_issue_statements(actor), _("Only officials issue provider statements."))
     providers = Provider.objects.all() if actor is None else providers_for(actor)
@@ -353,7 +367,7 @@ def resolve_dispute(
         line.decision_note = _text(decision.get("note"), "decisions")
         if kind == LineDecision.CORRECTED:
             amount = decision.get("amount_fen")
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= PRICE_MAX:
                 message = _("The corrected price is a whole number of fen, zero or more.")
                 raise ValidationFailed(message, errors={"amount_fen": message})
             if amount == line.amount_fen:
