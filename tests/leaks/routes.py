@@ -259,6 +259,8 @@ CREATES = {
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
     "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),
     "POST /api/v1/benefits/cases/checks": ({"region": lambda w: w.fields["community"]},),
+    "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),
+    "POST /api/v1/benefits/budgets": ({"region": lambda w: w.fields["community"], "month": None},),
 }
 
 

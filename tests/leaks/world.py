@@ -25,6 +25,7 @@ from shouwang.alarms.models import IncidentState
 from shouwang.assessments.models import Assessment, CarePlan, CarePlanItem
 from shouwang.benefits.case_models import Case, CaseKind
 from shouwang.benefits.services import start_run
+from shouwang.benefits.statement_models import Statement, StatementLine
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
@@ -61,6 +62,7 @@ KINDS = (
     "run_id",
     "message_id",
     "case_id",
+    "statement_id",
 )
 
 
@@ -172,6 +174,9 @@ def _body_fields(elder, provider, carer, worker) -> dict[str, object]:
         "window_end": (start + dt.timedelta(hours=1)).isoformat(),
         "starts_on": timezone.localdate().isoformat(),
         "month": timezone.localdate().strftime("%Y-%m"),
+        "year": timezone.localdate().year,
+        "fund_source": "city",
+        "amount_fen": 100,
         "ends_on": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
         "lat": 43.85,
         "lon": 126.55,
@@ -251,6 +256,18 @@ def build() -> World:
             {"type": "elder", "id": elder_b.pk, "text": elder_b.name},
         ],
     )
+    statement = Statement.objects.create(
+        provider=provider_b, month=timezone.localdate().replace(day=1), order_count=1, amount_fen=4000
+    )
+    StatementLine.objects.create(
+        statement=statement,
+        order=completed,
+        service_day=timezone.localdate(),
+        amount_fen=4000,
+        voucher_fen=0,
+        self_pay_fen=4000,
+        dispute_reason="乙方对账异议",
+    )
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
@@ -272,6 +289,7 @@ def build() -> World:
         "run_id": (run.pk,),
         "message_id": (unsent.pk,),
         "case_id": (case.pk,),
+        "statement_id": (statement.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -293,6 +311,7 @@ def build() -> World:
         run,
         unsent,
         case,
+        statement,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -314,6 +333,7 @@ def build() -> World:
         device.serial,
         imported.file_name,
         unsent.body,
+        "乙方对账异议",
     )
     secrets = (
         elder_a.id_number,

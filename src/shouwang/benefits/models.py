@@ -293,3 +293,13 @@ class LedgerEntry(models.Model):
 
 # Anomaly cases live in their own module (see its docstring); imported here so Django registers them.
 from .case_models import Case, CaseTransition, CheckRun  # noqa: E402, F401
+
+# Statements (对账单) and budgets live in a module of their own; imported here so Django registers them.
+from .statement_models import (  # noqa: E402, F401
+    Budget,
+    LineDecision,
+    Statement,
+    StatementLine,
+    StatementState,
+    StatementTransition,
+)

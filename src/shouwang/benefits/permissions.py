@@ -119,3 +119,45 @@ def may_review_cases(user) -> bool:
 
 def may_run_checks(user, region_code: str) -> bool:
     return _role(user) in CASE_REVIEWERS and scope_of(user).covers_region(region_code)
+
+
+# --- provider statements (对账单), reconciliation, budgets ----------------------------------------------
+# Statements are read by the bureau (admins, officials over the provider's region) and by the provider's
+# own admin; the provider's admin acknowledges or disputes, an official resolves the dispute.
+STATEMENT_READERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
+STATEMENT_ISSUERS = frozenset({Role.ADMIN, Role.OFFICIAL})
+BUDGET_KEEPERS = frozenset({Role.ADMIN, Role.OFFICIAL})
+
+
+def may_read_statements(user) -> bool:
+    return _role(user) in STATEMENT_READERS
+
+
+def may_issue_statements(user) -> bool:
+    """Generate statements on demand and resolve disputes (the bureau's side)."""
+    return _role(user) in STATEMENT_ISSUERS
+
+
+def may_answer_statement(user, statement) -> bool:
+    """Acknowledge or dispute: the admin of the statement's own provider."""
+    return (
+        _role(user) == Role.PROVIDER_ADMIN
+        and user.provider_id is not None
+        and user.provider_id == statement.provider_id
+    )
+
+
+def may_resolve_statement(user, statement) -> bool:
+    return _role(user) in STATEMENT_ISSUERS and scope_of(user).covers_region(statement.provider.region_id)
+
+
+def may_read_reconciliation(user) -> bool:
+    return _role(user) in STATEMENT_ISSUERS
+
+
+def may_read_budgets(user) -> bool:
+    return _role(user) in BUDGET_KEEPERS
+
+
+def may_keep_budget(user, region_code: str) -> bool:
+    return _role(user) in BUDGET_KEEPERS and scope_of(user).covers_region(region_code)

@@ -1,8 +1,10 @@
-"""Periodic jobs of benefits: the monthly anomaly checks (异常核查).
+"""Periodic jobs of benefits: the monthly anomaly checks (异常核查) and the provider statements (对账单) of
+the month just ended.
 
-The scheduler counts intervals, not calendar months (docs/decisions/0003-scheduler.md), so the job runs
-daily and does its work once a month: on its first run after a month has ended it checks that month
-everywhere (``anomalies.monthly_checks``; a month already checked by the job is skipped)."""
+The scheduler counts intervals, not calendar months (docs/decisions/0003-scheduler.md), so each job runs
+often and does its work once a month: the anomaly checks on their first daily run after a month has ended
+(``anomalies.monthly_checks``; a month already checked by the job is skipped), the statements six-hourly,
+issuing only those still missing."""
 
 import datetime as dt
 import logging
@@ -23,3 +25,18 @@ def monthly_anomaly_checks() -> None:
     run = monthly_checks()
     if run is not None:
         logger.info("anomaly checks of %s: %s findings, %s new cases", run.month, run.found, run.new)
+
+
+@every(dt.timedelta(hours=6), name="benefits.issue_statements")
+@task()
+def issue_statements() -> None:
+    """Issue last month's statements that are missing (the scheduler knows intervals, not dates: six-hourly
+    and only the missing ones, so they appear in the first hours of the 1st and an answered statement is
+    never touched; an order settled late is added by an official issuing again)."""
+    from django.utils import timezone
+
+    from .statements import issue_statements as issue
+
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    issued = issue(actor=None, month=last_month, only_missing=True)
+    logger.info("statements of %s: %s providers", last_month.strftime("%Y-%m"), len(issued))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, statement_views, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -17,4 +17,15 @@ urlpatterns = [
     path("cases/<int:case_id>/", case_views.case_detail, name="case"),
     path("cases/<int:case_id>/review/", case_views.case_review, name="case_review"),
     path("cases/<int:case_id>/close/", case_views.case_close, name="case_close"),
+    path("statements/", statement_views.statement_list, name="statements"),
+    path("statements/issue/", statement_views.statement_issue, name="statement_issue"),
+    path("statements/<int:statement_id>/", statement_views.statement_detail, name="statement"),
+    path("statements/<int:statement_id>/answer/", statement_views.statement_answer, name="statement_answer"),
+    path(
+        "statements/<int:statement_id>/resolve/", statement_views.statement_resolve, name="statement_resolve"
+    ),
+    path("statements/<int:statement_id>/export/", statement_views.statement_export, name="statement_export"),
+    path("reconciliation/", statement_views.reconciliation_page, name="reconciliation"),
+    path("reconciliation/export/", statement_views.reconciliation_export, name="reconciliation_export"),
+    path("budgets/", statement_views.budget_list, name="budgets"),
 ]

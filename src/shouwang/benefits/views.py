@@ -19,6 +19,7 @@ from shouwang.regions.models import Level, Region
 from shouwang.web.decorators import console_page
 
 from . import selectors, services
+from .budgets import WARNING_PERCENT, budget_status
 from .models import EligibilityRun, PolicyKind, RunState
 from .permissions import NEXT_STEP, may_compute_run, may_keep_policies, may_return, may_take_step
 from .selectors import FUND_LABELS
@@ -120,6 +121,9 @@ def run_list(request):
             "regions": _computable_regions(request.user),
             "this_month": timezone.localdate().strftime("%Y-%m"),
             "fund_labels": FUND_LABELS,
+            # Spend against budget on the benefits home page (budgets.py; officials and admins).
+            "budget_rows": budget_status(request.user, year=timezone.localdate().year),
+            "warning_percent": WARNING_PERCENT,
         },
     )
 

@@ -165,6 +165,7 @@ def build_api() -> NinjaAPI:
     from shouwang.benefits.api import elder_router as elder_benefits_router
     from shouwang.benefits.api import router as benefits_router
     from shouwang.benefits.cases_api import router as benefit_cases_router
+    from shouwang.benefits.statement_api import router as statements_router
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
     from shouwang.orders.api import router as orders_router
@@ -180,6 +181,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/elders", elder_benefits_router)
     api.add_router("/benefits/cases", benefit_cases_router)
     api.add_router("/benefits", benefits_router)
+    api.add_router("/benefits", statements_router)
     api.add_router("/assessments", assessments_router)
     api.add_router("/orders", orders_router)
     api.add_router("/", alarms_router)

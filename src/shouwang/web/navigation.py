@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.models import Role
-from shouwang.benefits.permissions import CASE_REVIEWERS, LEDGER_READERS, RUN_READERS
+from shouwang.benefits.permissions import (
+    BUDGET_KEEPERS,
+    CASE_REVIEWERS,
+    LEDGER_READERS,
+    RUN_READERS,
+    STATEMENT_ISSUERS,
+    STATEMENT_READERS,
+)
 
 EVERY_ROLE = frozenset(Role)
 SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL})
@@ -46,6 +53,9 @@ NAVIGATION = (
     NavItem(_("Benefit policies"), "benefits:policies", RUN_READERS),
     NavItem(_("Ledger"), "benefits:ledger", LEDGER_READERS),
     NavItem(_("Anomaly cases"), "benefits:cases", CASE_REVIEWERS),
+    NavItem(_("Provider statements"), "benefits:statements", STATEMENT_READERS),
+    NavItem(_("Reconciliation"), "benefits:reconciliation", STATEMENT_ISSUERS),
+    NavItem(_("Budgets"), "benefits:budgets", BUDGET_KEEPERS),
     NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
     NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
     NavItem(_("Audit log"), "core:audit", SUPERVISORS),
