@@ -1,12 +1,13 @@
 """Who may do what with ability assessments and care plans; the elders they reach are still limited by
 their scope (``selectors``). Services, the API and the console all ask these predicates."""
 
-from shouwang.accounts.models import Role
+from shouwang.core.permissions import BUREAU_ROLES
+from shouwang.core.roles import Role
 
 ASSESSOR_ROLES = frozenset({Role.ASSESSOR})
 # Officials review results; they, community workers and the admin organise the work (start a form for an
 # assessor, assign one, discard a draft nobody will finish).
-REVIEWER_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL})
+REVIEWER_ROLES = BUREAU_ROLES
 ORGANISER_ROLES = REVIEWER_ROLES | {Role.COMMUNITY_WORKER}
 PLAN_ROLES = ORGANISER_ROLES
 
