@@ -1,6 +1,6 @@
 """Which roles may do what in the registry; the data they reach is still limited by their scope."""
 
-from shouwang.accounts.models import Role
+from shouwang.core.roles import Role
 
 # Roles whose work needs the full ID number and phones; providers never see ID numbers.
 REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
