@@ -130,4 +130,5 @@ def may_manage_complaints(user) -> bool:
 
 def may_resolve_complaint(user, complaint) -> bool:
     """The complaint's handler, or a complaint manager."""
-    return complaint.assignee_id == getattr(user, "pk", None) or may_manage_complaints(user)
+    is_handler = complaint.assignee_id is not None and complaint.assignee_id == getattr(user, "pk", None)
+    return is_handler or may_manage_complaints(user)
