@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from shouwang.core.roles import Role
 
 
 class UserForm(forms.Form):

@@ -11,30 +11,13 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.roles import Role
 from shouwang.core.scope import Scope
 from shouwang.regions.models import prefix_of
 
+from .permissions import OWN_ASSIGNMENT_ROLES, REGION_ROLES
 
-class Role(models.TextChoices):
-    ADMIN = "admin", _("platform admin")
-    OFFICIAL = "official", _("civil-affairs official")
-    COMMUNITY_WORKER = "community_worker", _("community worker")
-    ASSESSOR = "assessor", _("assessor")
-    OPERATOR = "operator", _("call-centre operator")
-    PROVIDER_ADMIN = "provider_admin", _("provider admin")
-    CAREGIVER = "caregiver", _("caregiver")
-    VOLUNTEER = "volunteer", _("volunteer")
-    ELDER = "elder", _("elder / family")
-
-
-# Which grant each role's scope is made of.
-REGION_ROLES = frozenset({Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
-PROVIDER_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.CAREGIVER})
-OWN_ASSIGNMENT_ROLES = frozenset({Role.ASSESSOR, Role.CAREGIVER, Role.VOLUNTEER, Role.ELDER})
-# Roles whose account sits in a region (for officials to manage) rather than in a provider.
-REGION_HOMED_ROLES = frozenset(
-    {Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.ASSESSOR, Role.VOLUNTEER, Role.ELDER}
-)
+__all__ = ["ApiToken", "Role", "User"]  # Role lives in core.roles; importing it from here still works
 
 
 class UserManager(auth_models.UserManager["User"]):

@@ -16,18 +16,18 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
 from shouwang.core.sentinels import UNSET
 from shouwang.core.text import listed
 from shouwang.providers.models import Provider
 from shouwang.regions.models import Level, Region
 
-from .models import PROVIDER_ROLES, REGION_HOMED_ROLES, ApiToken, Role, User
+from .models import ApiToken, User
+from .permissions import PROVIDER_ROLES, REGION_HOMED_ROLES, roles_grantable_by
 from .selectors import get_user_for
 
 AUDITED_FIELDS = ("username", "full_name", "role", "phone", "provider", "is_active")
-ROLES_AN_OFFICIAL_MANAGES = frozenset(Role) - {Role.ADMIN}
-ROLES_A_PROVIDER_ADMIN_MANAGES = frozenset({Role.PROVIDER_ADMIN, Role.CAREGIVER})
 
 
 def _user_snapshot(user: User) -> dict:
@@ -89,12 +89,12 @@ def _check_assignment(*, actor, role: str, regions: list[Region], provider: Prov
         return
     scope = scope_of(actor)
     if actor.role == Role.OFFICIAL:
-        allowed_role = role in ROLES_AN_OFFICIAL_MANAGES
+        allowed_role = role in roles_grantable_by(actor)
         in_reach = all(scope.covers_region(region.code) for region in regions) and (
             provider is None or scope.covers_region(provider.region_id)
         )
     elif actor.role == Role.PROVIDER_ADMIN:
-        allowed_role = role in ROLES_A_PROVIDER_ADMIN_MANAGES
+        allowed_role = role in roles_grantable_by(actor)
         in_reach = provider is not None and provider.pk == actor.provider_id
     else:
         raise Forbidden(_("Your role cannot manage user accounts."))

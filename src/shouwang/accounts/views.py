@@ -9,33 +9,19 @@ from django.utils.translation import gettext as _
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import attach_error
 from shouwang.core.pagination import page_number, paginate
+from shouwang.core.roles import Role
 from shouwang.providers.selectors import providers_for
 from shouwang.web.decorators import console_page
 
 from .forms import UserForm
-from .models import Role
+from .permissions import roles_grantable_by
 from .selectors import get_user_for, users_for
-from .services import (
-    ROLES_A_PROVIDER_ADMIN_MANAGES,
-    ROLES_AN_OFFICIAL_MANAGES,
-    UNSET,
-    create_user,
-    set_password,
-    update_user,
-)
+from .services import UNSET, create_user, set_password, update_user
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-
-def _grantable_roles(actor) -> frozenset:
-    if actor.is_platform_admin:
-        return frozenset(Role)
-    if actor.role == Role.PROVIDER_ADMIN:
-        return ROLES_A_PROVIDER_ADMIN_MANAGES
-    return ROLES_AN_OFFICIAL_MANAGES
 
 
 @console_page("accounts:user_list")
@@ -59,7 +45,7 @@ def _form(request, *, editing, data=None, initial=None):
     return UserForm(
         data,
         initial=initial,
-        roles=_grantable_roles(request.user),
+        roles=roles_grantable_by(request.user),
         providers=providers_for(request.user),
         editing=editing,
     )

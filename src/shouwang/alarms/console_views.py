@@ -28,7 +28,8 @@ from .models import (
     Priority,
     ResponderKind,
 )
-from .selectors import ALARM_ROLES, get_incident_for, open_queue, recent_events, storage_alerts
+from .permissions import ALARM_ROLES
+from .selectors import get_incident_for, open_queue, recent_events, storage_alerts
 
 S = IncidentState
 

@@ -17,7 +17,8 @@ from shouwang.web.decorators import roles_page
 
 from . import services
 from .models import DeviceState, DeviceType
-from .selectors import ALARM_ROLES, devices_for, get_device_for, recent_events
+from .permissions import ALARM_ROLES
+from .selectors import devices_for, get_device_for, recent_events
 
 FORM_FIELDS = ("serial", "type", "vendor", "model", "elder_id")
 

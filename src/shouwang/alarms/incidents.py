@@ -34,11 +34,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role, User
+from shouwang.accounts.models import User
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog, MessageChannel
 from shouwang.core.outbox import queue_message
+from shouwang.core.roles import Role
 from shouwang.elders.models import EmergencyContact
 
 from .models import (
@@ -57,6 +58,7 @@ from .models import (
     ResponderKind,
     StepKind,
 )
+from .permissions import may_handle_incidents
 from .signals import announce
 
 S = IncidentState
@@ -74,9 +76,6 @@ ALARM_EVENTS = {
 # emergency, but a gas alarm must never disappear into a low-battery ticket.
 EMERGENCY = (Priority.URGENT, Priority.HIGH)
 PRIORITY_ORDER = [Priority.URGENT, Priority.HIGH, Priority.WELFARE, Priority.MAINTENANCE]
-
-# Roles that handle incidents (in their scope).
-HANDLER_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
 
 
 def ack_seconds() -> int:
@@ -290,7 +289,7 @@ def _locked(actor, incident) -> Incident:
     from .selectors import incidents_for
 
     incident_id = incident.pk if isinstance(incident, Incident) else incident
-    if getattr(actor, "effective_role", None) not in HANDLER_ROLES:
+    if not may_handle_incidents(actor):
         raise NotFound(_("This incident does not exist or is outside your area."))
     try:
         return incidents_for(actor).select_for_update(of=("self",)).get(pk=incident_id)

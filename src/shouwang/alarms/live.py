@@ -14,7 +14,8 @@ from django.db import transaction
 from shouwang.core import live
 from shouwang.core.scope import scope_of
 
-from .selectors import ALARM_ROLES, incident_payload
+from .permissions import may_see_alarms
+from .selectors import incident_payload
 from .signals import incident_recorded
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def publish_incident(sender=None, *, incident, change: str, **kwargs) -> None:
 def visible_to(user) -> Callable[[dict], bool]:
     """The scope check of ``selectors.incidents_for`` on a pushed payload, without a query per message:
     alarm roles see their region subtrees (admins everything, including incidents without a community)."""
-    if not (user.is_authenticated and user.is_active and user.effective_role in ALARM_ROLES):
+    if not may_see_alarms(user):
         return lambda payload: False
     scope = scope_of(user)
     if scope.everything:

@@ -12,25 +12,18 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_phone
 from shouwang.core.scope import scope_of
 from shouwang.core.text import is_digits
 
 from .models import Device, DeviceEvent, Incident, IncidentState, IngestRejection, Priority
-
-# Roles that see alarms in their region scope (admins see all).
-ALARM_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
-
-
-def _may_see_alarms(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_active and user.effective_role in ALARM_ROLES
+from .permissions import may_read_rejections, may_see_alarms
 
 
 def incidents_for(user) -> QuerySet[Incident]:
     """Incidents the user may see (see the module docstring), with what a list shows joined in."""
-    if not _may_see_alarms(user):
+    if not may_see_alarms(user):
         return Incident.objects.none()
     incidents = Incident.objects.select_related("elder", "community", "device")
     return scope_of(user).filter(incidents, region="community__code")
@@ -159,7 +152,7 @@ def recent_events(device: Device | None, limit: int = 20) -> list[DeviceEvent]:
 
 def devices_for(user) -> QuerySet[Device]:
     """Devices in the user's scope, by their community (the bound elder's, or the last one's)."""
-    if not _may_see_alarms(user):
+    if not may_see_alarms(user):
         return Device.objects.none()
     devices = Device.objects.select_related("elder", "community")
     return scope_of(user).filter(devices, region="community__code")
@@ -180,7 +173,7 @@ def rejection_counts(user, since: dt.datetime | None = None) -> dict[str, int]:
     hourly counts: ``since`` counts the hours that were still going on at that time."""
     from django.db.models import Sum
 
-    if not _may_see_alarms(user) or user.effective_role != Role.ADMIN:
+    if not may_read_rejections(user):
         return {}
     rejections = IngestRejection.objects.all()
     if since:

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.text import is_digits
@@ -26,13 +25,14 @@ from shouwang.elders.models import Elder, LifeEvent, Status
 from shouwang.elders.selectors import get_elder_for
 
 from .models import Device, DeviceState, DeviceType
-from .selectors import ALARM_ROLES, get_device_for
+from .permissions import may_manage_devices, may_register_unbound_device
+from .selectors import get_device_for
 
 AUDITED_FIELDS = ("device_id", "serial", "type", "vendor", "model", "elder", "state")
 
 
 def _require_role(actor) -> None:
-    if actor is not None and getattr(actor, "effective_role", None) not in ALARM_ROLES:
+    if actor is not None and not may_manage_devices(actor):
         raise Forbidden(_("Only platform admins, officials, operators and community workers manage devices."))
 
 
@@ -57,7 +57,7 @@ def register_device(
     if errors:
         raise ValidationFailed(_("Please correct the device's details."), errors=errors)
     elder = _elder(actor, elder_id) if elder_id else None
-    if elder is None and actor is not None and actor.effective_role != Role.ADMIN:
+    if elder is None and actor is not None and not may_register_unbound_device(actor):
         raise ValidationFailed(_("Choose the elder the device is for."), errors={"elder_id": _("Required.")})
     if elder is not None:
         _require_active(elder)

@@ -112,7 +112,8 @@ def get_care_plan_for(user, plan_id: int) -> CarePlan:
 def assessors_for(user) -> QuerySet:
     """The assessors a worker or official may give work to (every active assessor; assigning an elder
     checks that the assessor works in the elder's area); none for other roles."""
-    from shouwang.accounts.models import Role, User
+    from shouwang.accounts.models import User
+    from shouwang.core.roles import Role
 
     from .permissions import may_organise_assessments
 

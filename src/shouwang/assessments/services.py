@@ -20,9 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role, User
+from shouwang.accounts.models import User
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from shouwang.core.roles import Role
 from shouwang.core.text import is_digits, listed
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.accounts.models import Role, User
+from shouwang.accounts.models import User
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.pagination import page_number, paginate
+from shouwang.core.roles import Role
 from shouwang.elders.imports import kept_upload
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.permissions import may_write_registry

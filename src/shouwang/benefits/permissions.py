@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import Forbidden
+from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Level, level_of, prefix_of
 

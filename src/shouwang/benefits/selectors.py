@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import Forbidden, NotFound
+from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
 from shouwang.elders.models import Category, ElderCategory, LivingArrangement, Status
 from shouwang.elders.selectors import get_elder_for

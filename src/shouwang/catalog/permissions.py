@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import Forbidden
+from shouwang.core.permissions import BUREAU_ROLES
 
 # The catalogue is policy: platform admins and civil-affairs officials keep it.
-CATALOG_EDITORS = frozenset({Role.ADMIN, Role.OFFICIAL})
+CATALOG_EDITORS = BUREAU_ROLES
 
 
 def may_read_catalog(user) -> bool:

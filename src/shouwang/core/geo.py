@@ -42,6 +42,15 @@ def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
     return lat + d_lat, lon + d_lon
 
 
+def offset_km(lat: float, lon: float, distance_km: float, bearing: float) -> tuple[float, float]:
+    """The point ``distance_km`` from (lat, lon) towards ``bearing`` (radians from north), on a flat
+    earth of 111 km per degree: good to a few metres over the tens of km of a district (the demo places
+    its communities with it); not for long distances."""
+    d_lat = distance_km / 111.0 * math.cos(bearing)
+    d_lon = distance_km / (111.0 * math.cos(math.radians(lat))) * math.sin(bearing)
+    return lat + d_lat, lon + d_lon
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return distance_m(lat1, lon1, lat2, lon2) / 1000
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import AuditLog
+from .permissions import may_view_audit_log
 from .scope import scope_of
-
-AUDIT_VIEWER_ROLES = frozenset({"admin", "official"})
 
 
 def audit_log_for(
@@ -17,9 +16,7 @@ def audit_log_for(
 
     Other roles read no audit log: it records what colleagues did, which is a supervisor's business.
     """
-    if not getattr(user, "is_authenticated", False):
-        return AuditLog.objects.none()
-    if not (user.is_platform_admin or user.role in AUDIT_VIEWER_ROLES):
+    if not may_view_audit_log(user):
         return AuditLog.objects.none()
     records = scope_of(user).filter(AuditLog.objects.all(), region="region_code")
     if action:

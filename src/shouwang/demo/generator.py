@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from shouwang.core.geo import offset_km
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.pinyin import initials
 
@@ -108,8 +109,7 @@ def community_centres(
         rural = urban_rural_type.startswith("2")
         distance_km = rng.uniform(8, 16) if rural else rng.uniform(0.3, names.DISTRICT_RADIUS_KM)
         bearing = rng.uniform(0, 2 * math.pi)
-        lat = centre_lat + distance_km / 111.0 * math.cos(bearing)
-        lon = centre_lon + distance_km / (111.0 * math.cos(math.radians(centre_lat))) * math.sin(bearing)
+        lat, lon = offset_km(centre_lat, centre_lon, distance_km, bearing)
         communities.append(Community(code, name, round(lat, 6), round(lon, 6), rural))
     return communities
 

@@ -11,8 +11,8 @@ from itertools import islice
 from django.db import transaction
 from stdnum.cn import uscc
 
-from shouwang.accounts.models import Role
 from shouwang.accounts.services import create_user
+from shouwang.core.roles import Role
 from shouwang.elders.services import bulk_register_elders
 from shouwang.providers.models import ProviderKind
 from shouwang.providers.services import create_provider

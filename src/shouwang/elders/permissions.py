@@ -1,6 +1,7 @@
 """Which roles may do what in the registry; the data they reach is still limited by their scope."""
 
-from shouwang.accounts.models import Role
+from shouwang.core.permissions import role_of
+from shouwang.core.roles import Role
 
 # Roles whose work needs the full ID number and phones; providers never see ID numbers.
 REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
@@ -11,12 +12,12 @@ REGISTRY_WRITERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
 
 
 def may_reveal(user) -> bool:
-    return user.effective_role in REVEAL_ROLES
+    return role_of(user) in REVEAL_ROLES
 
 
 def may_write_registry(user) -> bool:
-    return user.effective_role in REGISTRY_WRITERS
+    return role_of(user) in REGISTRY_WRITERS
 
 
 def may_export_registry(user) -> bool:
-    return user.effective_role in REGISTRY_READERS
+    return role_of(user) in REGISTRY_READERS

@@ -17,21 +17,19 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, NotFound, ValidationFailed, require_state
+from shouwang.core.roles import Role
 from shouwang.elders.selectors import elders_for
 from shouwang.providers.evaluation import Measure
 from shouwang.providers.models import Provider
 from shouwang.regions.models import PREFIX_LENGTH
 
+from . import permissions
 from .models import Complaint, ComplaintOutcome, ComplaintSource, ComplaintState, Order, OrderState
 from .selectors import complaints_for, get_complaint_for, get_order_for
 
 C = ComplaintState
-FILERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.ELDER})
-HANDLER_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
-SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR})
 # One upheld complaint per 100 orders costs this many points of the 0–100 complaints score.
 POINTS_PER_UPHELD_PER_100 = 20
 # A partly upheld complaint counts half.
@@ -90,7 +88,7 @@ def file_complaint(
     provider_id: int | None = None,
 ) -> Complaint:
     """Receive a complaint about an order (its provider and elder follow) or about a provider directly."""
-    if _role(actor) not in FILERS:
+    if not permissions.may_file_complaints(actor):
         raise Forbidden(_("Your role may not file complaints."))
     if _role(actor) == Role.ELDER and source not in (ComplaintSource.ELDER, ComplaintSource.FAMILY):
         source = ComplaintSource.FAMILY
@@ -126,7 +124,7 @@ def _locked(actor, complaint_id: int) -> Complaint:
 def assign_complaint(*, actor, complaint_id: int, assignee_id: int) -> Complaint:
     """Give a received (or already assigned) complaint to a handler: an official, operator or community
     worker whose scope covers it."""
-    if _role(actor) not in SUPERVISORS:
+    if not permissions.may_manage_complaints(actor):
         raise Forbidden(_("Only officials and the call centre assign complaints."))
     complaint = _locked(actor, complaint_id)
     require_state(
@@ -135,7 +133,7 @@ def assign_complaint(*, actor, complaint_id: int, assignee_id: int) -> Complaint
     assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
     if (
         assignee is None
-        or assignee.effective_role not in HANDLER_ROLES
+        or not permissions.may_handle_complaints(assignee)
         or not complaints_for(assignee).filter(pk=complaint.pk).exists()
     ):
         message = _("Choose a handler whose area covers this complaint.")
@@ -151,7 +149,7 @@ def assign_complaint(*, actor, complaint_id: int, assignee_id: int) -> Complaint
 def resolve_complaint(*, actor, complaint_id: int, outcome: str, resolution: str) -> Complaint:
     """The handler (or a supervisor) says what was found and done."""
     complaint = _locked(actor, complaint_id)
-    if complaint.assignee_id != getattr(actor, "pk", None) and _role(actor) not in SUPERVISORS:
+    if not permissions.may_resolve_complaint(actor, complaint):
         raise Forbidden(_("Only the complaint's handler or a supervisor resolves it."))
     require_state(complaint, (C.ASSIGNED,), _("This complaint is %(state)s and cannot be resolved."))
     if outcome not in ComplaintOutcome.values:
@@ -174,7 +172,7 @@ def resolve_complaint(*, actor, complaint_id: int, outcome: str, resolution: str
 @transaction.atomic
 def close_complaint(*, actor, complaint_id: int) -> Complaint:
     """A supervisor closes a resolved complaint (办结)."""
-    if _role(actor) not in SUPERVISORS:
+    if not permissions.may_manage_complaints(actor):
         raise Forbidden(_("Only officials and the call centre close complaints."))
     complaint = _locked(actor, complaint_id)
     require_state(complaint, (C.RESOLVED,), _("This complaint is %(state)s and cannot be closed."))
@@ -191,7 +189,7 @@ def handlers_for(complaint: Complaint) -> list:
         return []
     code = complaint.community_id
     covering = {code[:length].ljust(12, "0") for length in PREFIX_LENGTH.values()}
-    roles = HANDLER_ROLES - {Role.ADMIN}
+    roles = permissions.ASSIGNABLE_COMPLAINT_HANDLERS
     users = get_user_model().objects.filter(is_active=True, role__in=roles, regions__code__in=covering)
     return list(users.distinct().order_by("username")[:100])
 

@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.masking import mask_phone
 from shouwang.core.outbox import queue_message
-from shouwang.core.scope import scope_of
 
+from . import permissions
 from .models import ConfirmationCode, ConfirmationMethod, Order, OrderState, Visit
+from .selectors import orders_for
 from .states import advance
 
 S = OrderState
@@ -35,27 +35,16 @@ CODE_RESEND_AFTER = dt.timedelta(seconds=60)
 DISPUTE_AT_RATING = 2
 SIGNATURE_MAX_CHARS = 300_000
 SIGNATURE_PATTERN = re.compile(r"^data:image/(png|jpeg|svg\+xml);base64,[A-Za-z0-9+/=]+$")
-# Who may hand the elder a code or type it: the visit's caregiver, the elder's account, and the desk.
-CODE_ROLES = frozenset({Role.CAREGIVER, Role.ELDER, Role.OPERATOR, Role.OFFICIAL, Role.ADMIN})
-CALLBACK_ROLES = frozenset({Role.OPERATOR, Role.OFFICIAL, Role.ADMIN})
 
 
-def _order_for(actor, order_id: int, roles: frozenset) -> Order:
-    """The order, locked, if the actor may confirm it: the assigned caregiver, an elder-account holder for
-    their own elder, or a desk role in the region. Anything else is 404."""
-    role = actor.effective_role
-    orders = Order.objects.select_for_update(of=("self",)).select_related("elder", "community")
-    if role not in roles:
+def _order_for(actor, order_id: int, allowed: bool) -> Order:
+    """The order, locked, if the actor's role may confirm it this way (``allowed``, from
+    ``permissions``; 403 otherwise) and the actor may see it (``selectors.orders_for``: the assigned
+    caregiver, an elder-account holder for their own elder, a desk role in the region). Anything else
+    is 404."""
+    if not allowed:
         raise Forbidden(_("Your role cannot record the elder's confirmation this way."))
-    if role == Role.CAREGIVER:
-        orders = orders.filter(caregiver__user_id=actor.pk)
-    elif role == Role.ELDER:
-        from shouwang.elders.selectors import elders_for
-
-        orders = orders.filter(elder__in=elders_for(actor).values("pk"))
-    else:
-        orders = scope_of(actor).filter(orders, region="community__code")
-    order = orders.filter(pk=order_id).first()
+    order = orders_for(actor).select_for_update(of=("self",)).filter(pk=order_id).first()
     if order is None:
         raise NotFound(_("This order does not exist or is outside your area."))
     return order
@@ -103,7 +92,7 @@ def confirm_by_signature(
     *, actor, order_id: int, signature: str, rating, comment: str = "", done: bool = True
 ) -> Order:
     """The elder signs on the caregiver's phone; the drawing (a data: URL) is kept on the visit."""
-    order = _order_for(actor, order_id, frozenset({Role.CAREGIVER}))
+    order = _order_for(actor, order_id, permissions.may_confirm_by_signature(actor))
     _require_completed(order)
     signature = (signature or "").strip()
     if not SIGNATURE_PATTERN.match(signature) or len(signature) > SIGNATURE_MAX_CHARS:
@@ -129,7 +118,7 @@ def _hash(order_id: int, code: str) -> str:
 @transaction.atomic
 def send_code(*, actor, order_id: int) -> ConfirmationCode:
     """Send a fresh 6-digit code to the elder's phone (valid 15 minutes); earlier codes stop working."""
-    order = _order_for(actor, order_id, CODE_ROLES)
+    order = _order_for(actor, order_id, permissions.may_confirm_by_code(actor))
     _require_completed(order)
     phone = order.elder.phone.strip()
     if not phone:
@@ -193,7 +182,7 @@ def confirm_by_code(
     """The caregiver or the elder types the code the elder received. The rating is checked before the code
     so a form mistake does not use up a try."""
     with transaction.atomic():
-        order = _order_for(actor, order_id, CODE_ROLES)
+        order = _order_for(actor, order_id, permissions.may_confirm_by_code(actor))
         _require_completed(order)
         _rating(rating)
         refusal = _check_code(order, code)
@@ -226,7 +215,7 @@ def confirm_by_callback(
     *, actor, order_id: int, rating, comment: str = "", done: bool = True, note: str = ""
 ) -> Order:
     """An operator phoned the elder and records what the elder said."""
-    order = _order_for(actor, order_id, CALLBACK_ROLES)
+    order = _order_for(actor, order_id, permissions.may_call_back(actor))
     _require_completed(order)
     return _finish(
         order,

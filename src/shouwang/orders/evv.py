@@ -23,7 +23,6 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterR
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.geo import distance_m, distance_text
@@ -41,13 +40,11 @@ from .models import (
     Visit,
     VisitException,
 )
+from .permissions import is_caregiver, is_visit_caregiver, may_review_visits
 from .states import advance
 
 S = OrderState
 K = ExceptionKind
-# Who resolves exceptions and decides corrections: the provider's administrator for its own orders,
-# officials for their region, the platform admin everywhere.
-SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
 # States in which a visit exists and its times may still be corrected.
 VISITED_STATES = frozenset({S.IN_SERVICE, S.COMPLETED, S.CONFIRMED, S.DISPUTED})
 # Exceptions a supervisor's correction of the times answers.
@@ -78,14 +75,14 @@ def home_of(order: Order) -> tuple[float, float] | None:
 
 def caregiver_orders(user) -> QuerySet[Order]:
     """The orders assigned to the caregiver whose login ``user`` is (none for anyone else)."""
-    if user is None or not user.is_authenticated or user.effective_role != Role.CAREGIVER:
+    if not is_caregiver(user):
         return Order.objects.none()
     return Order.objects.filter(caregiver__user_id=user.pk)
 
 
 def supervised_orders(user) -> QuerySet[Order]:
     """Orders whose visits ``user`` supervises: a provider admin its provider's, an official the region's."""
-    if user is None or not user.is_authenticated or user.effective_role not in SUPERVISORS:
+    if not may_review_visits(user):
         return Order.objects.none()
     return scope_of(user).filter(Order.objects.all(), region="community__code", provider="provider_id")
 
@@ -151,7 +148,7 @@ def exceptions_for(user, *, state: str = "", kind: str = "") -> QuerySet[VisitEx
 
 def corrections_for(user, *, state: str = "") -> QuerySet[CorrectionRequest]:
     """Correction requests the user decides (supervisors) or made about their own visits (caregivers)."""
-    orders = caregiver_orders(user) if user.effective_role == Role.CAREGIVER else supervised_orders(user)
+    orders = caregiver_orders(user) if is_caregiver(user) else supervised_orders(user)
     corrections = CorrectionRequest.objects.filter(order__in=orders).select_related(
         "order__elder", "order__provider", "order__caregiver", "order__visit", "requested_by", "decided_by"
     )
@@ -456,7 +453,7 @@ def sweep_missing_checkouts(*, now: dt.datetime | None = None) -> int:
 
 
 def _require_supervisor(actor) -> None:
-    if actor.effective_role not in SUPERVISORS:
+    if not may_review_visits(actor):
         raise Forbidden(_("Only the provider's administrator or an official may do this."))
 
 
@@ -512,10 +509,9 @@ def _parse_time(value, field: str) -> dt.datetime | None:
 
 
 def _may_request(actor, order: Order) -> bool:
-    role = actor.effective_role
-    if role == Role.CAREGIVER:
-        return order.caregiver is not None and order.caregiver.user_id == actor.pk
-    return role in SUPERVISORS and supervised_orders(actor).filter(pk=order.pk).exists()
+    if is_caregiver(actor):
+        return is_visit_caregiver(actor, order)
+    return may_review_visits(actor) and supervised_orders(actor).filter(pk=order.pk).exists()
 
 
 @transaction.atomic

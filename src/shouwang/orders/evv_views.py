@@ -19,18 +19,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
 from shouwang.core.geo import wgs84_to_gcj02
 from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
-from . import confirmation, evv
+from . import confirmation, evv, permissions
 from .models import CorrectionState, ExceptionKind, ExceptionState, OrderState
-
-CAREGIVER_ROLES = frozenset({Role.CAREGIVER})
-CORRECTION_VIEWERS = evv.SUPERVISORS | CAREGIVER_ROLES
 
 
 def map_links(order) -> dict | None:
@@ -44,7 +40,7 @@ def map_links(order) -> dict | None:
     return {"amap": f"https://uri.amap.com/marker?{query}", "geo": f"geo:{home[0]:.6f},{home[1]:.6f}"}
 
 
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def my_visits(request):
     orders = list(evv.todays_visits(request.user))
     for order in orders:
@@ -52,7 +48,7 @@ def my_visits(request):
     return render(request, "orders/visits/my_visits.html", {"orders": orders, "today": timezone.localdate()})
 
 
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def visit(request, order_id: int):
     order = evv.get_visit_order_for(request.user, order_id)
     visit = getattr(order, "visit", None)
@@ -85,7 +81,7 @@ def _done(request) -> bool:
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def check_in(request, order_id: int):
     post = request.POST
     try:
@@ -114,7 +110,7 @@ def check_in(request, order_id: int):
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def check_out(request, order_id: int):
     post = request.POST
     return _run(
@@ -152,7 +148,7 @@ def _confirm(request, order_id: int, confirm, **proof):
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def sign(request, order_id: int):
     return _confirm(
         request, order_id, confirmation.confirm_by_signature, signature=request.POST.get("signature", "")
@@ -160,7 +156,7 @@ def sign(request, order_id: int):
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def send_code(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     return _run(
@@ -172,13 +168,13 @@ def send_code(request, order_id: int):
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def enter_code(request, order_id: int):
     return _confirm(request, order_id, confirmation.confirm_by_code, code=request.POST.get("code", ""))
 
 
 @require_POST
-@roles_page(CAREGIVER_ROLES)
+@roles_page(permissions.CAREGIVER_ROLES)
 def request_correction(request, order_id: int):
     evv.get_visit_order_for(request.user, order_id)
     post = request.POST
@@ -197,7 +193,7 @@ def request_correction(request, order_id: int):
 
 
 @require_POST
-@roles_page(confirmation.CALLBACK_ROLES)
+@roles_page(permissions.CALLBACK_CONFIRMERS)
 def confirm_callback(request, order_id: int):
     """An operator records a call-back (the form is ``orders/visits/_callback_form.html``, for inclusion
     on any order page); back to the page it came from."""
@@ -223,7 +219,7 @@ def confirm_callback(request, order_id: int):
 # --- supervisors ---------------------------------------------------------------------------------------
 
 
-@roles_page(evv.SUPERVISORS)
+@roles_page(permissions.VISIT_REVIEWERS)
 def exceptions(request):
     state = request.GET.get("state", ExceptionState.OPEN)
     kind = request.GET.get("kind", "")
@@ -247,7 +243,7 @@ def exceptions(request):
 
 
 @require_POST
-@roles_page(evv.SUPERVISORS)
+@roles_page(permissions.VISIT_REVIEWERS)
 def resolve_exception(request, exception_id: int):
     perform(
         request,
@@ -261,7 +257,7 @@ def resolve_exception(request, exception_id: int):
     return redirect(f"{reverse('orders:exceptions')}?{request.POST.get('query', '')}")
 
 
-@roles_page(CORRECTION_VIEWERS)
+@roles_page(permissions.CORRECTION_READERS)
 def corrections(request):
     state = request.GET.get("state", CorrectionState.PENDING)
     found = evv.corrections_for(request.user, state=state if state in CorrectionState.values else "")
@@ -280,13 +276,13 @@ def corrections(request):
             "query": urlencode({"state": state}),
             "state": state,
             "states": CorrectionState.choices,
-            "may_decide": request.user.effective_role in evv.SUPERVISORS,
+            "may_decide": permissions.may_review_visits(request.user),
         },
     )
 
 
 @require_POST
-@roles_page(evv.SUPERVISORS)
+@roles_page(permissions.VISIT_REVIEWERS)
 def decide_correction(request, correction_id: int):
     perform(
         request,

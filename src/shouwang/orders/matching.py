@@ -63,7 +63,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.models import Certificate
 from shouwang.catalog.prices import fen_to_yuan
 from shouwang.core.errors import Forbidden
@@ -86,6 +85,7 @@ from shouwang.providers.staff import certificate_name, within_shifts
 from shouwang.regions.models import PREFIX_LENGTH, Region
 
 from .models import Order, OrderLine, OrderState
+from .permissions import may_dispatch
 from .selectors import get_order_for
 from .states import BUSY_STATES
 
@@ -101,7 +101,6 @@ CAREGIVERS_SHOWN = 5
 # Orders that count as "served this elder" for continuity.
 SERVED_STATES = frozenset({OrderState.COMPLETED, OrderState.CONFIRMED, OrderState.SETTLED})
 # Roles that may see candidates and dispatch, each within its own region scope.
-DISPATCHERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
 
 
 @dataclass
@@ -793,7 +792,7 @@ def _not_designated(o: _Order, designated: dict, services) -> list[Exclusion]:
 
 def order_to_dispatch(actor, order_id: int) -> Order:
     """The order, when the actor dispatches (403 otherwise) and may see it (404 otherwise)."""
-    if getattr(actor, "effective_role", None) not in DISPATCHERS:
+    if not may_dispatch(actor):
         raise Forbidden(_("Only operators, community workers and officials dispatch orders."))
     return get_order_for(actor, order_id)
 

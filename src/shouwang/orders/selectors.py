@@ -15,8 +15,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.core.errors import NotFound
+from shouwang.core.roles import Role
 from shouwang.core.scope import Scope, scope_of
 from shouwang.elders.models import Elder
 from shouwang.elders.selectors import elders_for
@@ -24,6 +24,7 @@ from shouwang.providers.models import Provider
 from shouwang.regions.models import prefix_of
 
 from .models import Complaint, Order, OrderState, OrderTransition
+from .permissions import places_orders_as_provider
 from .states import SERVED_STATES, TAKEN_STATES
 
 # Who "own" orders are, by role: the caregiver through their staff login, the elder or family account
@@ -82,7 +83,7 @@ def elders_to_order_for(user) -> QuerySet[Elder]:
     """The elders the user may place orders for: those in their scope; for a provider admin, the elders
     its provider serves (``elders_served_by``), so an order is no way to read a stranger's address. Others
     are ordered by the service desk or the community worker."""
-    if getattr(user, "effective_role", "") == Role.PROVIDER_ADMIN:
+    if places_orders_as_provider(user):
         return elders_served_by(user.provider_id)
     return elders_for(user)
 

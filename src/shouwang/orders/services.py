@@ -17,15 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
+from shouwang.core.roles import Role
 from shouwang.core.text import listed
 from shouwang.elders.models import Elder, Status
 from shouwang.providers.prices import price_on
 from shouwang.providers.staff import eligibility
 
+from . import permissions
 from .dispatch import take_own_order
 from .models import Order, OrderLine, OrderSource, OrderState, OrderTransition
 from .selectors import elders_to_order_for, get_order_for
@@ -34,14 +35,6 @@ from .states import BUSY_STATES, OPEN_STATES, advance
 logger = logging.getLogger(__name__)
 S = OrderState
 
-CREATORS = frozenset(
-    {Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN, Role.ELDER}
-)
-# Who may call an order off: the desk and the community, supervisors, and the family for its own elder.
-CANCELLERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.ELDER})
-DISPUTERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.ELDER})
-DISPUTE_RESOLVERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR})
-SETTLERS = frozenset({Role.ADMIN, Role.OFFICIAL})
 # The source each role's orders get, when the role decides it; the others choose phone or community.
 FORCED_SOURCE = {Role.PROVIDER_ADMIN: OrderSource.PROVIDER, Role.ELDER: OrderSource.FAMILY}
 # How late a window may start when it is entered (a call about "right now" takes a minute to type), how
@@ -56,8 +49,8 @@ def _role(actor) -> str:
     return getattr(actor, "effective_role", "") if actor is not None else ""
 
 
-def _require(actor, roles, message: str) -> None:
-    if _role(actor) not in roles:
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
         raise Forbidden(message)
 
 
@@ -170,7 +163,7 @@ def create_order(
     in a valid window. The community, address and coordinates are copied from the elder. The order waits
     in ``created`` for dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``).
     Care-plan orders are made by ``generation``, not here."""
-    _require(actor, CREATORS, _("Your role may not place orders."))
+    _require(permissions.may_place_orders(actor), _("Your role may not place orders."))
     elder = _elder_for_creation(actor, elder_id)
     errors: dict[str, str] = {}
     lines = _checked_items(items, errors)
@@ -187,7 +180,7 @@ def create_order(
             source=source,
             note=(note or "").strip()[:300],
         )
-        if _role(actor) == Role.PROVIDER_ADMIN:
+        if permissions.places_orders_as_provider(actor):
             order = take_own_order(order, actor=actor)
     return order
 
@@ -242,7 +235,7 @@ def create_for_elder(
 
 
 def _require_order_provider(actor, order: Order) -> None:
-    if _role(actor) != Role.PROVIDER_ADMIN or actor.provider_id != order.provider_id:
+    if not permissions.is_order_provider(actor, order):
         raise Forbidden(_("Only the administrator of the provider this order was sent to may do this."))
 
 
@@ -386,7 +379,7 @@ def assign_caregiver(*, actor, order_id: int, staff_id: int) -> Order:
 @transaction.atomic
 def cancel_order(*, actor, order_id: int, reason: str) -> Order:
     """Call an order off before the visit starts (or close a dispute as cancelled), with a reason."""
-    _require(actor, CANCELLERS, _("Your role may not cancel orders."))
+    _require(permissions.may_cancel_orders(actor), _("Your role may not cancel orders."))
     reason = _reason(reason)
     order = _locked(actor, order_id)
     return advance(order, S.CANCELLED, actor=actor, reason=reason, fields={"respond_by": None})
@@ -395,7 +388,7 @@ def cancel_order(*, actor, order_id: int, reason: str) -> Order:
 @transaction.atomic
 def dispute_order(*, actor, order_id: int, reason: str) -> Order:
     """The elder, family or desk questions a completed or confirmed visit: settlement waits."""
-    _require(actor, DISPUTERS, _("Your role may not dispute orders."))
+    _require(permissions.may_dispute_orders(actor), _("Your role may not dispute orders."))
     reason = _reason(reason)
     order = _locked(actor, order_id)
     return advance(order, S.DISPUTED, actor=actor, reason=reason)
@@ -407,7 +400,9 @@ DISPUTE_OUTCOMES = {"confirm": S.CONFIRMED, "cancel": S.CANCELLED}
 @transaction.atomic
 def resolve_dispute(*, actor, order_id: int, outcome: str, resolution: str) -> Order:
     """Close a dispute: ``confirm`` (the visit stands and may be settled) or ``cancel`` (it is not paid)."""
-    _require(actor, DISPUTE_RESOLVERS, _("Only officials and the call centre resolve disputes."))
+    _require(
+        permissions.may_resolve_disputes(actor), _("Only officials and the call centre resolve disputes.")
+    )
     if outcome not in DISPUTE_OUTCOMES:
         message = _("Choose whether the visit stands or is cancelled.")
         raise ValidationFailed(message, errors={"outcome": message})
@@ -426,7 +421,7 @@ def settle_order(*, actor, order_id: int) -> Order:
     the amount is Σ unit price × quantity, the prices fixed at dispatch from the provider's list on the
     service day (looked up again for a line that lacks one)."""
     if actor is not None:
-        _require(actor, SETTLERS, _("Only officials settle orders."))
+        _require(permissions.may_settle_orders(actor), _("Only officials settle orders."))
     order = _locked(actor, order_id)
     if order.state != S.CONFIRMED:
         return advance(order, S.SETTLED, actor=actor)  # the standard refusal
@@ -516,18 +511,18 @@ def on_provider_exited(sender, *, provider, actor, kind="", **kwargs) -> None:
 def actions_for(user, order: Order) -> list[str]:
     """The steps this user may take on the order now (the detail page's buttons, the API's hints); the
     services check again when a step is taken."""
-    role, state, actions = _role(user), order.state, []
-    is_its_provider = role == Role.PROVIDER_ADMIN and user.provider_id == order.provider_id
+    state, actions = order.state, []
+    is_its_provider = permissions.is_order_provider(user, order)
     if is_its_provider and state == S.DISPATCHED:
         actions += ["accept", "reject"]
     if is_its_provider and state in (S.ACCEPTED, S.ASSIGNED):
         actions.append("assign")
-    if role in CANCELLERS and state in OPEN_STATES:
+    if permissions.may_cancel_orders(user) and state in OPEN_STATES:
         actions.append("cancel")
-    if role in DISPUTERS and state in (S.COMPLETED, S.CONFIRMED):
+    if permissions.may_dispute_orders(user) and state in (S.COMPLETED, S.CONFIRMED):
         actions.append("dispute")
-    if role in DISPUTE_RESOLVERS and state == S.DISPUTED:
+    if permissions.may_resolve_disputes(user) and state == S.DISPUTED:
         actions.append("resolve-dispute")
-    if role in SETTLERS and state == S.CONFIRMED:
+    if permissions.may_settle_orders(user) and state == S.CONFIRMED:
         actions.append("settle")
     return actions

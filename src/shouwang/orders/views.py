@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core.errors import DomainError
 from shouwang.core.forms import optional_date, perform
 from shouwang.core.masking import mask_phone
 from shouwang.core.pagination import page_number, paginate
+from shouwang.core.roles import Role
 from shouwang.core.text import is_digits
 from shouwang.elders.models import Status
 from shouwang.elders.selectors import search_elders
@@ -30,7 +30,7 @@ from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import roles_page
 
-from . import complaints, confirmation, services
+from . import complaints, permissions, services
 from .models import (
     ComplaintOutcome,
     ComplaintSource,
@@ -52,14 +52,6 @@ from .selectors import (
 )
 
 S = OrderState
-DESK_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN})
-BOARD_ROLES = frozenset(
-    {Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN}
-)
-PROVIDER_BOARD_ROLES = frozenset({Role.PROVIDER_ADMIN})
-COMPLAINT_ROLES = frozenset(
-    {Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER, Role.PROVIDER_ADMIN, Role.ELDER}
-)
 DESK_RESULTS = 10
 BOARD_PAGE_SIZE = 50
 
@@ -73,7 +65,7 @@ def _desk_elders(user, q: str):
     q = q.strip()
     if not q:
         return []
-    if user.effective_role == Role.PROVIDER_ADMIN:
+    if permissions.places_orders_as_provider(user):
         found = elders_to_order_for(user).filter(
             Q(name__contains=q) | Q(name_initials__startswith=q.lower()) | Q(phone__contains=q)
         )
@@ -82,7 +74,7 @@ def _desk_elders(user, q: str):
     return list(found.filter(status=Status.ACTIVE).select_related("community")[:DESK_RESULTS])
 
 
-@roles_page(DESK_ROLES)
+@roles_page(permissions.DESK_ROLES)
 def desk_elders(request):
     """The htmx partial of the desk's live elder search."""
     elders = _desk_elders(request.user, request.GET.get("q", ""))
@@ -127,7 +119,7 @@ def _desk_items(post) -> list[dict]:
     return items
 
 
-@roles_page(DESK_ROLES)
+@roles_page(permissions.DESK_ROLES)
 def desk(request):
     """One page for a phone call: find the elder, tick the services, choose the window, place the order."""
     values = request.POST if request.method == "POST" else {}
@@ -164,7 +156,7 @@ def desk(request):
             "error": error,
             "errors": errors,
             "chosen": chosen,
-            "served_only": request.user.effective_role == Role.PROVIDER_ADMIN,
+            "served_only": permissions.places_orders_as_provider(request.user),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code"),
             "ticked": values.getlist("items") if values else [],
             "sources": [
@@ -226,7 +218,7 @@ def _row(order: Order) -> dict:
     }
 
 
-@roles_page(BOARD_ROLES)
+@roles_page(permissions.BOARD_ROLES)
 def board(request):
     """Orders by state with counts and filters; the table re-reads itself every 5 s."""
     context = _board_context(request)
@@ -240,7 +232,7 @@ def board(request):
     return render(request, "orders/board.html", context)
 
 
-@roles_page(BOARD_ROLES)
+@roles_page(permissions.BOARD_ROLES)
 def board_table(request):
     return render(request, "orders/_board_table.html", _board_context(request))
 
@@ -269,14 +261,14 @@ def _eligible_caregivers(order: Order) -> list[StaffMember]:
     return [member for member in staff if not services.assignment_problems(order, member)]
 
 
-@roles_page(PROVIDER_BOARD_ROLES)
+@roles_page(permissions.PROVIDER_BOARD_ROLES)
 def provider_board(request):
     """The provider's incoming orders with the time left to answer, accept / reject, and assignment from
     the caregivers who may do each order; the lists re-read themselves every 5 s."""
     return render(request, "orders/provider_board.html", _provider_board_context(request))
 
 
-@roles_page(PROVIDER_BOARD_ROLES)
+@roles_page(permissions.PROVIDER_BOARD_ROLES)
 def provider_board_table(request):
     return render(request, "orders/_provider_board_table.html", _provider_board_context(request))
 
@@ -308,8 +300,8 @@ def detail(request, order_id: int):
             "actions": actions,
             "eligible": _eligible_caregivers(order) if "assign" in actions else [],
             "row": _row(order),
-            "may_complain": request.user.effective_role in complaints.FILERS and order.provider_id,
-            "may_call_back": request.user.effective_role in confirmation.CALLBACK_ROLES,
+            "may_complain": permissions.may_file_complaints(request.user) and order.provider_id,
+            "may_call_back": permissions.may_call_back(request.user),
             "complaint_sources": ComplaintSource.choices,
         },
     )
@@ -358,7 +350,7 @@ def action(request, order_id: int, name: str):
 # --- complaints -------------------------------------------------------------------------------------------
 
 
-@roles_page(COMPLAINT_ROLES)
+@roles_page(permissions.COMPLAINT_PAGE_ROLES)
 def complaint_list(request):
     state = request.GET.get("state", "")
     found = complaints_for(request.user)
@@ -389,27 +381,25 @@ def complaint_list(request):
             "state": state,
             "states": ComplaintState.choices,
             "sources": ComplaintSource.choices,
-            "may_file": request.user.effective_role in complaints.FILERS,
+            "may_file": permissions.may_file_complaints(request.user),
             "error": error,
             "values": request.POST,
         },
     )
 
 
-@roles_page(COMPLAINT_ROLES)
+@roles_page(permissions.COMPLAINT_PAGE_ROLES)
 def complaint_detail(request, complaint_id: int):
     complaint = get_complaint_for(request.user, complaint_id)
-    role = request.user.effective_role
     steps = complaints.next_steps(complaint)
-    may_resolve = role in complaints.SUPERVISORS or complaint.assignee_id == request.user.pk
     return render(
         request,
         "orders/complaint_detail.html",
         {
             "complaint": complaint,
-            "may_assign": "assign" in steps and role in complaints.SUPERVISORS,
-            "may_resolve": "resolve" in steps and may_resolve,
-            "may_close": "close" in steps and role in complaints.SUPERVISORS,
+            "may_assign": "assign" in steps and permissions.may_manage_complaints(request.user),
+            "may_resolve": "resolve" in steps and permissions.may_resolve_complaint(request.user, complaint),
+            "may_close": "close" in steps and permissions.may_manage_complaints(request.user),
             "handlers": complaints.handlers_for(complaint) if "assign" in steps else [],
             "outcomes": ComplaintOutcome.choices,
         },
@@ -428,7 +418,7 @@ COMPLAINT_ACTIONS = {
 
 
 @require_POST
-@roles_page(COMPLAINT_ROLES)
+@roles_page(permissions.COMPLAINT_PAGE_ROLES)
 def complaint_action(request, complaint_id: int, name: str):
     step = COMPLAINT_ACTIONS.get(name)
     if step is None:

@@ -14,23 +14,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed, require_state
+from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
 from shouwang.core.text import listed
 from shouwang.regions.models import Region
 
 from .models import Contract, ContractState, ExitKind, Licence, LicenceKind, Provider, ProviderState
+from .permissions import may_decide_admission
 from .selectors import get_provider_for
 from .signals import provider_exited
 
-OFFICIAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL})
-
 
 def _require_official(actor) -> None:
-    if actor.effective_role not in OFFICIAL_ROLES:
+    if not may_decide_admission(actor):
         raise Forbidden(_("Only civil-affairs officials may decide on admission, contracts and forced exit."))
 
 

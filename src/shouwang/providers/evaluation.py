@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 
-from .admission import OFFICIAL_ROLES
 from .models import (
     EvaluationScheme,
     Inspection,
@@ -32,6 +31,7 @@ from .models import (
     ProviderScore,
     ProviderState,
 )
+from .permissions import may_evaluate_providers
 from .selectors import get_provider_for
 
 COMPONENTS = ("rating", "complaints", "on_time", "verification", "inspection")
@@ -136,7 +136,7 @@ register_source("inspection", inspection_measure)
 
 
 def _require_official(actor) -> None:
-    if actor.effective_role not in OFFICIAL_ROLES:
+    if not may_evaluate_providers(actor):
         raise Forbidden(_("Only civil-affairs officials record inspections and list providers."))
 
 

@@ -8,16 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.prices import PriceError, fen_to_yuan, yuan_to_fen
 from shouwang.catalog.selectors import get_item_by_code_for
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 
 from .models import Price, Provider, ProviderState
+from .permissions import may_set_prices
 from .selectors import get_provider_for
-
-PRICE_SETTERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
 
 
 def set_price(
@@ -28,7 +26,7 @@ def set_price(
     ``price`` is yuan as typed ("15.50") or an int of fen when ``price`` is an int. A later price already
     set stays; the one running on that day is closed the day before, so history is kept whole.
     """
-    if actor.effective_role not in PRICE_SETTERS:
+    if not may_set_prices(actor):
         raise Forbidden(_("Only the provider's administrator or an official may set prices."))
     provider = get_provider_for(actor, provider_id)
     if provider.state == ProviderState.EXITED:

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.accounts.models import Role
 from shouwang.catalog.models import CERTIFICATE_NAMES, Certificate, ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
@@ -39,9 +38,9 @@ from .models import (
     StaffMember,
     TrainingRecord,
 )
+from .permissions import may_manage_staff
 from .selectors import get_provider_for, get_staff_for
 
-STAFF_MANAGERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = {
     "mon": gettext_lazy("Monday"),
@@ -66,7 +65,7 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def _require_manager(actor) -> None:
-    if getattr(actor, "effective_role", "") not in STAFF_MANAGERS:
+    if not may_manage_staff(actor):
         raise Forbidden(_("Only the provider's administrator or an official may manage staff."))
 
 

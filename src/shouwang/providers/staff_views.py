@@ -18,13 +18,14 @@ from shouwang.web.decorators import console_page
 
 from . import staff as services
 from .models import StaffCertificateKind, StaffJob
+from .permissions import may_manage_staff
 from .selectors import expiring_certificates, get_provider_for, get_staff_for, staff_of_provider_for
 
 FORM_FIELDS = ("name", "id_number", "phone", "job", "home_lat", "home_lon")
 
 
 def _may_manage(user) -> bool:
-    return user.effective_role in services.STAFF_MANAGERS
+    return may_manage_staff(user)
 
 
 @console_page("providers:list")

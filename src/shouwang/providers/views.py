@@ -17,12 +17,13 @@ from shouwang.web.decorators import console_page
 
 from . import admission, evaluation, prices
 from .models import ExitKind, InspectionResult, LicenceKind, ListKind, ProviderKind, ProviderState
+from .permissions import may_decide_admission
 from .selectors import expiring_licences, get_provider_for, providers_for
 from .services import create_provider
 
 
 def _is_official(user) -> bool:
-    return user.effective_role in admission.OFFICIAL_ROLES
+    return may_decide_admission(user)
 
 
 @console_page("providers:list")

@@ -5,23 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.accounts.models import Role
-from shouwang.benefits.permissions import (
-    BUDGET_KEEPERS,
-    CASE_REVIEWERS,
-    LEDGER_READERS,
-    RUN_READERS,
-    STATEMENT_ISSUERS,
-    STATEMENT_READERS,
-)
-
-EVERY_ROLE = frozenset(Role)
-SUPERVISORS = frozenset({Role.ADMIN, Role.OFFICIAL})
-REGISTRY_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
-ASSESSMENT_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.ASSESSOR})
-USER_MANAGERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.PROVIDER_ADMIN})
-ORDER_DESK_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
-ALARM_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.OPERATOR, Role.COMMUNITY_WORKER})
+from . import permissions as pages
 
 
 @dataclass(frozen=True)
@@ -32,34 +16,32 @@ class NavItem:
 
 
 NAVIGATION = (
-    NavItem(_("Home"), "web:home", EVERY_ROLE),
-    NavItem(_("Elders"), "elders:list", REGISTRY_ROLES),
-    NavItem(_("Ability assessment"), "assessments:list", ASSESSMENT_ROLES),
-    NavItem(_("Service catalogue"), "catalog:list", REGISTRY_ROLES | {Role.PROVIDER_ADMIN}),
-    NavItem(_("Providers"), "providers:list", SUPERVISORS | {Role.PROVIDER_ADMIN}),
-    NavItem(_("Phone desk"), "orders:desk", ORDER_DESK_ROLES | {Role.PROVIDER_ADMIN}),
-    NavItem(_("Orders"), "orders:board", ORDER_DESK_ROLES),
-    NavItem(_("Incoming orders"), "orders:provider_board", {Role.PROVIDER_ADMIN}),
-    NavItem(_("Today's visits"), "orders:my_visits", {Role.CAREGIVER}),
-    NavItem(_("Visit exceptions"), "orders:exceptions", SUPERVISORS | {Role.PROVIDER_ADMIN}),
-    NavItem(
-        _("Correction requests"), "orders:corrections", SUPERVISORS | {Role.PROVIDER_ADMIN, Role.CAREGIVER}
-    ),
-    NavItem(_("Complaints"), "orders:complaints", ORDER_DESK_ROLES | {Role.PROVIDER_ADMIN, Role.ELDER}),
-    NavItem(_("Alarm console"), "alarms:console", ALARM_ROLES),
-    NavItem(_("Devices"), "alarms:devices", ALARM_ROLES),
-    NavItem(_("Answer times"), "alarms:report", SUPERVISORS | {Role.OPERATOR}),
-    NavItem(_("Benefit runs"), "benefits:runs", RUN_READERS),
-    NavItem(_("Benefit policies"), "benefits:policies", RUN_READERS),
-    NavItem(_("Ledger"), "benefits:ledger", LEDGER_READERS),
-    NavItem(_("Anomaly cases"), "benefits:cases", CASE_REVIEWERS),
-    NavItem(_("Provider statements"), "benefits:statements", STATEMENT_READERS),
-    NavItem(_("Reconciliation"), "benefits:reconciliation", STATEMENT_ISSUERS),
-    NavItem(_("Budgets"), "benefits:budgets", BUDGET_KEEPERS),
-    NavItem(_("Users"), "accounts:user_list", USER_MANAGERS),
-    NavItem(_("Regions"), "regions:browse", SUPERVISORS | {Role.OPERATOR, Role.COMMUNITY_WORKER}),
-    NavItem(_("Audit log"), "core:audit", SUPERVISORS),
-    NavItem(_("Unsent messages"), "core:failed_messages", {Role.ADMIN}),
+    NavItem(_("Home"), "web:home", pages.HOME_PAGE_ROLES),
+    NavItem(_("Elders"), "elders:list", pages.REGISTRY_PAGE_ROLES),
+    NavItem(_("Ability assessment"), "assessments:list", pages.ASSESSMENT_PAGE_ROLES),
+    NavItem(_("Service catalogue"), "catalog:list", pages.CATALOG_PAGE_ROLES),
+    NavItem(_("Providers"), "providers:list", pages.PROVIDER_PAGE_ROLES),
+    NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
+    NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
+    NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),
+    NavItem(_("Today's visits"), "orders:my_visits", pages.VISIT_PAGE_ROLES),
+    NavItem(_("Visit exceptions"), "orders:exceptions", pages.VISIT_EXCEPTION_PAGE_ROLES),
+    NavItem(_("Correction requests"), "orders:corrections", pages.CORRECTION_PAGE_ROLES),
+    NavItem(_("Complaints"), "orders:complaints", pages.COMPLAINT_PAGE_ROLES),
+    NavItem(_("Alarm console"), "alarms:console", pages.ALARM_PAGE_ROLES),
+    NavItem(_("Devices"), "alarms:devices", pages.ALARM_PAGE_ROLES),
+    NavItem(_("Answer times"), "alarms:report", pages.ANSWER_TIME_PAGE_ROLES),
+    NavItem(_("Benefit runs"), "benefits:runs", pages.BENEFIT_RUN_PAGE_ROLES),
+    NavItem(_("Benefit policies"), "benefits:policies", pages.BENEFIT_RUN_PAGE_ROLES),
+    NavItem(_("Ledger"), "benefits:ledger", pages.LEDGER_PAGE_ROLES),
+    NavItem(_("Anomaly cases"), "benefits:cases", pages.ANOMALY_CASE_PAGE_ROLES),
+    NavItem(_("Provider statements"), "benefits:statements", pages.STATEMENT_PAGE_ROLES),
+    NavItem(_("Reconciliation"), "benefits:reconciliation", pages.RECONCILIATION_PAGE_ROLES),
+    NavItem(_("Budgets"), "benefits:budgets", pages.BUDGET_PAGE_ROLES),
+    NavItem(_("Users"), "accounts:user_list", pages.USER_PAGE_ROLES),
+    NavItem(_("Regions"), "regions:browse", pages.REGION_PAGE_ROLES),
+    NavItem(_("Audit log"), "core:audit", pages.AUDIT_PAGE_ROLES),
+    NavItem(_("Unsent messages"), "core:failed_messages", pages.OUTBOX_PAGE_ROLES),
 )
 
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from shouwang.accounts.models import Role
 from shouwang.accounts.selectors import users_for
 from shouwang.alarms.selectors import storage_alerts
 from shouwang.assessments.models import State
 from shouwang.assessments.selectors import assessments_for, due_for_assessment
 from shouwang.core.outbox import failed_messages_for, unsent_message_counts
+from shouwang.core.roles import Role
 from shouwang.core.selectors import audit_log_for
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import elders_for
@@ -24,6 +24,7 @@ from shouwang.providers.selectors import providers_for
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
 
+from . import permissions as pages
 from .decorators import console_page
 from .navigation import role_may_open
 from .queues import alarm_queue, queues_for
@@ -66,7 +67,7 @@ def home(request):
         context.update(_region_overview(user))
     if role == Role.ADMIN:
         context["unsent_messages"] = failed_messages_for(user).count()
-    if role in (Role.ADMIN, Role.OFFICIAL):
+    if role in pages.BUREAU_OVERVIEW_ROLES:
         context["provider_count"] = providers_for(user).count()
         context["user_count"] = users_for(user).count()
         context["recent_audit"] = audit_log_for(user)[:8]
