@@ -209,3 +209,39 @@ def test_complaints_from_filing_to_closing_in_the_console(client, operator, offi
     assert complaint.state == "closed"
     listing = client.get("/orders/complaints/").content.decode()
     assert f"/orders/complaints/{complaint.pk}/" in listing
+
+
+@pytest.mark.usefixtures("english")
+def test_a_wrong_time_at_the_desk_shows_its_message_and_nothing_else(client, operator, elder_a):
+    """A time error alone: the services' error box stays empty (it once printed the errors as dict_items)."""
+    client.force_login(operator)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    page = client.post(
+        "/orders/desk/",
+        {"elder_id": elder_a.pk, "items": ["cleaning"], "day": day.isoformat(), "start": "11:00", "end": "09:00"},
+    ).content.decode()
+
+    assert "The window must end after it starts." in page
+    assert "dict_items" not in page
+
+
+@pytest.mark.usefixtures("english")
+def test_an_empty_desk_asks_for_the_elder_and_lists_every_other_problem(client, operator, elder_a):
+    client.force_login(operator)
+
+    page = client.post("/orders/desk/", {"day": "", "start": "", "end": ""}).content.decode()
+
+    assert "Enter a name, ID number or phone, then choose the elder." in page
+    assert "outside your area" not in page
+    assert "Choose at least one service." in page
+    assert "Give the date and the time window." in page
+    assert not Order.objects.exists()
+
+
+def test_the_desk_finds_an_elder_by_the_first_digits_of_the_phone(client, operator, elder_a):
+    client.force_login(operator)
+
+    found = client.get("/orders/desk/elders/", {"q": elder_a.phone[:6]}).content.decode()
+
+    assert "张三丰" in found

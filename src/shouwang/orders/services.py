@@ -163,7 +163,7 @@ def _source_for(actor, source: str, errors: dict) -> str:
 
 
 def create_order(
-    *, actor, elder_id: int, items: list[dict], window_start, window_end, source: str, note: str = ""
+    *, actor, elder_id: int | None, items: list[dict], window_start, window_end, source: str, note: str = ""
 ) -> Order:
     """Place an order for an elder the actor may order for (in scope and active; a provider for the elders
     it serves, ``selectors.elders_served_by``) with active catalogue ``items`` (``{"code", "quantity"}``)
@@ -171,8 +171,10 @@ def create_order(
     in ``created`` for dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``).
     Care-plan orders are made by ``generation``, not here."""
     _require(actor, CREATORS, _("Your role may not place orders."))
-    elder = _elder_for_creation(actor, elder_id)
     errors: dict[str, str] = {}
+    elder = _elder_for_creation(actor, elder_id) if elder_id else None
+    if elder is None:
+        errors["elder_id"] = _("Enter a name, ID number or phone, then choose the elder.")
     lines = _checked_items(items, errors)
     check_window(window_start, window_end, errors)
     source = _source_for(actor, source, errors)

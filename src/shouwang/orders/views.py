@@ -139,7 +139,7 @@ def desk(request):
         try:
             order = services.create_order(
                 actor=request.user,
-                elder_id=int(values.get("elder_id") or 0),
+                elder_id=int(values["elder_id"]) if is_digits(values.get("elder_id", "")) else None,
                 items=_desk_items(values),
                 window_start=start,
                 window_end=end,
@@ -163,6 +163,9 @@ def desk(request):
             "values": values,
             "error": error,
             "errors": errors,
+            # Read by name here: in a template ``errors.items`` would be the dict's method when no service
+            # is wrong, and print every other error as dict_items([...]).
+            "item_error": errors.get("items", ""),
             "chosen": chosen,
             "served_only": request.user.effective_role == Role.PROVIDER_ADMIN,
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code"),
