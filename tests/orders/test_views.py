@@ -219,7 +219,13 @@ def test_a_wrong_time_at_the_desk_shows_its_message_and_nothing_else(client, ope
 
     page = client.post(
         "/orders/desk/",
-        {"elder_id": elder_a.pk, "items": ["cleaning"], "day": day.isoformat(), "start": "11:00", "end": "09:00"},
+        {
+            "elder_id": elder_a.pk,
+            "items": ["cleaning"],
+            "day": day.isoformat(),
+            "start": "11:00",
+            "end": "09:00",
+        },
     ).content.decode()
 
     assert "The window must end after it starts." in page
