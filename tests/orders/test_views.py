@@ -251,3 +251,29 @@ def test_the_desk_finds_an_elder_by_the_first_digits_of_the_phone(client, operat
     found = client.get("/orders/desk/elders/", {"q": elder_a.phone[:6]}).content.decode()
 
     assert "张三丰" in found
+
+
+def test_the_provider_board_says_reject_an_order_not_refuse_admission(client, padmin_a, elder_a, admitted_a):
+    of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    client.force_login(padmin_a)
+
+    page = client.get("/orders/provider/").content.decode()
+
+    assert "拒单" in page and "接单" in page
+    assert "不予准入" not in page  # the provider admission's word
+
+
+@pytest.mark.usefixtures("english")
+def test_accepting_and_rejecting_say_what_happened(client, padmin_a, elder_a, admitted_a):
+    first = of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    second = of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    client.force_login(padmin_a)
+
+    accepted = client.post(f"/orders/{first.pk}/do/accept/", {"next": "provider_board"}, follow=True)
+    rejected = client.post(
+        f"/orders/{second.pk}/do/reject/", {"next": "provider_board", "reason": "Full"}, follow=True
+    )
+
+    assert f"Order #{first.pk} accepted: assign a caregiver to it." in accepted.content.decode()
+    assert f"Order #{second.pk} rejected: it goes back to dispatch" in rejected.content.decode()
+    assert "Saved." not in accepted.content.decode() + rejected.content.decode()

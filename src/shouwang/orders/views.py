@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import Role
@@ -339,6 +340,18 @@ ACTIONS = {
 }
 
 
+# What the message after each button says happened (not a bare "Saved.").
+ACTION_DONE = {
+    "accept": gettext_lazy("Order #%(id)s accepted: assign a caregiver to it."),
+    "reject": gettext_lazy("Order #%(id)s rejected: it goes back to dispatch for another provider."),
+    "assign": gettext_lazy("Caregiver assigned to order #%(id)s."),
+    "cancel": gettext_lazy("Order #%(id)s cancelled."),
+    "dispute": gettext_lazy("Order #%(id)s is disputed: a supervisor will look at it."),
+    "resolve-dispute": gettext_lazy("The dispute on order #%(id)s is resolved."),
+    "settle": gettext_lazy("Order #%(id)s settled."),
+}
+
+
 @require_POST
 @login_required
 def action(request, order_id: int, name: str):
@@ -347,7 +360,7 @@ def action(request, order_id: int, name: str):
     step = ACTIONS.get(name)
     if step is None:
         raise PermissionDenied
-    perform(request, lambda: step(request.user, order_id, request.POST))
+    perform(request, lambda: step(request.user, order_id, request.POST), ACTION_DONE[name] % {"id": order_id})
     if (
         request.POST.get("next") == "provider_board"
         or not orders_for(request.user).filter(pk=order_id).exists()
