@@ -125,3 +125,30 @@ def test_edit_form_shows_numbers_masked_and_keeps_them_when_sent_back(client, wo
     elder_a.refresh_from_db()
     assert (elder_a.phone, elder_a.second_phone) == ("13911112222", "13700001234")
     assert elder_a.contacts.get().phone == contact_phone
+
+
+@pytest.mark.usefixtures("english")
+def test_an_over_long_name_states_the_limit_and_every_other_error_still_shows(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.post(
+        "/elders/new/", {"name": "王" * 3000, "id_number": "", "community": "", "address": "路" * 201}
+    ).content.decode()
+
+    assert "The name is at most 40 characters long; this one has 3000." in page
+    assert "The address is at most 200 characters long; this one has 201." in page
+    assert "The ID number is missing." in page
+    assert "Choose the community the elder lives in." in page
+    assert "maxlength" not in page  # a browser cuts a longer paste short without a word
+    assert not Elder.objects.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_name_with_markup_is_refused_for_its_characters(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.post("/elders/new/", {"name": "<script>alert(1)</script>"}).content.decode()
+
+    assert "The name cannot contain" in page and "&lt;" in page
+    assert "too long, or it has digits" not in page
+    assert "<script>alert" not in page

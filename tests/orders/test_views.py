@@ -277,3 +277,25 @@ def test_accepting_and_rejecting_say_what_happened(client, padmin_a, elder_a, ad
     assert f"Order #{first.pk} accepted: assign a caregiver to it." in accepted.content.decode()
     assert f"Order #{second.pk} rejected: it goes back to dispatch" in rejected.content.decode()
     assert "Saved." not in accepted.content.decode() + rejected.content.decode()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_long_order_note_is_refused_with_its_limit_and_not_cut_short(client, operator, elder_a):
+    client.force_login(operator)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    page = client.post(
+        "/orders/desk/",
+        {
+            "elder_id": elder_a.pk,
+            "items": ["cleaning"],
+            "day": day.isoformat(),
+            "start": "09:00",
+            "end": "10:00",
+            "note": "x" * 3000,
+        },  # fmt: skip
+    ).content.decode()
+
+    assert "The note is at most 300 characters long; this one has 3000." in page
+    assert 'maxlength="300"' not in page
+    assert not Order.objects.exists()

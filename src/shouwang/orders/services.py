@@ -21,7 +21,7 @@ from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
-from shouwang.core.text import listed
+from shouwang.core.text import listed, too_long, within_limit
 from shouwang.elders.models import Elder, Status
 from shouwang.providers.prices import price_on
 from shouwang.providers.staff import eligibility
@@ -50,6 +50,8 @@ PAST_GRACE = dt.timedelta(minutes=15)
 MAX_DAYS_AHEAD = getattr(settings, "SHOUWANG_ORDER_MAX_DAYS_AHEAD", 30)
 MAX_WINDOW = dt.timedelta(hours=12)
 MAX_QUANTITY = 20
+NOTE_LENGTH = Order._meta.get_field("note").max_length
+REASON_LENGTH = OrderTransition._meta.get_field("reason").max_length
 
 
 def _role(actor) -> str:
@@ -81,7 +83,7 @@ def _locked(actor, order_id: int) -> Order:
 
 
 def _reason(reason: str, *, required: bool = True) -> str:
-    reason = (reason or "").strip()[:300]
+    reason = within_limit(reason, REASON_LENGTH, field="reason", label=_("The reason"))
     if required and not reason:
         message = _("Give the reason.")
         raise ValidationFailed(message, errors={"reason": message})
@@ -178,6 +180,9 @@ def create_order(
     lines = _checked_items(items, errors)
     check_window(window_start, window_end, errors)
     source = _source_for(actor, source, errors)
+    note = (note or "").strip()
+    if message := too_long(note, NOTE_LENGTH, label=_("The note")):
+        errors["note"] = message
     _fail(errors)
     with transaction.atomic():
         order = create_for_elder(
@@ -187,7 +192,7 @@ def create_order(
             window_start=window_start,
             window_end=window_end,
             source=source,
-            note=(note or "").strip()[:300],
+            note=note,
         )
         if _role(actor) == Role.PROVIDER_ADMIN:
             order = take_own_order(order, actor=actor)
