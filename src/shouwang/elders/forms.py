@@ -96,7 +96,13 @@ class ElderForm(ConsoleForm):
 
 
 class LifeEventForm(ConsoleForm):
-    event = forms.ChoiceField(label=_("Event"), choices=LifeEvent.choices)
+    # Nothing chosen beforehand: a death recorded by a click that was never meant would stop the elder's
+    # services and benefits.
+    event = forms.ChoiceField(
+        label=_("Event"),
+        choices=[("", _("Choose what happened")), *LifeEvent.choices],
+        error_messages={"required": _("Choose what happened.")},
+    )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), required=False)
 
