@@ -152,3 +152,18 @@ def test_a_name_with_markup_is_refused_for_its_characters(client, worker_a):
     assert "The name cannot contain" in page and "&lt;" in page
     assert "too long, or it has digits" not in page
     assert "<script>alert" not in page
+
+
+@pytest.mark.usefixtures("english")
+def test_the_status_change_form_preselects_no_event(client, worker_a, elder_a):
+    client.force_login(worker_a)
+
+    page = client.get(f"/elders/{elder_a.pk}/").content.decode()
+    sent_blank = client.post(f"/elders/{elder_a.pk}/events/", {"event": "", "date": "2026-02-01"})
+
+    select = page.split('name="event"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Choose what happened</option>' in select
+    assert select.count("selected") == 1
+    assert "Choose what happened." in sent_blank.content.decode()
+    elder_a.refresh_from_db()
+    assert elder_a.status == "active"
