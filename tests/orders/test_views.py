@@ -299,3 +299,14 @@ def test_a_long_order_note_is_refused_with_its_limit_and_not_cut_short(client, o
     assert "The note is at most 300 characters long; this one has 3000." in page
     assert 'maxlength="300"' not in page
     assert not Order.objects.exists()
+
+
+def test_the_board_lists_the_newest_order_first(client, operator, elder_a, elder_b):
+    older = of.OrderFactory(elder=elder_a)
+    newer = of.OrderFactory(elder=elder_b)
+    Order.objects.filter(pk=older.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    client.force_login(operator)
+
+    table = client.get("/orders/board/table/").content.decode()
+
+    assert table.index(f'data-order="{newer.pk}"') < table.index(f'data-order="{older.pk}"')

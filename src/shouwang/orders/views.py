@@ -200,7 +200,8 @@ def _board_context(request) -> dict:
     filters = _board_filters(request)
     scoped = orders_for(request.user)
     without_state = filter_orders(scoped, **{**filters, "state": ""})
-    orders = filter_orders(scoped, **filters).order_by("window_start", "id")
+    # Newest first: what came in last is what the desk is asked about (oldest first buried it on page 40).
+    orders = filter_orders(scoped, **filters).order_by("-created_at", "-id")
     page = paginate(orders, page=page_number(request.GET.get("page")), page_size=BOARD_PAGE_SIZE)
     rows = [_row(order) for order in page.items]
     return {
