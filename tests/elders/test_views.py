@@ -167,3 +167,14 @@ def test_the_status_change_form_preselects_no_event(client, worker_a, elder_a):
     assert "Choose what happened." in sent_blank.content.decode()
     elder_a.refresh_from_db()
     assert elder_a.status == "active"
+
+
+def test_the_register_form_marks_its_required_fields(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.get("/elders/new/").content.decode()
+
+    assert page.count('<span class="required"') == 3  # name, ID number, community
+    assert page.count('aria-required="true"') == 2  # the community is a plain select, checked by the service
+    for label in ("姓名", "身份证号码", "现居住社区"):
+        assert f'{label} <span class="required"' in page

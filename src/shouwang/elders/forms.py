@@ -12,6 +12,7 @@ CONTACT_ROWS = 3
 
 
 class ElderForm(ConsoleForm):
+    marked_required = ("name", "id_number", "community")
     # Name, ID number and community are required, and every text has its limit, but the service says so
     # (with everything else that is wrong) rather than the form stopping at the first problem.
     name = forms.CharField(label=_("Name"), required=False)
