@@ -178,3 +178,20 @@ def test_the_register_form_marks_its_required_fields(client, worker_a):
     assert page.count('aria-required="true"') == 2  # the community is a plain select, checked by the service
     for label in ("姓名", "身份证号码", "现居住社区"):
         assert f'{label} <span class="required"' in page
+
+
+def test_the_register_form_has_a_map_that_fills_the_coordinates_from_our_own_files(client, worker_a):
+    from django.contrib.staticfiles import finders
+
+    from shouwang.regions.models import Region
+
+    Region.objects.filter(code=factories.COMMUNITY_A).update(centre_lat=43.88, centre_lon=125.35)
+    client.force_login(worker_a)
+
+    page = client.get("/elders/new/").content.decode()
+
+    assert 'data-map-picker data-lat-input="id_lat" data-lon-input="id_lon"' in page
+    assert 'data-centre-lat="43.880000"' in page
+    assert '<script src="/static/leaflet/leaflet.js">' in page and "/static/web/map_picker.js" in page
+    assert "unpkg" not in page and "cdn" not in page.lower()
+    assert finders.find("leaflet/leaflet.js") and finders.find("web/map_picker.js")
