@@ -8,6 +8,7 @@ from django.core.management import call_command
 from shouwang.demo import loader
 from shouwang.elders.models import Elder
 from shouwang.orders.models import Order
+from shouwang.providers.models import StaffMember
 from shouwang.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,9 @@ def test_a_small_district_loads(elders):
     assert Elder.objects.count() == elders and Region.objects.exists()
     if elders == 100:
         assert Order.objects.exists()
+        # The caregiver's login and the staff member the boards show are one person.
+        carer = StaffMember.objects.get(user__username="caregiver")
+        assert carer.name == "吴桂芳" == carer.user.full_name.split("（")[0]
 
 
 def test_a_load_that_fails_half_way_leaves_an_empty_database(monkeypatch):

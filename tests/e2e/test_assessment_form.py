@@ -37,6 +37,9 @@ def test_assessor_scores_with_the_keyboard_on_a_tablet(live_server, browser, csp
         page.press("#informant_name", "Enter")
     for number, dimension in enumerate(DIMENSIONS, start=1):
         page.wait_for_url(f"{live_server.url}/assessments/{assessment.pk}/step/{number}/")
+        for choice in page.locator("label.anchor").all():  # a finger on a tablet needs 44 px
+            box = choice.bounding_box()
+            assert box is not None and box["height"] >= 44 and box["width"] >= 44
         for item in (i for i in ITEMS if i.dimension == dimension.key):
             # Focus the item's first choice (its best score), then choose with the keyboard.
             page.focus(f"input[name={item.key}][value='{item.max}']")

@@ -301,7 +301,9 @@ def test_name():
     assert code_of(fields.name, "") == "name_missing"
     assert code_of(fields.name, None) == "name_missing"
     assert code_of(fields.name, "张三1") == "name_invalid"
-    assert code_of(fields.name, "张" * 41) == "name_invalid"
+    assert code_of(fields.name, "张" * 41) == "name_too_long"
+    assert code_of(fields.name, "<script>") == "name_invalid"
+    assert fields.name("Mary O’Neil-Smith") == "Mary O’Neil-Smith"
 
 
 # --- age --------------------------------------------------------------------------------------------------
@@ -313,7 +315,8 @@ def test_old_enough_from_the_configured_age(settings):
     assert code_of(fields.old_enough, dt.date(1962, 1, 1), today) == "too_young"
 
 
-def test_conditions_are_split_and_capped():
+def test_conditions_are_split_and_more_than_the_cap_are_refused_not_cut():
     assert fields.conditions("高血压、糖尿病,冠心病") == ["高血压", "糖尿病", "冠心病"]
     assert fields.conditions("") == []
-    assert len(fields.conditions("、".join(f"病{n}" for n in range(30)))) == 20
+    assert len(fields.conditions("、".join(f"病{n}" for n in range(20)))) == 20
+    assert code_of(fields.conditions, "、".join(f"病{n}" for n in range(30))) == "too_many_conditions"

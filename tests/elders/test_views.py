@@ -125,3 +125,73 @@ def test_edit_form_shows_numbers_masked_and_keeps_them_when_sent_back(client, wo
     elder_a.refresh_from_db()
     assert (elder_a.phone, elder_a.second_phone) == ("13911112222", "13700001234")
     assert elder_a.contacts.get().phone == contact_phone
+
+
+@pytest.mark.usefixtures("english")
+def test_an_over_long_name_states_the_limit_and_every_other_error_still_shows(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.post(
+        "/elders/new/", {"name": "王" * 3000, "id_number": "", "community": "", "address": "路" * 201}
+    ).content.decode()
+
+    assert "The name is at most 40 characters long; this one has 3000." in page
+    assert "The address is at most 200 characters long; this one has 201." in page
+    assert "The ID number is missing." in page
+    assert "Choose the community the elder lives in." in page
+    assert "maxlength" not in page  # a browser cuts a longer paste short without a word
+    assert not Elder.objects.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_name_with_markup_is_refused_for_its_characters(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.post("/elders/new/", {"name": "<script>alert(1)</script>"}).content.decode()
+
+    assert "The name cannot contain" in page and "&lt;" in page
+    assert "too long, or it has digits" not in page
+    assert "<script>alert" not in page
+
+
+@pytest.mark.usefixtures("english")
+def test_the_status_change_form_preselects_no_event(client, worker_a, elder_a):
+    client.force_login(worker_a)
+
+    page = client.get(f"/elders/{elder_a.pk}/").content.decode()
+    sent_blank = client.post(f"/elders/{elder_a.pk}/events/", {"event": "", "date": "2026-02-01"})
+
+    select = page.split('name="event"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>Choose what happened</option>' in select
+    assert select.count("selected") == 1
+    assert "Choose what happened." in sent_blank.content.decode()
+    elder_a.refresh_from_db()
+    assert elder_a.status == "active"
+
+
+def test_the_register_form_marks_its_required_fields(client, worker_a):
+    client.force_login(worker_a)
+
+    page = client.get("/elders/new/").content.decode()
+
+    assert page.count('<span class="required"') == 3  # name, ID number, community
+    assert page.count('aria-required="true"') == 2  # the community is a plain select, checked by the service
+    for label in ("姓名", "身份证号码", "现居住社区"):
+        assert f'{label} <span class="required"' in page
+
+
+def test_the_register_form_has_a_map_that_fills_the_coordinates_from_our_own_files(client, worker_a):
+    from django.contrib.staticfiles import finders
+
+    from shouwang.regions.models import Region
+
+    Region.objects.filter(code=factories.COMMUNITY_A).update(centre_lat=43.88, centre_lon=125.35)
+    client.force_login(worker_a)
+
+    page = client.get("/elders/new/").content.decode()
+
+    assert 'data-map-picker data-lat-input="id_lat" data-lon-input="id_lon"' in page
+    assert 'data-centre-lat="43.880000"' in page
+    assert '<script src="/static/leaflet/leaflet.js">' in page and "/static/web/map_picker.js" in page
+    assert "unpkg" not in page and "cdn" not in page.lower()
+    assert finders.find("leaflet/leaflet.js") and finders.find("web/map_picker.js")

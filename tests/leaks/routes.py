@@ -93,6 +93,7 @@ EXEMPT = {
     "benefits:policy": "benefit policies are public rules, nobody's data; who may write them: tests/benefits",
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
+    "web:favicon": "the site's icon, a static file",
     "api:openapi-json": "the API's description",
     "api:openapi-view": "the API's description",
     "api:api-root": "the API's root",

@@ -209,3 +209,104 @@ def test_complaints_from_filing_to_closing_in_the_console(client, operator, offi
     assert complaint.state == "closed"
     listing = client.get("/orders/complaints/").content.decode()
     assert f"/orders/complaints/{complaint.pk}/" in listing
+
+
+@pytest.mark.usefixtures("english")
+def test_a_wrong_time_at_the_desk_shows_its_message_and_nothing_else(client, operator, elder_a):
+    """A time error alone: the services' error box stays empty (it once printed the errors as dict_items)."""
+    client.force_login(operator)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    page = client.post(
+        "/orders/desk/",
+        {
+            "elder_id": elder_a.pk,
+            "items": ["cleaning"],
+            "day": day.isoformat(),
+            "start": "11:00",
+            "end": "09:00",
+        },
+    ).content.decode()
+
+    assert "The window must end after it starts." in page
+    assert "dict_items" not in page
+
+
+@pytest.mark.usefixtures("english")
+def test_an_empty_desk_asks_for_the_elder_and_lists_every_other_problem(client, operator, elder_a):
+    client.force_login(operator)
+
+    page = client.post("/orders/desk/", {"day": "", "start": "", "end": ""}).content.decode()
+
+    assert "Enter a name, ID number or phone, then choose the elder." in page
+    assert "outside your area" not in page
+    assert "Choose at least one service." in page
+    assert "Give the date and the time window." in page
+    assert not Order.objects.exists()
+
+
+def test_the_desk_finds_an_elder_by_the_first_digits_of_the_phone(client, operator, elder_a):
+    client.force_login(operator)
+
+    found = client.get("/orders/desk/elders/", {"q": elder_a.phone[:6]}).content.decode()
+
+    assert "张三丰" in found
+
+
+def test_the_provider_board_says_reject_an_order_not_refuse_admission(client, padmin_a, elder_a, admitted_a):
+    of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    client.force_login(padmin_a)
+
+    page = client.get("/orders/provider/").content.decode()
+
+    assert "拒单" in page and "接单" in page
+    assert "不予准入" not in page  # the provider admission's word
+
+
+@pytest.mark.usefixtures("english")
+def test_accepting_and_rejecting_say_what_happened(client, padmin_a, elder_a, admitted_a):
+    first = of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    second = of.OrderFactory(elder=elder_a, state=S.DISPATCHED, provider=admitted_a)
+    client.force_login(padmin_a)
+
+    accepted = client.post(f"/orders/{first.pk}/do/accept/", {"next": "provider_board"}, follow=True)
+    rejected = client.post(
+        f"/orders/{second.pk}/do/reject/", {"next": "provider_board", "reason": "Full"}, follow=True
+    )
+
+    assert f"Order #{first.pk} accepted: assign a caregiver to it." in accepted.content.decode()
+    assert f"Order #{second.pk} rejected: it goes back to dispatch" in rejected.content.decode()
+    assert "Saved." not in accepted.content.decode() + rejected.content.decode()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_long_order_note_is_refused_with_its_limit_and_not_cut_short(client, operator, elder_a):
+    client.force_login(operator)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    page = client.post(
+        "/orders/desk/",
+        {
+            "elder_id": elder_a.pk,
+            "items": ["cleaning"],
+            "day": day.isoformat(),
+            "start": "09:00",
+            "end": "10:00",
+            "note": "x" * 3000,
+        },  # fmt: skip
+    ).content.decode()
+
+    assert "The note is at most 300 characters long; this one has 3000." in page
+    assert 'maxlength="300"' not in page
+    assert not Order.objects.exists()
+
+
+def test_the_board_lists_the_newest_order_first(client, operator, elder_a, elder_b):
+    older = of.OrderFactory(elder=elder_a)
+    newer = of.OrderFactory(elder=elder_b)
+    Order.objects.filter(pk=older.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    client.force_login(operator)
+
+    table = client.get("/orders/board/table/").content.decode()
+
+    assert table.index(f'data-order="{newer.pk}"') < table.index(f'data-order="{older.pk}"')

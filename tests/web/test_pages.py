@@ -1,6 +1,7 @@
 """The console shell: a home page per role, Chinese by default, English on request, friendly errors."""
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from shouwang.accounts.models import Role
 from tests.factories import COMMUNITY_A, DISTRICT, user
@@ -83,3 +84,14 @@ def test_static_assets_come_from_packages(client, db):
     page = client.get("/").content.decode()
     assert "/static/django_htmx/" in page and "/static/web/shouwang.css" in page
     assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
+
+
+def test_the_favicon_is_served_from_our_own_static_files(client, official):
+    client.force_login(official)
+
+    page = client.get("/").content.decode()
+    icon = client.get("/favicon.ico")
+
+    assert 'rel="icon" href="/static/web/favicon.svg"' in page
+    assert icon.status_code == 301 and icon["Location"] == "/static/web/favicon.svg"
+    assert finders.find("web/favicon.svg")

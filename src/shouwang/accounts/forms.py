@@ -5,10 +5,11 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import ConsoleForm
 from shouwang.core.roles import Role
 
 
-class UserForm(forms.Form):
+class UserForm(ConsoleForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=60, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

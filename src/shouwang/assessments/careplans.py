@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed, require_state
-from shouwang.core.text import is_digits, listed
+from shouwang.core.text import is_digits, listed, within_limit
 from shouwang.elders.fields import CATEGORY_NAMES, LIVING_NAMES
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import get_elder_for
@@ -280,7 +280,10 @@ def draft_care_plan(
     )
     with transaction.atomic():
         plan = CarePlan.objects.create(
-            elder=elder, assessment=assessment, needs=needs, note=note.strip()[:300]
+            elder=elder,
+            assessment=assessment,
+            needs=needs,
+            note=within_limit(note, 300, field="note", label=_("The note")),
         )
         CarePlanItem.objects.bulk_create(
             CarePlanItem(

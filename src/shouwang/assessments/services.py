@@ -24,7 +24,7 @@ from shouwang.accounts.models import User
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.roles import Role
-from shouwang.core.text import is_digits, listed
+from shouwang.core.text import is_digits, listed, within_limit
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import get_elder_for
 from shouwang.elders.services import assign_elder, set_ability
@@ -181,7 +181,7 @@ def assign_draft(*, actor, assessment_id: int, assessor_id: int) -> Assessment:
 def discard_draft(*, actor, assessment_id: int, reason: str) -> Assessment:
     """Set aside a draft that will not be finished (started by mistake, the elder refused); the elder is
     due again and the draft stays in the history with the reason."""
-    reason = reason.strip()
+    reason = within_limit(reason, 300, field="reason", label=_("The reason"))
     if not reason:
         message = _("Say why the draft is discarded.")
         raise ValidationFailed(message, errors={"reason": message})
@@ -197,8 +197,8 @@ def discard_draft(*, actor, assessment_id: int, reason: str) -> Assessment:
             State.DISCARDED,
             actor=actor,
             action="assessments.discard",
-            fields={"discard_reason": reason[:300]},
-            after={"reason": reason[:300]},
+            fields={"discard_reason": reason},
+            after={"reason": reason},
         )
     return assessment
 
@@ -422,7 +422,8 @@ def approve(*, actor, assessment_id: int) -> Assessment:
 
 
 def return_for_correction(*, actor, assessment_id: int, reason: str) -> Assessment:
-    if not reason.strip():
+    reason = within_limit(reason, 300, field="reason", label=_("The reason"))
+    if not reason:
         raise ValidationFailed(
             _("Say what must be corrected."), errors={"reason": _("Say what must be corrected.")}
         )
@@ -439,18 +440,19 @@ def return_for_correction(*, actor, assessment_id: int, reason: str) -> Assessme
             actor=actor,
             action="assessments.return",
             fields={
-                "return_reason": reason.strip()[:300],
+                "return_reason": reason,
                 "reviewed_by": actor,
                 "reviewed_at": timezone.now(),
             },
-            after={"reason": reason.strip()[:300]},
+            after={"reason": reason},
         )
     return assessment
 
 
 def dispute(*, actor, assessment_id: int, reason: str) -> Assessment:
     """The elder or family disputes an approved result: a 复评 draft is opened, linked to it."""
-    if not reason.strip():
+    reason = within_limit(reason, 300, field="reason", label=_("The reason"))
+    if not reason:
         raise ValidationFailed(_("Say what is disputed."), errors={"reason": _("Say what is disputed.")})
     with transaction.atomic():
         assessment = _locked(actor, assessment_id)
@@ -459,7 +461,7 @@ def dispute(*, actor, assessment_id: int, reason: str) -> Assessment:
         again = start_assessment(
             actor=actor, elder_id=assessment.elder_id, reason=Reason.DISPUTE, disputed_id=assessment.pk
         )
-        again.note = reason.strip()[:300]
+        again.note = reason
         again.save(update_fields=["note", "updated_at"])
     return again
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
+from shouwang.core.text import within_limit
 from shouwang.elders.models import StatusChange
 from shouwang.regions.models import Region, prefix_of
 
@@ -127,7 +128,7 @@ def publish_version(
         tiers=tiers,
         fund_shares=shares,
         self_pay_percent=self_pay,
-        note=note[:300],
+        note=within_limit(note, 300, field="note", label=_("The note")),
         created_by=actor,
     )
     audit.record(
@@ -238,7 +239,12 @@ def review_run(*, actor, run_id: int, note: str = "") -> EligibilityRun:
             % {"count": events},
             code="registry_changed",
         )
-    advance(run, step or RunState.APPROVED, actor=actor, reason=note.strip()[:300])  # refuses a wrong state
+    advance(
+        run,
+        step or RunState.APPROVED,
+        actor=actor,
+        reason=within_limit(note, 300, field="note", label=_("The note")),
+    )  # refuses a wrong state
     if step == RunState.APPROVED:
         ledger.post_run(run, actor=actor)
     return run
@@ -261,4 +267,9 @@ def return_run(*, actor, run_id: int, reason: str) -> EligibilityRun:
     run = _locked_run(run_id)
     if run.state in (RunState.COMPUTED, RunState.COMMUNITY_CHECKED, RunState.STREET_CHECKED):
         require(may_return(actor, run), _("This step of the review is not yours to take."))
-    return advance(run, RunState.RETURNED, actor=actor, reason=reason.strip()[:300])
+    return advance(
+        run,
+        RunState.RETURNED,
+        actor=actor,
+        reason=within_limit(reason, 300, field="reason", label=_("The reason")),
+    )

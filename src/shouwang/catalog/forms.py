@@ -4,10 +4,12 @@ and the API refuse the same things with the same words."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import ConsoleForm
+
 from .models import Category, Certificate, Unit
 
 
-class ItemForm(forms.Form):
+class ItemForm(ConsoleForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=40,
@@ -50,5 +52,5 @@ class ItemForm(forms.Form):
         return data
 
 
-class RetireForm(forms.Form):
+class RetireForm(ConsoleForm):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core import audit
 from shouwang.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from shouwang.core.text import is_digits
+from shouwang.core.text import is_digits, within_limit
 
 from .models import (
     CATEGORY_NAMES,
@@ -222,7 +222,7 @@ def _write_version(item: ServiceItem, *, actor, action: str, reason: str) -> Ser
         action=action,
         values=audit.snapshot(item, VERSIONED_FIELDS),
         changed_by=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=_text(reason)[:200],
+        reason=within_limit(_text(reason), 200, field="reason", label=_("The reason")),
     )
 
 

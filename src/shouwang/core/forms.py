@@ -5,9 +5,40 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import DomainError
+
+TOO_LONG = gettext_lazy("At most %(limit_value)d characters; this has %(show_value)d.")
+
+
+class ConsoleForm(forms.Form):
+    """The base of the console's forms. A text longer than its field's limit is refused in plain words that
+    state the limit, and the input carries no ``maxlength``: a browser cuts a longer paste short without a
+    word, and nothing typed is to be lost silently.
+
+    ``marked_required`` names the fields a service requires although the form lets them through empty (so
+    that the service reports every problem at once): they are marked required like the form's own."""
+
+    marked_required: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.marked_required:
+            self.fields[name].shows_required = True
+            self.fields[name].widget.attrs["aria-required"] = "true"
+        for field in self.fields.values():
+            if getattr(field, "max_length", None) is None:
+                continue
+            field.widget.attrs.pop("maxlength", None)
+            field.validators = [
+                MaxLengthValidator(field.max_length, message=TOO_LONG)
+                if isinstance(validator, MaxLengthValidator)
+                else validator
+                for validator in field.validators
+            ]
 
 
 def attach_error(form: forms.Form, error: DomainError) -> None:

@@ -55,7 +55,11 @@ COMMON_ITEMS = (
 )
 HISTORY_DAYS = 21
 # The demo caregiver's working day (local hours).
-DAY_STARTS, DAY_ENDS = 7, 21
+DAY_STARTS, DAY_ENDS = 7, 23
+# Today's open orders: half-hour visits, at most 45 and at least 20 minutes apart (closer in the evening, so
+# that a demo started at 20:00 still has today's visits; the demo caregiver's every other one never overlap).
+VISIT_LENGTH = dt.timedelta(minutes=30)
+WIDEST_GAP, NARROWEST_GAP = dt.timedelta(minutes=45), dt.timedelta(minutes=20)
 TODAYS_ORDERS = 16
 ORDERS_PER_DAY = 30
 METERS_PER_DEGREE = 111_000
@@ -323,8 +327,11 @@ def _link_demo_caregiver(provider_id: int) -> StaffMember | None:
     if carer is None:
         return None
     official = User.objects.get(username="official")
+    account = User.objects.get(username="caregiver")
+    # The staff member takes the account's name (吴桂芳, without the role in brackets): the board and the
+    # caregiver's own pages then name the same person.
     staff_services.update_staff(
-        actor=official, staff_id=carer.pk, user=User.objects.get(username="caregiver").pk
+        actor=official, staff_id=carer.pk, user=account.pk, name=account.full_name.split("（")[0]
     )
     long_day = {day: [[f"{DAY_STARTS:02d}:00", f"{DAY_ENDS:02d}:00"]] for day in staff_services.WEEKDAYS}
     staff_services.set_shifts(actor=official, staff_id=carer.pk, shifts=long_day)
@@ -332,8 +339,13 @@ def _link_demo_caregiver(provider_id: int) -> StaffMember | None:
 
 
 def _slots(now: dt.datetime, count: int, length: dt.timedelta) -> list[dt.datetime]:
-    """Start times from the next full hour, 45 minutes apart, inside the working day (else the next)."""
-    start = (now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    """Start times from the next quarter hour of ``now`` (local), inside the working day: as many as fit on
+    today's date, spaced to fit (``NARROWEST_GAP`` to ``WIDEST_GAP``), the rest on the next day."""
+    start = (now + dt.timedelta(minutes=15 - now.minute % 15)).replace(second=0, microsecond=0)
+    if start.hour < DAY_STARTS:
+        start = start.replace(hour=DAY_STARTS, minute=0)
+    room = start.replace(hour=DAY_ENDS, minute=0) - length - start
+    gap = min(WIDEST_GAP, max(NARROWEST_GAP, room / max(count - 1, 1)))
     slots = []
     while len(slots) < count:
         if start.hour < DAY_STARTS:
@@ -342,7 +354,7 @@ def _slots(now: dt.datetime, count: int, length: dt.timedelta) -> list[dt.dateti
             start = (start + dt.timedelta(days=1)).replace(hour=DAY_STARTS, minute=0)
             continue
         slots.append(start)
-        start += dt.timedelta(minutes=45)
+        start += gap
     return slots
 
 
@@ -351,7 +363,7 @@ def _todays_orders(rng: random.Random, community_codes: list[str], provider_id: 
     provider's answer, and the demo caregiver has visits assigned."""
     carer = _link_demo_caregiver(provider_id)
     operator, provider = actors["operator"], actors["provider"]
-    length = dt.timedelta(hours=1)
+    length = VISIT_LENGTH
     elders = list(
         Elder.objects.filter(
             community_id__in=community_codes, status=Status.ACTIVE, lat__isnull=False

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.idnumbers import PROVINCE_CODES
 from shouwang.core.phones import normalise_phone
-from shouwang.core.text import is_digits
+from shouwang.core.text import is_digits, too_long, within_limit
 
 from .models import Category, LivingArrangement, Sex
 
@@ -76,12 +76,13 @@ CATEGORY_ALIASES = {
 # The plain Chinese name of each value, as lists, reports and exports show it (and the import reads back).
 LIVING_NAMES = {value: aliases[0] for value, aliases in LIVING_ALIASES.items()}
 CATEGORY_NAMES = {value: aliases[0] for value, aliases in CATEGORY_ALIASES.items()}
+MAX_CONDITIONS = 20
+NAME_LENGTH = 40
 GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 # Rough bounding box of China (WGS-84); a point outside it is a typo or swapped columns.
 LAT_RANGE, LON_RANGE = (3.0, 54.0), (73.0, 136.0)
 LIVING_BY_ALIAS = {alias: value for value, aliases in LIVING_ALIASES.items() for alias in aliases}
 _CATEGORIES = {alias: value for value, aliases in CATEGORY_ALIASES.items() for alias in aliases}
-_DIGIT = re.compile(r"\d")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -109,12 +110,21 @@ def name(value) -> str:
     result = text(value)
     if not result:
         raise ValidationFailed(_("The name is missing."), code="name_missing")
-    if len(result) > 40 or _DIGIT.search(result):
+    if message := too_long(result, NAME_LENGTH, label=_("The name")):
+        raise ValidationFailed(message, code="name_too_long")
+    if symbols := sorted({character for character in result if not _name_character(character)}):
         raise ValidationFailed(
-            _("%(name)s does not look like a name (too long, or it has digits).") % {"name": result},
+            _("The name cannot contain %(characters)s: a name has letters, spaces and the separator · only.")
+            % {"characters": " ".join(symbols)},
             code="name_invalid",
         )
     return result
+
+
+def _name_character(character: str) -> bool:
+    """Letters of any script (not digits), and what joins the parts of a name: spaces, the middle dot of
+    阿依古丽·买买提 (and its look-alikes), a hyphen, an apostrophe."""
+    return character.isalpha() or character in " ·•‧・.-'’"
 
 
 def id_number_text(value) -> str:
@@ -298,7 +308,14 @@ def yes_no(value, *, label: str) -> bool | None:
 def conditions(value) -> list[str]:
     """Several conditions in one cell, or a list of them."""
     parts = value if isinstance(value, list | tuple) else SEPARATORS.split(text(value))
-    return [text(part) for part in parts if text(part)][:20]
+    found = [text(part) for part in parts if text(part)]
+    if len(found) > MAX_CONDITIONS:
+        raise ValidationFailed(
+            _("At most %(max)d chronic conditions; %(count)d were given.")
+            % {"max": MAX_CONDITIONS, "count": len(found)},
+            code="too_many_conditions",
+        )
+    return found
 
 
 def phone(value, *, field: str = "phone") -> str:
@@ -307,15 +324,16 @@ def phone(value, *, field: str = "phone") -> str:
 
 # Labels for messages, made once (a lazy translation is an object; these parsers run millions of times).
 _LATITUDE, _LONGITUDE = gettext_lazy("latitude"), gettext_lazy("longitude")
+_ETHNICITY, _ADDRESS = gettext_lazy("The ethnicity"), gettext_lazy("The address")
 _FAMILY_DOCTOR, _CONSENT = gettext_lazy("Family-doctor contract"), gettext_lazy("Consent to data sharing")
 # The parser of every optional registry field, by field name: the console form, the API and the import
 # all go through this one table.
 PARSERS = {
-    "ethnicity": lambda value: text(value)[:20],
+    "ethnicity": lambda value: within_limit(text(value), 20, field="ethnicity", label=_ETHNICITY),
     "phone": phone,
     "second_phone": lambda value: phone(value, field="second_phone"),
     "hukou_region_code": region_code,
-    "address": lambda value: text(value)[:200],
+    "address": lambda value: within_limit(text(value), 200, field="address", label=_ADDRESS),
     "lat": lambda value: coordinate(value, bounds=LAT_RANGE, label=_LATITUDE),
     "lon": lambda value: coordinate(value, bounds=LON_RANGE, label=_LONGITUDE),
     "living_arrangement": living_arrangement,

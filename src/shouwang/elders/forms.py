@@ -4,36 +4,37 @@ the API and the import refuse the same things with the same words."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.forms import ConsoleForm
+
 from .models import Category, LifeEvent, LivingArrangement
 
 CONTACT_ROWS = 3
 
 
-class ElderForm(forms.Form):
-    # Name, ID number and community are required, but the service says so (with everything else that is
-    # wrong) rather than the form stopping at the first empty field.
-    name = forms.CharField(label=_("Name"), max_length=40, required=False)
+class ElderForm(ConsoleForm):
+    marked_required = ("name", "id_number", "community")
+    # Name, ID number and community are required, and every text has its limit, but the service says so
+    # (with everything else that is wrong) rather than the form stopping at the first problem.
+    name = forms.CharField(label=_("Name"), required=False)
     id_number = forms.CharField(
         label=_("ID number"),
-        max_length=21,
         required=False,
         help_text=_(
             "18 characters; an old 15-digit number is converted. Sex and birth date are read from it."
         ),
     )
-    community = forms.CharField(label=_("Residence community"), max_length=12, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    second_phone = forms.CharField(label=_("Second phone"), max_length=20, required=False)
-    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False)
+    community = forms.CharField(label=_("Residence community"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False)
+    second_phone = forms.CharField(label=_("Second phone"), required=False)
+    ethnicity = forms.CharField(label=_("Ethnicity"), required=False)
     hukou_region_code = forms.CharField(
         label=_("Household registration region code"),
-        max_length=12,
         required=False,
         help_text=_("The division code of the 户籍, 6 or 12 digits."),
     )
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    lon = forms.CharField(label=_("Longitude"), max_length=20, required=False)
-    lat = forms.CharField(label=_("Latitude"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), required=False)
+    lon = forms.CharField(label=_("Longitude"), required=False)
+    lat = forms.CharField(label=_("Latitude"), required=False)
     living_arrangement = forms.ChoiceField(
         label=_("Living arrangement"), choices=[("", "—"), *LivingArrangement.choices], required=False
     )
@@ -54,15 +55,9 @@ class ElderForm(forms.Form):
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         for number in range(1, CONTACT_ROWS + 1):
-            self.fields[f"contact_{number}_name"] = forms.CharField(
-                label=_("Name"), max_length=40, required=False
-            )
-            self.fields[f"contact_{number}_relation"] = forms.CharField(
-                label=_("Relation"), max_length=20, required=False
-            )
-            self.fields[f"contact_{number}_phone"] = forms.CharField(
-                label=_("Phone"), max_length=20, required=False
-            )
+            self.fields[f"contact_{number}_name"] = forms.CharField(label=_("Name"), required=False)
+            self.fields[f"contact_{number}_relation"] = forms.CharField(label=_("Relation"), required=False)
+            self.fields[f"contact_{number}_phone"] = forms.CharField(label=_("Phone"), required=False)
             self.fields[f"contact_{number}_is_keyholder"] = forms.BooleanField(
                 label=_("Holds a key"), required=False
             )
@@ -101,13 +96,19 @@ class ElderForm(forms.Form):
         return data
 
 
-class LifeEventForm(forms.Form):
-    event = forms.ChoiceField(label=_("Event"), choices=LifeEvent.choices)
+class LifeEventForm(ConsoleForm):
+    # Nothing chosen beforehand: a death recorded by a click that was never meant would stop the elder's
+    # services and benefits.
+    event = forms.ChoiceField(
+        label=_("Event"),
+        choices=[("", _("Choose what happened")), *LifeEvent.choices],
+        error_messages={"required": _("Choose what happened.")},
+    )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(ConsoleForm):
     file = forms.FileField(
         label=_("Spreadsheet"),
         help_text=_("An Excel workbook (.xlsx or .xls) or a CSV file; the first row holds the column names."),

@@ -319,9 +319,12 @@ def _quick_search(q: str) -> Q | None:
         return Q(name_initials__startswith=q.lower())
     digits = q.upper()
     if 4 <= len(digits) <= 6 and is_digits(digits[:-1]) and (is_digits(digits[-1]) or digits[-1] == "X"):
-        # id_number__endswith=digits | phone__endswith=digits
+        # id_number__endswith=digits | phone__endswith=digits | phone__startswith=digits: a caller gives
+        # the last digits of an ID or a phone, or the first ones of a phone (138001…); the trigram index on
+        # the phone answers the prefix.
         tail = digits[::-1]
-        return Q(id_number_reversed__startswith=tail) | Q(phone_reversed__startswith=tail)
+        by_tail = Q(id_number_reversed__startswith=tail) | Q(phone_reversed__startswith=tail)
+        return by_tail | Q(phone__startswith=digits) if is_digits(digits) else by_tail
     if is_digits(q.replace("-", "")):
         # phone__contains=q | pk__in=<elders with a contact of phone q>. The contacts' elders are looked up
         # first: as a subquery inside OR, PostgreSQL would test every elder against it.

@@ -19,6 +19,7 @@ from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
 from shouwang.core.pinyin import initials
 from shouwang.core.scope import scope_of
+from shouwang.core.text import too_long, within_limit
 from shouwang.regions.models import Level, Region, prefix_of
 
 from . import fields
@@ -131,9 +132,14 @@ def _contacts(data: dict, errors: dict) -> list[dict] | None:
         if not (name and phone):
             errors[f"contact_{number}"] = _("An emergency contact needs both a name and a phone number.")
             continue
-        relation = fields.text(contact.get("relation"))[:20]
+        relation = fields.text(contact.get("relation"))
+        if message := too_long(name, 40, label=_("The contact's name")) or too_long(
+            relation, 20, label=_("The relation")
+        ):
+            errors[f"contact_{number}"] = message
+            continue
         keyholder = bool(contact.get("is_keyholder"))
-        contacts.append({"name": name[:40], "relation": relation, "phone": phone, "is_keyholder": keyholder})
+        contacts.append({"name": name, "relation": relation, "phone": phone, "is_keyholder": keyholder})
     return contacts
 
 
@@ -342,7 +348,7 @@ def record_life_event(*, actor, elder_id: int, event: str, date: dt.date, note: 
             status_before=elder.status,
             status_after=EVENT_STATUS[event],
             date=date,
-            note=note.strip()[:200],
+            note=within_limit(note, 200, field="note", label=_("The note")),
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         elder.status = EVENT_STATUS[event]

@@ -122,10 +122,26 @@ def elder_create(request):
 
 
 def _form_context(request, form, **extra) -> dict:
+    communities = regions_in_scope(request.user.scope, level=Level.COMMUNITY)
     return {
         "form": form,
-        "communities": regions_in_scope(request.user.scope, level=Level.COMMUNITY),
+        "communities": communities,
+        "map": _map_picker(communities),
         **extra,
+    }
+
+
+def _map_picker(communities) -> dict | None:
+    """The map that fills in the coordinates, opening on the first community of the user's area that has a
+    centre (the record's own point when it has one, in the browser); None without tiles or a centre."""
+    centre = communities.filter(centre_lat__isnull=False, centre_lon__isnull=False).first()
+    if not settings.SHOUWANG_MAP_TILES_URL or centre is None:
+        return None
+    return {
+        "lat": centre.centre_lat,
+        "lon": centre.centre_lon,
+        "tiles": settings.SHOUWANG_MAP_TILES_URL,
+        "attribution": settings.SHOUWANG_MAP_ATTRIBUTION,
     }
 
 

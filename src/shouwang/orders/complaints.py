@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.roles import Role
+from shouwang.core.text import within_limit
 from shouwang.elders.selectors import elders_for
 from shouwang.providers.evaluation import Measure
 from shouwang.providers.models import Provider
@@ -53,7 +54,7 @@ def _record(actor, action: str, complaint: Complaint, *, before=None, after=None
 
 
 def _text(value: str, field: str, message: str, limit: int = 2000) -> str:
-    value = (value or "").strip()[:limit]
+    value = within_limit(value, limit, field=field, label=Complaint._meta.get_field(field).verbose_name)
     if not value:
         raise ValidationFailed(message, errors={field: message})
     return value

@@ -20,6 +20,7 @@ from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.masking import mask_phone
 from shouwang.core.outbox import queue_message
+from shouwang.core.text import within_limit
 
 from . import permissions
 from .models import ConfirmationCode, ConfirmationMethod, Order, OrderState, Visit
@@ -72,7 +73,7 @@ def _finish(
 ) -> Order:
     """Record the elder's word: confirmed, or disputed when the rating is low or the service not done."""
     rating = _rating(rating)
-    comment = (comment or "").strip()[:300]
+    comment = within_limit(comment, 300, field="comment", label=_("The comment"))
     fields = {"confirmed_via": method, "rating": rating, "rating_comment": comment}
     details = {"method": method, "rating": rating, **(details or {})}
     if not done or rating <= DISPUTE_AT_RATING:
@@ -224,5 +225,5 @@ def confirm_by_callback(
         rating=rating,
         comment=comment,
         done=done,
-        details={"note": (note or "").strip()[:300]} if note else None,
+        details={"note": within_limit(note, 300, field="note", label=_("The note"))} if note else None,
     )

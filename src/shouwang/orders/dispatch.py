@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from shouwang.core import audit
 from shouwang.core.errors import ValidationFailed, require_state
 from shouwang.core.models import AuditLog
+from shouwang.core.text import within_limit
 from shouwang.providers.prices import price_on
 
 from .matching import Candidate, Shortlist, order_to_dispatch, shortlist
@@ -154,9 +155,9 @@ def dispatch_order(*, actor, order_id: int, provider_id: int, reason: str = "") 
         _require_dispatchable(order)
         _note_rejection(order)
         candidate = _shortlisted(order, provider_id, at=now, field="provider_id")
-        text = (reason or "").strip()[:300] or _("Dispatched by hand to %(provider)s.") % {
-            "provider": candidate.provider_name
-        }
+        text = within_limit(reason, 300, field="reason", label=_("The reason")) or _(
+            "Dispatched by hand to %(provider)s."
+        ) % {"provider": candidate.provider_name}
         return _send(order, candidate, actor=actor, reason=text, how="manual", now=now)
 
 

@@ -27,7 +27,7 @@ from shouwang.core import audit
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.geo import distance_m, distance_text
 from shouwang.core.scope import scope_of
-from shouwang.core.text import listed
+from shouwang.core.text import listed, within_limit
 
 from .models import (
     CheckMethod,
@@ -477,7 +477,7 @@ def resolve_exception(*, actor, exception_id: int, accept: bool, explanation: st
         raise ValidationFailed(message, errors={"explanation": message})
     exception.state = ExceptionState.ACCEPTED if accept else ExceptionState.UPHELD
     exception.resolution, exception.resolved_by, exception.resolved_at = (
-        explanation[:300],
+        within_limit(explanation, 300, field="explanation", label=_("The explanation")),
         actor,
         timezone.now(),
     )
@@ -555,7 +555,7 @@ def request_correction(
         order=order,
         requested_by=actor,
         changes={name: value.isoformat() for name, value in changes.items()},
-        reason=reason[:300],
+        reason=within_limit(reason, 300, field="reason", label=_("The reason")),
     )
     audit.record(
         actor=actor,
@@ -601,7 +601,11 @@ def decide_correction(*, actor, correction_id: int, approve: bool, note: str = "
     if approve:
         _apply(actor, correction, order, visit)
     correction.state = CorrectionState.APPROVED if approve else CorrectionState.REFUSED
-    correction.decided_by, correction.decided_at, correction.decision_note = actor, timezone.now(), note[:300]
+    correction.decided_by, correction.decided_at, correction.decision_note = (
+        actor,
+        timezone.now(),
+        within_limit(note, 300, field="note", label=_("The note")),
+    )
     correction.save()
     audit_before, audit_after = audit.changed(before, _visit_facts(visit))
     audit.record(

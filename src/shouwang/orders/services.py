@@ -21,7 +21,7 @@ from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.roles import Role
-from shouwang.core.text import listed
+from shouwang.core.text import listed, too_long, within_limit
 from shouwang.elders.models import Elder, Status
 from shouwang.providers.prices import price_on
 from shouwang.providers.staff import eligibility
@@ -43,6 +43,8 @@ PAST_GRACE = dt.timedelta(minutes=15)
 MAX_DAYS_AHEAD = getattr(settings, "SHOUWANG_ORDER_MAX_DAYS_AHEAD", 30)
 MAX_WINDOW = dt.timedelta(hours=12)
 MAX_QUANTITY = 20
+NOTE_LENGTH = Order._meta.get_field("note").max_length
+REASON_LENGTH = OrderTransition._meta.get_field("reason").max_length
 
 
 def _role(actor) -> str:
@@ -74,7 +76,7 @@ def _locked(actor, order_id: int) -> Order:
 
 
 def _reason(reason: str, *, required: bool = True) -> str:
-    reason = (reason or "").strip()[:300]
+    reason = within_limit(reason, REASON_LENGTH, field="reason", label=_("The reason"))
     if required and not reason:
         message = _("Give the reason.")
         raise ValidationFailed(message, errors={"reason": message})
@@ -156,7 +158,7 @@ def _source_for(actor, source: str, errors: dict) -> str:
 
 
 def create_order(
-    *, actor, elder_id: int, items: list[dict], window_start, window_end, source: str, note: str = ""
+    *, actor, elder_id: int | None, items: list[dict], window_start, window_end, source: str, note: str = ""
 ) -> Order:
     """Place an order for an elder the actor may order for (in scope and active; a provider for the elders
     it serves, ``selectors.elders_served_by``) with active catalogue ``items`` (``{"code", "quantity"}``)
@@ -164,11 +166,16 @@ def create_order(
     in ``created`` for dispatch, except a provider's own, which is its at once (``dispatch.take_own_order``).
     Care-plan orders are made by ``generation``, not here."""
     _require(permissions.may_place_orders(actor), _("Your role may not place orders."))
-    elder = _elder_for_creation(actor, elder_id)
     errors: dict[str, str] = {}
+    elder = _elder_for_creation(actor, elder_id) if elder_id else None
+    if elder is None:
+        errors["elder_id"] = _("Enter a name, ID number or phone, then choose the elder.")
     lines = _checked_items(items, errors)
     check_window(window_start, window_end, errors)
     source = _source_for(actor, source, errors)
+    note = (note or "").strip()
+    if message := too_long(note, NOTE_LENGTH, label=_("The note")):
+        errors["note"] = message
     _fail(errors)
     with transaction.atomic():
         order = create_for_elder(
@@ -178,7 +185,7 @@ def create_order(
             window_start=window_start,
             window_end=window_end,
             source=source,
-            note=(note or "").strip()[:300],
+            note=note,
         )
         if permissions.places_orders_as_provider(actor):
             order = take_own_order(order, actor=actor)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shouwang.catalog.models import ServiceItem
@@ -131,7 +132,7 @@ def desk(request):
         try:
             order = services.create_order(
                 actor=request.user,
-                elder_id=int(values.get("elder_id") or 0),
+                elder_id=int(values["elder_id"]) if is_digits(values.get("elder_id", "")) else None,
                 items=_desk_items(values),
                 window_start=start,
                 window_end=end,
@@ -155,6 +156,9 @@ def desk(request):
             "values": values,
             "error": error,
             "errors": errors,
+            # Read by name here: in a template ``errors.items`` would be the dict's method when no service
+            # is wrong, and print every other error as dict_items([...]).
+            "item_error": errors.get("items", ""),
             "chosen": chosen,
             "served_only": permissions.places_orders_as_provider(request.user),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code"),
@@ -188,7 +192,8 @@ def _board_context(request) -> dict:
     filters = _board_filters(request)
     scoped = orders_for(request.user)
     without_state = filter_orders(scoped, **{**filters, "state": ""})
-    orders = filter_orders(scoped, **filters).order_by("window_start", "id")
+    # Newest first: what came in last is what the desk is asked about (oldest first buried it on page 40).
+    orders = filter_orders(scoped, **filters).order_by("-created_at", "-id")
     page = paginate(orders, page=page_number(request.GET.get("page")), page_size=BOARD_PAGE_SIZE)
     rows = [_row(order) for order in page.items]
     return {
@@ -328,6 +333,18 @@ ACTIONS = {
 }
 
 
+# What the message after each button says happened (not a bare "Saved.").
+ACTION_DONE = {
+    "accept": gettext_lazy("Order #%(id)s accepted: assign a caregiver to it."),
+    "reject": gettext_lazy("Order #%(id)s rejected: it goes back to dispatch for another provider."),
+    "assign": gettext_lazy("Caregiver assigned to order #%(id)s."),
+    "cancel": gettext_lazy("Order #%(id)s cancelled."),
+    "dispute": gettext_lazy("Order #%(id)s is disputed: a supervisor will look at it."),
+    "resolve-dispute": gettext_lazy("The dispute on order #%(id)s is resolved."),
+    "settle": gettext_lazy("Order #%(id)s settled."),
+}
+
+
 @require_POST
 @login_required
 def action(request, order_id: int, name: str):
@@ -336,7 +353,7 @@ def action(request, order_id: int, name: str):
     step = ACTIONS.get(name)
     if step is None:
         raise PermissionDenied
-    perform(request, lambda: step(request.user, order_id, request.POST))
+    perform(request, lambda: step(request.user, order_id, request.POST), ACTION_DONE[name] % {"id": order_id})
     if (
         request.POST.get("next") == "provider_board"
         or not orders_for(request.user).filter(pk=order_id).exists()

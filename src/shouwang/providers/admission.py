@@ -19,7 +19,7 @@ from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed, require_state
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
-from shouwang.core.text import listed
+from shouwang.core.text import listed, within_limit
 from shouwang.regions.models import Region
 
 from .models import Contract, ContractState, ExitKind, Licence, LicenceKind, Provider, ProviderState
@@ -72,7 +72,7 @@ def add_licence(
         licence = Licence.objects.create(
             provider=provider,
             kind=kind,
-            number=number.strip()[:60],
+            number=within_limit(number, 60, field="number", label=_("The licence number")),
             issued_on=issued_on,
             expires_on=expires_on,
         )
@@ -107,12 +107,13 @@ def decide_admission(*, actor, provider_id: int, admit: bool, reasons: str = "")
     _require_official(actor)
     provider = get_provider_for(actor, provider_id)
     _require_state(provider, ProviderState.REVIEWING)
+    reasons = within_limit(reasons, 300, field="reasons", label=_("The reasons"))
     if not admit:
-        if not reasons.strip():
+        if not reasons:
             raise ValidationFailed(
                 _("Give the reasons for the rejection."), errors={"reasons": _("Required.")}
             )
-        return _move(actor, provider, ProviderState.REJECTED, "reject", decision_note=reasons.strip()[:300])
+        return _move(actor, provider, ProviderState.REJECTED, "reject", decision_note=reasons)
     today = timezone.localdate()
     if not any(
         licence.kind == LicenceKind.BUSINESS and licence.is_valid_on(today)
@@ -122,7 +123,7 @@ def decide_admission(*, actor, provider_id: int, admit: bool, reasons: str = "")
             _("A provider is admitted only with a valid business licence on record."),
             errors={"licences": _("No valid business licence.")},
         )
-    return _move(actor, provider, ProviderState.ADMITTED, "admit", decision_note=reasons.strip()[:300])
+    return _move(actor, provider, ProviderState.ADMITTED, "admit", decision_note=reasons)
 
 
 def sign_contract(
@@ -161,7 +162,7 @@ def sign_contract(
     with transaction.atomic():
         contract = Contract.objects.create(
             provider=provider,
-            number=number.strip()[:40],
+            number=within_limit(number, 40, field="number", label=_("The contract number")),
             starts_on=starts_on,
             ends_on=ends_on,
             services=sorted(set(services)),
@@ -203,7 +204,8 @@ def exit_provider(*, actor, provider_id: int, kind: str, reason: str) -> Provide
         )
     if kind == ExitKind.FORCED:
         _require_official(actor)
-    if not reason.strip():
+    reason = within_limit(reason, 300, field="reason", label=_("The reason"))
+    if not reason:
         raise ValidationFailed(_("Give the reason for the exit."), errors={"reason": _("Required.")})
     _require_state(provider, ProviderState.ADMITTED)
     today = timezone.localdate()
@@ -211,7 +213,7 @@ def exit_provider(*, actor, provider_id: int, kind: str, reason: str) -> Provide
         ended = provider.contracts.filter(state=ContractState.ACTIVE)
         ended_numbers = list(ended.values_list("number", flat=True))
         ended.update(state=ContractState.TERMINATED, ends_on=today)
-        _move(actor, provider, ProviderState.EXITED, "exit", exit_kind=kind, exit_reason=reason.strip()[:300],
+        _move(actor, provider, ProviderState.EXITED, "exit", exit_kind=kind, exit_reason=reason,
               exited_on=today)  # fmt: skip
         provider_exited.send(
             sender=Provider, provider=provider, kind=kind, actor=actor, contracts=ended_numbers
@@ -258,7 +260,9 @@ def apply_online(
             region_code=region_code,
             contact_phone=contact_phone,
         )
-        provider.contact_name = (contact_name or "").strip()[:40]
+        provider.contact_name = within_limit(
+            contact_name, 40, field="contact_name", label=_("The contact name")
+        )
         provider.save(update_fields=["contact_name", "updated_at"])
         admin = create_user(
             actor=None,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
+from shouwang.core.text import within_limit
 
 from .models import (
     EvaluationScheme,
@@ -183,7 +184,8 @@ def add_to_list(
     provider = get_provider_for(actor, provider_id)
     if kind not in ListKind.values:
         raise ValidationFailed(_("Choose the red or the black list."), errors={"kind": _("Required.")})
-    if not reason.strip():
+    reason = within_limit(reason, 300, field="reason", label=_("The reason"))
+    if not reason:
         raise ValidationFailed(_("Give the reason."), errors={"reason": _("Required.")})
     starts_on = starts_on or timezone.localdate()
     if ends_on is not None and ends_on < starts_on:
@@ -191,7 +193,7 @@ def add_to_list(
         raise ValidationFailed(message, errors={"ends_on": message})
     with transaction.atomic():
         entry = ListEntry.objects.create(
-            provider=provider, kind=kind, reason=reason.strip()[:300], starts_on=starts_on, ends_on=ends_on,
+            provider=provider, kind=kind, reason=reason, starts_on=starts_on, ends_on=ends_on,
             added_by=actor,
         )  # fmt: skip
         audit.record(

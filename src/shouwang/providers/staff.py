@@ -27,7 +27,7 @@ from shouwang.core import audit
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
 from shouwang.core.phones import normalise_phone
-from shouwang.core.text import listed
+from shouwang.core.text import listed, too_long, within_limit
 
 from .admission import may_take_orders
 from .models import (
@@ -166,7 +166,9 @@ def _check_fields(values: dict, errors: dict, *, provider_id: int, staff_pk: int
     """Checked values for the keys present in ``values``; problems go to ``errors`` by field."""
     clean: dict = {}
     if "name" in values:
-        clean["name"] = (values["name"] or "").strip()[:40]
+        clean["name"] = (values["name"] or "").strip()
+        if message := too_long(clean["name"], 40, label=_("The name")):
+            errors["name"] = message
         if not clean["name"]:
             errors["name"] = _("The name is required.")
     if "id_number" in values:
@@ -269,7 +271,10 @@ def deactivate_staff(*, actor, staff_id: int, reason: str = "") -> StaffMember:
             "deactivate",
             staff,
             before={"active": True},
-            after={"active": False, "reason": (reason or "").strip()[:200]},
+            after={
+                "active": False,
+                "reason": within_limit(reason, 200, field="reason", label=_("The reason")),
+            },
         )
     return staff
 
@@ -320,8 +325,8 @@ def add_certificate(
         certificate = StaffCertificate.objects.create(
             staff=staff,
             kind=kind,
-            number=number.strip()[:40],
-            level=level[:20],
+            number=within_limit(number, 40, field="number", label=_("The certificate number")),
+            level=within_limit(level, 20, field="level", label=_("The level")),
             issued_on=issued_on,
             expires_on=expires_on,
         )
@@ -364,10 +369,10 @@ def add_training(
     with transaction.atomic():
         record = TrainingRecord.objects.create(
             staff=staff,
-            title=title.strip()[:120],
+            title=within_limit(title, 120, field="title", label=_("The title")),
             trained_on=trained_on,
             hours=amount,
-            organiser=(organiser or "").strip()[:120],
+            organiser=within_limit(organiser, 120, field="organiser", label=_("The organiser")),
         )
         _record(
             actor,

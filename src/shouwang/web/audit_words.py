@@ -1,0 +1,132 @@
+"""Audit action codes in words: home pages and the audit log say "placed an order", not ``order.create``.
+
+Every code the source writes has its phrase here (``tests/web/test_audit_words.py`` reads the source and
+fails on a code without one). A family of codes over a state or an event (``order.{state}``) takes that
+choice's label; a code that is neither shows as it is, so a record is never hidden.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.benefits.models import RunState
+from shouwang.elders.models import LifeEvent
+from shouwang.orders.models import CorrectionState, OrderState
+from shouwang.providers.models import ListKind
+
+WORDS = {
+    "accounts.login": _("signed in"),
+    "accounts.login_failed": _("failed to sign in"),
+    "accounts.logout": _("signed out"),
+    "accounts.token.create": _("created an API key"),
+    "accounts.token.revoke": _("revoked an API key"),
+    "accounts.user.create": _("created a user"),
+    "accounts.user.set_password": _("set a password"),
+    "accounts.user.update": _("changed a user"),
+    "alarms.device_bound": _("bound a device to an elder"),
+    "alarms.device_registered": _("registered a device"),
+    "alarms.device_retired": _("retired a device"),
+    "alarms.device_unbound": _("unbound a device"),
+    "alarms.incident_acknowledged": _("took an alarm"),
+    "alarms.incident_calling_elder": _("called the elder about an alarm"),
+    "alarms.incident_closed": _("closed an alarm"),
+    "alarms.incident_contact": _("called a contact about an alarm"),
+    "alarms.incident_escalated": _("escalated an alarm"),
+    "alarms.incident_on_site": _("recorded help on site"),
+    "alarms.incident_opened": _("opened an alarm"),
+    "alarms.incident_responder_sent": _("sent a responder"),
+    "assessments.approve": _("approved an assessment"),
+    "assessments.assign": _("assigned an assessment"),
+    "assessments.care_plan.approve": _("approved a care plan"),
+    "assessments.care_plan.draft": _("drafted a care plan"),
+    "assessments.care_plan.items": _("changed a care plan's services"),
+    "assessments.care_plan.supersede": _("replaced a care plan"),
+    "assessments.discard": _("discarded an assessment draft"),
+    "assessments.legacy_import": _("imported past assessments"),
+    "assessments.return": _("returned an assessment for correction"),
+    "assessments.save": _("saved an assessment draft"),
+    "assessments.start": _("started an assessment"),
+    "assessments.submit": _("submitted an assessment"),
+    "benefits.ledger.reverse": _("reversed a ledger entry"),
+    "benefits.policy.create": _("created a benefit policy"),
+    "benefits.policy.version": _("issued a policy version"),
+    "benefits.run.computed": _("computed an eligibility run"),
+    "benefits.voucher.redeem": _("redeemed a voucher"),
+    "catalog.item.create": _("added a service item"),
+    "catalog.item.reactivate": _("brought back a service item"),
+    "catalog.item.retire": _("retired a service item"),
+    "catalog.item.update": _("changed a service item"),
+    "core.message.requeue": _("sent a message again"),
+    "elders.ability": _("recorded an elder's ability level"),
+    "elders.assign": _("assigned a worker to an elder"),
+    "elders.bulk_register": _("registered elders in bulk"),
+    "elders.create": _("registered an elder"),
+    "elders.export": _("exported the registry"),
+    "elders.import": _("imported the registry"),
+    "elders.import.create": _("registered an elder by import"),
+    "elders.import.start": _("started an import"),
+    "elders.import.update": _("updated an elder by import"),
+    "elders.reveal": _("viewed an elder's full ID and phone"),
+    "elders.update": _("corrected an elder's record"),
+    "order.complaint.assign": _("assigned a complaint"),
+    "order.complaint.close": _("closed a complaint"),
+    "order.complaint.file": _("filed a complaint"),
+    "order.complaint.resolve": _("resolved a complaint"),
+    "order.create": _("placed an order"),
+    "order.no_candidate": _("found no provider for an order"),
+    "orders.check_in": _("checked in for a visit"),
+    "orders.check_out": _("checked out of a visit"),
+    "orders.confirmation_code_refused": _("entered a wrong confirmation code"),
+    "orders.confirmation_code_sent": _("sent a confirmation code"),
+    "orders.correction_requested": _("asked to correct a visit"),
+    "orders.exception_resolved": _("resolved a visit exception"),
+    "orders.visit_exception": _("a visit exception was raised"),
+    "providers.admit": _("admitted a provider"),
+    "providers.apply": _("applied as a provider"),
+    "providers.apply_online": _("applied online as a provider"),
+    "providers.contract": _("signed a contract"),
+    "providers.create": _("added a provider"),
+    "providers.exit": _("recorded a provider's exit"),
+    "providers.inspection": _("recorded an inspection"),
+    "providers.licence": _("added a licence"),
+    "providers.price": _("set a price"),
+    "providers.reject": _("refused a provider's admission"),
+    "providers.review": _("started a provider review"),
+    "providers.staff.add": _("added a staff member"),
+    "providers.staff.certificate": _("added a certificate"),
+    "providers.staff.deactivate": _("deactivated a staff member"),
+    "providers.staff.reactivate": _("reactivated a staff member"),
+    "providers.staff.shifts": _("set working hours"),
+    "providers.staff.skills": _("set skills"),
+    "providers.staff.training": _("recorded a training"),
+    "providers.staff.update": _("changed a staff member"),
+    "regions.load": _("loaded the divisions"),
+    "regions.set_centres": _("set the divisions' centres"),
+}
+# (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
+FAMILIES = {
+    ("order.", ""): (OrderState, _("moved an order to %(state)s")),
+    ("benefits.run.", ""): (RunState, _("moved an eligibility run to %(state)s")),
+    ("elders.", ""): (LifeEvent, _("recorded a life event: %(state)s")),
+    ("orders.correction_", ""): (CorrectionState, _("decided a visit correction: %(state)s")),
+    ("providers.", "_list"): (ListKind, _("put a provider on the %(state)s")),
+}
+
+
+def action_words(code: str) -> str:
+    """The phrase for an audit action code, in the active language."""
+    if code in WORDS:
+        return str(WORDS[code])
+    for (prefix, suffix), (choices, phrase) in FAMILIES.items():
+        middle = code[len(prefix) : len(code) - len(suffix)] if code.endswith(suffix) else None
+        if code.startswith(prefix) and middle in choices.values:
+            return gettext(str(phrase)) % {"state": choices(middle).label}
+    return code
+
+
+def has_words(code: str) -> bool:
+    """Whether ``code`` has its own phrase (for the test); a family is given as ``prefix{}suffix``."""
+    if "{}" in code:
+        return tuple(code.split("{}", 1)) in FAMILIES
+    return action_words(code) != code
