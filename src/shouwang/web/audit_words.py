@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.benefits.models import RunState
+from shouwang.benefits.case_models import CaseState
+from shouwang.benefits.models import RunState, StatementState
 from shouwang.elders.models import LifeEvent
 from shouwang.orders.models import CorrectionState, OrderState
 from shouwang.providers.models import ListKind
@@ -48,10 +49,15 @@ WORDS = {
     "assessments.save": _("saved an assessment draft"),
     "assessments.start": _("started an assessment"),
     "assessments.submit": _("submitted an assessment"),
+    "benefits.budget.set": _("set a budget"),
+    "benefits.case.open": _("opened an anomaly case"),
+    "benefits.checks.run": _("ran the anomaly checks"),
     "benefits.ledger.reverse": _("reversed a ledger entry"),
     "benefits.policy.create": _("created a benefit policy"),
     "benefits.policy.version": _("issued a policy version"),
     "benefits.run.computed": _("computed an eligibility run"),
+    "benefits.statement.correction": _("corrected an order on a provider statement"),
+    "benefits.statement.issued": _("issued a provider statement"),
     "benefits.voucher.redeem": _("redeemed a voucher"),
     "catalog.item.create": _("added a service item"),
     "catalog.item.reactivate": _("brought back a service item"),
@@ -108,6 +114,8 @@ WORDS = {
 FAMILIES = {
     ("order.", ""): (OrderState, _("moved an order to %(state)s")),
     ("benefits.run.", ""): (RunState, _("moved an eligibility run to %(state)s")),
+    ("benefits.case.", ""): (CaseState, _("moved an anomaly case to %(state)s")),
+    ("benefits.statement.", ""): (StatementState, _("moved a provider statement to %(state)s")),
     ("elders.", ""): (LifeEvent, _("recorded a life event: %(state)s")),
     ("orders.correction_", ""): (CorrectionState, _("decided a visit correction: %(state)s")),
     ("providers.", "_list"): (ListKind, _("put a provider on the %(state)s")),
