@@ -114,14 +114,14 @@ def test_the_console_form_has_no_preselected_outcome_and_shows_the_refusal(clien
     url = f"/alarms/console/{sos.pk}/"
     client.post(f"{url}acknowledge/", headers={"HX-Request": "true"})
     page = client.get(url, headers={"Accept-Language": "zh-hans"}).content.decode()
-    select = page[page.index('id="close-outcome"') : page.index("</select>", page.index('id="close-outcome"'))]
-    assert 'required' in select
+    start = page.index('id="close-outcome"')
+    select = page[start : page.index("</select>", start)]
+    assert "required" in select
     assert select.index('<option value="" selected>') < select.index('value="false_alarm"')
     assert "data-close-needs" in page
     with translation.override("zh-hans"):
-        panel = client.post(
-            f"{url}close/", {"outcome": "false_alarm"}, headers={"HX-Request": "true", "Accept-Language": "zh-hans"}
-        ).content.decode()
+        headers = {"HX-Request": "true", "Accept-Language": "zh-hans"}
+        panel = client.post(f"{url}close/", {"outcome": "false_alarm"}, headers=headers).content.decode()
     assert "data-error" in panel and "误报" in panel
     _unchanged(sos)
 
