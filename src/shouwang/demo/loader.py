@@ -13,6 +13,7 @@ from stdnum.cn import uscc
 
 from shouwang.accounts.models import Role
 from shouwang.accounts.services import create_user
+from shouwang.core.actors import SYSTEM
 from shouwang.elders.services import bulk_register_elders
 from shouwang.providers.models import ProviderKind
 from shouwang.providers.services import create_provider
@@ -103,7 +104,7 @@ def _create_accounts(communities: list[Region], provider_ids: list[int]) -> None
         elif account.region:
             regions = [account.region]
         create_user(
-            actor=None,
+            actor=SYSTEM,
             username=account.username,
             password=DEMO_PASSWORD,
             role=account.role,
@@ -129,7 +130,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     set_centres(actor=None, centres={c.code: (c.lat, c.lon) for c in placed})
     provider_ids = [
         create_provider(
-            actor=None,
+            actor=SYSTEM,
             name=name,
             credit_code=_credit_code(rng, prefix),
             kind=kind,
