@@ -39,7 +39,7 @@ _sequence = itertools.count(1)
 
 
 def load_tree() -> None:
-    load_regions(actor=None, rows=[{"code": c, "name": n, "urban_rural_type": t} for c, n, t in TREE])
+    load_regions(actor=SYSTEM, rows=[{"code": c, "name": n, "urban_rural_type": t} for c, n, t in TREE])
 
 
 def credit_code(n: int | None = None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import Role
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Forbidden
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Level, level_of, prefix_of
@@ -99,8 +100,9 @@ def require(allowed: bool, message: str) -> None:
 
 
 def require_policy_keeper(actor) -> None:
-    """``None`` is a system job (the demo loader) and may."""
-    if actor is not None:
+    """The platform itself (``SYSTEM``: the demo loader) may; a missing actor is refused."""
+    require_actor(actor)
+    if not is_system(actor):
         require(
             may_keep_policies(actor), _("Only platform administrators and officials keep benefit policies.")
         )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.elders.models import StatusChange
 from shouwang.regions.models import Region, prefix_of
@@ -174,8 +175,9 @@ def start_run(*, actor, month, region_code: str) -> EligibilityRun:
     results (while it is computed or returned; an approved run stays as it was)."""
     month = parse_month(month)
     region = _region(region_code)
+    require_actor(actor)
     require(
-        actor is None or may_compute_run(actor, region.code),
+        is_system(actor) or may_compute_run(actor, region.code),
         _("Only officials of this region compute its benefits."),
     )
     with transaction.atomic():

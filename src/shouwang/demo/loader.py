@@ -88,7 +88,7 @@ def _credit_code(rng: random.Random, prefix: str) -> str:
 def _load_regions() -> list[Region]:
     source = resources.files("shouwang.demo.data").joinpath("regions_jilin.csv")
     with source.open(encoding="utf-8") as handle:
-        load_regions_csv(actor=None, source=handle)
+        load_regions_csv(actor=SYSTEM, source=handle)
     return list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=DISTRICT[:6]).order_by("code"))
 
 
@@ -127,7 +127,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     rng = random.Random(seed)
     communities = _load_regions()
     placed = community_centres([(c.code, c.name, c.urban_rural_type) for c in communities], seed)
-    set_centres(actor=None, centres={c.code: (c.lat, c.lon) for c in placed})
+    set_centres(actor=SYSTEM, centres={c.code: (c.lat, c.lon) for c in placed})
     provider_ids = [
         create_provider(
             actor=SYSTEM,
@@ -154,7 +154,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     written = 0
     while batch := list(islice(people, BATCH_SIZE)):
         written += bulk_register_elders(
-            actor=None, people=batch, batch_label=f"demo elders {written + 1}–{written + len(batch)}"
+            actor=SYSTEM, people=batch, batch_label=f"demo elders {written + 1}–{written + len(batch)}"
         )
         if progress:
             progress(written, elders)

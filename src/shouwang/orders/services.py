@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM, is_system, require_actor
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.text import listed
 from shouwang.elders.models import Elder, Status
@@ -67,8 +68,10 @@ def _fail(errors: dict[str, str]) -> None:
 
 
 def _locked(actor, order_id: int) -> Order:
-    """The order, checked against the actor's scope, then re-read locked for the rest of the transaction."""
-    if actor is not None:
+    """The order, checked against the actor's scope (the platform, ``SYSTEM``, sees all), then re-read
+    locked for the rest of the transaction."""
+    require_actor(actor)
+    if not is_system(actor):
         get_order_for(actor, order_id)
     try:
         return (
@@ -304,7 +307,7 @@ def redispatch(order: Order) -> None:
         return
     try:
         with transaction.atomic():
-            auto_dispatch(order_id=order.pk)
+            auto_dispatch(actor=SYSTEM, order_id=order.pk)
     except DomainError as error:
         logger.info("auto-dispatch left order %s waiting: %s", order.pk, error.message)
 
@@ -422,10 +425,11 @@ def resolve_dispute(*, actor, order_id: int, outcome: str, resolution: str) -> O
 
 @transaction.atomic
 def settle_order(*, actor, order_id: int) -> Order:
-    """Record the settlement of a confirmed order (officials, admin, or the system with ``actor=None``):
+    """Record the settlement of a confirmed order (officials, admin, or the platform named as ``SYSTEM``):
     the amount is Σ unit price × quantity, the prices fixed at dispatch from the provider's list on the
     service day (looked up again for a line that lacks one)."""
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         _require(actor, SETTLERS, _("Only officials settle orders."))
     order = _locked(actor, order_id)
     if order.state != S.CONFIRMED:
