@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
-from shouwang.core.actors import is_system, require_actor
+from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Conflict, ValidationFailed
 from shouwang.elders.models import Elder, ElderCategory
 from shouwang.regions.models import Region
@@ -154,7 +154,7 @@ def post(
         raise ValidationFailed(_("A ledger transaction needs two or more entries that sum to zero."))
     _check_not_overdrawn(lines)
     posted = LedgerTransaction.objects.create(
-        kind=kind, memo=memo[:200], actor=actor, run=run, order=order, reverses=reverses
+        kind=kind, memo=memo[:200], actor=as_user(actor), run=run, order=order, reverses=reverses
     )
     LedgerEntry.objects.bulk_create(
         [LedgerEntry(transaction=posted, account_id=a, amount_fen=fen) for a, fen in lines],

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
-from shouwang.core.actors import is_system, require_actor
+from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.elders.models import StatusChange
 from shouwang.regions.models import Region, prefix_of
@@ -129,7 +129,7 @@ def publish_version(
         fund_shares=shares,
         self_pay_percent=self_pay,
         note=note[:300],
-        created_by=actor,
+        created_by=as_user(actor),
     )
     audit.record(
         actor=actor,
@@ -190,7 +190,7 @@ def start_run(*, actor, month, region_code: str) -> EligibilityRun:
             )
         before = {"amount_fen": run.totals.get("amount_fen"), "eligible": run.eligible_count}
         runs.compute(run)
-        run.computed_by = actor
+        run.computed_by = as_user(actor)
         run.save()
         after = {
             "amount_fen": run.totals["amount_fen"],

@@ -41,6 +41,18 @@ def is_system(actor) -> bool:
     return actor is SYSTEM
 
 
+def as_user(actor):
+    """The user to store in a "by whom" column: None for the platform itself (the column is empty, the
+    audit log says 系统)."""
+    return None if is_system(actor) else actor
+
+
+def name_of(actor) -> str:
+    """The name a history row keeps for its actor: the username, or 系统 for the platform (and for the
+    rows the platform wrote before it was named, with no actor)."""
+    return gettext("system") if actor is None or is_system(actor) else actor.get_username()
+
+
 def require_actor(actor) -> None:
     """Refuse a missing actor: a service never guesses who acts."""
     if actor is None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.accounts.models import Role
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
-from shouwang.core.actors import SYSTEM, is_system, require_actor
+from shouwang.core.actors import SYSTEM, as_user, is_system, name_of, require_actor
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.text import listed
 from shouwang.elders.models import Elder, Status
@@ -210,7 +210,7 @@ def create_for_elder(
         window_start=window_start,
         window_end=window_end,
         note=note,
-        created_by=actor,
+        created_by=as_user(actor),
         **extra,
     )
     OrderLine.objects.bulk_create(
@@ -221,8 +221,8 @@ def create_for_elder(
         from_state="",
         to_state=S.CREATED,
         at=timezone.now(),
-        actor=actor,
-        actor_name=actor.get_username() if actor is not None else _("system"),
+        actor=as_user(actor),
+        actor_name=name_of(actor),
         reason=str(OrderSource(source).label),
     )
     audit.record(

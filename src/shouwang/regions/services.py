@@ -72,6 +72,7 @@ def load_regions(*, actor, rows: Iterable[dict[str, str]]) -> RegionImportResult
     Parents must come before children (in the rows or already in the database). Any bad row rejects
     the whole load: a half-loaded tree would leave orphans.
     """
+    _require_keeper(actor)
     # A BOM survives on the first header when Excel's CSV arrives as an already-decoded text stream.
     cleaned = [
         {key.lstrip("\ufeff").strip(): (value or "").strip() for key, value in row.items() if key}
