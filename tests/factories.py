@@ -10,6 +10,7 @@ import factory
 from stdnum.cn import uscc
 
 from shouwang.accounts.services import create_user
+from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.pinyin import initials
 from shouwang.elders.models import Elder, EmergencyContact
@@ -38,7 +39,7 @@ _sequence = itertools.count(1)
 
 
 def load_tree() -> None:
-    load_regions(actor=None, rows=[{"code": c, "name": n, "urban_rural_type": t} for c, n, t in TREE])
+    load_regions(actor=SYSTEM, rows=[{"code": c, "name": n, "urban_rural_type": t} for c, n, t in TREE])
 
 
 def credit_code(n: int | None = None) -> str:
@@ -49,7 +50,7 @@ def credit_code(n: int | None = None) -> str:
 def provider(name: str = "", region_code: str = DISTRICT):
     n = next(_sequence)
     return create_provider(
-        actor=None,
+        actor=SYSTEM,
         name=name or f"服务商{n}",
         credit_code=credit_code(n),
         kind="company",
@@ -59,7 +60,7 @@ def provider(name: str = "", region_code: str = DISTRICT):
 
 def user(role: str, *, regions: tuple[str, ...] = (), provider_id: int | None = None, username: str = ""):
     return create_user(
-        actor=None,
+        actor=SYSTEM,
         username=username or f"{role}{next(_sequence)}",
         password=PASSWORD,
         role=role,

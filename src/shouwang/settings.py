@@ -5,6 +5,7 @@ with one command; production sets ``DATABASE_URL`` (PostgreSQL), ``SECRET_KEY`` 
 """
 
 import hashlib
+import math
 import os
 import socket
 from datetime import timedelta
@@ -20,11 +21,102 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SHOUWANG_VAR_DIR", Path.cwd() / "var")).resolve()
 
 
+# Every setting is read here and nowhere else (tests/core/test_settings.py greps for it). A value that does
+# not parse stops the start with a message naming the variable: a mistyped `DEBUG=ture` must not quietly
+# mean False, nor `SESSION_IDLE_MINUTES=2h` crash later with Python's own words.
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """A yes/no variable: true/false, 1/0, yes/no, on/off (any case; empty is false); anything else stops
+    the start."""
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value: write one of true/false, 1/0, yes/no, on/off."
+    )
+
+
+def parse_int(name: str, raw: str, *, minimum: int = 0) -> int:
+    """A whole number of at least ``minimum``."""
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below its minimum of {minimum}.")
+    return value
+
+
+def parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
+    """A number (decimals allowed) of at least ``minimum``; not NaN or infinite."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not math.isfinite(value) or value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a finite number of at least {minimum}.")
+    return value
+
+
+def parse_url(name: str, raw: str, *, schemes: tuple[str, ...]) -> str:
+    """A URL with one of ``schemes`` and a host. The message names the scheme, never the whole value,
+    which may hold a password."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, or above 65535
+        port_ok = False
+    if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix") or not port_ok:
+        raise ImproperlyConfigured(
+            f"{name} is not a URL of the form {schemes[0]}://host…"
+            f" (scheme {parts.scheme or 'missing'!r}, host {'present' if parts.hostname else 'missing'},"
+            f" port {'valid' if port_ok else 'not a valid number'};"
+            f" accepted schemes: {', '.join(schemes)})."
+        )
+    return value
+
+
+def parse_tiles_url(name: str, raw: str) -> str:
+    """A map tile URL template: http(s) on a tile server, or a path on this site, with {z}, {x} and {y};
+    empty means no drawn map."""
+    value = raw.strip()
+    if not value:
+        return ""
+    if not value.startswith("/"):
+        parse_url(name, value.replace("{s}", "a"), schemes=("https", "http"))
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+    if missing:
+        raise ImproperlyConfigured(f"{name}={raw!r} lacks {', '.join(missing)}: tiles cannot be addressed.")
+    return value
+
+
+def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().upper()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return default if value is None else parse_bool(name, value)
+
+
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    return default if value is None else parse_int(name, value, minimum=minimum)
+
+
+def _env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    value = os.environ.get(name)
+    return default if value is None else parse_float(name, value, minimum=minimum)
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -127,10 +219,16 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'shouwang.sqlite3'}"
 # Persistent connections are off by default: under ASGI each request may run in a new thread, and idle
 # per-thread connections would pile up. Put PgBouncer in front at scale.
-DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
-}
+DB_CONN_MAX_AGE = _env_int("DB_CONN_MAX_AGE", 0)
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+    }
+except ValueError:  # dj_database_url's UnknownSchemeError; its message would not name the variable
+    raise ImproperlyConfigured(
+        f"DATABASE_URL has the unknown scheme {urlsplit(DATABASE_URL).scheme or 'missing'!r}:"
+        " use postgres://user:password@host:port/name or sqlite:///path."
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker thread and the scheduler read while one writes;
     # IMMEDIATE transactions take the write lock up front instead of failing half-way.
@@ -143,7 +241,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if redis_url := os.environ.get("REDIS_URL"):
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    redis_url = parse_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
 
 # --- accounts, passwords, sessions, login throttling ---------------------------------------------------
@@ -157,7 +257,7 @@ PASSWORD_HASHERS = [
 ]
 # Every password set anywhere (console, API, self-registration, createsuperuser) passes all of these.
 # Ten characters: eight let `shouwang` and a name with two digits (`wangwei12`) through.
-PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10, minimum=1)
 PASSWORD_MAX_LENGTH = 128
 PASSWORD_MIN_DISTINCT_CHARACTERS = 5
 AUTH_PASSWORD_VALIDATORS = [
@@ -182,16 +282,16 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # An idle session expires: every request pushes the expiry forward by SESSION_IDLE_MINUTES.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "120")) * 60
+SESSION_COOKIE_AGE = _env_int("SESSION_IDLE_MINUTES", 120, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # ... and the address alone after this many failures over all usernames (accounts.lockout).
-SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+SHOUWANG_LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_HANDLER = "shouwang.accounts.lockout.LoginLockout"
 # The address axes counts is REMOTE_ADDR, which the web server takes from X-Forwarded-For only when a
 # TRUSTED_PROXIES proxy sent the request (web.runtime). axes would read headers through django-ipware if
@@ -225,16 +325,18 @@ if _LEAFLET is None or not _LEAFLET.submodule_search_locations:
 STATICFILES_DIRS = [Path(list(_LEAFLET.submodule_search_locations)[0]) / "static"]
 # Map tiles for the alarm console (WGS-84 tiles; an intranet points this at its own tile server). Empty:
 # no drawn map, only the coordinates and a link.
-SHOUWANG_MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+SHOUWANG_MAP_TILES_URL = parse_tiles_url(
+    "MAP_TILES_URL", os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+)
 SHOUWANG_MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "&copy; OpenStreetMap")
 WHITENOISE_AUTOREFRESH = DEBUG
 # The largest spreadsheet one upload may carry (registry and assessment imports); a registry of a million
 # elders is about 240 MB as CSV, 140 MB as xlsx. Larger requests are refused before their body is read.
-SHOUWANG_UPLOAD_MAX_MB = int(os.environ.get("UPLOAD_MAX_MB", "300"))
+SHOUWANG_UPLOAD_MAX_MB = _env_int("UPLOAD_MAX_MB", 300, minimum=1)
 # Import sources are removed once their job has finished; error reports and exports after this many days.
-SHOUWANG_JOB_FILES_DAYS = int(os.environ.get("JOB_FILES_DAYS", "7"))
+SHOUWANG_JOB_FILES_DAYS = _env_int("JOB_FILES_DAYS", 7)
 # A running import or export with no progress for this long lost its worker and is marked failed.
-SHOUWANG_STALE_JOB_MINUTES = int(os.environ.get("STALE_JOB_MINUTES", "30"))
+SHOUWANG_STALE_JOB_MINUTES = _env_int("STALE_JOB_MINUTES", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -244,7 +346,9 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # --- the MQTT bridge of the alarm devices (alarms/bridge.py, docs/operations.md) -------------------------
-MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+MQTT_URL = parse_url(
+    "MQTT_URL", os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"), schemes=("mqtt", "mqtts", "tcp", "ssl")
+)
 # Several platforms may share one broker (demos on one machine, a test and a staging copy): the bridge's
 # client id and its shared-subscription group default to names unique to this data folder, so no two of them
 # knock each other off the broker or take each other's messages. Bridges that share the work of one
@@ -252,10 +356,10 @@ MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 _INSTANCE = hashlib.sha256(str(VAR_DIR).encode()).hexdigest()[:8]
 SHOUWANG_MQTT_CLIENT_ID = os.environ.get("MQTT_CLIENT_ID") or f"shouwang-{socket.gethostname()}-{_INSTANCE}"
 SHOUWANG_MQTT_SHARE_GROUP = os.environ.get("MQTT_SHARE_GROUP") or f"shouwang-{_INSTANCE}"
-SHOUWANG_MQTT_BATCH_SIZE = int(os.environ.get("MQTT_BATCH_SIZE", "500"))
-SHOUWANG_MQTT_BATCH_WAIT = float(os.environ.get("MQTT_BATCH_WAIT", "0.02"))
-SHOUWANG_MQTT_ALERT_SECONDS = float(os.environ.get("MQTT_ALERT_SECONDS", "30"))
-SHOUWANG_MQTT_SESSION_EXPIRY = int(os.environ.get("MQTT_SESSION_EXPIRY", "86400"))
+SHOUWANG_MQTT_BATCH_SIZE = _env_int("MQTT_BATCH_SIZE", 500, minimum=1)
+SHOUWANG_MQTT_BATCH_WAIT = _env_float("MQTT_BATCH_WAIT", 0.02)
+SHOUWANG_MQTT_ALERT_SECONDS = _env_float("MQTT_ALERT_SECONDS", 30)
+SHOUWANG_MQTT_SESSION_EXPIRY = _env_int("MQTT_SESSION_EXPIRY", 86400)
 
 # --- security headers ----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -263,7 +367,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 # HSTS: off by default, since the embedded default serves plain http. Behind TLS set HSTS_SECONDS; Django
 # sends the header on HTTPS requests only, which behind a proxy needs TRUSTED_PROXIES (X-Forwarded-Proto).
-SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", False)
 
@@ -292,54 +396,55 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+LOG_LEVEL = parse_choice("LOG_LEVEL", os.environ.get("LOG_LEVEL", "INFO"), LOG_LEVELS)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
-SHOUWANG_PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+SHOUWANG_PAGE_SIZE = _env_int("PAGE_SIZE", 50, minimum=1)
 # The registry holds residents from this age up (老年人: 60 and over by the Law on the Elderly).
-SHOUWANG_ELDER_MIN_AGE = int(os.environ.get("ELDER_MIN_AGE", "60"))
+SHOUWANG_ELDER_MIN_AGE = _env_int("ELDER_MIN_AGE", 60)
 # Ability assessment (GB/T 42195-2022): whether the two "one level higher" rules add up (the standard does
 # not say; default no), how long a result stays valid, and from which level an elder counts as 失能.
 SHOUWANG_ASSESSMENT_CUMULATIVE_ADJUSTMENTS = _env_bool("ASSESSMENT_CUMULATIVE_ADJUSTMENTS", False)
-SHOUWANG_ASSESSMENT_VALID_MONTHS = int(os.environ.get("ASSESSMENT_VALID_MONTHS", "6"))
-SHOUWANG_DISABLED_FROM_LEVEL = int(os.environ.get("DISABLED_FROM_LEVEL", "1"))
+SHOUWANG_ASSESSMENT_VALID_MONTHS = _env_int("ASSESSMENT_VALID_MONTHS", 6)
+SHOUWANG_DISABLED_FROM_LEVEL = _env_int("DISABLED_FROM_LEVEL", 1)
 
 # Service orders (orders): how long a provider has to accept or reject before the order moves on; the
 # EVV tolerance radius and time rules; how many days ahead the daily job creates care-plan orders.
-SHOUWANG_ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "30"))
-SHOUWANG_ORDER_PLAN_DAYS_AHEAD = int(os.environ.get("ORDER_PLAN_DAYS_AHEAD", "7"))
-SHOUWANG_EVV_RADIUS_M = int(os.environ.get("EVV_RADIUS_M", "200"))
-SHOUWANG_EVV_LATE_MINUTES = int(os.environ.get("EVV_LATE_MINUTES", "15"))
+SHOUWANG_ORDER_ACCEPT_MINUTES = _env_int("ORDER_ACCEPT_MINUTES", 30)
+SHOUWANG_ORDER_PLAN_DAYS_AHEAD = _env_int("ORDER_PLAN_DAYS_AHEAD", 7)
+SHOUWANG_EVV_RADIUS_M = _env_int("EVV_RADIUS_M", 200)
+SHOUWANG_EVV_LATE_MINUTES = _env_int("EVV_LATE_MINUTES", 15)
 # A check-in this many minutes before the visit's window is an exception (早到) too: the caregiver is
 # warned at once and the supervisor sees it.
-SHOUWANG_EVV_EARLY_MINUTES = int(os.environ.get("EVV_EARLY_MINUTES", "30"))
+SHOUWANG_EVV_EARLY_MINUTES = _env_int("EVV_EARLY_MINUTES", 30)
 # A visit shorter than this share of the items' standard minutes is "too short".
-SHOUWANG_EVV_MIN_DURATION_SHARE = float(os.environ.get("EVV_MIN_DURATION_SHARE", "0.5"))
+SHOUWANG_EVV_MIN_DURATION_SHARE = _env_float("EVV_MIN_DURATION_SHARE", 0.5)
 # Faster than this between two consecutive visits of one caregiver is "impossible travel" (km/h).
-SHOUWANG_EVV_MAX_TRAVEL_KMH = float(os.environ.get("EVV_MAX_TRAVEL_KMH", "60"))
+SHOUWANG_EVV_MAX_TRAVEL_KMH = _env_float("EVV_MAX_TRAVEL_KMH", 60)
 
 # Outgoing SMS and other messages go through core.outbox; the sender class delivers them. The default
 # only keeps them in the outbox (what the demo and tests read); production plugs in a real gateway.
 SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox.KeepInOutbox")
 # A message whose sender keeps failing is retried with a doubling delay (30 s, 1 min, 2 min…) and given up,
 # with an alert on the admin's console, after this many attempts (8: about an hour).
-SHOUWANG_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
+SHOUWANG_MESSAGE_MAX_ATTEMPTS = _env_int("MESSAGE_MAX_ATTEMPTS", 8, minimum=1)
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
-SHOUWANG_ALARM_ACK_SECONDS = int(os.environ.get("ALARM_ACK_SECONDS", "60"))
-SHOUWANG_ALARM_BURST_SECONDS = int(os.environ.get("ALARM_BURST_SECONDS", "300"))
+SHOUWANG_ALARM_ACK_SECONDS = _env_int("ALARM_ACK_SECONDS", 60)
+SHOUWANG_ALARM_BURST_SECONDS = _env_int("ALARM_BURST_SECONDS", 300)
 # An alarm received more than this many minutes after its device time is recorded and opened as
 # "reported late" (迟报), its device time shown; events older than SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS
 # (168) are refused.
-SHOUWANG_ALARM_LATE_MINUTES = int(os.environ.get("ALARM_LATE_MINUTES", "60"))
+SHOUWANG_ALARM_LATE_MINUTES = _env_int("ALARM_LATE_MINUTES", 60)
 # A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
-SHOUWANG_ALARM_MAX_EVENT_BYTES = int(os.environ.get("ALARM_MAX_EVENT_BYTES", "16384"))
+SHOUWANG_ALARM_MAX_EVENT_BYTES = _env_int("ALARM_MAX_EVENT_BYTES", 16384)
 # After this many refused device-event posts from one address in a minute, the rest of its posts in that
 # minute are answered 429 unread (0: no limit). Good events never count.
-SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE = int(os.environ.get("DEVICE_EVENT_REJECTIONS_PER_MINUTE", "30"))
+SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE = _env_int("DEVICE_EVENT_REJECTIONS_PER_MINUTE", 30)

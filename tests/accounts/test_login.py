@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 
 from shouwang.accounts.services import create_api_token, revoke_api_token
+from shouwang.core.actors import SYSTEM
 from shouwang.core.models import AuditLog
 from tests.factories import PASSWORD
 
@@ -95,7 +96,7 @@ def test_logout_requires_post_and_ends_session(client, official):
 
 
 def test_bearer_token_authenticates_api(client, official):
-    _, raw = create_api_token(actor=None, user=official, name="test")
+    _, raw = create_api_token(actor=SYSTEM, user=official, name="test")
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200
     assert response.json()["username"] == "official"
@@ -103,7 +104,7 @@ def test_bearer_token_authenticates_api(client, official):
 
 
 def test_revoked_or_bad_token_is_refused(client, official):
-    token, raw = create_api_token(actor=None, user=official, name="test")
+    token, raw = create_api_token(actor=SYSTEM, user=official, name="test")
     revoke_api_token(actor=official, token_id=token.pk)
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 401

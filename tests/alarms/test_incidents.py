@@ -116,6 +116,7 @@ def test_acknowledging_twice_is_a_conflict(operator, incident):
 
 def test_closing_needs_a_valid_outcome_and_notes_for_other(operator, incident):
     workflow.acknowledge(actor=operator, incident=incident)
+    workflow.record_contact_attempt(actor=operator, incident=incident, result="answered")
     with pytest.raises(ValidationFailed):
         workflow.close(actor=operator, incident=incident, outcome="bored")
     with pytest.raises(ValidationFailed):

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from shouwang.core.actors import SYSTEM
 from shouwang.regions.services import load_regions
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
@@ -19,7 +20,7 @@ OCTOBER = dt.datetime(2026, 10, 15, 2, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def other_district(tree):
     load_regions(
-        actor=None,
+        actor=SYSTEM,
         rows=[
             {"code": OTHER_DISTRICT, "name": "船营区", "urban_rural_type": ""},
             {"code": "220203001000", "name": "北京路街道", "urban_rural_type": ""},

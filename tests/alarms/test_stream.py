@@ -9,6 +9,7 @@ from shouwang.accounts.services import create_api_token
 from shouwang.alarms import incidents as workflow
 from shouwang.alarms.ingestion import ingest, sign
 from shouwang.core import live
+from shouwang.core.actors import SYSTEM
 from tests import factories
 from tests.alarms.factories import DeviceFactory
 
@@ -71,7 +72,7 @@ def test_session_stream_sends_created_and_changed_incidents_in_scope(
 
 
 def test_bearer_token_stream_replays_after_an_id(client, operator_a, alarms_in_both_communities):
-    _, raw = create_api_token(actor=None, user=operator_a, name="dispatch system")
+    _, raw = create_api_token(actor=SYSTEM, user=operator_a, name="dispatch system")
     first_id = live.events_after(["incidents"], 0)[0].pk
     response = client.get(
         "/api/v1/incidents/stream", {"after": first_id}, headers={"Authorization": f"Bearer {raw}"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shouwang.benefits import services
+from shouwang.core.actors import SYSTEM
 from shouwang.elders.models import ElderCategory
 from tests import factories
 
@@ -40,8 +41,8 @@ SELF_PAY = {"tekun": 0, "dibao": 10, "*": 30}
 
 
 def policy(code: str, name: str, kind: str, region: str, **version):
-    made = services.create_policy(actor=None, code=code, name=name, kind=kind, region_code=region)
-    services.publish_version(actor=None, policy_id=made.pk, **{"effective_from": "2026-01", **version})
+    made = services.create_policy(actor=SYSTEM, code=code, name=name, kind=kind, region_code=region)
+    services.publish_version(actor=SYSTEM, policy_id=made.pk, **{"effective_from": "2026-01", **version})
     return made
 
 

@@ -5,6 +5,7 @@ import pytest
 from shouwang.benefits import services
 from shouwang.benefits.ledger import voucher_balance
 from shouwang.benefits.models import LedgerEntry, RunState, RunTransition
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.models import AuditLog
 from tests import factories
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def run(policies):
     bf.elder(born=dt.date(1940, 1, 1), categories=("dibao",))
-    return services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    return services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
 
 
 def test_a_run_is_checked_by_the_community_then_the_street_then_approved_by_the_district(
@@ -71,7 +72,7 @@ def test_a_street_official_may_not_approve_for_the_district(run, worker_a, stree
 
 
 def test_only_a_community_worker_inside_the_region_checks_it(run, worker_b, english):
-    street_run = services.start_run(actor=None, month="2026-03", region_code=factories.STREET_A)
+    street_run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.STREET_A)
     with pytest.raises(Forbidden):
         services.review_run(actor=worker_b, run_id=street_run.pk)  # 乙社区 lies in another street
     with pytest.raises(Forbidden):
@@ -87,7 +88,7 @@ def test_a_returned_run_is_computed_again_before_it_goes_round_again(run, worker
     with pytest.raises(Conflict, match="returned for correction"):
         services.review_run(actor=worker_a, run_id=run.pk)
 
-    again = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    again = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
 
     assert again.state == RunState.COMPUTED
     assert list(RunTransition.objects.values_list("to_state", "reason")) == [
@@ -123,7 +124,7 @@ def test_a_death_recorded_after_the_run_was_computed_stops_its_approval(
     assert not LedgerEntry.objects.exists()
 
     services.return_run(actor=official, run_id=run.pk, reason="died in February")
-    again = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    again = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     assert again.totals["amount_fen"] == 0  # died before the first of March
     for actor in (worker_a, street_official, official):
         services.review_run(actor=actor, run_id=run.pk)

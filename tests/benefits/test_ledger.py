@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from shouwang.benefits import ledger, services
 from shouwang.benefits.models import Account, AccountKind, LedgerEntry, LedgerTransaction
 from shouwang.benefits.selectors import trial_balance
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.orders import services as order_services
 from tests import factories
@@ -31,7 +32,7 @@ def people(policies):
 @pytest.fixture
 def credited(people, worker_a, street_official, official):
     """March approved: ¥300 vouchers for 特困 and 低保, ¥200 for 低收入."""
-    run = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     return approved(run, worker=worker_a, street=street_official, district=official)
 
 
@@ -170,7 +171,7 @@ def test_concurrent_redemptions_never_overdraw_a_voucher_account(tree):
     bf.standard_policies()
     elder = bf.elder(born=dt.date(1940, 1, 1), categories=("dibao",))  # ¥300 of vouchers: 30 × ¥10
     provider = factories.provider("甲服务商")
-    services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     worker = factories.user("community_worker", regions=(factories.COMMUNITY_A,))
     street = factories.user("official", regions=(factories.STREET_A,))
     district = factories.user("official", regions=(factories.DISTRICT,))

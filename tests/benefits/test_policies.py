@@ -3,6 +3,7 @@ import pytest
 from shouwang.benefits import services
 from shouwang.benefits.models import Policy, PolicyVersion
 from shouwang.benefits.policies import split_by_shares
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Forbidden, ValidationFailed
 from tests import factories
 from tests.benefits import factories as bf
@@ -12,13 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def _publish(policy, **changes):
     version = {"effective_from": "2026-06", "tiers": bf.AGE_TIERS, "fund_shares": {"city": 100}, **changes}
-    return services.publish_version(actor=None, policy_id=policy.pk, **version)
+    return services.publish_version(actor=SYSTEM, policy_id=policy.pk, **version)
 
 
 @pytest.fixture
 def gaoling(tree):
     return services.create_policy(
-        actor=None, code="gaoling", name="高龄津贴", kind="cash", region_code=bf.CITY
+        actor=SYSTEM, code="gaoling", name="高龄津贴", kind="cash", region_code=bf.CITY
     )
 
 
@@ -83,7 +84,7 @@ def test_an_overlapping_version_is_refused(gaoling, english):
 
 def test_a_service_subsidy_needs_the_self_pay_share_of_everybody_else(tree, english):
     fuwu = services.create_policy(
-        actor=None, code="fuwu", name="服务补贴", kind="service", region_code=bf.CITY
+        actor=SYSTEM, code="fuwu", name="服务补贴", kind="service", region_code=bf.CITY
     )
     with pytest.raises(ValidationFailed, match='under "\\*"'):
         _publish(fuwu, self_pay_percent={"dibao": 10})
@@ -98,7 +99,7 @@ def test_only_admins_and_officials_keep_policies(tree, worker_a):
 def test_a_policy_code_is_unique(gaoling, english):
     with pytest.raises(ValidationFailed, match="exists already"):
         services.create_policy(
-            actor=None, code="gaoling", name="x", kind="cash", region_code=factories.DISTRICT
+            actor=SYSTEM, code="gaoling", name="x", kind="cash", region_code=factories.DISTRICT
         )
 
 

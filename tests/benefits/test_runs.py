@@ -4,6 +4,7 @@ import pytest
 
 from shouwang.benefits import services
 from shouwang.benefits.models import EligibilityResult, RunState
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.elders.services import record_life_event, set_ability
 from tests import factories
@@ -15,7 +16,7 @@ APRIL = dt.date(2026, 4, 1)
 
 
 def _run(month=bf.MONTH, region=factories.DISTRICT):
-    return services.start_run(actor=None, month=month, region_code=region)
+    return services.start_run(actor=SYSTEM, month=month, region_code=region)
 
 
 def _outcome(run, elder, code):
@@ -169,7 +170,7 @@ def test_an_approved_run_is_never_computed_again_nor_overtaken_by_a_new_version(
         _run()
     with pytest.raises(ValidationFailed, match="2026-03 is already approved"):
         services.publish_version(
-            actor=None,
+            actor=SYSTEM,
             policy_id=policies["gaoling"].pk,
             effective_from="2026-03",
             tiers=bf.AGE_TIERS,
@@ -182,7 +183,7 @@ def test_a_new_version_applies_from_its_month_and_the_past_run_keeps_its_own(pol
     elder = bf.elder(born=dt.date(1940, 1, 1))
     march = _run()
     services.publish_version(
-        actor=None,
+        actor=SYSTEM,
         policy_id=policies["gaoling"].pk,
         effective_from="2026-04",
         conditions=[{"fact": "hukou_in_region"}],
@@ -211,4 +212,4 @@ def test_a_run_is_computed_only_by_officials_of_its_region(policies, worker_a, e
     with pytest.raises(Forbidden):
         services.start_run(actor=outside, month="2026-03", region_code=factories.DISTRICT)
     with pytest.raises(ValidationFailed, match="no region with the code 999"):
-        services.start_run(actor=None, month="2026-03", region_code="999")
+        services.start_run(actor=SYSTEM, month="2026-03", region_code="999")

@@ -4,6 +4,7 @@ import pytest
 
 from shouwang.benefits import services
 from shouwang.benefits.models import EligibilityRun, RunState
+from shouwang.core.actors import SYSTEM
 from tests import factories
 from tests.benefits import factories as bf
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def run(policies):
     bf.elder(born=dt.date(1935, 1, 1), categories=("dibao",), name="张三丰")
     bf.elder(born=dt.date(1970, 1, 1), community=factories.COMMUNITY_B, name="李四光")
-    return services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    return services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
 
 
 def test_the_runs_page_shows_totals_and_the_next_review_step(run, client, worker_a):

@@ -23,6 +23,7 @@ from shouwang.catalog.services import (
     retire_item,
     update_item,
 )
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 
@@ -279,7 +280,7 @@ def test_history_lists_every_change_in_order(official, admin_user):
 
 
 def test_system_jobs_may_write_with_actor_none(db):
-    item = create_item(actor=None, data=NEW_ITEM)
+    item = create_item(actor=SYSTEM, data=NEW_ITEM)
     assert item.versions.get().changed_by is None
     assert AuditLog.objects.get(action="catalog.item.create").actor_username == "system"
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from shouwang.core.actors import SYSTEM
 from shouwang.elders.imports import run_import, start_import
 from shouwang.elders.models import Elder
 from shouwang.regions.services import set_centres
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_sample_imports_into_own_community_and_again_changes_nothing(client, worker_a, tmp_path):
     set_centres(
-        actor=None, centres={factories.COMMUNITY_A: (43.85, 126.55), factories.COMMUNITY_B: (43.86, 126.56)}
+        actor=SYSTEM, centres={factories.COMMUNITY_A: (43.85, 126.55), factories.COMMUNITY_B: (43.86, 126.56)}
     )
     client.force_login(worker_a)
     response = client.get("/demo/sample-import.xlsx")
@@ -31,7 +32,7 @@ def test_sample_roster_imports_every_community_sheet_with_its_totals_skipped(
     client, worker_a, official, tmp_path
 ):
     set_centres(
-        actor=None, centres={factories.COMMUNITY_A: (43.85, 126.55), factories.COMMUNITY_B: (43.86, 126.56)}
+        actor=SYSTEM, centres={factories.COMMUNITY_A: (43.85, 126.55), factories.COMMUNITY_B: (43.86, 126.56)}
     )
     client.force_login(official)
     response = client.get("/demo/sample-roster.xlsx")

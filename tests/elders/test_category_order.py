@@ -4,6 +4,7 @@ its elders' community and name (ElderCategory): every way an elder is written ke
 import pytest
 from django.db.models import F, Q
 
+from shouwang.core.actors import SYSTEM
 from shouwang.demo.generator import community_centres, generate_people
 from shouwang.elders.models import Elder, ElderCategory
 from shouwang.elders.selectors import search_elders
@@ -97,7 +98,7 @@ def test_bulk_registered_elders_carry_the_copies(tree, official):
         ]
     )
     people = list(generate_people(60, communities))
-    bulk_register_elders(actor=None, people=people)
+    bulk_register_elders(actor=SYSTEM, people=people)
     assert ElderCategory.objects.exists()
     assert copies_out_of_step() == []
     dibao = Elder.objects.filter(categories__code="dibao").order_by("community_id", "name", "pk")

@@ -11,6 +11,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 
 from shouwang.accounts.services import create_api_token
+from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.uploads import UploadLimitASGIHandler
 from shouwang.elders.models import SpreadsheetJob
@@ -52,7 +53,7 @@ def spreadsheet(tmp_path, *, padding: int = 0):
 
 
 def bearer(user) -> dict:
-    _token, raw = create_api_token(actor=None, user=user, name="test")
+    _token, raw = create_api_token(actor=SYSTEM, user=user, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

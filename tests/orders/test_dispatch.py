@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.orders import dispatch
@@ -121,7 +122,7 @@ def test_auto_dispatch_of_a_rejected_order_skips_the_provider_that_rejected(oper
     first, second = two_providers
     rejected = of.OrderFactory(elder=elder_a, state=S.REJECTED, provider=first)
 
-    outcome = auto_dispatch(actor=None, order_id=rejected.pk)
+    outcome = auto_dispatch(actor=SYSTEM, order_id=rejected.pk)
 
     rejected.refresh_from_db()
     assert outcome.provider_id == second.pk
@@ -132,7 +133,7 @@ def test_auto_dispatch_of_a_rejected_order_skips_the_provider_that_rejected(oper
 def test_a_rejected_order_nobody_else_may_take_goes_back_to_created(elder_a, admitted_a, carer_a):
     rejected = of.OrderFactory(elder=elder_a, state=S.REJECTED, provider=admitted_a)
 
-    outcome = auto_dispatch(order_id=rejected.pk)
+    outcome = auto_dispatch(actor=SYSTEM, order_id=rejected.pk)
 
     rejected.refresh_from_db()
     assert not outcome.dispatched

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.elders.services import record_life_event
@@ -398,7 +399,7 @@ def test_the_system_settles_and_looks_up_a_missing_price(elder_a, admitted_a, ca
         elder=elder_a, state=S.CONFIRMED, provider=admitted_a, caregiver=carer_a, items__priced=False
     )
 
-    settled = services.settle_order(actor=None, order_id=order.pk)
+    settled = services.settle_order(actor=SYSTEM, order_id=order.pk)
 
     assert settled.amount_fen == 4000
     assert order.lines.get().unit_price_fen == 4000

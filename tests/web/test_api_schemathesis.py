@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 
 from shouwang.accounts.services import create_api_token
+from shouwang.core.actors import SYSTEM
 from shouwang.urls import api
 from tests import factories
 from tests.alarms.factories import DeviceFactory
@@ -60,7 +61,7 @@ def admin_token(admin_user, provider_a, worker_a):
     factories.contact(elder)
     DeviceFactory(elder=elder)
     factories.user("caregiver", provider_id=provider_a.pk)
-    return create_api_token(actor=None, user=admin_user, name="schemathesis")[1]
+    return create_api_token(actor=SYSTEM, user=admin_user, name="schemathesis")[1]
 
 
 def test_no_server_error_and_no_answer_outside_the_schema(live_server, admin_token, tmp_path):

@@ -1,5 +1,7 @@
 """Writes of users and API tokens. Officials manage users inside their own region; provider admins
-manage the staff accounts of their own organisation; the platform admin manages everyone."""
+manage the staff accounts of their own organisation; the platform admin manages everyone, and so does the
+platform itself when it is named as the actor (``core.actors.SYSTEM``: the public provider application,
+the demo loader, commands on the server). A missing actor (``None``) is refused with a TypeError."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM_USERNAME, is_system, require_actor
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
@@ -56,6 +59,11 @@ def _record(*, actor, action: str, about: User, obj=None, **values) -> None:
     )
 
 
+def _manages_everyone(actor) -> bool:
+    """The platform admin, or the platform itself (named explicitly)."""
+    return is_system(actor) or actor.is_platform_admin
+
+
 def _resolve_regions(codes: Iterable[str]) -> list[Region]:
     codes = sorted({code.strip() for code in codes if code and code.strip()})
     regions = list(Region.objects.filter(code__in=codes))
@@ -85,7 +93,8 @@ def _check_assignment(*, actor, role: str, regions: list[Region], provider: Prov
         raise ValidationFailed(
             _("Only provider staff belong to a provider."), errors={"provider": _("Leave empty.")}
         )
-    if actor is None or actor.is_platform_admin:
+    require_actor(actor)
+    if _manages_everyone(actor):
         return
     scope = scope_of(actor)
     if actor.role == Role.OFFICIAL:
@@ -129,6 +138,12 @@ def _check_username(username: str) -> str:
     username = (username or "").strip()
     if not username:
         raise ValidationFailed(_("A username is required."), errors={"username": _("Required.")})
+    if username.lower() == SYSTEM_USERNAME:
+        # the audit log's name for the platform's own actions; an account so named would pass for it
+        raise ValidationFailed(
+            _("The username “system” is reserved for the platform itself."),
+            errors={"username": _("Reserved; choose another.")},
+        )
     with _refused_on("username"):
         User._meta.get_field("username").run_validators(username)
     return username
@@ -151,8 +166,9 @@ def create_user(
     provider_id: int | None = None,
 ) -> User:
     """Create an account with a role and its scope; the actor must be able to grant both."""
+    require_actor(actor)
     username = _check_username(username)
-    if role == Role.ADMIN and actor is not None and not actor.is_platform_admin:
+    if role == Role.ADMIN and not _manages_everyone(actor):
         raise Forbidden(_("Only a platform admin can create another platform admin."))
     regions = _resolve_regions(region_codes)
     provider = _resolve_provider(provider_id)
@@ -183,10 +199,11 @@ def update_user(
     is_active=UNSET,
 ) -> User:
     """Change an account the actor can see and manage; only given fields change."""
+    require_actor(actor)
     user = get_user_for(actor, user_id)
-    if actor is not None and user.pk == actor.pk and (role is not UNSET or is_active is False):
+    if user.pk == actor.pk and (role is not UNSET or is_active is False):
         raise Forbidden(_("You cannot change your own role or deactivate yourself."))
-    if user.is_platform_admin and actor is not None and not actor.is_platform_admin:
+    if user.is_platform_admin and not _manages_everyone(actor):
         raise NotFound(_("This user does not exist or is outside your area."))
     before = _user_snapshot(user)
     new_role = user.role if role is UNSET else role
@@ -212,8 +229,9 @@ def update_user(
 
 def set_password(*, actor, user_id: int, password: str) -> None:
     """Set a new password for an account the actor manages (or their own)."""
+    require_actor(actor)
     user = get_user_for(actor, user_id)
-    if actor is not None and actor.pk != user.pk:
+    if actor.pk != user.pk:
         _check_assignment(
             actor=actor, role=user.role, regions=list(user.regions.all()), provider=user.provider
         )
@@ -230,7 +248,8 @@ def hash_token(raw: str) -> str:
 
 def create_api_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a bearer token for ``user``; returns the token row and the raw token (shown only now)."""
-    if actor is not None and actor.pk != user.pk and not actor.is_platform_admin:
+    require_actor(actor)
+    if actor.pk != user.pk and not _manages_everyone(actor):
         raise Forbidden(_("Only a platform admin can make tokens for other users."))
     raw = "sw_" + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -242,8 +261,10 @@ def create_api_token(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def revoke_api_token(*, actor, token_id: int) -> ApiToken:
+    """Revoke a token of the actor's own, or any token for the platform admin (and the platform)."""
+    require_actor(actor)
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
-    if token is None or (actor is not None and token.user_id != actor.pk and not actor.is_platform_admin):
+    if token is None or (token.user_id != actor.pk and not _manages_everyone(actor)):
         raise NotFound(_("This API token does not exist."))
     with transaction.atomic():
         token.revoked_at = timezone.now()

@@ -28,7 +28,7 @@ from .models import (
     Priority,
     ResponderKind,
 )
-from .permissions import ALARM_ROLES
+from .permissions import ALARM_ROLES, is_urgent, was_answered
 from .selectors import get_incident_for, open_queue, recent_events, storage_alerts
 
 S = IncidentState
@@ -94,6 +94,7 @@ def _panel_context(request, incident, error: str = "") -> dict:
         "contact_results": ContactResult.choices,
         "error": error,
         "time_zone": settings.TIME_ZONE,
+        "close_needs_call": is_urgent(incident) and not was_answered(incident),
         **_buttons(incident.state),
     }
 

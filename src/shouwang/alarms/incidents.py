@@ -58,7 +58,7 @@ from .models import (
     ResponderKind,
     StepKind,
 )
-from .permissions import may_handle_incidents
+from .permissions import close_blockers, may_handle_incidents
 from .signals import announce
 
 S = IncidentState
@@ -460,19 +460,21 @@ def mark_on_site(*, actor, incident, note: str = "") -> Incident:
 
 @transaction.atomic
 def close(*, actor, incident, outcome: str, notes: str = "") -> Incident:
-    """Close with an outcome code; "other" needs notes saying what happened."""
+    """Close with an outcome code, which nobody chooses for the operator. An urgent incident closes only
+    after a call to the elder or a contact is recorded, or a responder sent; a false alarm and "other"
+    need notes (``permissions.close_blockers``). A refusal names everything missing and saves nothing."""
     incident = _locked(actor, incident)
     _require(
         incident,
         [S.ACKNOWLEDGED, S.CALLING_ELDER, S.CALLING_CONTACTS, S.RESPONDER_SENT, S.ON_SITE],
         _("closed"),
     )
-    if outcome not in Outcome.values:
-        raise ValidationFailed(_("Choose an outcome."), errors={"outcome": _("Invalid choice.")})
-    notes = notes.strip()
-    if outcome == Outcome.OTHER and not notes:
+    outcome, notes = (outcome or "").strip(), (notes or "").strip()
+    missing = close_blockers(incident, outcome=outcome, notes=notes)
+    if missing:
         raise ValidationFailed(
-            _("Say in the notes what happened."), errors={"notes": _("Required for the outcome “other”.")}
+            _("The incident cannot be closed yet: %(missing)s") % {"missing": " ".join(missing.values())},
+            errors=missing,
         )
     incident.outcome, incident.notes = outcome, notes
     incident.closed_at, incident.closed_by = timezone.now(), actor

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.text import is_digits
 from shouwang.elders.models import Elder, LifeEvent, Status
@@ -32,7 +33,10 @@ AUDITED_FIELDS = ("device_id", "serial", "type", "vendor", "model", "elder", "st
 
 
 def _require_role(actor) -> None:
-    if actor is not None and not may_manage_devices(actor):
+    """Alarm roles manage devices, and the platform itself (``SYSTEM``: the demo loader); a missing actor
+    is refused."""
+    require_actor(actor)
+    if not is_system(actor) and not may_manage_devices(actor):
         raise Forbidden(_("Only platform admins, officials, operators and community workers manage devices."))
 
 
@@ -57,7 +61,7 @@ def register_device(
     if errors:
         raise ValidationFailed(_("Please correct the device's details."), errors=errors)
     elder = _elder(actor, elder_id) if elder_id else None
-    if elder is None and actor is not None and not may_register_unbound_device(actor):
+    if elder is None and not is_system(actor) and not may_register_unbound_device(actor):
         raise ValidationFailed(_("Choose the elder the device is for."), errors={"elder_id": _("Required.")})
     if elder is not None:
         _require_active(elder)
@@ -87,8 +91,8 @@ def register_device(
 
 
 def _elder(actor, elder_id: int):
-    """The elder in the actor's scope; a system caller (``actor=None``, the demo loader) sees all."""
-    if actor is None:
+    """The elder in the actor's scope; the platform itself (``SYSTEM``) sees all."""
+    if is_system(actor):
         return Elder.objects.get(pk=elder_id)
     return get_elder_for(actor, elder_id)
 
@@ -171,7 +175,8 @@ def retire_device(*, actor, device_id: str) -> Device:
 
 
 def _locked(actor, device_id: str) -> Device:
-    if actor is None:
+    require_actor(actor)
+    if is_system(actor):
         lookup = {"pk": int(device_id)} if is_digits(str(device_id)) else {"device_id": device_id}
         return Device.objects.select_for_update().get(**lookup)
     device = get_device_for(actor, device_id)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM, as_user, is_system, require_actor
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.geo import distance_m
 from shouwang.core.masking import mask_id_number
@@ -592,11 +593,12 @@ def run_checks(*, actor, month, region_code: str = "") -> CheckRun:
     """Run every check over ``month`` (``YYYY-MM``) in a region's subtree and file each finding as a case.
 
     Idempotent: a finding whose case exists already (same kind and facts) adds nothing; an open case not
-    yet taken up gets the finding's latest facts. ``actor`` None is the monthly job (everywhere unless a
+    yet taken up gets the finding's latest facts. ``actor`` SYSTEM is the monthly job (everywhere unless a
     region is given); an official must name a region inside their area."""
     first = parse_month(month)
     code = str(region_code or "").strip()
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         if not code and not actor.is_platform_admin:
             message = _("Choose the region to check.")
             raise ValidationFailed(message, errors={"region": message})
@@ -608,7 +610,11 @@ def run_checks(*, actor, month, region_code: str = "") -> CheckRun:
     with transaction.atomic():
         new = sum(_file(finding, month=first) for finding in findings)
         run = CheckRun.objects.create(
-            month=first, region_code=region.code if region else "", actor=actor, found=len(findings), new=new
+            month=first,
+            region_code=region.code if region else "",
+            actor=as_user(actor),
+            found=len(findings),
+            new=new,
         )
         audit.record(
             actor=actor,
@@ -642,7 +648,7 @@ def _file(finding: Finding, *, month: dt.date) -> bool:
     if created:
         CaseTransition.objects.create(case=case, to_state=CaseState.OPEN, actor_name=_("system"))
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action="benefits.case.open",
             obj=case,
             after={"kind": case.kind, "key": case.key},
@@ -666,4 +672,4 @@ def monthly_checks(today: dt.date | None = None) -> CheckRun | None:
     month = last_month(today)
     if CheckRun.objects.filter(month=month, region_code="", actor__isnull=True).exists():
         return None
-    return run_checks(actor=None, month=month)
+    return run_checks(actor=SYSTEM, month=month)

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Region, prefix_of
@@ -57,7 +58,8 @@ def set_budget(
         errors["note"] = _("At most %(count)s characters.") % {"count": 300}
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         require(may_keep_budget(actor, region.code), _("Only officials of this region enter its budget."))
     budget = (
         Budget.objects.select_for_update()
@@ -67,7 +69,7 @@ def set_budget(
     before = audit.snapshot(budget, ("amount_fen", "note")) if budget else {}
     if budget is None:
         budget = Budget(fund_source=fund_source, region=region, year=year, month=month)
-    budget.amount_fen, budget.note, budget.updated_by = amount_fen, note.strip(), actor
+    budget.amount_fen, budget.note, budget.updated_by = amount_fen, note.strip(), as_user(actor)
     budget.save()
     audit.record(
         actor=actor,

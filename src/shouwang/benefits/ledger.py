@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Conflict, ValidationFailed
 from shouwang.elders.models import Elder, ElderCategory
 from shouwang.regions.models import Region
@@ -153,7 +154,7 @@ def post(
         raise ValidationFailed(_("A ledger transaction needs two or more entries that sum to zero."))
     _check_not_overdrawn(lines)
     posted = LedgerTransaction.objects.create(
-        kind=kind, memo=memo[:200], actor=actor, run=run, order=order, reverses=reverses
+        kind=kind, memo=memo[:200], actor=as_user(actor), run=run, order=order, reverses=reverses
     )
     LedgerEntry.objects.bulk_create(
         [LedgerEntry(transaction=posted, account_id=a, amount_fen=fen) for a, fen in lines],
@@ -309,7 +310,8 @@ def split_settlement(*, order, amount_fen: int, actor) -> tuple[int, int]:
 def redeem(*, actor, elder_id: int, provider, amount_fen: int, memo: str = "") -> LedgerTransaction:
     """Pay ``amount_fen`` of a service from the elder's vouchers to ``provider``; refused, with nothing
     written, when the balance does not cover it."""
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         require(may_redeem(actor), _("Only officials pay services from vouchers."))
     if amount_fen <= 0:
         message = _("The amount must be more than zero.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Forbidden
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
@@ -99,8 +100,9 @@ def require(allowed: bool, message: str) -> None:
 
 
 def require_policy_keeper(actor) -> None:
-    """``None`` is a system job (the demo loader) and may."""
-    if actor is not None:
+    """The platform itself (``SYSTEM``: the demo loader) may; a missing actor is refused."""
+    require_actor(actor)
+    if not is_system(actor):
         require(
             may_keep_policies(actor), _("Only platform administrators and officials keep benefit policies.")
         )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.text import within_limit
 from shouwang.elders.models import StatusChange
@@ -129,7 +130,7 @@ def publish_version(
         fund_shares=shares,
         self_pay_percent=self_pay,
         note=within_limit(note, 300, field="note", label=_("The note")),
-        created_by=actor,
+        created_by=as_user(actor),
     )
     audit.record(
         actor=actor,
@@ -175,8 +176,9 @@ def start_run(*, actor, month, region_code: str) -> EligibilityRun:
     results (while it is computed or returned; an approved run stays as it was)."""
     month = parse_month(month)
     region = _region(region_code)
+    require_actor(actor)
     require(
-        actor is None or may_compute_run(actor, region.code),
+        is_system(actor) or may_compute_run(actor, region.code),
         _("Only officials of this region compute its benefits."),
     )
     with transaction.atomic():
@@ -189,7 +191,7 @@ def start_run(*, actor, month, region_code: str) -> EligibilityRun:
             )
         before = {"amount_fen": run.totals.get("amount_fen"), "eligible": run.eligible_count}
         runs.compute(run)
-        run.computed_by = actor
+        run.computed_by = as_user(actor)
         run.save()
         after = {
             "amount_fen": run.totals["amount_fen"],

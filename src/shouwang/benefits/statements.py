@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import is_system, name_of, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.orders.models import ExceptionState, Order, OrderState, Visit, VisitException
@@ -149,12 +150,13 @@ def transitions_of(statement: Statement) -> QuerySet[StatementTransition]:
 
 def issue_statements(*, actor, month, provider_id: int | None = None, only_missing: bool = False) -> list:
     """Issue (or bring up to date) the statements of ``month`` for every provider with settled orders
-    that month, or only for ``provider_id``; ``actor`` None is the scheduled job (every provider). Each
+    that month, or only for ``provider_id``; ``actor`` SYSTEM is the scheduled job (every provider). Each
     provider's statement is its own transaction. Returns the statements."""
     month = statement_month(month)
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         require(may_issue_statements(actor), _("Only officials issue provider statements."))
-    providers = Provider.objects.all() if actor is None else providers_for(actor)
+    providers = Provider.objects.all() if is_system(actor) else providers_for(actor)
     if provider_id is not None:
         if not providers.filter(pk=provider_id).exists():
             raise NotFound(_("This provider does not exist or is outside your area."))
@@ -262,7 +264,7 @@ def _record(statement: Statement, from_state: str, to_state: str, *, actor, reas
         from_state=from_state,
         to_state=to_state,
         actor=actor,
-        actor_name=actor.get_username() if actor is not None else _("system"),
+        actor_name=name_of(actor),
         reason=reason,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import as_user, name_of
 from shouwang.core.errors import Conflict
 
 from .models import EligibilityRun, RunState, RunTransition
@@ -44,8 +45,8 @@ def advance(run: EligibilityRun, to_state: str, *, actor, reason: str = "", deta
         run=run,
         from_state=from_state,
         to_state=to_state,
-        actor=actor,
-        actor_name=actor.get_username() if actor is not None else _("system"),
+        actor=as_user(actor),
+        actor_name=name_of(actor),
         reason=reason,
     )
     audit.record(

@@ -11,6 +11,7 @@ import logging
 
 from django_tasks import task
 
+from shouwang.core.actors import SYSTEM
 from shouwang.core.scheduler import every
 
 logger = logging.getLogger(__name__)
@@ -38,5 +39,5 @@ def issue_statements() -> None:
     from .statements import issue_statements as issue
 
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    issued = issue(actor=None, month=last_month, only_missing=True)
+    issued = issue(actor=SYSTEM, month=last_month, only_missing=True)
     logger.info("statements of %s: %s providers", last_month.strftime("%Y-%m"), len(issued))

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Forbidden
 from shouwang.core.permissions import BUREAU_ROLES
 
@@ -20,8 +21,10 @@ def may_edit_catalog(user) -> bool:
 
 
 def require_editor(actor) -> None:
-    """Forbidden unless ``actor`` may change the catalogue; ``None`` is a system job and may."""
-    if actor is not None and not may_edit_catalog(actor):
+    """Forbidden unless ``actor`` may change the catalogue, or is the platform itself (``SYSTEM``, named
+    explicitly); a missing actor is refused."""
+    require_actor(actor)
+    if not is_system(actor) and not may_edit_catalog(actor):
         raise Forbidden(
             _("Only platform administrators and civil-affairs officials may change the catalogue.")
         )

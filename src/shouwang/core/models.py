@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .actors import SYSTEM_USERNAME
 
 
 class TimeStampedModel(models.Model):
@@ -45,6 +48,14 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_repr}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for people: the username, or 系统 when the platform acted by itself (the name
+        ``system`` is reserved, so no account's record reads as the platform's)."""
+        if self.actor_id is None and self.actor_username == SYSTEM_USERNAME:
+            return gettext("system")
+        return self.actor_username
 
 
 class ScheduledRun(models.Model):

@@ -14,6 +14,8 @@ from functools import reduce
 
 from django.db.models import Q, QuerySet
 
+from .actors import is_system
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -78,7 +80,10 @@ class Scope:
 
 
 def scope_of(user) -> Scope:
-    """The scope of any user object; anonymous or inactive users get nothing."""
+    """The scope of any user object; anonymous or inactive users get nothing, the platform itself
+    (``core.actors.SYSTEM``, named explicitly) everything."""
+    if is_system(user):
+        return Scope(everything=True)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope.nothing()
     return user.scope

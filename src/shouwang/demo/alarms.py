@@ -3,8 +3,9 @@
 Elders who live alone in the demo communities get an SOS pendant, many a door contact and a motion
 sensor, some a smoke detector or a fall-detecting watch. Every device reports once through the real
 ingestion path (signed, as a device would), so the console shows them online and the passive watch has
-recent facts. The month of history is written straight into the tables with realistic answer times (most
-within 60 s, a few slower) so the answer-time report has something to say. Deterministic for a seed.
+recent facts. The month of history goes through the operator's workflow services and is then moved
+back in time, with realistic answer times (most within 60 s, a few slower), so the answer-time report
+has something to say. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ import random
 from django.utils import timezone
 
 from shouwang.accounts.models import User
+from shouwang.alarms import incidents as workflow
 from shouwang.alarms import services
 from shouwang.alarms.ingestion import ingest, sign
 from shouwang.alarms.models import (
+    ContactAttempt,
     Device,
     Incident,
     IncidentKind,
-    IncidentState,
     IncidentStep,
     Outcome,
     Priority,
-    StepKind,
 )
 from shouwang.elders.models import Elder, LivingArrangement, Status
 
@@ -91,15 +92,24 @@ def _first_reports(rng: random.Random, installed: list[tuple[Device, str]]) -> N
             _report(device, secret, "motion" if device.type == "motion" else "door_open", rng)
 
 
+# Notes an operator writes when closing; a false alarm and "other" need one (alarms.permissions).
+NOTES = {
+    Outcome.FALSE_ALARM: ("老人误按，电话确认安好", "设备误报，已提醒家属检查佩戴", "宠物触发，老人确认无事"),
+    Outcome.OTHER: ("老人已由家属接走，社工次日回访",),
+}
+
+
 def _history(rng: random.Random, elders: list[Elder], operator: User) -> None:
-    """Closed incidents over the last 30 days with their steps."""
+    """Closed incidents over the last 30 days. Each goes through the operator's workflow services, so it
+    obeys the same rules as a real one (an urgent alarm closes only after a call or a responder, a false
+    alarm has a note); then its times are moved back to when it happened, for the answer-time report."""
     kinds = [(kind, priority) for kind, priority, share in HISTORY_KINDS for _ in range(share)]
     outcomes = [outcome for outcome, share in OUTCOMES for _ in range(share)]
     now = timezone.now()
-    incidents, plans = [], []
     for _ in range(HISTORY_INCIDENTS):
         elder = rng.choice(elders)
         kind, priority = rng.choice(kinds)
+        outcome = rng.choice(outcomes)
         opened = now - dt.timedelta(days=rng.uniform(1, 30))
         # Most answered within a minute; a few slower, one in fifty past three minutes.
         roll = rng.random()
@@ -112,35 +122,41 @@ def _history(rng: random.Random, elders: list[Elder], operator: User) -> None:
         )
         acknowledged = opened + dt.timedelta(seconds=answer)
         closed = acknowledged + dt.timedelta(minutes=rng.uniform(3, 90))
-        incidents.append(
-            Incident(
-                elder=elder,
-                community_id=elder.community_id,
-                kind=kind,
-                priority=priority,
-                state=IncidentState.CLOSED,
-                opened_at=opened,
-                last_event_at=opened,
-                acknowledged_at=acknowledged,
-                acknowledged_by=operator,
-                outcome=rng.choice(outcomes),
-                closed_at=closed,
-                closed_by=operator,
-                lat=elder.lat,
-                lon=elder.lon,
-            )
+        incident = workflow.open_incident(elder=elder, device=None, kind=kind, priority=priority)
+        workflow.acknowledge(actor=operator, incident=incident)
+        workflow.record_contact_attempt(
+            actor=operator,
+            incident=incident,
+            result="answered" if outcome != Outcome.HOSPITAL else rng.choice(("no_answer", "answered")),
         )
-        plans.append((opened, acknowledged, closed))
-    steps = []
-    for incident, (opened, acknowledged, closed) in zip(
-        Incident.objects.bulk_create(incidents), plans, strict=True
-    ):
-        steps += [
-            IncidentStep(incident=incident, step=StepKind.RECEIVED, at=opened),
-            IncidentStep(incident=incident, step=StepKind.ACKNOWLEDGED, at=acknowledged, actor=operator),
-            IncidentStep(incident=incident, step=StepKind.CLOSED, at=closed, actor=operator),
-        ]
-    IncidentStep.objects.bulk_create(steps)
+        if outcome in (Outcome.RESOLVED_ON_SITE, Outcome.HOSPITAL):
+            workflow.send_responder(actor=operator, incident=incident, kind=rng.choice(RESPONDERS))
+            workflow.mark_on_site(actor=operator, incident=incident)
+        notes = rng.choice(NOTES[outcome]) if outcome in NOTES else ""
+        workflow.close(actor=operator, incident=incident, outcome=outcome, notes=notes)
+        _backdate(incident.pk, opened=opened, acknowledged=acknowledged, closed=closed)
+
+
+RESPONDERS = ("community_worker", "volunteer", "120")
+
+
+def _backdate(incident_id: int, *, opened: dt.datetime, acknowledged: dt.datetime, closed: dt.datetime):
+    """Move a demo incident handled just now back to when it happened: its steps and calls spread between
+    the answer and the close, in the order they were made."""
+    Incident.objects.filter(pk=incident_id).update(
+        opened_at=opened, last_event_at=opened, acknowledged_at=acknowledged, closed_at=closed
+    )
+    steps = list(IncidentStep.objects.filter(incident_id=incident_id).order_by("pk"))
+    between = steps[2:-1]
+    span = (closed - acknowledged) / (len(between) + 1)
+    steps[0].at, steps[1].at, steps[-1].at = opened, acknowledged, closed
+    for index, step in enumerate(between, start=1):
+        step.at = acknowledged + span * index
+    IncidentStep.objects.bulk_update(steps, ["at"])
+    calls = list(ContactAttempt.objects.filter(incident_id=incident_id).order_by("pk"))
+    for index, call in enumerate(calls, start=1):
+        call.at = acknowledged + span * index
+    ContactAttempt.objects.bulk_update(calls, ["at"])
 
 
 def load_alarms(*, community_codes: list[str], seed: int) -> int:

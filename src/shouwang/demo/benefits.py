@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from shouwang.accounts.models import User
 from shouwang.benefits import services
+from shouwang.core.actors import SYSTEM
 
 SELF_PAY = {"tekun": 0, "dibao": 10, "*": 30}
 
@@ -99,8 +100,8 @@ def load_policies(*, city: str, district: str, effective_from: str) -> int:
     """Create the four policies with their first version in force from ``effective_from`` (YYYY-MM)."""
     for spec in demo_policies(city, district):
         version = spec.pop("version")
-        policy = services.create_policy(actor=None, **spec)
-        services.publish_version(actor=None, policy_id=policy.pk, effective_from=effective_from, **version)
+        policy = services.create_policy(actor=SYSTEM, **spec)
+        services.publish_version(actor=SYSTEM, policy_id=policy.pk, effective_from=effective_from, **version)
     return len(demo_policies(city, district))
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from stdnum.cn import uscc
 
 from shouwang.accounts.services import create_user
+from shouwang.core.actors import SYSTEM
 from shouwang.core.roles import Role
 from shouwang.elders.services import bulk_register_elders
 from shouwang.providers.models import ProviderKind
@@ -89,7 +90,7 @@ def _credit_code(rng: random.Random, prefix: str) -> str:
 def _load_regions() -> list[Region]:
     source = resources.files("shouwang.demo.data").joinpath("regions_jilin.csv")
     with source.open(encoding="utf-8") as handle:
-        load_regions_csv(actor=None, source=handle)
+        load_regions_csv(actor=SYSTEM, source=handle)
     return list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=DISTRICT[:6]).order_by("code"))
 
 
@@ -105,7 +106,7 @@ def _create_accounts(communities: list[Region], provider_ids: list[int]) -> None
         elif account.region:
             regions = [account.region]
         create_user(
-            actor=None,
+            actor=SYSTEM,
             username=account.username,
             password=DEMO_PASSWORD,
             role=account.role,
@@ -128,10 +129,10 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     rng = random.Random(seed)
     communities = _load_regions()
     placed = community_centres([(c.code, c.name, c.urban_rural_type) for c in communities], seed)
-    set_centres(actor=None, centres={c.code: (c.lat, c.lon) for c in placed})
+    set_centres(actor=SYSTEM, centres={c.code: (c.lat, c.lon) for c in placed})
     provider_ids = [
         create_provider(
-            actor=None,
+            actor=SYSTEM,
             name=name,
             credit_code=_credit_code(rng, prefix),
             kind=kind,
@@ -155,7 +156,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     written = 0
     while batch := list(islice(people, BATCH_SIZE)):
         written += bulk_register_elders(
-            actor=None, people=batch, batch_label=f"demo elders {written + 1}–{written + len(batch)}"
+            actor=SYSTEM, people=batch, batch_label=f"demo elders {written + 1}–{written + len(batch)}"
         )
         if progress:
             progress(written, elders)

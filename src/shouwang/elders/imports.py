@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM, is_system, require_actor
 from shouwang.core.bulk import (
     bulk_session,
     db_timestamp,
@@ -55,7 +56,7 @@ from shouwang.core.bulk import (
 )
 from shouwang.core.errors import DomainError, Forbidden, ValidationFailed
 from shouwang.core.models import AuditLog
-from shouwang.core.scope import Scope, scope_of
+from shouwang.core.scope import scope_of
 from shouwang.core.spreadsheets import SPREADSHEET_SUFFIXES, Sheet, SheetWriter, open_sheet, open_workbook
 from shouwang.regions.models import Level, Region
 
@@ -169,7 +170,10 @@ def import_upload(*, actor, upload, dry_run: bool = False) -> SpreadsheetJob:
 
 
 def _require_importer(actor) -> None:
-    if actor is not None and not may_write_registry(actor):
+    """Registry writers import, and the platform itself (``SYSTEM``: the import command run on the server
+    without --user); a missing actor is refused."""
+    require_actor(actor)
+    if not is_system(actor) and not may_write_registry(actor):
         raise Forbidden(_("Your role may not import elders."))
 
 
@@ -181,7 +185,7 @@ def start_import(
     with transaction.atomic():
         job = SpreadsheetJob.objects.create(
             kind=JobKind.IMPORT,
-            created_by=actor,
+            created_by=None if is_system(actor) else actor,
             file_name=file_name[:200],
             source_path=str(source),
             dry_run=dry_run,
@@ -217,7 +221,8 @@ class _Import:
     def __init__(self, job: SpreadsheetJob):
         self.job = job
         self.actor = job.created_by
-        self.scope = scope_of(self.actor) if self.actor is not None else Scope(everything=True)
+        # no creator: the job was started by the platform itself (start_import refuses a missing actor)
+        self.scope = scope_of(self.actor if self.actor is not None else SYSTEM)
         self.regions_touched: set[str] = set()
         self.report: SheetWriter | None = None
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.phones import normalise_phone
@@ -416,8 +417,12 @@ def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
 
     The fast path for loaders that produce clean data in bulk; the whole batch is one transaction and one
     audit record. People who are not active get the life event that made them so in their history.
-    Returns how many elders were written.
+    Returns how many elders were written. Only the platform itself (``SYSTEM``: the demo loader) uses it:
+    it checks neither rights nor scope.
     """
+    require_actor(actor)
+    if not is_system(actor):
+        raise Forbidden(_("Only the platform itself registers elders in bulk."))
     if not people:
         return 0
     with transaction.atomic():

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import ValidationFailed, require_state
 from shouwang.core.models import AuditLog
 from shouwang.core.text import within_limit
@@ -173,11 +174,13 @@ def take_own_order(order: Order, *, actor) -> Order:
     return advance(order, S.ACCEPTED, actor=actor, fields={"respond_by": None})
 
 
-def auto_dispatch(*, actor=None, order_id: int) -> DispatchOutcome:
-    """Send a new or rejected order to the top of its shortlist. ``actor`` None is the system (no scope
-    check). When nobody may take it the order waits as ``created`` and the attempt is audited
-    (``order.no_candidate``) with the reasons, which the candidates panel shows."""
-    if actor is not None:
+def auto_dispatch(*, actor, order_id: int) -> DispatchOutcome:
+    """Send a new or rejected order to the top of its shortlist. The platform itself (``SYSTEM``) needs
+    no scope check; a missing actor is refused. When nobody may take it the order waits as ``created``
+    and the attempt is audited (``order.no_candidate``) with the reasons, which the candidates panel
+    shows."""
+    require_actor(actor)
+    if not is_system(actor):
         order_to_dispatch(actor, order_id)
     now = timezone.now()
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM, as_user, is_system, name_of, require_actor
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed, require_state
 from shouwang.core.roles import Role
 from shouwang.core.text import listed, too_long, within_limit
@@ -62,8 +63,10 @@ def _fail(errors: dict[str, str]) -> None:
 
 
 def _locked(actor, order_id: int) -> Order:
-    """The order, checked against the actor's scope, then re-read locked for the rest of the transaction."""
-    if actor is not None:
+    """The order, checked against the actor's scope (the platform, ``SYSTEM``, sees all), then re-read
+    locked for the rest of the transaction."""
+    require_actor(actor)
+    if not is_system(actor):
         get_order_for(actor, order_id)
     try:
         return (
@@ -207,7 +210,7 @@ def create_for_elder(
         window_start=window_start,
         window_end=window_end,
         note=note,
-        created_by=actor,
+        created_by=as_user(actor),
         **extra,
     )
     OrderLine.objects.bulk_create(
@@ -218,8 +221,8 @@ def create_for_elder(
         from_state="",
         to_state=S.CREATED,
         at=timezone.now(),
-        actor=actor,
-        actor_name=actor.get_username() if actor is not None else _("system"),
+        actor=as_user(actor),
+        actor_name=name_of(actor),
         reason=str(OrderSource(source).label),
     )
     audit.record(
@@ -304,7 +307,7 @@ def redispatch(order: Order) -> None:
         return
     try:
         with transaction.atomic():
-            auto_dispatch(order_id=order.pk)
+            auto_dispatch(actor=SYSTEM, order_id=order.pk)
     except DomainError as error:
         logger.info("auto-dispatch left order %s waiting: %s", order.pk, error.message)
 
@@ -424,10 +427,11 @@ def resolve_dispute(*, actor, order_id: int, outcome: str, resolution: str) -> O
 
 @transaction.atomic
 def settle_order(*, actor, order_id: int) -> Order:
-    """Record the settlement of a confirmed order (officials, admin, or the system with ``actor=None``):
+    """Record the settlement of a confirmed order (officials, admin, or the platform named as ``SYSTEM``):
     the amount is Σ unit price × quantity, the prices fixed at dispatch from the provider's list on the
     service day (looked up again for a line that lacks one)."""
-    if actor is not None:
+    require_actor(actor)
+    if not is_system(actor):
         _require(permissions.may_settle_orders(actor), _("Only officials settle orders."))
     order = _locked(actor, order_id)
     if order.state != S.CONFIRMED:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import as_user, name_of
 from shouwang.core.errors import Conflict
 
 from .models import Order, OrderState, OrderTransition
@@ -79,8 +80,8 @@ def advance(
         from_state=from_state,
         to_state=to_state,
         at=at,
-        actor=actor,
-        actor_name=actor.get_username() if actor is not None else _("system"),
+        actor=as_user(actor),
+        actor_name=name_of(actor),
         reason=reason,
         details=details or {},
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.catalog.models import ServiceItem
 from shouwang.core import audit
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Forbidden, ValidationFailed, require_state
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
@@ -253,7 +254,7 @@ def apply_online(
 
     with transaction.atomic():
         provider = create_provider(
-            actor=None,
+            actor=SYSTEM,
             name=name,
             credit_code=credit_code,
             kind=kind,
@@ -265,7 +266,7 @@ def apply_online(
         )
         provider.save(update_fields=["contact_name", "updated_at"])
         admin = create_user(
-            actor=None,
+            actor=SYSTEM,
             username=username,
             password=password,
             role=Role.PROVIDER_ADMIN,
@@ -274,7 +275,7 @@ def apply_online(
             provider_id=provider.pk,
         )
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action="providers.apply_online",
             obj=provider,
             after={"admin": admin.get_username()},

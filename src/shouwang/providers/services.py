@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
+from shouwang.core.actors import require_actor
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.idnumbers import normalise_credit_code
 from shouwang.core.scope import scope_of
@@ -24,7 +25,9 @@ def create_provider(
     contact_phone: str = "",
     address: str = "",
 ) -> Provider:
-    """Register a provider organisation in a region the actor supervises."""
+    """Register a provider organisation in a region the actor supervises (any region for the platform
+    itself, ``core.actors.SYSTEM``: the public application page, the demo loader)."""
+    require_actor(actor)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("The provider's name is required."), errors={"name": _("Required.")})
@@ -32,7 +35,7 @@ def create_provider(
         raise ValidationFailed(_("Unknown provider type."), errors={"kind": _("Unknown provider type.")})
     code = normalise_credit_code(credit_code)
     region = get_region(region_code)
-    if actor is not None and not scope_of(actor).covers_region(region.code):
+    if not scope_of(actor).covers_region(region.code):
         raise Forbidden(_("You can only register providers inside your own region."))
     if Provider.objects.filter(credit_code=code).exists():
         raise Conflict(

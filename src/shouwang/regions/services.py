@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
-from shouwang.core.errors import ValidationFailed
+from shouwang.core.actors import is_system, require_actor
+from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.text import is_digits
 
 from .models import CODE_LENGTH, PREFIX_LENGTH, Level, Region, UrbanRuralType, level_of
@@ -56,12 +57,22 @@ def _validate_row(line: int, row: dict[str, str], known: set[str]) -> str | None
     return None
 
 
+def _require_keeper(actor) -> None:
+    require_actor(actor)
+    if not is_system(actor) and not getattr(actor, "is_platform_admin", False):
+        raise Forbidden(_("Only the platform admin loads the division tree."))
+
+
 def load_regions(*, actor, rows: Iterable[dict[str, str]]) -> RegionImportResult:
     """Create or update regions from rows with ``code``, ``name`` and optional ``urban_rural_type``.
+
+    Only the platform admin, or the platform itself (``SYSTEM``: the CLI, the demo loader), loads the
+    division tree; a missing actor is refused.
 
     Parents must come before children (in the rows or already in the database). Any bad row rejects
     the whole load: a half-loaded tree would leave orphans.
     """
+    _require_keeper(actor)
     # A BOM survives on the first header when Excel's CSV arrives as an already-decoded text stream.
     cleaned = [
         {key.lstrip("\ufeff").strip(): (value or "").strip() for key, value in row.items() if key}
@@ -129,7 +140,9 @@ def load_regions_csv(*, actor, source: Path | str | io.TextIOBase) -> RegionImpo
 
 
 def set_centres(*, actor, centres: dict[str, tuple[float, float]]) -> int:
-    """Record the centre point (WGS-84) of regions, e.g. for maps and distance estimates."""
+    """Record the centre point (WGS-84) of regions, e.g. for maps and distance estimates (the platform
+    admin, or the platform itself)."""
+    _require_keeper(actor)
     regions = list(Region.objects.filter(code__in=list(centres)))
     for region in regions:
         region.centre_lat, region.centre_lon = centres[region.code]

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shouwang.accounts.models import ApiToken, User
 from shouwang.accounts.services import create_api_token, revoke_api_token
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import NotFound
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             if id is None:
                 raise CommandError("token revoke needs --id")
             try:
-                revoke_api_token(actor=None, token_id=id)
+                revoke_api_token(actor=SYSTEM, token_id=id)
             except NotFound as error:
                 raise CommandError(error.message) from None
             self.stdout.write(f"revoked token {id}")
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No active user named {username!r}.")
         if action == "create":
-            _, raw = create_api_token(actor=None, user=user, name=name)
+            _, raw = create_api_token(actor=SYSTEM, user=user, name=name)
             self.stdout.write(raw)
             return
         for token in ApiToken.objects.filter(user=user).order_by("id"):

@@ -184,13 +184,27 @@
   window.addEventListener("pagehide", function () { source.close(); });
 
   // --- the map (Leaflet from django-leaflet's static files; tiles from the configured server) -----------
+  // When the tiles cannot be loaded (a closed network whose MAP_TILES_URL still points outside, a tile
+  // server down) the map would be a grey box: show the address and coordinates plainly instead.
   var mapNode = document.querySelector("[data-map]");
+  var showFallback = function () {
+    var fallback = document.querySelector("[data-map-fallback]");
+    if (!fallback || !fallback.hidden) return;
+    fallback.hidden = false;
+    mapNode.hidden = true;
+  };
+  if (mapNode && !window.L) showFallback();
   if (mapNode && window.L) {
     var position = [parseFloat(mapNode.dataset.lat), parseFloat(mapNode.dataset.lon)];
     var map = window.L.map(mapNode).setView(position, 16);
-    window.L.tileLayer(mapNode.dataset.tiles, {
+    var loaded = false;
+    var tiles = window.L.tileLayer(mapNode.dataset.tiles, {
       maxZoom: 19, attribution: mapNode.dataset.attribution
-    }).addTo(map);
-    window.L.marker(position).addTo(map);
+    });
+    tiles.on("tileload", function () { loaded = true; });
+    // One failed tile among loaded ones is a gap; failing before any tile has loaded is no map at all.
+    tiles.on("tileerror", function () { if (!loaded) showFallback(); });
+    tiles.addTo(map);
+    window.L.marker(position, { alt: mapNode.getAttribute("aria-label") }).addTo(map);
   }
 })();

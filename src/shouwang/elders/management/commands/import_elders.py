@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from shouwang.accounts.models import User
+from shouwang.core.actors import SYSTEM
 from shouwang.elders.imports import run_import, start_import
 from shouwang.elders.models import JobState
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, dry_run: bool, user: str | None, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        actor = None
+        actor = SYSTEM  # run on the server: the platform itself, unless --user names someone
         if user:
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import ValidationFailed
 from shouwang.regions.services import load_regions_csv
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            result = load_regions_csv(actor=None, source=file)
+            result = load_regions_csv(actor=SYSTEM, source=file)
         except ValidationFailed as error:
             raise CommandError("\n".join([error.message, *error.errors.values()])) from None
         self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
