@@ -394,3 +394,15 @@ class AccountOut(Schema):
 @router.get("/ledger/accounts", response=list[AccountOut], summary="Ledger accounts the caller may see")
 def account_list(request):
     return list(selectors.accounts_for(request.auth).order_by("kind", "key")[:500])
+
+
+# Payments, the run's export, the vouchers' year end and an elder's payment account: payments_api.py.
+def _mount_payments() -> None:
+    from .payments_api import elder_router as payments_elder_router
+    from .payments_api import router as payments_router
+
+    router.add_router("", payments_router)
+    elder_router.add_router("", payments_elder_router)
+
+
+_mount_payments()
