@@ -7,12 +7,13 @@ name, ID number and bank or social-security card number as they stand then, the 
 policy. An elder without an account number is listed as "cannot be paid: no account" and stays owed.
 Making the batch books what it sends from "allowances payable" to "sent to the bank" (银行代发在途).
 
-The bank file is an xlsx in the layout a teller imports (序号, 姓名, 身份证号, 账号/社保卡号, 金额(元))
-with the batch total, the row count and a check code below; a second sheet lists who could not be paid. The bank
-returns the same rows with 状态 (成功/失败) and 失败原因: paid lines move from "sent" to "paid to elders",
-failed lines go back to "payable" and wait to be re-issued in a later batch (``reissue_batch``), rows
-the batch does not hold (ID number or amount) are reported and change nothing. The same file imported
-twice changes nothing the second time; a bad file is refused whole with the row and column at fault.
+The bank file is an xlsx in the layout a teller imports (序号, 姓名, 身份证号, 账号/社保卡号,
+金额(元)) with the batch total, the row count and a check code below; a second sheet lists who could not
+be paid. The bank returns the same rows with 状态 (成功/失败) and 失败原因: paid lines move from "sent"
+to "paid to elders", failed lines go back to "payable" and wait to be re-issued in a later batch
+(``reissue_batch``), rows the batch does not hold (ID number or amount) are reported and change
+nothing. The same file imported twice changes nothing the second time; a bad file is refused whole,
+with the row and column at fault.
 """
 
 from __future__ import annotations
@@ -303,9 +304,7 @@ def read_return(path: Path) -> list[ReturnRow]:
             texts = ["" if cell is None else str(cell).strip() for cell in cells]
             if not any(texts) or texts[0] in (TOTAL_LABEL, COUNT_LABEL, CHECK_LABEL):
                 continue
-            found = {
-                key: texts[index] if index < len(texts) else "" for key, index in positions.items()
-            }
+            found = {key: texts[index] if index < len(texts) else "" for key, index in positions.items()}
             rows.append(
                 ReturnRow(
                     row=number,
