@@ -31,6 +31,7 @@ class PolicyVersionOut(Schema):
     tiers: list
     fund_shares: dict
     self_pay_percent: dict
+    year_end: str
     note: str
 
 
@@ -67,6 +68,7 @@ class VersionIn(Schema):
     tiers: list
     fund_shares: dict[Code, int | float]
     self_pay_percent: dict[Code, int | float] = {}
+    year_end: Code = "expire"
     note: ModelText(PolicyVersion, "note") = ""
 
 
@@ -121,7 +123,7 @@ class EffectOut(Schema):
     "/policies/{int:policy_id}/effect", response=EffectOut, summary="What a draft version would change"
 )
 def policy_effect(request, policy_id: Id, payload: EffectIn):
-    fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note"})
+    fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note", "year_end"})
     return selectors.version_effect(
         request.auth,
         policy_id,
