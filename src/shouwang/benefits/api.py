@@ -123,7 +123,8 @@ class EffectOut(Schema):
     "/policies/{int:policy_id}/effect", response=EffectOut, summary="What a draft version would change"
 )
 def policy_effect(request, policy_id: Id, payload: EffectIn):
-    fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note", "year_end"})
+    drafted = {"region", "month", "effective_from", "effective_until", "note", "year_end"}
+    fields = payload.dict(exclude=drafted)
     return selectors.version_effect(
         request.auth,
         policy_id,
