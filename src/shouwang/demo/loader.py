@@ -24,6 +24,7 @@ from .assessments import load_assessments
 from .benefits import load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
+from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 
 DEMO_PASSWORD = "Shouwang@2026"
@@ -162,7 +163,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
     load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
     load_alarms(community_codes=assessed, seed=seed)
-    load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT)
+    load_payments(load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT))
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),
