@@ -22,7 +22,7 @@ from shouwang.orders.views import ACTIONS as ORDER_ACTIONS
 from shouwang.orders.views import COMPLAINT_ACTIONS
 
 # Path parameters that are not objects of either side: a form's step number, a console button's name.
-ORDINARY = {"step": (1, 2), "action": (), "name": ()}
+ORDINARY = {"step": (1, 2), "action": (), "name": (), "number": (1,)}
 
 # The buttons behind each console route with a slug, by route name: every one is pressed.
 BUTTONS = {
@@ -258,6 +258,7 @@ CREATES = {
     ),
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
     "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),
+    "POST /api/v1/benefits/year-end": ({"year": 2020, "region": lambda w: w.fields["community"]},),
 }
 
 
