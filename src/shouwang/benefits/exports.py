@@ -34,14 +34,11 @@ def write_run(user, run: EligibilityRun, target: Path | BinaryIO) -> int:
     header = [_("Community"), _("Name"), _("ID number"), _("Age"), _("Categories"), _("Ability level")]
     for code in codes:
         name = versions[code].policy.name
-        header += [
-            f"{name}·{_('eligible')}",
-            f"{name}·{_('amount (yuan)')}",
-            f"{name}·{_('why / why not')}",
-            f"{name}·{_('against last month')}",
-        ]
+        parts = (_("eligible"), _("amount (yuan)"), _("why / why not"), _("against last month"))
+        header += [f"{name}·{part}" for part in parts]
     header += [_("Cash (yuan)"), _("Vouchers (yuan)")]
-    header += [f"{FUND_LABELS.get(source, source)} ({_('yuan')})" for source in sources]
+    in_yuan = _("%(source)s (yuan)")
+    header += [in_yuan % {"source": FUND_LABELS.get(source, source)} for source in sources]
     count = 0
     with SheetWriter(target, [str(cell) for cell in header], sheet_name=f"{run.month:%Y-%m}") as writer:
         for result in results_for(user, run).iterator(chunk_size=CHUNK):

@@ -80,7 +80,7 @@ def clearing_account(region: Region) -> Account:
     return ledger._account(
         f"bank_clearing:{region.code}",
         kind=AccountKind.BANK_CLEARING,
-        name=f"{_('Allowances sent to the bank')} · {region.name}",
+        name=_("Allowances sent to the bank · %(region)s") % {"region": region.name},
         region_id=region.code,
     )
 
@@ -89,7 +89,7 @@ def paid_account(region: Region) -> Account:
     return ledger._account(
         f"allowance_paid:{region.code}",
         kind=AccountKind.ALLOWANCE_PAID,
-        name=f"{_('Allowances paid to elders')} · {region.name}",
+        name=_("Allowances paid to elders · %(region)s") % {"region": region.name},
         region_id=region.code,
     )
 

@@ -66,7 +66,7 @@ def expired_account(community_code: str) -> Account:
     return ledger._account(
         f"expired:{community_code}",
         kind=AccountKind.EXPIRED,
-        name=f"{_('Expired vouchers')} · {community_code}",
+        name=_("Expired vouchers · %(community)s") % {"community": community_code},
         region_id=community_code,
     )
 
