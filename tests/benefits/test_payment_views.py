@@ -72,3 +72,21 @@ def test_a_street_official_of_another_street_gets_404_on_a_streets_batch(
     for url in ("payments/1/", "payments/1/file/", "export/"):
         assert client.get(f"/benefits/runs/{run.pk}/{url}").status_code == 404, url
     assert client.post(f"/benefits/runs/{run.pk}/payments/new/").status_code == 404
+
+
+def test_a_service_subsidy_version_carrying_over_is_published_from_the_policy_page(policies, client, official):
+    from tests.benefits.test_views import _version_form
+
+    client.force_login(official)
+    fuwu = policies["fuwu"]
+    url = f"/benefits/policies/{fuwu.pk}/"
+    assert "年底清零" in client.get(url).content.decode()
+    form = _version_form(
+        fuwu.pk,
+        tiers='[{"label": "低保", "amount_fen": 30000, "conditions": [{"fact": "category", "any_of": ["dibao"]}]}]',
+        self_pay_percent='{"*": 30}',
+        year_end="carry_over",
+    )
+    client.post(url, {**form, "action": "publish"})
+    assert fuwu.versions.order_by("-number").first().year_end == "carry_over"
+    assert "结转下年" in client.get(url).content.decode()
