@@ -3,6 +3,7 @@ run's export."""
 
 import datetime as dt
 import io
+import json
 
 import pytest
 
@@ -74,8 +75,10 @@ def test_a_street_official_of_another_street_gets_404_on_a_streets_batch(
     assert client.post(f"/benefits/runs/{run.pk}/payments/new/").status_code == 404
 
 
-def test_a_service_subsidy_version_carrying_over_is_published_from_the_policy_page(policies, client, official):
+def test_a_version_carrying_vouchers_over_is_published_from_the_policy_page(policies, client, official):
     from tests.benefits.test_views import _version_form
+
+    DIBAO = {"fact": "category", "any_of": ["dibao"]}  # noqa: N806
 
     client.force_login(official)
     fuwu = policies["fuwu"]
@@ -83,7 +86,7 @@ def test_a_service_subsidy_version_carrying_over_is_published_from_the_policy_pa
     assert "年底清零" in client.get(url).content.decode()
     form = _version_form(
         fuwu.pk,
-        tiers='[{"label": "低保", "amount_fen": 30000, "conditions": [{"fact": "category", "any_of": ["dibao"]}]}]',
+        tiers=json.dumps([{"label": "低保", "amount_fen": 30000, "conditions": [DIBAO]}]),
         self_pay_percent='{"*": 30}',
         year_end="carry_over",
     )
