@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='elder',
             name='payment_account',
-            field=models.CharField(blank=True, max_length=32, verbose_name='bank or social-security card number'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=32, verbose_name='bank or social-security card number'),
         ),
     ]
