@@ -22,7 +22,7 @@ from shouwang.orders.views import ACTIONS as ORDER_ACTIONS
 from shouwang.orders.views import COMPLAINT_ACTIONS
 
 # Path parameters that are not objects of either side: a form's step number, a console button's name.
-ORDINARY = {"step": (1, 2), "action": (), "name": ()}
+ORDINARY = {"step": (1, 2), "action": (), "name": (), "number": (1,)}
 
 # The buttons behind each console route with a slug, by route name: every one is pressed.
 BUTTONS = {
@@ -262,6 +262,7 @@ CREATES = {
     "POST /api/v1/benefits/cases/checks": ({"region": lambda w: w.fields["community"]},),
     "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),
     "POST /api/v1/benefits/budgets": ({"region": lambda w: w.fields["community"], "month": None},),
+    "POST /api/v1/benefits/year-end": ({"year": 2020, "region": lambda w: w.fields["community"]},),
 }
 
 

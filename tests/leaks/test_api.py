@@ -24,7 +24,11 @@ from .world import KINDS, ROLES
 ROUTES = [route for route in api_routes() if not exempt(route)]
 OBJECT_ROUTES = [route for route in ROUTES if route.object_params]
 LISTS = [route for route in ROUTES if route.is_list]
-REVEALS = {"POST /api/v1/elders/{elder_id}/reveal"}
+REVEALS = {
+    "POST /api/v1/elders/{elder_id}/reveal",
+    # The bank's file: full ID and account numbers for the officials who pay (audited).
+    "GET /api/v1/benefits/runs/{run_id}/payments/{number}/file",
+}
 # A list's query parameters that can name the other side, and what the probe sets them to.
 FILTERS = {
     "elder": lambda w: w.theirs["elder_id"][0],

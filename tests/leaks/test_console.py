@@ -22,7 +22,7 @@ from .world import KINDS, ROLES
 ROUTES = [route for route in console_routes() if not exempt(route)]
 OBJECT_ROUTES = [route for route in ROUTES if route.object_params]
 PAGES = [route for route in ROUTES if not route.object_params]
-REVEALS = {"elders:reveal"}
+REVEALS = {"elders:reveal", "benefits:batch_file"}
 
 
 def _elder_b(world):

@@ -24,7 +24,8 @@ from shouwang.accounts.models import User
 from shouwang.alarms.models import IncidentState
 from shouwang.assessments.models import Assessment, CarePlan, CarePlanItem
 from shouwang.benefits.case_models import Case, CaseKind
-from shouwang.benefits.services import start_run
+from shouwang.benefits.payments import create_batch
+from shouwang.benefits.services import create_policy, publish_version, review_run, start_run
 from shouwang.benefits.statement_models import Statement, StatementLine
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
@@ -186,6 +187,23 @@ def _body_fields(elder, provider, carer, worker) -> dict[str, object]:
     }
 
 
+def _paid_run(admin, *, month: str, region: str):
+    """The other side's run, approved, with a cash allowance for everybody and its payment batch."""
+    policy = create_policy(actor=None, code="probe_cash", name="探针津贴", kind="cash", region_code=region)
+    publish_version(
+        actor=None,
+        policy_id=policy.pk,
+        effective_from=month,
+        tiers=[{"label": "", "amount_fen": 10000, "conditions": []}],
+        fund_shares={"district": 100},
+    )
+    run = start_run(actor=admin, month=month, region_code=region)
+    for _step in range(3):
+        review_run(actor=admin, run_id=run.pk)
+    create_batch(actor=admin, run_id=run.pk)
+    return run
+
+
 def build() -> World:
     factories.load_tree()
     admin = factories.user("admin")
@@ -235,8 +253,8 @@ def build() -> World:
     imported = SpreadsheetJob.objects.create(
         kind=JobKind.IMPORT, state=JobState.DONE, created_by=worker_b, file_name="乙方导入.xlsx"
     )
-    run = start_run(
-        actor=admin, month=timezone.localdate().strftime("%Y-%m"), region_code=factories.COMMUNITY_B
+    payee = factories.ElderFactory(
+        community_id=factories.COMMUNITY_B, name="乙方代发老人", payment_account="6217000000000002"
     )
     case = Case.objects.create(
         kind=CaseKind.UNVERIFIED,
@@ -268,6 +286,9 @@ def build() -> World:
         self_pay_fen=4000,
         dispute_reason="乙方对账异议",
     )
+    # Last month's: this month's is created again by the runs' create control.
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    run = _paid_run(admin, month=last_month, region=factories.COMMUNITY_B)
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
@@ -312,6 +333,7 @@ def build() -> World:
         unsent,
         case,
         statement,
+        payee,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -342,6 +364,8 @@ def build() -> World:
         elder_b.id_number,
         elder_b.phone,
         contact_b.phone,
+        payee.id_number,
+        payee.payment_account,
     )
     return World(
         users={

@@ -32,6 +32,7 @@ class PolicyVersionOut(Schema):
     tiers: list
     fund_shares: dict
     self_pay_percent: dict
+    year_end: str
     note: str
 
 
@@ -68,6 +69,7 @@ class VersionIn(Schema):
     tiers: list
     fund_shares: dict[Code, int | float]
     self_pay_percent: dict[Code, int | float] = {}
+    year_end: Code = "expire"
     note: Annotated[str, column_text(PolicyVersion, "note")] = ""
 
 
@@ -122,7 +124,8 @@ class EffectOut(Schema):
     "/policies/{int:policy_id}/effect", response=EffectOut, summary="What a draft version would change"
 )
 def policy_effect(request, policy_id: Id, payload: EffectIn):
-    fields = payload.dict(exclude={"region", "month", "effective_from", "effective_until", "note"})
+    drafted = {"region", "month", "effective_from", "effective_until", "note", "year_end"}
+    fields = payload.dict(exclude=drafted)
     return selectors.version_effect(
         request.auth,
         policy_id,
@@ -395,3 +398,15 @@ class AccountOut(Schema):
 @router.get("/ledger/accounts", response=list[AccountOut], summary="Ledger accounts the caller may see")
 def account_list(request):
     return list(selectors.accounts_for(request.auth).order_by("kind", "key")[:500])
+
+
+# Payments, the run's export, the vouchers' year end and an elder's payment account: payments_api.py.
+def _mount_payments() -> None:
+    from .payments_api import elder_router as payments_elder_router
+    from .payments_api import router as payments_router
+
+    router.add_router("", payments_router)
+    elder_router.add_router("", payments_elder_router)
+
+
+_mount_payments()

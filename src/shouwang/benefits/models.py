@@ -53,6 +53,13 @@ class Policy(TimeStampedModel):
         return self.name
 
 
+class YearEnd(models.TextChoices):
+    # Most schedules grant a service subsidy per year (DOMAIN.md §4: "≥ 300 元 per person per year"), so
+    # what is unspent lapses (年底清零) unless the policy says it carries over.
+    EXPIRE = "expire", _("expire at year end (年底清零)")
+    CARRY_OVER = "carry_over", _("carry over to next year (结转下年)")
+
+
 class PolicyVersion(TimeStampedModel):
     """The rules of a policy for a range of months (``effective_until`` inclusive, empty = open).
 
@@ -70,6 +77,10 @@ class PolicyVersion(TimeStampedModel):
     tiers = models.JSONField(_("amounts"), default=list)
     fund_shares = models.JSONField(_("fund shares"), default=dict)
     self_pay_percent = models.JSONField(_("self-pay share"), default=dict, blank=True)
+    # Service subsidies: what the vouchers credited under this version do at the end of the year.
+    year_end = models.CharField(
+        _("at year end"), max_length=12, choices=YearEnd.choices, default=YearEnd.EXPIRE
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -194,13 +205,22 @@ class AccountKind(models.TextChoices):
     PROVIDER_PAYABLE = "provider_payable", _("payable to a provider (应付服务商)")
     SELF_PAY = "self_pay", _("self-pay receivable (个人自付应收)")
     EXPIRED = "expired", _("expired vouchers (过期服务券)")
+    BANK_CLEARING = "bank_clearing", _("allowances sent to the bank (银行代发在途)")
+    ALLOWANCE_PAID = "allowance_paid", _("allowances paid to elders (已发津贴)")
 
 
 # Accounts whose balance may never fall below zero (a voucher cannot be overspent, nobody owes a provider
 # less than nothing). Fund sources run negative as they are spent; self-pay receivables are negative
 # while elders owe their share.
 NON_NEGATIVE_KINDS = frozenset(
-    {AccountKind.VOUCHER, AccountKind.ALLOWANCE_PAYABLE, AccountKind.PROVIDER_PAYABLE, AccountKind.EXPIRED}
+    {
+        AccountKind.VOUCHER,
+        AccountKind.ALLOWANCE_PAYABLE,
+        AccountKind.PROVIDER_PAYABLE,
+        AccountKind.EXPIRED,
+        AccountKind.BANK_CLEARING,
+        AccountKind.ALLOWANCE_PAID,
+    }
 )
 
 
@@ -234,6 +254,8 @@ class TransactionKind(models.TextChoices):
     REDEMPTION = "redemption", _("service paid (服务结算)")
     EXPIRY = "expiry", _("vouchers expired (服务券过期)")
     REVERSAL = "reversal", _("reversal (冲正)")
+    PAYMENT_SENT = "payment_sent", _("allowances sent to the bank (津贴代发)")
+    PAYMENT_RETURNED = "payment_returned", _("bank return booked (银行回盘)")
 
 
 class LedgerTransaction(models.Model):
@@ -303,3 +325,116 @@ from .statement_models import (  # noqa: E402, F401
     StatementState,
     StatementTransition,
 )
+
+# --- cash allowance payments (代发) and the year end ----------------------------------------------------
+
+
+class PaymentBatch(TimeStampedModel):
+    """A file of cash allowances for the bank to pay (代发批次). Number 1 holds every cash allowance of an
+    approved run; later numbers re-issue what failed or could not be paid. See ``payments.py``."""
+
+    run = models.ForeignKey(EligibilityRun, on_delete=models.PROTECT, related_name="payment_batches")
+    number = models.PositiveSmallIntegerField(_("batch"))
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
+    unpayable_count = models.PositiveIntegerField(_("cannot be paid"), default=0)
+    checksum = models.CharField(_("check code"), max_length=16)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_transaction = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="payment_batch_number_once")]
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"
+
+
+class LineStatus(models.TextChoices):
+    NO_ACCOUNT = "no_account", _("cannot be paid: no account")
+    SENT = "sent", _("sent to the bank")
+    PAID = "paid", _("paid")
+    FAILED = "failed", _("failed, waiting to be re-issued")
+    REISSUED = "reissued", _("re-issued in a later batch")
+
+
+class PaymentLine(models.Model):
+    """One elder in a batch: the name, ID and account number as sent (the file must match what the bank
+    returns, whatever the registry says later), the amount and its split by policy."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="lines")
+    seq = models.PositiveIntegerField(_("no."))
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    community_code = models.CharField(max_length=12)
+    name = models.CharField(_("name"), max_length=40)
+    id_number = models.CharField(_("ID number"), max_length=18)
+    account = models.CharField(_("account"), max_length=32, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    amounts = models.JSONField(_("by policy"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=LineStatus.choices)
+    bank_reason = models.CharField(_("bank's reason"), max_length=200, blank=True)
+    settled_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "elder"], name="payment_line_elder_once"),
+            models.UniqueConstraint(fields=["batch", "seq"], name="payment_line_seq_once"),
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="payment_line_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.seq}"
+
+
+class PaymentReturn(models.Model):
+    """One bank return file (回盘文件) read into a batch, with what it changed and what it could not place."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="returns")
+    file_name = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_count = models.PositiveIntegerField(_("paid"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    unknown_count = models.PositiveIntegerField(_("unknown"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("already recorded"), default=0)
+    report = models.JSONField(_("report"), default=dict)
+    transaction = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class YearEndClosing(models.Model):
+    """A voucher account closed for a year: its balance then, and what expired (the rest carried over).
+    One per account and year, so closing a year again changes nothing."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    balance_fen = models.BigIntegerField(_("balance (fen)"))
+    expired_fen = models.BigIntegerField(_("expired (fen)"))
+    transaction = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "account"]
+        constraints = [models.UniqueConstraint(fields=["account", "year"], name="year_end_once")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year}"

@@ -89,6 +89,22 @@ def may_take_step(user, run, step: str) -> bool:
     return any(prefix.startswith(region) and level_of(prefix.ljust(12, "0")) == level for prefix in prefixes)
 
 
+def may_pay(user, run) -> bool:
+    """Payment batches of a run, their bank file (full ID and account numbers) and the bank's return:
+    whoever approves the run (an official covering its whole region), or a platform admin."""
+    return user is not None and may_take_step(user, run, RunState.APPROVED)
+
+
+def may_upload_bank_return(user) -> bool:
+    """Before the upload is read: only roles that could pay a run send the bank's file in."""
+    return _role(user) in LEDGER_READERS
+
+
+def may_close_year(user, region_code: str) -> bool:
+    """The year-end expiry of vouchers in a region: officials covering it, platform admins."""
+    return may_compute_run(user, region_code)
+
+
 def may_return(user, run) -> bool:
     step = NEXT_STEP.get(run.state)
     return step is not None and may_take_step(user, run, step)

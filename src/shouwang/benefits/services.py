@@ -19,12 +19,20 @@ from shouwang.elders.models import StatusChange
 from shouwang.regions.models import Region, prefix_of
 
 from . import ledger, runs
-from .models import EligibilityRun, Policy, PolicyKind, PolicyVersion, RunState
+from .models import EligibilityRun, Policy, PolicyKind, PolicyVersion, RunState, YearEnd
 from .permissions import may_compute_run, may_return, may_take_step, require, require_policy_keeper
 from .policies import check_version
 from .states import RECOMPUTABLE, advance
 
-VERSION_FIELDS = ("number", "effective_from", "effective_until", "conditions", "tiers", "fund_shares")
+VERSION_FIELDS = (
+    "number",
+    "effective_from",
+    "effective_until",
+    "conditions",
+    "tiers",
+    "fund_shares",
+    "year_end",
+)
 
 
 def parse_month(value) -> dt.date:
@@ -90,6 +98,7 @@ def publish_version(
     tiers=None,
     fund_shares=None,
     self_pay_percent=None,
+    year_end: str = YearEnd.EXPIRE,
     note: str = "",
 ) -> PolicyVersion:
     """A new version of a policy, in force from a month on (and until a month, inclusive, if given).
@@ -114,6 +123,9 @@ def publish_version(
         fund_shares=fund_shares,
         self_pay_percent=self_pay_percent,
     )
+    if year_end not in YearEnd.values:
+        message = _("Choose whether the vouchers expire at the year end or carry over.")
+        raise ValidationFailed(message, errors={"year_end": message})
     _refuse_overlap(policy, start)
     _refuse_approved_months(policy, start)
     latest = policy.versions.order_by("-number").first()
@@ -129,6 +141,7 @@ def publish_version(
         tiers=tiers,
         fund_shares=shares,
         self_pay_percent=self_pay,
+        year_end=year_end,
         note=within_limit(note, 300, field="note", label=_("The note")),
         created_by=as_user(actor),
     )

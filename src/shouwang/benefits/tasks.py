@@ -1,10 +1,10 @@
-"""Periodic jobs of benefits: the monthly anomaly checks (异常核查) and the provider statements (对账单) of
-the month just ended.
+"""Periodic jobs of benefits: the monthly anomaly checks (异常核查), the provider statements (对账单) of
+the month just ended, and the year end of service vouchers (``yearend.close_previous_year``).
 
 The scheduler counts intervals, not calendar months (docs/decisions/0003-scheduler.md), so each job runs
 often and does its work once a month: the anomaly checks on their first daily run after a month has ended
 (``anomalies.monthly_checks``; a month already checked by the job is skipped), the statements six-hourly,
-issuing only those still missing."""
+issuing only those still missing, the year end twice a day through January."""
 
 import datetime as dt
 import logging
@@ -41,3 +41,21 @@ def issue_statements() -> None:
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     issued = issue(actor=SYSTEM, month=last_month, only_missing=True)
     logger.info("statements of %s: %s providers", last_month.strftime("%Y-%m"), len(issued))
+
+
+@every(dt.timedelta(hours=12), name="benefits.close_voucher_year")
+@task()
+def close_voucher_year() -> None:
+    """In January, last year's vouchers expire or carry over by their policy (idempotent: a closed
+    account is never closed again, so running it every twelve hours through January is harmless)."""
+    from .yearend import close_previous_year
+
+    for report in close_previous_year():
+        logger.info(
+            "voucher year %s in %s: %s accounts closed, %s fen expired, %s fen carried over",
+            report.year,
+            report.region,
+            report.closed,
+            report.expired_fen,
+            report.carried_fen,
+        )

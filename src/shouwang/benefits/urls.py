@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, statement_views, views
+from . import case_views, payment_views, statement_views, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -28,4 +28,10 @@ urlpatterns = [
     path("reconciliation/", statement_views.reconciliation_page, name="reconciliation"),
     path("reconciliation/export/", statement_views.reconciliation_export, name="reconciliation_export"),
     path("budgets/", statement_views.budget_list, name="budgets"),
+    path("runs/<int:run_id>/export/", payment_views.run_export, name="run_export"),
+    path("runs/<int:run_id>/payments/new/", payment_views.batch_create, name="batch_create"),
+    path("runs/<int:run_id>/payments/reissue/", payment_views.batch_reissue, name="batch_reissue"),
+    path("runs/<int:run_id>/payments/<int:number>/", payment_views.batch_detail, name="batch"),
+    path("runs/<int:run_id>/payments/<int:number>/file/", payment_views.batch_file, name="batch_file"),
+    path("runs/<int:run_id>/payments/<int:number>/return/", payment_views.batch_return, name="batch_return"),
 ]

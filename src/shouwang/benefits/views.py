@@ -66,11 +66,12 @@ def _draft_of(version) -> dict:
     """A form's starting point: the latest version's rules as JSON text."""
     if version is None:
         return {"conditions": "[]", "tiers": "[]", "fund_shares": "{}", "self_pay_percent": "{}"}
-    return {name: json.dumps(getattr(version, name), ensure_ascii=False) for name in DRAFT_JSON_FIELDS}
+    rules = {name: json.dumps(getattr(version, name), ensure_ascii=False) for name in DRAFT_JSON_FIELDS}
+    return {**rules, "year_end": version.year_end}
 
 
 def _draft_from(post) -> dict:
-    fields = ("effective_from", "effective_until", "note", "region", "month", *DRAFT_JSON_FIELDS)
+    fields = ("effective_from", "effective_until", "note", "region", "month", "year_end", *DRAFT_JSON_FIELDS)
     return {name: post.get(name, "").strip() for name in fields}
 
 
@@ -100,6 +101,7 @@ def _preview_or_publish(request, policy, draft: dict):
             policy_id=policy.pk,
             effective_from=draft["effective_from"],
             effective_until=draft["effective_until"] or None,
+            year_end=draft.get("year_end") or "expire",
             note=draft["note"],
             **rules,
         ),

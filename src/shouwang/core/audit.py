@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import models
 
 from .context import current_request_info
-from .masking import mask_id_number, mask_phone
+from .masking import mask_account, mask_id_number, mask_phone
 from .models import AuditLog
 
 # A mainland mobile number or an 18-character resident ID number standing alone in a text.
@@ -57,6 +57,8 @@ def _mask_for(key: str) -> Callable[[str], str] | None:
         return mask_id_number
     if key == "phone" or key.endswith("_phone"):
         return mask_phone
+    if key == "payment_account":
+        return mask_account
     return None
 
 

@@ -30,3 +30,12 @@ def mask_name(value: str) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_account(value: str) -> str:
+    """``6222 **** **** 1234``-like: a bank or social-security card number keeps its first and last four."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

@@ -26,6 +26,7 @@ from .assessments import load_assessments
 from .benefits import load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
+from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 from .statements import load_statements
 
@@ -165,7 +166,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
     load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
     load_alarms(community_codes=assessed, seed=seed)
-    load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT)
+    load_payments(load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT))
     # statements first: they settle the order history into the ledger, which the checks then read
     load_statements(community_codes=assessed, district=DISTRICT, seed=seed)
     load_anomalies(community_codes=assessed)

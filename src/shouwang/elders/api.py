@@ -12,7 +12,7 @@ from pydantic import Field
 
 from shouwang.core.api import UploadGate, api_auth
 from shouwang.core.errors import NotFound
-from shouwang.core.masking import mask_id_number, mask_phone
+from shouwang.core.masking import mask_account, mask_id_number, mask_phone
 from shouwang.core.schemas import (
     Code,
     Day,
@@ -97,6 +97,7 @@ class ElderDetailOut(ElderOut):
 
     ethnicity: str
     second_phone_masked: str
+    payment_account_masked: str
     hukou_region_code: str
     address: str
     lat: float | None
@@ -111,6 +112,10 @@ class ElderDetailOut(ElderOut):
     @staticmethod
     def resolve_second_phone_masked(elder) -> str:
         return mask_phone(elder.second_phone)
+
+    @staticmethod
+    def resolve_payment_account_masked(elder) -> str:
+        return mask_account(elder.payment_account)
 
     @staticmethod
     def resolve_categories(elder) -> list[str]:
@@ -199,6 +204,7 @@ class ElderRevealed(Schema):
     id_number: str
     phone: str
     second_phone: str
+    payment_account: str
     contacts: list[ContactRevealed]
 
 

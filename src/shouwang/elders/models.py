@@ -56,6 +56,12 @@ class Elder(TimeStampedModel):
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     second_phone = models.CharField(_("second phone"), max_length=20, blank=True)
+    # Where cash allowances are paid (代发): a bank card or social-security card number. Masked like the
+    # ID number everywhere but the audited reveal and the payment batch file the bank imports.
+    # db_default: the registry's bulk import writes rows with its own column list (core.bulk).
+    payment_account = models.CharField(
+        _("bank or social-security card number"), max_length=32, blank=True, default="", db_default=""
+    )
     hukou_region_code = models.CharField(_("household registration region"), max_length=12, blank=True)
     # No index of its own: the (community, status) and (community, name, id) indexes start with it.
     community = models.ForeignKey(

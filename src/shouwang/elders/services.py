@@ -7,6 +7,7 @@ Spreadsheet imports live in ``imports`` and exports in ``exports``; both use the
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import transaction
@@ -399,6 +400,7 @@ def reveal_elder(*, actor, elder_id: int, reason: str) -> dict[str, object]:
         "id_number": elder.id_number,
         "phone": elder.phone,
         "second_phone": elder.second_phone,
+        "payment_account": elder.payment_account,
         "contacts": [{"name": contact.name, "phone": contact.phone} for contact in elder.contacts.all()],
     }
     with transaction.atomic():
@@ -406,10 +408,42 @@ def reveal_elder(*, actor, elder_id: int, reason: str) -> dict[str, object]:
             actor=actor,
             action="elders.reveal",
             obj=elder,
-            after={"fields": ["id_number", "phone", "second_phone", "contacts.phone"], "reason": reason},
+            after={
+                "fields": ["id_number", "phone", "second_phone", "payment_account", "contacts.phone"],
+                "reason": reason,
+            },
             region_code=elder.community_id,
         )
     return revealed
+
+
+PAYMENT_ACCOUNT = re.compile(r"[0-9A-Z]{8,32}")
+
+
+def set_payment_account(*, actor, elder_id: int, account: str) -> Elder:
+    """Record (or, with an empty value, clear) the bank or social-security card number cash allowances
+    are paid to: 8 to 32 digits or capital letters, spaces and dashes ignored. Audited masked."""
+    _require_writer(actor)
+    elder = get_elder_for(actor, elder_id)
+    value = re.sub(r"[\s-]", "", account or "").upper()
+    if value and not PAYMENT_ACCOUNT.fullmatch(value):
+        message = _("A bank or social-security card number is 8 to 32 digits or letters.")
+        raise ValidationFailed(message, errors={"payment_account": message})
+    if value == elder.payment_account:
+        return elder
+    with transaction.atomic():
+        before = elder.payment_account
+        Elder.objects.filter(pk=elder.pk).update(payment_account=value, updated_at=timezone.now())
+        elder.payment_account = value
+        audit.record(
+            actor=actor,
+            action="elders.payment_account",
+            obj=elder,
+            before={"payment_account": before},
+            after={"payment_account": value},
+            region_code=elder.community_id,
+        )
+    return elder
 
 
 def bulk_register_elders(*, actor, people: list, batch_label: str = "") -> int:
