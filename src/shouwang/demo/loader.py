@@ -21,7 +21,7 @@ from shouwang.regions.services import load_regions_csv, set_centres
 
 from .alarms import load_alarms
 from .assessments import load_assessments
-from .benefits import load_benefits
+from .benefits import link_family, load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
@@ -160,9 +160,11 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # The worker's community and a few others get assessments, so every demo role has work to see.
     assessed = [communities[index].code for index in (0, 1, 2, 5) if index < len(communities)]
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
-    load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
-    load_alarms(community_codes=assessed, seed=seed)
+    # Benefits before orders: the settled demo orders are paid partly from the vouchers credited here.
     load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT)
+    load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
+    link_family()
+    load_alarms(community_codes=assessed, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),
