@@ -158,9 +158,28 @@ def test_postgresql_refuses_to_change_or_delete_an_entry(credited):
 
 
 REDEMPTIONS = 200
-# PostgreSQL serves 100 connections and other work shares the server: the 200 redemptions go through this
-# many connections at once, each one its own thread's.
-CONNECTIONS = 40
+# Each redemption takes ¥1.70 from ¥300 of vouchers: exactly 176 are affordable (¥299.20), 24 are refused.
+AMOUNT_FEN = 170
+AFFORDABLE = 30000 // AMOUNT_FEN
+# Connections left to the server's other users (other test runs share it) and to this test's watcher.
+HEADROOM = 15
+
+
+def connections_to_use() -> int:
+    """As many connections as the server can spare, up to one per redemption.
+
+    A connection runs one transaction at a time, so 200 redemptions are all in flight at once only over
+    200 connections. PostgreSQL's default max_connections is 100 (and the server is shared), so the
+    redemptions go in barrier-synchronised rounds: every connection starts its next redemption at the
+    same instant, and all of them queue on the voucher account's row lock together."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        )
+        free = cursor.fetchone()[0]
+    return max(2, min(REDEMPTIONS, free - HEADROOM))
 
 
 @pytest.mark.postgres
@@ -169,7 +188,7 @@ def test_concurrent_redemptions_never_overdraw_a_voucher_account(tree):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent row locks need PostgreSQL (set DATABASE_URL)")
     bf.standard_policies()
-    elder = bf.elder(born=dt.date(1940, 1, 1), categories=("dibao",))  # ¥300 of vouchers: 30 × ¥10
+    elder = bf.elder(born=dt.date(1940, 1, 1), categories=("dibao",))  # ¥300 of vouchers
     provider = factories.provider("甲服务商")
     services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     worker = factories.user("community_worker", regions=(factories.COMMUNITY_A,))
@@ -178,26 +197,75 @@ def test_concurrent_redemptions_never_overdraw_a_voucher_account(tree):
     from shouwang.benefits.models import EligibilityRun
 
     approved(EligibilityRun.objects.get(), worker=worker, street=street, district=district)
-    start = threading.Barrier(CONNECTIONS)
-    lowest = []
+    account = Account.objects.get(key=ledger.voucher_key(elder.pk))
+    width = connections_to_use()
+    rounds = -(-REDEMPTIONS // width)
+    start = threading.Barrier(width)
+    running = threading.Event()
+    seen = {"lowest": 30000, "most_waiting": 0, "polls": 0}
 
-    def redeem(n: int) -> bool:
+    def redeem(lane: int) -> list[str]:
+        """One connection's share: in each round, wait for every other connection, then redeem."""
+        outcomes = []
         try:
-            if n < CONNECTIONS:
-                start.wait(30)
-            ledger.redeem(actor=district, elder_id=elder.pk, provider=provider, amount_fen=1000)
-            lowest.append(ledger.voucher_balance(elder.pk))
-            return True
-        except Conflict:
-            return False
+            for number in range(lane, rounds * width, width):
+                start.wait(60)
+                if number >= REDEMPTIONS:
+                    continue
+                try:
+                    ledger.redeem(actor=district, elder_id=elder.pk, provider=provider, amount_fen=AMOUNT_FEN)
+                    outcomes.append("paid")
+                except ledger.InsufficientBalance:
+                    outcomes.append("refused")
+            return outcomes
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=CONNECTIONS) as pool:
-        outcomes = list(pool.map(redeem, range(REDEMPTIONS)))
+    def watch() -> None:
+        """From a connection of its own: the committed balance, and how many redemptions wait for the
+        account's lock, as often as it can while the redemptions run."""
+        try:
+            while running.is_set():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT COALESCE(SUM(amount_fen), 0) FROM benefits_ledgerentry WHERE account_id = %s",
+                        [account.pk],
+                    )
+                    seen["lowest"] = min(seen["lowest"], cursor.fetchone()[0])
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    seen["most_waiting"] = max(seen["most_waiting"], cursor.fetchone()[0])
+                seen["polls"] += 1
+        finally:
+            connections.close_all()
 
-    assert outcomes.count(True) == 30
-    assert ledger.voucher_balance(elder.pk) == 0
-    assert min(lowest) >= 0
-    assert LedgerTransaction.objects.filter(kind="redemption").count() == 30
+    running.set()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(max_workers=width) as pool:
+            outcomes = [o for lane in pool.map(redeem, range(width)) for o in lane]
+    finally:
+        running.clear()
+        watcher.join()
+
+    assert len(outcomes) == REDEMPTIONS
+    assert outcomes.count("paid") == AFFORDABLE
+    assert outcomes.count("refused") == REDEMPTIONS - AFFORDABLE
+    assert ledger.voucher_balance(elder.pk) == 30000 - AFFORDABLE * AMOUNT_FEN
+    assert LedgerTransaction.objects.filter(kind="redemption").count() == AFFORDABLE
+    # Entries are numbered while the account is locked, so their order is the order the redemptions
+    # took effect in: the balance after each one never went below zero.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MIN(running) FROM (SELECT SUM(amount_fen) OVER (ORDER BY id) AS running"
+            " FROM benefits_ledgerentry WHERE account_id = %s) balances",
+            [account.pk],
+        )
+        assert cursor.fetchone()[0] >= 0
+    assert seen["polls"] > 0 and seen["lowest"] >= 0
+    # The redemptions really ran at the same time: some of them queued for the account's lock together.
+    assert seen["most_waiting"] >= 2
     assert trial_balance(district)["total"] == 0

@@ -1,11 +1,14 @@
 import datetime as dt
+import random
 
 import pytest
 
-from shouwang.benefits import services
+from shouwang.benefits import runs, services
 from shouwang.benefits.models import EligibilityResult, RunState
+from shouwang.benefits.policies import Facts, compile_version
 from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
+from shouwang.elders.models import Elder, ElderCategory
 from shouwang.elders.services import record_life_event, set_ability
 from tests import factories
 from tests.benefits import factories as bf
@@ -213,3 +216,145 @@ def test_a_run_is_computed_only_by_officials_of_its_region(policies, worker_a, e
         services.start_run(actor=outside, month="2026-03", region_code=factories.DISTRICT)
     with pytest.raises(ValidationFailed, match="no region with the code 999"):
         services.start_run(actor=SYSTEM, month="2026-03", region_code="999")
+
+
+# --- the set-based run gives the rows of a straightforward evaluation ---------------------------------------
+
+BIRTHS = [dt.date(1946, 3, 1), dt.date(1946, 3, 2), dt.date(1946, 4, 1), dt.date(1936, 2, 28)]
+BIRTHS += [dt.date(1936, 4, 2), dt.date(1926, 3, 1), dt.date(1955, 7, 7), dt.date(1940, 12, 31)]
+CATEGORY_SETS = [(), ("dibao",), ("tekun", "low_income"), ("low_income",), ("youfu", "shidu")]
+HUKOU = [factories.COMMUNITY_A, factories.COMMUNITY_B, "110101001001", ""]
+STATUSES = [("active", None), ("deceased", dt.date(2026, 2, 10)), ("moved_out", dt.date(2026, 3, 20))]
+
+
+def _varied_population(rng) -> list:
+    """Elders whose facts fall on and beside every threshold of the policies, in two communities."""
+    elders = []
+    for number in range(90):
+        status, status_date = STATUSES[number % 3] if number % 4 == 0 else STATUSES[0]
+        elders.append(
+            bf.elder(
+                born=rng.choice(BIRTHS),
+                categories=rng.choice(CATEGORY_SETS),
+                level=rng.choice((None, 0, 1, 2, 3, 4)),
+                community=rng.choice((factories.COMMUNITY_A, factories.COMMUNITY_B)),
+                hukou=rng.choice(HUKOU),
+                living_arrangement=rng.choice(("alone", "with_family", "empty_nest", "")),
+                status=status,
+                status_date=status_date,
+            )
+        )
+    return elders
+
+
+def _facts_by_hand(elder, month: dt.date) -> Facts:
+    birthday_to_come = (month.month, month.day) < (elder.birth_date.month, elder.birth_date.day)
+    happened = elder.status == "active" or elder.status_date is None or elder.status_date <= month
+    return Facts(
+        community_code=elder.community_id,
+        age=month.year - elder.birth_date.year - birthday_to_come,
+        status=elder.status if happened else "active",
+        ability_level=elder.ability_level,
+        categories=frozenset(ElderCategory.objects.filter(elder=elder).values_list("code", flat=True)),
+        living_arrangement=elder.living_arrangement or "",
+        hukou_region_code=elder.hukou_region_code or "",
+    )
+
+
+def _row_by_hand(elder, month: dt.date, previous: EligibilityResult | None) -> dict:
+    """One elder's result worked out plainly: each version applied to the elder's own facts."""
+    facts, outcomes, cash, voucher = _facts_by_hand(elder, month), {}, 0, 0
+    for version in runs.versions_in_force(factories.DISTRICT, month):
+        eligible, amount, tier, failed = compile_version(version).evaluate(facts)
+        outcomes[version.policy.code] = {
+            "version": version.pk,
+            "eligible": eligible,
+            "amount_fen": amount,
+            "tier": tier,
+            **({"failed": failed} if failed else {}),
+        }
+        paid = amount if eligible else 0
+        cash += paid if version.policy.kind == "cash" else 0
+        voucher += paid if version.policy.kind == "service" else 0
+    changes = {}  # the first month's run has nothing to compare with
+    for code, outcome in outcomes.items() if previous else ():
+        was = previous.outcomes.get(code, {})
+        was_eligible, was_amount = bool(was.get("eligible")), was.get("amount_fen", 0)
+        if was_eligible == outcome["eligible"] and (not was_eligible or was_amount == outcome["amount_fen"]):
+            continue
+        kind = (
+            "changed" if was_eligible and outcome["eligible"] else "new" if outcome["eligible"] else "stopped"
+        )
+        reasons = [
+            {"fact": name, "from": getattr(previous, name), "to": now}
+            for name, now in (
+                ("age", facts.age),
+                ("status", facts.status),
+                ("ability_level", facts.ability_level),
+                ("categories", ",".join(sorted(facts.categories))),
+                ("living_arrangement", facts.living_arrangement),
+                ("hukou_region_code", facts.hukou_region_code),
+            )
+            if getattr(previous, name) != now
+        ]
+        if kind == "changed":
+            reasons.append({"fact": "amount", "from": was_amount, "to": outcome["amount_fen"]})
+        changes[code] = {"change": kind, "reasons": reasons or [{"fact": "rules"}]}
+    return {
+        "age": facts.age,
+        "status": facts.status,
+        "categories": ",".join(sorted(facts.categories)),
+        "outcomes": outcomes,
+        "cash_fen": cash,
+        "voucher_fen": voucher,
+        "changes": changes,
+    }
+
+
+def _stored(run) -> dict:
+    return {
+        row.elder_id: {
+            "age": row.age,
+            "status": row.status,
+            "categories": row.categories,
+            "outcomes": row.outcomes,
+            "cash_fen": row.cash_fen,
+            "voucher_fen": row.voucher_fen,
+            "changes": row.changes,
+        }
+        for row in EligibilityResult.objects.filter(run=run)
+    }
+
+
+def test_the_set_based_run_gives_the_rows_of_a_straightforward_evaluation(policies, official, monkeypatch):
+    # Small batches and a small cache of seen facts, so that batch edges and cache clearing are crossed.
+    monkeypatch.setattr(runs, "BATCH", 7)
+    monkeypatch.setattr(runs, "SEEN_LIMIT", 5)
+    bf.policy(
+        "duju",
+        "独居老人补贴",
+        "cash",
+        factories.DISTRICT,
+        conditions=[{"fact": "living_arrangement", "any_of": ["alone", "empty_nest"]}],
+        tiers=[{"label": "80+", "amount_fen": 5000, "conditions": [{"fact": "age", "min": 80}]}],
+        fund_shares={"district": 100},
+    )
+    elders = _varied_population(random.Random(15))
+
+    march = _run()
+    assert _stored(march) == {e.pk: _row_by_hand(e, bf.MONTH, None) for e in elders}
+    assert march.eligible_count == sum(
+        1 for row in _stored(march).values() if row["cash_fen"] or row["voucher_fen"]
+    )
+
+    # A month later some facts moved: levels, categories, a death; April is compared with March.
+    for elder in elders[::5]:
+        Elder.objects.filter(pk=elder.pk).update(ability_level=((elder.ability_level or 0) + 1) % 5)
+    for elder in elders[1::6]:
+        ElderCategory.objects.bulk_create([ElderCategory.for_elder(elder, "dibao")], ignore_conflicts=True)
+    record_life_event(actor=official, elder_id=elders[2].pk, event="deceased", date=dt.date(2026, 3, 15))
+    before = {row.elder_id: row for row in EligibilityResult.objects.filter(run=march)}
+    elders = [Elder.objects.get(pk=e.pk) for e in elders]
+
+    april = _run(month=APRIL)
+    assert _stored(april) == {e.pk: _row_by_hand(e, APRIL, before[e.pk]) for e in elders}

@@ -1,11 +1,11 @@
 """The benefits section of an elder's record page (registered with ``elders.panels``): this month's
-outcome of every policy with its reasons, and the voucher balance."""
+outcome of every policy with its reasons, the voucher balance and the voucher account's latest movements."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .permissions import may_read_elder_benefits
-from .selectors import elder_benefits
+from .selectors import elder_benefits, voucher_history
 
 
 def elder_panel(request, elder) -> str:
@@ -15,5 +15,7 @@ def elder_panel(request, elder) -> str:
     month = timezone.localdate().replace(day=1)
     benefits = elder_benefits(request.user, elder.pk, month)
     return render_to_string(
-        "benefits/_elder_panel.html", {"benefits": benefits, "elder": elder}, request=request
+        "benefits/_elder_panel.html",
+        {"benefits": benefits, "elder": elder, "movements": voucher_history(request.user, elder.pk)},
+        request=request,
     )

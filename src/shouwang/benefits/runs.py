@@ -22,10 +22,12 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from shouwang.core.bulk import insert_rows
+from shouwang.core.bulk import bulk_session, insert_rows
 from shouwang.elders.models import Elder, ElderCategory, Status
 from shouwang.regions.models import prefix_of
 
@@ -33,6 +35,8 @@ from .models import EligibilityResult, EligibilityRun, PolicyKind, PolicyVersion
 from .policies import CompiledVersion, Facts, compile_version, split_by_shares
 
 BATCH = 10_000
+# How many distinct combinations of facts the evaluator remembers as given (tens of MB at most).
+SEEN_LIMIT = 100_000
 ELDER_FIELDS = (
     "pk",
     "community_id",
@@ -95,35 +99,31 @@ def compute(run: EligibilityRun) -> None:
     EligibilityResult.objects.filter(run=run).delete()
     changes: dict[str, Counter] = defaultdict(Counter)
     elders = 0
-    for batch in facts_batches(run.region_id, month):
-        before = _previous_fingerprints(previous, batch[0][0], batch[-1][0])
-        rows, changed = [], []
-        for elder_id, facts in batch:
-            outcome = evaluator.outcome(facts)
-            rows.append(
-                [
-                    run.pk,
-                    elder_id,
-                    *facts,
-                    outcome.text,
-                    outcome.fingerprint,
-                    "{}",
-                    outcome.cash,
-                    outcome.voucher,
-                ]
-            )
-            if previous is not None and before.get(elder_id) != outcome.fingerprint:
-                changed.append((len(rows) - 1, elder_id, facts, outcome))
-        if changed:
-            _mark_changes(rows, changed, previous, changes)
-        insert_rows(EligibilityResult, RESULT_COLUMNS, rows)
-        elders += len(batch)
+    with bulk_session():
+        for batch in facts_batches(run.region_id, month):
+            elders += _compute_batch(run, batch, evaluator, previous, changes)
     if previous is not None:
         _count_gone(previous, run, changes)
     run.elder_count = elders
-    run.eligible_count = evaluator.eligible_elders
+    run.eligible_count = evaluator.eligible_elders()
     run.totals = evaluator.totals(versions, changes)
     run.computed_at = timezone.now()
+
+
+def _compute_batch(run: EligibilityRun, batch, evaluator: Evaluator, previous, changes) -> int:
+    """Evaluate, compare with last month and insert one batch of elders; returns how many."""
+    before = _previous_fingerprints(previous, batch[0][0], batch[-1][0])
+    outcome_of, run_id = evaluator.outcome, run.pk
+    rows, changed = [], []
+    for elder_id, facts in batch:
+        outcome = outcome_of(facts)
+        if previous is not None and before.get(elder_id) != outcome.fingerprint:
+            changed.append((len(rows), elder_id, facts, outcome))
+        rows.append([run_id, elder_id, *facts, *outcome.stored])
+    if changed:
+        _mark_changes(rows, changed, previous, changes)
+    insert_rows(EligibilityResult, RESULT_COLUMNS, rows)
+    return len(batch)
 
 
 RESULT_COLUMNS = (
@@ -141,7 +141,13 @@ RESULT_COLUMNS = (
 
 def facts_batches(region_code: str, month: dt.date) -> Iterator[list[tuple[int, tuple]]]:
     """(elder id, facts as stored) of the region's elders on the first of ``month``, a batch at a time:
-    facts are (community, age, status, ability level, categories text, living arrangement, 户籍)."""
+    facts are (community, age, status, ability level, categories text, living arrangement, 户籍).
+
+    Rows are read through a plain cursor, dates as ISO text (``Cast``), so that no model field converts a
+    million values: the age and the status on the first of the month are worked out from the text."""
+    year, first = month.year, month.strftime("%m-%d")
+    day = month.isoformat()
+    active = Status.ACTIVE
     for batch in _batches(region_code):
         categories = _categories(region_code, batch[0][0], batch[-1][0])
         yield [
@@ -149,8 +155,10 @@ def facts_batches(region_code: str, month: dt.date) -> Iterator[list[tuple[int, 
                 elder_id,
                 (
                     community,
-                    age_on(birth_date, month),
-                    status_on(status, status_date, month),
+                    # age_on(birth_date, month), on ISO text: a birthday after the 1st is still to come.
+                    year - int(birth_date[:4]) - (birth_date[5:10] > first),
+                    # status_on(): a death or move dated after the 1st had not happened yet.
+                    active if status != active and (status_date or "")[:10] > day else status,
                     level,
                     categories.get(elder_id, ""),
                     living or "",
@@ -161,11 +169,25 @@ def facts_batches(region_code: str, month: dt.date) -> Iterator[list[tuple[int, 
         ]
 
 
+def _plain_rows(queryset) -> list[tuple]:
+    """A values_list queryset's rows as the database gives them, without Django's per-value converters."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _batches(region_code: str) -> Iterator[list[tuple]]:
-    """The region's elders in primary-key order, ``BATCH`` at a time (keyset pagination, no OFFSET)."""
-    elders = Elder.objects.filter(in_region(region_code, "community_id")).order_by("pk")
+    """The region's elders in primary-key order, ``BATCH`` at a time (keyset pagination, no OFFSET), dates
+    as ISO text."""
+    elders = (
+        Elder.objects.filter(in_region(region_code, "community_id"))
+        .annotate(birth_text=Cast("birth_date", CharField()), status_text=Cast("status_date", CharField()))
+        .order_by("pk")
+    )
+    fields = [{"birth_date": "birth_text", "status_date": "status_text"}.get(f, f) for f in ELDER_FIELDS]
     last = 0
-    while batch := list(elders.filter(pk__gt=last).values_list(*ELDER_FIELDS)[:BATCH]):
+    while batch := _plain_rows(elders.filter(pk__gt=last).values_list(*fields)[:BATCH]):
         yield batch
         last = batch[-1][0]
 
@@ -176,7 +198,7 @@ def _categories(region_code: str, low: int, high: int) -> dict[int, str]:
     rows = ElderCategory.objects.filter(
         in_region(region_code, "community_code"), elder_id__gte=low, elder_id__lte=high
     )
-    for elder_id, code in rows.values_list("elder_id", "code"):
+    for elder_id, code in _plain_rows(rows.values_list("elder_id", "code")):
         found[elder_id].append(code)
     return {elder_id: ",".join(sorted(codes)) for elder_id, codes in found.items()}
 
@@ -185,7 +207,7 @@ def _previous_fingerprints(previous: EligibilityRun | None, low: int, high: int)
     if previous is None:
         return {}
     rows = EligibilityResult.objects.filter(run=previous, elder_id__gte=low, elder_id__lte=high)
-    return dict(rows.values_list("elder_id", "fingerprint"))
+    return dict(_plain_rows(rows.values_list("elder_id", "fingerprint")))
 
 
 def _mark_changes(rows: list[list], changed: list[tuple], previous: EligibilityRun, counts) -> None:
@@ -241,7 +263,7 @@ def _count_gone(previous: EligibilityRun, run: EligibilityRun, counts) -> None:
 class Outcome:
     """The outcomes of every policy for one combination of facts, ready to store."""
 
-    __slots__ = ("outcomes", "text", "fingerprint", "cash", "voucher", "count")
+    __slots__ = ("outcomes", "text", "fingerprint", "cash", "voucher", "count", "stored")
 
     def __init__(self, outcomes: dict, kinds: dict[str, str]):
         self.outcomes = outcomes
@@ -251,6 +273,8 @@ class Outcome:
         self.cash = sum(fen for code, fen in paid if kinds[code] != PolicyKind.SERVICE_SUBSIDY)
         self.voucher = sum(fen for code, fen in paid if kinds[code] == PolicyKind.SERVICE_SUBSIDY)
         self.count = 0
+        # The result's columns after the facts (outcomes, fingerprint, changes, cash, vouchers).
+        self.stored = (self.text, self.fingerprint, "{}", self.cash, self.voucher)
 
 
 class Evaluator:
@@ -262,10 +286,22 @@ class Evaluator:
         self.prefixes = sorted({version.region_prefix for version in compiled})
         self.places: dict[tuple[str, str], tuple[bool, ...]] = {}
         self.known: dict[tuple, Outcome] = {}
-        self.eligible_elders = 0
+        # The same facts give the same outcome: one lookup per elder in the common case.
+        self.seen: dict[tuple, Outcome] = {}
 
     def outcome(self, facts: tuple) -> Outcome:
         """``facts`` as stored: (community, age, status, level, categories text, living, 户籍)."""
+        found = self.seen.get(facts)
+        if found is None:
+            if len(self.seen) >= SEEN_LIMIT:  # a cache only: bounded, so memory stays flat
+                self.seen.clear()
+            found = self.seen[facts] = self._shared(facts)
+        found.count += 1
+        return found
+
+    def _shared(self, facts: tuple) -> Outcome:
+        """The outcome of the facts, shared by every combination the policies cannot tell apart (they
+        read the community and the 户籍 only as inside or outside each policy's region)."""
         community, age, status, level, kinds, living, hukou = facts
         place = self.places.get((community, hukou))
         if place is None:
@@ -276,9 +312,10 @@ class Evaluator:
         found = self.known.get(key)
         if found is None:
             found = self.known[key] = self._evaluate(facts)
-        found.count += 1
-        self.eligible_elders += found.cash > 0 or found.voucher > 0
         return found
+
+    def eligible_elders(self) -> int:
+        return sum(o.count for o in self.known.values() if o.cash > 0 or o.voucher > 0)
 
     def _evaluate(self, facts: tuple) -> Outcome:
         community, age, status, level, kinds, living, hukou = facts

@@ -26,10 +26,12 @@ from .models import (
     EligibilityResult,
     EligibilityRun,
     FundSource,
+    LedgerEntry,
     Policy,
     PolicyKind,
     PolicyVersion,
     RunTransition,
+    TransactionKind,
 )
 from .permissions import NEXT_STEP, may_keep_policies, may_read_ledger, may_read_runs, may_take_step
 
@@ -175,6 +177,40 @@ def elder_benefits(user, elder_id: int, month: dt.date) -> ElderBenefits:
         policies=outcomes,
         voucher_balance_fen=ledger.voucher_balance(elder.pk),
     )
+
+
+@dataclass
+class VoucherMovement:
+    posted_at: dt.datetime
+    kind: str  # TransactionKind label: credited, service paid, expired, reversal
+    memo: str
+    amount_fen: int  # + credited, − spent
+    balance_fen: int  # the balance after it
+    order_id: int | None
+
+
+def voucher_history(user, elder_id: int, *, limit: int = 20) -> list[VoucherMovement]:
+    """The latest movements of the elder's voucher account, newest first, each with the balance after it
+    (credits from approved runs, services paid at settlement, expiry, reversals)."""
+    elder = get_elder_for(user, elder_id)
+    entries = list(
+        LedgerEntry.objects.filter(account__key=ledger.voucher_key(elder.pk))
+        .order_by("id")
+        .values_list(
+            "amount_fen",
+            "transaction__posted_at",
+            "transaction__kind",
+            "transaction__memo",
+            "transaction__order_id",
+        )
+    )
+    movements, balance = [], 0
+    for fen, posted_at, kind, memo, order_id in entries:
+        balance += fen
+        movements.append(
+            VoucherMovement(posted_at, str(TransactionKind(kind).label), memo, fen, balance, order_id)
+        )
+    return movements[::-1][:limit]
 
 
 def _preview(elder, month: dt.date) -> EligibilityResult:

@@ -7,7 +7,9 @@
 
 Costs are shared between city, district and street budgets and the welfare-lottery fund. Each month's run
 is checked by the demo's community worker and street official and approved by the district official,
-through the services, so the vouchers are credited and the ledger balances.
+through the services, so the vouchers are credited and the ledger balances. The demo's settled orders are
+then paid partly from these vouchers (``demo/orders.py``), and the demo's family account is linked to an
+elder whose vouchers they used (``link_family``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from django.utils import timezone
 
 from shouwang.accounts.models import User
 from shouwang.benefits import services
+from shouwang.benefits.models import Account, AccountKind, LedgerEntry, TransactionKind
 from shouwang.core.actors import SYSTEM
+from shouwang.elders.models import Assignment, AssignmentKind
 
 SELF_PAY = {"tekun": 0, "dibao": 10, "*": 30}
 
@@ -119,3 +123,27 @@ def load_benefits(*, city: str, district: str, months: int = 3) -> list:
             services.review_run(actor=reviewer, run_id=run.pk)
         runs.append(run)
     return runs
+
+
+def link_family(*, username: str = "family") -> int | None:
+    """Link the demo's family account to an elder of its community whose vouchers paid for settled orders,
+    so that the family sees that elder's allowances, voucher balance and history (and no one else's).
+    Returns the elder's id (None when no such elder exists, in a tiny district)."""
+    family = User.objects.filter(username=username).prefetch_related("regions").first()
+    if family is None:
+        return None
+    communities = [region.code for region in family.regions.all()]
+    spent = LedgerEntry.objects.filter(
+        account__kind=AccountKind.VOUCHER,
+        account__region_id__in=communities,
+        transaction__kind=TransactionKind.REDEMPTION,
+    )
+    account = Account.objects.filter(pk__in=spent.values("account_id")).order_by("elder_id").first()
+    if account is None:
+        return None
+    # The registry has no family kind of assignment; a family login reaches its elder through one as the
+    # elder's own caregiver would (how tests link a family account too).
+    Assignment.objects.get_or_create(
+        elder_id=account.elder_id, user=family, defaults={"kind": AssignmentKind.CAREGIVER}
+    )
+    return account.elder_id

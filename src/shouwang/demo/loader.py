@@ -23,7 +23,7 @@ from shouwang.regions.services import load_regions_csv, set_centres
 from .alarms import load_alarms
 from .anomalies import load_anomalies
 from .assessments import load_assessments
-from .benefits import load_benefits
+from .benefits import link_family, load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
 from .payments import load_payments
@@ -164,10 +164,12 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # The worker's community and a few others get assessments, so every demo role has work to see.
     assessed = [communities[index].code for index in (0, 1, 2, 5) if index < len(communities)]
     load_assessments(community_codes=assessed, per_community=ASSESSED_PER_COMMUNITY, seed=seed)
-    load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
-    load_alarms(community_codes=assessed, seed=seed)
+    # Benefits before orders: the settled demo orders are paid partly from the vouchers credited here.
     load_payments(load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT))
-    # statements first: they settle the order history into the ledger, which the checks then read
+    load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
+    link_family()
+    load_alarms(community_codes=assessed, seed=seed)
+    # statements next: they settle the rest of the order history into the ledger, which the checks read
     load_statements(community_codes=assessed, district=DISTRICT, seed=seed)
     load_anomalies(community_codes=assessed)
     return DemoSummary(

@@ -3,9 +3,11 @@
 The history is synthesised straight into the tables (services refuse to place orders in the past, as they
 should): orders, their lines at the provider's prices, every transition with its time and actor, the EVV
 visit with check-in and check-out near the elder's home, the exceptions a few visits broke, ratings and a
-handful of complaints. Today's orders go through the real services: the operator places them, dispatch
-picks the provider, the provider accepts and assigns the demo caregiver, so every role has live work.
-Deterministic for a seed.
+handful of complaints. The history's settled orders are written confirmed and then settled through the
+real settlement service, after the benefits' vouchers are credited (the loader runs benefits first), so
+their price splits into voucher and self-pay in the ledger as a real settlement's would. Today's orders
+go through the real services: the operator places them, dispatch picks the provider, the provider accepts
+and assigns the demo caregiver, so every role has live work. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -142,6 +144,10 @@ class _History:
         )
         end = start + dt.timedelta(minutes=minutes + 60)
         state = _final_state(rng, (timezone.localdate() - day).days)
+        # An order to be settled is written confirmed and settled through the orders' settlement service
+        # afterwards (``write``), so its price is split into vouchers and self-pay in the ledger.
+        settle = state == S.SETTLED
+        state = S.CONFIRMED if settle else state
         self.orders.append(
             Order(
                 elder=elder,
@@ -158,7 +164,9 @@ class _History:
                 created_by=self.actors["operator"],
             )
         )
-        self.plans.append({"codes": codes, "carer": carer, "provider_id": provider_id, "minutes": minutes})
+        self.plans.append(
+            {"codes": codes, "carer": carer, "provider_id": provider_id, "minutes": minutes, "settle": settle}
+        )
 
     def write(self) -> int:
         created = Order.objects.bulk_create(self.orders)
@@ -179,6 +187,9 @@ class _History:
         Visit.objects.bulk_create(visits)
         VisitException.objects.bulk_create(self._exceptions(problems))
         self._settle(created)
+        for order, plan in zip(created, self.plans, strict=True):
+            if plan["settle"]:
+                services.settle_order(actor=self.actors["official"], order_id=order.pk)
         return len(created)
 
     def _transitions(self, order: Order) -> list[OrderTransition]:
@@ -196,10 +207,6 @@ class _History:
         ]
         if order.state in (S.CONFIRMED, S.SETTLED):
             path.append((S.COMPLETED, S.CONFIRMED, None, order.window_start + dt.timedelta(minutes=52)))
-        if order.state == S.SETTLED:
-            path.append(
-                (S.CONFIRMED, S.SETTLED, self.actors["official"], order.window_end + dt.timedelta(days=2))
-            )
         if order.state == S.DISPUTED:
             path.append((S.COMPLETED, S.DISPUTED, None, order.window_start + dt.timedelta(minutes=52)))
         return self._rows(order, steps + path)
@@ -277,7 +284,7 @@ class _History:
             rating = 2 if order.state == S.DISPUTED else rng.choice((5, 5, 5, 5, 4, 4, 4, 3))
             Order.objects.filter(pk=order.pk).update(
                 amount_fen=amount,
-                self_pay_fen=amount if order.state == S.SETTLED else 0,
+                self_pay_fen=0,
                 rating=rating,
                 confirmed_via=rng.choice(list(ConfirmationMethod.values)),
                 confirmed_at=order.window_start + dt.timedelta(minutes=52),
