@@ -27,14 +27,16 @@ class ConsoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.marked_required:
-            self.fields[name].shows_required = True
+            # read by the shared field template (web/_field.html) to draw the marker
+            setattr(self.fields[name], "shows_required", True)  # noqa: B010
             self.fields[name].widget.attrs["aria-required"] = "true"
         for field in self.fields.values():
-            if getattr(field, "max_length", None) is None:
+            limit = getattr(field, "max_length", None)
+            if limit is None:
                 continue
             field.widget.attrs.pop("maxlength", None)
             field.validators = [
-                MaxLengthValidator(field.max_length, message=TOO_LONG)
+                MaxLengthValidator(limit, message=TOO_LONG)
                 if isinstance(validator, MaxLengthValidator)
                 else validator
                 for validator in field.validators
