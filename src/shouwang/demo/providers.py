@@ -11,6 +11,7 @@ import random
 from django.utils import timezone
 
 from shouwang.accounts.models import User
+from shouwang.assessments.careplans import CARE_SERVICES
 from shouwang.catalog.models import ServiceItem
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.providers import admission, staff
@@ -53,6 +54,10 @@ SHIFT_PATTERNS = (
 CAREGIVER_LEVELS = ("初级", "初级", "中级", "中级", "高级", "技师")
 
 
+# Staff who give care in the home, and so are trained in the care plans' services.
+HANDS_ON_JOBS = frozenset({"caregiver", "nurse"})
+
+
 def admit_demo_providers(*, provider_ids: list[int], community_codes: list[str], seed: int) -> None:
     rng = random.Random(f"{seed}-providers")
     official = User.objects.get(username="official")
@@ -75,7 +80,9 @@ def admit_demo_providers(*, provider_ids: list[int], community_codes: list[str],
         )
         admission.start_review(actor=official, provider_id=provider_id)
         admission.decide_admission(actor=official, provider_id=provider_id, admit=True)
-        offered = [item for item in items if rng.random() < 0.7]
+        # Every provider offers the home services care plans order (a working district's providers do),
+        # and most of the rest of the catalogue.
+        offered = [item for item in items if item.code in CARE_SERVICES or rng.random() < 0.7]
         admission.sign_contract(
             actor=official,
             provider_id=provider_id,
@@ -122,6 +129,10 @@ def add_demo_staff(*, provider_id: int, count: int, communities, rng: random.Ran
     official = User.objects.get(username="official")
     today = timezone.localdate()
     offered = admission_services(provider_id)
+    # Hands-on staff are trained in the home services care plans order (居家基础照护 and the like), so that
+    # the plans' orders find a caregiver; each also has a few of the provider's other services.
+    planned = [code for code in offered if code in CARE_SERVICES]
+    others = [code for code in offered if code not in CARE_SERVICES]
     for _ in range(count):
         sex = "F" if rng.random() < 0.8 else "M"  # most caregivers are women
         surname = SURNAMES.pick(rng)
@@ -129,16 +140,18 @@ def add_demo_staff(*, provider_id: int, count: int, communities, rng: random.Ran
         name = surname + "".join(rng.choice(pool) for _ in range(rng.choice((1, 2))))
         birth = today - dt.timedelta(days=rng.randrange(25 * 365, 58 * 365))
         home = rng.choice(communities)
+        job = rng.choice(("caregiver",) * 8 + ("nurse", "cleaner", "cook", "social_worker"))
+        extra = rng.sample(others, k=min(len(others), rng.randrange(3, 9)))
         member = staff.add_staff(
             actor=official,
             provider_id=provider_id,
             name=name,
             id_number=_unused_id(rng, birth, sex),
             phone=rng.choice(names.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
-            job=rng.choice(("caregiver",) * 8 + ("nurse", "cleaner", "cook", "social_worker")),
+            job=job,
             home_lat=round(home.lat + rng.uniform(-0.01, 0.01), 6),
             home_lon=round(home.lon + rng.uniform(-0.01, 0.01), 6),
-            skills=rng.sample(offered, k=min(len(offered), rng.randrange(3, 9))),
+            skills=(planned if job in HANDS_ON_JOBS else []) + extra,
             weekly_shifts=rng.choice(SHIFT_PATTERNS),
         )
         expired = rng.random() < 0.05  # a few let their health certificate run out
