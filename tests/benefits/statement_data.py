@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shouwang.benefits import services
+from shouwang.core.actors import SYSTEM
 from shouwang.orders import services as order_services
 from shouwang.orders.models import Visit
 from tests import factories
@@ -23,7 +24,7 @@ def credit_march(*, worker, street, district):
         "dibao": bf.elder(born=dt.date(1950, 1, 1), categories=("dibao",)),
         "none": bf.elder(born=dt.date(1960, 1, 1)),
     }
-    run = services.start_run(actor=None, month=MARCH, region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month=MARCH, region_code=factories.DISTRICT)
     approved(run, worker=worker, street=street, district=district)
     return people
 

@@ -9,6 +9,7 @@ import pytest
 
 from shouwang.benefits import payments, services
 from shouwang.benefits.models import LineStatus, PaymentBatch
+from shouwang.core.actors import SYSTEM
 from tests import factories
 from tests.benefits import factories as bf
 from tests.benefits.conftest import approved
@@ -21,7 +22,7 @@ ACCOUNT = "6222020200001111"
 def run(policies, worker_a, street_official, official):
     bf.elder(born=dt.date(1940, 1, 1), name="张三丰", payment_account=ACCOUNT)
     bf.elder(born=dt.date(1942, 1, 1), name="王五")
-    made = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     return approved(made, worker=worker_a, street=street_official, district=official)
 
 
@@ -66,7 +67,7 @@ def test_a_street_official_of_another_street_gets_404_on_a_streets_batch(
     policies, client, worker_a, street_official, official
 ):
     bf.elder(born=dt.date(1940, 1, 1), payment_account=ACCOUNT)
-    run = services.start_run(actor=None, month="2026-03", region_code=factories.STREET_A)
+    run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.STREET_A)
     approved(run, worker=worker_a, street=street_official, district=official)
     payments.create_batch(actor=official, run_id=run.pk)
     client.force_login(factories.user("official", regions=("220202002000",), username="street_b"))

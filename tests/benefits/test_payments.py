@@ -16,6 +16,7 @@ from shouwang.benefits.models import (
     TransactionKind,
 )
 from shouwang.benefits.selectors import trial_balance
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.spreadsheets import open_workbook
@@ -46,7 +47,7 @@ def people(policies):
 
 @pytest.fixture
 def run(people, worker_a, street_official, official):
-    made = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     return approved(made, worker=worker_a, street=street_official, district=official)
 
 
@@ -103,7 +104,7 @@ def import_(batch, actor, upload: io.BytesIO, name="回盘.xlsx"):
 
 
 def test_a_run_not_yet_approved_is_not_paid_and_nothing_is_saved(people, official):
-    run = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     with pytest.raises(Conflict) as refused:
         payments.create_batch(actor=official, run_id=run.pk)
     assert refused.value.code == "run_not_approved"
@@ -292,7 +293,7 @@ def test_a_community_worker_sees_only_their_communitys_rows(batch, people, worke
 def test_a_street_official_of_another_street_does_not_find_a_streets_batch(
     people, worker_a, street_official, official
 ):
-    run = services.start_run(actor=None, month="2026-03", region_code=factories.STREET_A)
+    run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.STREET_A)
     approved(run, worker=worker_a, street=street_official, district=official)
     batch = payments.create_batch(actor=official, run_id=run.pk)
     other = factories.user("official", regions=("220202002000",), username="street_b")

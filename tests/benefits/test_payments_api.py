@@ -10,6 +10,7 @@ import pytest
 
 from shouwang.benefits import payments, services
 from shouwang.benefits.models import LineStatus, PaymentBatch
+from shouwang.core.actors import SYSTEM
 from shouwang.core.models import AuditLog
 from shouwang.core.spreadsheets import open_workbook
 from shouwang.elders.models import Elder
@@ -31,7 +32,7 @@ def people(policies):
 
 @pytest.fixture
 def run(people, worker_a, street_official, official):
-    made = services.start_run(actor=None, month="2026-03", region_code=factories.DISTRICT)
+    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
     return approved(made, worker=worker_a, street=street_official, district=official)
 
 
@@ -112,7 +113,7 @@ def test_a_community_worker_reads_their_rows_but_makes_no_batch_and_gets_no_file
 
 
 def test_a_street_official_of_another_street_gets_404(people, client, worker_a, street_official, official):
-    run = services.start_run(actor=None, month="2026-03", region_code=factories.STREET_A)
+    run = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.STREET_A)
     approved(run, worker=worker_a, street=street_official, district=official)
     payments.create_batch(actor=official, run_id=run.pk)
     client.force_login(factories.user("official", regions=("220202002000",), username="street_b"))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from shouwang.benefits import services, statements
 from shouwang.benefits.statement_models import Budget, Statement, StatementLine
 from shouwang.benefits.statement_views import fen_from_yuan
+from shouwang.core.actors import SYSTEM
 from tests import factories
 from tests.benefits import statement_data as sd
 from tests.benefits.conftest import approved
@@ -78,7 +79,7 @@ def test_budgets_are_entered_and_the_home_page_warns_at_90_percent(
     march, client, official, worker_a, street_official, english
 ):
     this_month = timezone.localdate().replace(day=1)
-    run = services.start_run(actor=None, month=this_month.strftime("%Y-%m"), region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month=this_month.strftime("%Y-%m"), region_code=factories.DISTRICT)
     approved(run, worker=worker_a, street=street_official, district=official)  # the street pays ¥120
     client.force_login(official)
     client.post(

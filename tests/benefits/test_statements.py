@@ -9,6 +9,7 @@ from shouwang.benefits import ledger, reconciliation, statements
 from shouwang.benefits.models import LedgerEntry, LedgerTransaction
 from shouwang.benefits.selectors import trial_balance
 from shouwang.benefits.statement_models import Statement, StatementLine, StatementTransition
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.orders.models import ExceptionState, VisitException
@@ -77,10 +78,10 @@ def test_issuing_again_is_idempotent_and_adds_an_order_settled_late(march, offic
 
 
 def test_the_scheduled_job_issues_only_missing_statements(march, provider_admin_a, english):
-    [made] = statements.issue_statements(actor=None, month="2026-03", only_missing=True)
+    [made] = statements.issue_statements(actor=SYSTEM, month="2026-03", only_missing=True)
     statements.acknowledge_statement(actor=provider_admin_a, statement_id=made.pk)
 
-    [again] = statements.issue_statements(actor=None, month="2026-03", only_missing=True)
+    [again] = statements.issue_statements(actor=SYSTEM, month="2026-03", only_missing=True)
 
     assert again.pk == made.pk and again.state == "acknowledged"
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from shouwang.benefits import ledger, services, yearend
 from shouwang.benefits.models import LedgerTransaction, Policy, TransactionKind, YearEndClosing
 from shouwang.benefits.selectors import trial_balance
+from shouwang.core.actors import SYSTEM
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from tests import factories
 from tests.benefits import factories as bf
@@ -37,7 +38,7 @@ def credited(policies, worker_a, street_official, official):
             born=dt.date(1950, 1, 1), categories=("low_income",), community=factories.COMMUNITY_B
         ),
     }
-    run = services.start_run(actor=None, month=f"{this_year()}-01", region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month=f"{this_year()}-01", region_code=factories.DISTRICT)
     approved(run, worker=worker_a, street=street_official, district=official)
     return people
 
@@ -81,10 +82,10 @@ def test_a_carry_over_policy_keeps_the_balance(tree, official, worker_a, street_
     )
     assert policy.versions.get().year_end == "carry_over"
     elder = bf.elder(born=dt.date(1950, 1, 1), categories=("tekun",))
-    run = services.start_run(actor=None, month=f"{this_year()}-01", region_code=factories.DISTRICT)
+    run = services.start_run(actor=SYSTEM, month=f"{this_year()}-01", region_code=factories.DISTRICT)
     approved(run, worker=worker_a, street=street_official, district=official)
     report = yearend.close_year(
-        actor=None, year=this_year(), region_code=factories.DISTRICT, now=after_year_end
+        actor=SYSTEM, year=this_year(), region_code=factories.DISTRICT, now=after_year_end
     )
     assert (report.closed, report.expired_fen, report.carried_fen) == (1, 0, 300_00)
     assert ledger.voucher_balance(elder.pk) == 300_00

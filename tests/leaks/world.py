@@ -27,6 +27,7 @@ from shouwang.benefits.case_models import Case, CaseKind
 from shouwang.benefits.payments import create_batch
 from shouwang.benefits.services import create_policy, publish_version, review_run, start_run
 from shouwang.benefits.statement_models import Statement, StatementLine
+from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
@@ -189,9 +190,9 @@ def _body_fields(elder, provider, carer, worker) -> dict[str, object]:
 
 def _paid_run(admin, *, month: str, region: str):
     """The other side's run, approved, with a cash allowance for everybody and its payment batch."""
-    policy = create_policy(actor=None, code="probe_cash", name="探针津贴", kind="cash", region_code=region)
+    policy = create_policy(actor=SYSTEM, code="probe_cash", name="探针津贴", kind="cash", region_code=region)
     publish_version(
-        actor=None,
+        actor=SYSTEM,
         policy_id=policy.pk,
         effective_from=month,
         tiers=[{"label": "", "amount_fen": 10000, "conditions": []}],

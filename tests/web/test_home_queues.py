@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shouwang.assessments.services import start_assessment
 from shouwang.benefits import services as benefits
+from shouwang.core.actors import SYSTEM
 from shouwang.orders.models import OrderState
 from shouwang.regions.services import load_regions
 from tests import factories
@@ -315,7 +316,7 @@ def test_the_desk_sees_orders_waiting_for_dispatch_in_its_area(client, english, 
 def street_run(tree):
     bf.standard_policies()
     bf.elder(born=dt.date(1940, 1, 1), categories=("dibao",))
-    return benefits.start_run(actor=None, month="2026-03", region_code=factories.STREET_A)
+    return benefits.start_run(actor=SYSTEM, month="2026-03", region_code=factories.STREET_A)
 
 
 def test_a_run_waits_on_the_home_page_of_whoever_takes_its_next_step(
@@ -349,7 +350,7 @@ def test_a_volunteer_is_told_nothing_is_assigned(client, english, tree):
 def _more_communities(n: int) -> list[str]:
     codes = [f"220202001{100 + i:03d}" for i in range(n)]
     load_regions(
-        actor=None,
+        actor=SYSTEM,
         rows=[
             {"code": code, "name": f"新社区{i}", "urban_rural_type": "111"} for i, code in enumerate(codes)
         ],

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shouwang.core import audit
-from shouwang.core.actors import name_of
+from shouwang.core.actors import as_user, name_of
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.elders.models import LifeEvent
@@ -61,7 +61,7 @@ def advance(case: Case, to_state: str, *, actor, note: str = "") -> Case:
         case=case,
         from_state=from_state,
         to_state=to_state,
-        actor=actor,
+        actor=as_user(actor),
         actor_name=name_of(actor),
         note=note,
     )

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
-from shouwang.core.actors import is_system, name_of, require_actor
+from shouwang.core.actors import as_user, is_system, name_of, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.orders.models import ExceptionState, Order, OrderState, Visit, VisitException
@@ -263,7 +263,7 @@ def _record(statement: Statement, from_state: str, to_state: str, *, actor, reas
         statement=statement,
         from_state=from_state,
         to_state=to_state,
-        actor=actor,
+        actor=as_user(actor),
         actor_name=name_of(actor),
         reason=reason,
     )
