@@ -2,7 +2,6 @@
 cases): an order settled after the elder's (late-reported) death and an impossible journey of a caregiver."""
 
 import pytest
-from django.core.management import call_command
 
 from shouwang.benefits import cases
 from shouwang.benefits.case_models import Case, CaseKind, CaseState
@@ -12,8 +11,8 @@ from shouwang.orders.models import Order
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_the_planted_anomalies_waiting_for_review():
-    call_command("seed_demo", elders=100)
+def check_the_demo_has_the_planted_anomalies_waiting_for_review():
+    """On a seeded demo district (tests/demo/test_demo_district.py seeds it once for every such check)."""
 
     waiting = Case.objects.filter(state=CaseState.OPEN)
     after_death = list(waiting.filter(kind=CaseKind.AFTER_LIFE_EVENT))
@@ -24,4 +23,3 @@ def test_the_demo_has_the_planted_anomalies_waiting_for_review():
     assert travel.exists()
     for case in (*after_death, *travel):
         assert cases.explain(case) and cases.evidence_of(case)
-    print({kind: waiting.filter(kind=kind).count() for kind in CaseKind.values})

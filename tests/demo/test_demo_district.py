@@ -1,0 +1,32 @@
+"""The demo district as one seeded database, checked from every side: seeding 300 elders takes a minute or
+two, so it is seeded once here and each app's check (a plain function in that app's test folder) reads it.
+None of the checks writes anything another reads; pages are read in English (the msgids)."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.benefits.test_demo import (
+    check_the_demo_orders_spend_vouchers_and_the_family_sees_its_elders_balance_and_history,
+)
+from tests.benefits.test_demo_anomalies import check_the_demo_has_the_planted_anomalies_waiting_for_review
+from tests.benefits.test_demo_statements import (
+    check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets,
+)
+from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_provider
+from tests.web.test_home_queues import (
+    check_the_officials_home_page_in_the_demo_district_stays_within_a_fixed_number_of_queries,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_district_works_from_every_side(client, english, django_assert_max_num_queries):
+    call_command("seed_demo", elders=300)
+
+    check_the_officials_home_page_in_the_demo_district_stays_within_a_fixed_number_of_queries(
+        client, django_assert_max_num_queries
+    )
+    check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets()
+    check_the_demo_has_the_planted_anomalies_waiting_for_review()
+    check_the_demo_orders_spend_vouchers_and_the_family_sees_its_elders_balance_and_history(client)
+    check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders
