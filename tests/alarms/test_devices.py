@@ -122,3 +122,9 @@ def test_admin_may_register_stock_without_an_elder(admin_user):
     assert device.elder is None and device.community_id is None
     with pytest.raises(ValidationFailed):
         services.register_device(actor=admin_user, serial="STOCK2", type="door", vendor="")
+
+
+def test_an_over_long_vendor_is_refused_not_cut(admin_user):
+    with pytest.raises(ValidationFailed) as refused:
+        services.register_device(actor=admin_user, serial="STOCK3", type="door", vendor="v" * 61)
+    assert "vendor" in refused.value.errors

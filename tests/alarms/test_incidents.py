@@ -230,3 +230,12 @@ def test_answer_time_report(official, operator, tree):
     )
     with pytest.raises(ValidationFailed):
         workflow.answer_time_report(official, "March")
+
+
+def test_an_over_long_responder_note_is_refused_whole(operator, incident):
+    workflow.acknowledge(actor=operator, incident=incident)
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.send_responder(actor=operator, incident=incident, kind="120", note="救" * 201)
+    assert "note" in refused.value.errors
+    incident.refresh_from_db()
+    assert incident.responder_kind == "" and incident.responder_note == ""

@@ -471,3 +471,16 @@ def test_csv_with_a_bad_byte_late_in_the_file_fails_the_job_with_a_plain_message
     job = run(official, path)
     assert job.state == JobState.FAILED
     assert "could not be read" in job.message
+
+
+def test_an_over_long_contact_name_is_reported_never_cut_short(official, tmp_path, english):
+    long_name = "王" * 41
+    path = write_csv(
+        tmp_path / "名单.csv", [line("王大爷", MAN, contact=long_name, contact_phone="13900002222")]
+    )
+
+    job = run(official, path)
+
+    assert not Elder.objects.filter(contacts__name=long_name[:40]).exists()
+    [row] = report(job)
+    assert "at most 40 characters" in row[1]

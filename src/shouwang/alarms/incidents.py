@@ -40,6 +40,7 @@ from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog, MessageChannel
 from shouwang.core.outbox import queue_message
 from shouwang.core.roles import Role
+from shouwang.core.text import within_limit
 from shouwang.elders.models import EmergencyContact
 
 from .models import (
@@ -434,7 +435,8 @@ def send_responder(*, actor, incident, kind: str, note: str = "") -> Incident:
     )
     if kind not in ResponderKind.values:
         raise ValidationFailed(_("Choose who is sent."), errors={"kind": _("Invalid choice.")})
-    incident.responder_kind, incident.responder_note = kind, note.strip()[:200]
+    note = within_limit(note, 200, field="note", label=_("The note"))
+    incident.responder_kind, incident.responder_note = kind, note
     _move(
         actor,
         incident,
@@ -451,6 +453,7 @@ def send_responder(*, actor, incident, kind: str, note: str = "") -> Incident:
 @transaction.atomic
 def mark_on_site(*, actor, incident, note: str = "") -> Incident:
     """The responder has arrived."""
+    note = within_limit(note, 300, field="note", label=_("The note"))
     incident = _locked(actor, incident)
     _require(incident, [S.RESPONDER_SENT], _("on site"))
     _move(actor, incident, state=S.ON_SITE, step=StepKind.ON_SITE, action="incident_on_site", note=note)

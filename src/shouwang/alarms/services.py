@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shouwang.core import audit
 from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
-from shouwang.core.text import is_digits
+from shouwang.core.text import is_digits, within_limit
 from shouwang.elders.models import Elder, LifeEvent, Status
 from shouwang.elders.selectors import get_elder_for
 
@@ -73,8 +73,8 @@ def register_device(
             device_id=new_device_id(),
             serial=serial,
             type=type,
-            vendor=vendor[:60],
-            model=(model or "").strip()[:60],
+            vendor=within_limit(vendor, 60, field="vendor", label=_("The vendor")),
+            model=within_limit(model, 60, field="model", label=_("The model")),
             secret=secret,
             elder=elder,
             bound_at=timezone.now() if elder else None,

@@ -26,6 +26,7 @@ from shouwang.core.phones import normalise_phone
 from shouwang.core.pinyin import initials
 from shouwang.core.schemas import NUL
 from shouwang.core.spreadsheets import HEADER_SEARCH_ROWS
+from shouwang.core.text import too_long
 
 from . import fields
 from .models import VERY_OLD_AGE
@@ -538,8 +539,19 @@ class RowReader:
             if not ok:
                 reasons.append(keyholder)
                 keyholder = None
-            relation = fields.text(row[relation_at])[:20]
-            contacts.append(Contact(contact_name[:40], relation, phone, keyholder))
+            relation = fields.text(row[relation_at])
+            overlong = [
+                message
+                for text, limit, label in (
+                    (contact_name, 40, _("a contact's name")),
+                    (relation, 20, _("a relation")),
+                )
+                if (message := too_long(text, limit, label=label))
+            ]
+            if overlong:  # the row is refused with its reasons: a name is never cut short
+                reasons.extend(overlong)
+                continue
+            contacts.append(Contact(contact_name, relation, phone, keyholder))
         return contacts
 
 
