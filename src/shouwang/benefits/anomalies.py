@@ -55,6 +55,7 @@ from shouwang.regions.models import Region, prefix_of
 from .case_models import Case, CaseKind, CaseState, CaseTransition, CheckRun
 from .models import EligibilityResult, Policy, RunState
 from .permissions import may_run_checks, require
+from .runs import last_month
 from .services import _region, parse_month
 
 S = OrderState
@@ -660,11 +661,6 @@ def _file(finding: Finding, *, month: dt.date) -> bool:
             facts=finding.facts, evidence=finding.evidence, updated_at=timezone.now()
         )
     return False
-
-
-def last_month(today: dt.date | None = None) -> dt.date:
-    today = today or timezone.localdate()
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def monthly_checks(today: dt.date | None = None) -> CheckRun | None:

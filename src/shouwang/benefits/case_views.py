@@ -17,9 +17,9 @@ from shouwang.regions.models import Level, Region
 from shouwang.web.decorators import console_page
 
 from . import anomalies, cases
-from .anomalies import last_month
 from .case_models import CaseKind, CaseState
 from .permissions import may_run_checks
+from .runs import last_month
 
 
 def _checkable_regions(user) -> list:

@@ -62,6 +62,12 @@ def previous_month(month: dt.date) -> dt.date:
     return (month - dt.timedelta(days=1)).replace(day=1)
 
 
+def last_month(today: dt.date | None = None) -> dt.date:
+    """The first of the month before ``today``'s (the platform's local date by default): the month the
+    monthly jobs and the pages' defaults work on."""
+    return previous_month((today or timezone.localdate()).replace(day=1))
+
+
 def versions_in_force(region_code: str, month: dt.date) -> list[PolicyVersion]:
     """The version of each policy in force in ``month`` whose region overlaps ``region_code``'s."""
     prefix = prefix_of(region_code)

@@ -27,20 +27,17 @@ from .permissions import (
     may_keep_budget,
     may_resolve_statement,
 )
+from .runs import last_month
 from .statement_exports import reconciliation_xlsx, statement_xlsx
 from .statement_models import LineDecision, StatementState
-
-
-def _last_month() -> dt.date:
-    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def _month_from(raw: str | None) -> dt.date:
     """The month a form or link asks for, last month when empty or wrong (the page says which it shows)."""
     try:
-        return statements.statement_month(raw) if raw else _last_month()
+        return statements.statement_month(raw) if raw else last_month()
     except DomainError:
-        return _last_month()
+        return last_month()
 
 
 def fen_from_yuan(raw: str) -> int | None:
@@ -70,7 +67,7 @@ def statement_list(request):
             "page": page,
             "month": month,
             "may_issue": may_issue_statements(request.user),
-            "last_month": _last_month().strftime("%Y-%m"),
+            "last_month": last_month().strftime("%Y-%m"),
         },
     )
 

@@ -34,13 +34,12 @@ def issue_statements() -> None:
     """Issue last month's statements that are missing (the scheduler knows intervals, not dates: six-hourly
     and only the missing ones, so they appear in the first hours of the 1st and an answered statement is
     never touched; an order settled late is added by an official issuing again)."""
-    from django.utils import timezone
-
+    from .runs import last_month
     from .statements import issue_statements as issue
 
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    issued = issue(actor=SYSTEM, month=last_month, only_missing=True)
-    logger.info("statements of %s: %s providers", last_month.strftime("%Y-%m"), len(issued))
+    month = last_month()
+    issued = issue(actor=SYSTEM, month=month, only_missing=True)
+    logger.info("statements of %s: %s providers", month.strftime("%Y-%m"), len(issued))
 
 
 @every(dt.timedelta(hours=12), name="benefits.close_voucher_year")

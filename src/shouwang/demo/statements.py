@@ -20,6 +20,7 @@ from django.utils import timezone
 from shouwang.accounts.models import User
 from shouwang.benefits import budgets, ledger, statements
 from shouwang.benefits.models import FundSource, LedgerTransaction, TransactionKind
+from shouwang.benefits.runs import last_month, previous_month
 from shouwang.elders.models import Elder, Status
 from shouwang.orders.models import Order, OrderState
 
@@ -40,8 +41,8 @@ def load_statements(*, community_codes: list[str], district: str, seed: int) -> 
     (one acknowledged, one disputed) and the budgets. Returns what it made, for the loader's summary."""
     official, provider_user = (User.objects.get(username=name) for name in ("official", "provider"))
     today = timezone.localdate()
-    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    before = (last - dt.timedelta(days=1)).replace(day=1)
+    last = last_month(today)
+    before = previous_month(last)
     _history(community_codes, first=before, seed=seed)
     settled = _settle_into_ledger()
     issued = {
