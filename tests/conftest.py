@@ -5,6 +5,13 @@ from shouwang.core import live
 from tests import factories
 
 
+def pytest_configure(config):
+    """Cheap password hashing in tests (tests/hashers.py says why); set before anything hashes."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def english(client):
     """For tests that read English messages (the msgids); the console's default language is Chinese.
