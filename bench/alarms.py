@@ -128,6 +128,7 @@ def provision(count: int) -> tuple[list[tuple[str, str]], str]:
 
     from shouwang.accounts.services import create_api_token, create_user
     from shouwang.alarms.models import Device
+    from shouwang.core.actors import SYSTEM
     from shouwang.core.idnumbers import make_resident_id
     from shouwang.demo.loader import _load_regions
     from shouwang.elders.models import Elder
@@ -169,9 +170,9 @@ def provision(count: int) -> tuple[list[tuple[str, str]], str]:
         batch_size=2000,
     )
     admin = create_user(
-        actor=None, username="bench", password=secrets.token_urlsafe(16), role="admin", full_name="bench"
+        actor=SYSTEM, username="bench", password=secrets.token_urlsafe(16), role="admin", full_name="bench"
     )
-    _, token = create_api_token(actor=None, user=admin, name="bench")
+    _, token = create_api_token(actor=SYSTEM, user=admin, name="bench")
     return [(device.device_id, device.secret) for device in devices], token
 
 

@@ -207,10 +207,11 @@ def delete_elders() -> None:
 # --- ours --------------------------------------------------------------------------------------------------
 def run_ours(sheet: Path, label: str, profile: str | None) -> dict:
     """Run our import of ``sheet`` in a child process and report what it did and its peak memory."""
+    from shouwang.core.actors import SYSTEM
     from shouwang.elders.imports import start_import
     from shouwang.elders.models import SpreadsheetJob
 
-    job = start_import(actor=None, source=sheet, file_name=sheet.name, enqueue=False)
+    job = start_import(actor=SYSTEM, source=sheet, file_name=sheet.name, enqueue=False)
     command = [sys.executable, __file__, "--child-job", str(job.pk)]
     if profile:
         command += ["--profile", profile]

@@ -51,19 +51,20 @@ def benchmark(args) -> dict:
     from django.db import connection
 
     from shouwang.accounts.services import create_user
+    from shouwang.core.actors import SYSTEM
 
     call_command("migrate", verbosity=0)
     load_regions()
     loaded = load(args.elders)
     print(f"elder search: {loaded:,} elders, {connection.vendor}, {os.cpu_count()} cores")
     official = create_user(
-        actor=None, username="bench-official", password="bench-password-1", role="official",
+        actor=SYSTEM, username="bench-official", password="bench-password-1", role="official",
         region_codes=["220202000000"],
     )  # fmt: skip
     queries = query_mix(random.Random(11))
     workers = {
         code: create_user(
-            actor=None,
+            actor=SYSTEM,
             username=f"bench-worker-{code}",
             password="bench-password-1",
             role="community_worker",
@@ -124,12 +125,13 @@ def load(count: int) -> int:
     """``count`` elders through our import of the cached benchmark file; then fresh planner statistics."""
     from django.db import connection
 
+    from shouwang.core.actors import SYSTEM
     from shouwang.elders.imports import run_import, start_import
     from shouwang.elders.models import Elder
 
     sheet = spreadsheet(count, "csv")
     started = time.perf_counter()
-    job = start_import(actor=None, source=sheet, file_name=sheet.name, enqueue=False)
+    job = start_import(actor=SYSTEM, source=sheet, file_name=sheet.name, enqueue=False)
     run_import(job_id=job.pk)
     print(f"loaded {sheet.name} in {time.perf_counter() - started:.0f} s", flush=True)
     with connection.cursor() as cursor:
