@@ -22,10 +22,13 @@ bench/results/benefits-<database>[-N].json.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,9 +77,8 @@ def benchmark(args) -> dict:
     connections.close_all()
     figures = {"elders": seeded, "database": connection.vendor, "cores": os.cpu_count(), "steps": {}}
     for number, name in enumerate(STEPS):
-        if args.quiet_below is not None:
-            wait_for_quiet(args.quiet_below)
-        figures["steps"][name] = measured_child(number, name)
+        with quiet_machine(args.quiet_below):
+            figures["steps"][name] = measured_child(number, name)
     return figures
 
 
@@ -119,14 +121,27 @@ def seed(count: int) -> int:
     return written
 
 
-def wait_for_quiet(load: float, *, longest: float = 7200) -> None:
-    """Sleep until the machine's 1-minute load average is below ``load`` (or ``longest`` seconds passed)."""
+@contextlib.contextmanager
+def quiet_machine(load: float | None, *, longest: float = 7200):
+    """With ``load``: wait (up to ``longest`` seconds) until the 1-minute load average is below it, and hold
+    a machine-wide lock while the step runs, so that two benchmarks waiting for the same quiet moment (say
+    the SQLite and the PostgreSQL run) take turns instead of timing each other."""
+    if load is None:
+        yield
+        return
     started = time.monotonic()
-    while os.getloadavg()[0] >= load and time.monotonic() - started < longest:
-        time.sleep(15)
-    waited = time.monotonic() - started
-    if waited >= 15:
-        print(f"  waited {waited:.0f} s for a load average below {load} (now {os.getloadavg()[0]:.1f})")
+    with open(Path(tempfile.gettempdir()) / "shouwang-bench.lock", "w") as lock:
+        while True:
+            while os.getloadavg()[0] >= load and time.monotonic() - started < longest:
+                time.sleep(15)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.getloadavg()[0] < load or time.monotonic() - started >= longest:
+                break
+            fcntl.flock(lock, fcntl.LOCK_UN)  # another benchmark's step ran meanwhile: wait again
+        waited = time.monotonic() - started
+        if waited >= 15:
+            print(f"  waited {waited:.0f} s for a load average below {load} (now {os.getloadavg()[0]:.1f})")
+        yield
 
 
 def measured_child(number: int, name: str) -> dict:
