@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shouwang.alarms.checkins import record_checkin
 from shouwang.alarms.models import CheckInChannel
@@ -46,4 +46,4 @@ def list_my_elders(request):
 def check_in(request, elder_id: Id):
     elder = get_my_elder(request.auth, elder_id)
     checkin = record_checkin(actor=request.auth, elder_id=elder.pk, channel=CheckInChannel.PORTAL)
-    return 201, {"elder_id": elder.pk, "at": checkin.at, "channel": checkin.channel}
+    return Status(201, {"elder_id": elder.pk, "at": checkin.at, "channel": checkin.channel})
