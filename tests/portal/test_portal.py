@@ -280,6 +280,10 @@ def test_a_family_edits_the_emergency_contacts_and_a_bad_phone_saves_nothing(wor
         ("王小明", "13900002222", True)
     ]
     assert AuditLog.objects.filter(actor=world.family, action="elders.contacts").exists()
+    shown = client.get(page).content.decode()
+    assert "139****2222" in shown and "13900002222" not in shown  # masked, and kept when sent back so
+    client.post(page, {"name_1": "王小明", "relation_1": "女婿", "phone_1": "139****2222"})
+    assert list(world.elder.contacts.values_list("relation", "phone")) == [("女婿", "13900002222")]
 
 
 def test_the_larger_text_switch_persists_in_a_cookie(world, client):

@@ -24,6 +24,7 @@ from shouwang.alarms.selectors import incidents_of_elder
 from shouwang.benefits.selectors import elder_benefits, voucher_history
 from shouwang.catalog.selectors import items_for
 from shouwang.core.errors import DomainError
+from shouwang.core.masking import mask_phone
 from shouwang.core.text import is_digits
 from shouwang.elders.models import ConsentWay
 from shouwang.elders.services import update_contacts
@@ -310,19 +311,25 @@ def alarms(request, elder_id: int):
 
 @portal_page
 def contacts(request, elder_id: int):
-    """The emergency contacts the alarm desk calls, in order; up to three, each a name, relation, phone."""
+    """The emergency contacts the alarm desk calls, in order; up to three, each a name, relation, phone.
+    Phones are shown masked: a masked phone sent back unchanged keeps the number on record."""
     found = get_my_elder(request.user, elder_id)
+    kept = list(found.contacts.all())
     error = ""
     if request.method == "POST":
-        given = [
-            {
-                "name": request.POST.get(f"name_{n}", ""),
-                "relation": request.POST.get(f"relation_{n}", ""),
-                "phone": request.POST.get(f"phone_{n}", ""),
-                "is_keyholder": request.POST.get(f"keyholder_{n}") == "on",
-            }
-            for n in range(1, MAX_CONTACTS + 1)
-        ]
+        given = []
+        for n in range(1, MAX_CONTACTS + 1):
+            phone = request.POST.get(f"phone_{n}", "").strip()
+            if n <= len(kept) and phone and phone == mask_phone(kept[n - 1].phone):
+                phone = kept[n - 1].phone
+            given.append(
+                {
+                    "name": request.POST.get(f"name_{n}", ""),
+                    "relation": request.POST.get(f"relation_{n}", ""),
+                    "phone": phone,
+                    "is_keyholder": request.POST.get(f"keyholder_{n}") == "on",
+                }
+            )
         try:
             update_contacts(actor=request.user, elder_id=found.pk, contacts=given)
         except DomainError as failure:
@@ -334,12 +341,13 @@ def contacts(request, elder_id: int):
     else:
         rows = [
             {"name": c.name, "relation": c.relation, "phone": c.phone, "is_keyholder": c.is_keyholder}
-            for c in found.contacts.all()
+            for c in kept
         ]
+    rows = [{**row, "phone": mask_phone(row.get("phone", ""))} for row in rows]
     rows = (rows + [{}] * MAX_CONTACTS)[:MAX_CONTACTS]
     numbered = [(n, row) for n, row in enumerate(rows, start=1)]
-    return _render(request, "contacts.html", {"elder": found, "rows": numbered, "error": error},
-                   status=422 if error else 200)  # fmt: skip
+    context = {"elder": found, "rows": numbered, "error": error}
+    return _render(request, "contacts.html", context, status=422 if error else 200)
 
 
 @portal_page
