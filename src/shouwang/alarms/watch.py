@@ -160,7 +160,7 @@ def _silence(facts: _Facts, elder_id: int, devices: list[Device], settings, now)
     return opened
 
 
-def _checkin(facts: _Facts, elder: Elder, devices: list[Device], settings, now) -> list[Incident]:
+def _checkin(facts: _Facts, elder, devices: list[Device], settings, now) -> list[Incident]:
     elder_id = elder.pk
     kind = IncidentKind.MISSED_CHECKIN
     if not settings.daily_checkin or facts.is_open(elder_id, kind):
@@ -219,7 +219,7 @@ def _maintenance(facts: _Facts, devices: list[Device], now) -> list[Incident]:
 
 @transaction.atomic
 def _open(
-    facts: _Facts, elder: Elder, device: Device | None, kind: str, priority: str, now, note: str
+    facts: _Facts, elder, device: Device | None, kind: str, priority: str, now, note: str
 ) -> Incident | None:
     # Re-checked under the transaction: an alarm may have opened one since the facts were read.
     existing = Incident.objects.filter(elder_id=elder.pk, kind=kind, state__in=OPEN_STATES).first()

@@ -140,17 +140,18 @@ def link_family(*, username: str = "family") -> int | None:
         transaction__kind=TransactionKind.REDEMPTION,
     )
     account = Account.objects.filter(pk__in=spent.values("account_id")).order_by("elder_id").first()
-    if account is None:
+    if account is None or account.elder_id is None:
         return None
+    elder_id: int = account.elder_id
     # Linked as the portal links a family: by the community worker of the elder's community, who heard the
     # elder agree in person (the consent recorded with who, when and how).
     worker = User.objects.filter(username="worker").first()
-    if worker is not None and not FamilyLink.objects.filter(elder_id=account.elder_id, user=family).exists():
+    if worker is not None and not FamilyLink.objects.filter(elder_id=elder_id, user=family).exists():
         link_by_worker(
             actor=worker,
-            elder_id=account.elder_id,
+            elder_id=elder_id,
             username=family.username,
             relation="女儿",
             consent_way=ConsentWay.IN_PERSON,
         )
-    return account.elder_id
+    return elder_id

@@ -41,7 +41,7 @@ from .permissions import may_link_families, may_use_portal
 
 # A new code only after this long, unless the last one is used up or expired: SMS cost and nuisance.
 RESEND_AFTER = dt.timedelta(seconds=60)
-RELATION_LENGTH = FamilyLink._meta.get_field("relation").max_length
+RELATION_LENGTH = 20  # FamilyLink.relation's max_length
 WORKER_CONSENT_WAYS = (ConsentWay.IN_PERSON, ConsentWay.PHONE_CALL)
 
 
@@ -128,13 +128,13 @@ def request_link_code(*, actor, id_number: str) -> LinkCode | None:
 
 def _check_code(actor, elder: Elder | None, code: str) -> str | None:
     """None when the code is right (and marks it used); else the refusal. A wrong try is counted."""
+    if elder is None:
+        return _("No code has been sent for this ID number; ask for a code first.")
     latest = (
         LinkCode.objects.select_for_update()
         .filter(user=actor, elder=elder)
         .order_by("-created_at", "-id")
         .first()
-        if elder is not None
-        else None
     )
     now = timezone.now()
     if latest is None or latest.used_at is not None:
@@ -164,7 +164,7 @@ def link_by_code(*, actor, id_number: str, code: str, relation: str = "") -> Fam
     with transaction.atomic():
         elder = _elder_by_id_number(id_number)
         refusal = _check_code(actor, elder, code)
-        if refusal is None:
+        if refusal is None and elder is not None:
             return _link(actor=actor, elder=elder, user=actor, relation=relation, way=ConsentWay.SMS_CODE)
         audit.record(
             actor=actor,
@@ -174,6 +174,7 @@ def link_by_code(*, actor, id_number: str, code: str, relation: str = "") -> Fam
             region_code=elder.community_id if elder else "",
         )
     # Raised after the transaction has kept the attempt count, so guessing stays limited.
+    refusal = refusal or ""
     raise ValidationFailed(refusal, errors={"code": refusal}, code="wrong_code")
 
 
