@@ -109,6 +109,10 @@ def test_an_unknown_id_number_gets_the_same_answer_and_no_message(world):
     assert not OutboundMessage.objects.filter(purpose="family_link_code").exists()
     with pytest.raises(ValidationFailed):
         services.link_by_code(actor=world.stranger, id_number=unknown, code="123456")
+    # the unmatched request counts like a sent one: the next, for a registered elder, waits the same
+    with pytest.raises(Conflict) as waited:
+        services.request_link_code(actor=world.stranger, id_number=world.elder.id_number)
+    assert waited.value.code == "code_sent_recently"
 
 
 def test_an_expired_code_and_too_many_wrong_codes_are_refused(world, english, settings):

@@ -10,9 +10,11 @@ class LinkCode(models.Model):
     elder passing it on is their consent. Only its hash is kept; it expires and allows a few wrong tries."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    elder = models.ForeignKey("elders.Elder", on_delete=models.CASCADE, related_name="+")
-    code_hash = models.CharField(max_length=128)
-    sent_to = models.CharField(max_length=20)
+    # None (and no code, no message) when the ID number typed matched no active elder with a phone: kept so
+    # that such a request counts against the day's limit and the wait like any other.
+    elder = models.ForeignKey("elders.Elder", null=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=128, blank=True)
+    sent_to = models.CharField(max_length=20, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -73,15 +73,14 @@ def _elder_by_id_number(id_number: str) -> Elder | None:
 def request_link_code(*, actor, id_number: str) -> LinkCode | None:
     """Send a 6-digit code to the registered phone of the elder with ``id_number``. Returns the code row,
     or None when there is no such active elder with a phone (the caller says the same either way: "if
-    the number is registered, a code was sent"). At most ``SHOUWANG_LINK_CODES_PER_DAY`` a day per login."""
+    the number is registered, a code was sent"). Every request, matched or not, counts against the wait
+    between requests and ``SHOUWANG_LINK_CODES_PER_DAY``, so neither tells whether a number is registered."""
     _require_family(actor)
     elder = _elder_by_id_number(id_number)
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    if (
-        LinkCode.objects.filter(user=actor, created_at__gte=today).count()
-        >= settings.SHOUWANG_LINK_CODES_PER_DAY
-    ):
+    asked = LinkCode.objects.filter(user=actor)
+    if asked.filter(created_at__gte=today).count() >= settings.SHOUWANG_LINK_CODES_PER_DAY:
         raise Conflict(
             _(
                 "You have asked for codes too many times today. "
@@ -89,18 +88,18 @@ def request_link_code(*, actor, id_number: str) -> LinkCode | None:
             ),
             code="too_many_codes",
         )
-    if elder is None:
-        audit.record(actor=actor, action="portal.link_code_unmatched")
-        return None
-    if FamilyLink.objects.filter(user=actor, elder=elder).exists():
+    if elder is not None and FamilyLink.objects.filter(user=actor, elder=elder).exists():
         raise Conflict(_("You are already linked to this elder."), code="already_linked")
-    live = LinkCode.objects.filter(user=actor, elder=elder, used_at__isnull=True, expires_at__gt=now)
-    if live.filter(created_at__gt=now - RESEND_AFTER).exists():
+    if asked.filter(created_at__gt=now - RESEND_AFTER).exists():
         raise Conflict(
             _("A code was sent less than a minute ago; wait a moment before asking for another."),
             code="code_sent_recently",
         )
-    live.update(expires_at=now)
+    if elder is None:
+        LinkCode.objects.create(user=actor, elder=None, expires_at=now)
+        audit.record(actor=actor, action="portal.link_code_unmatched")
+        return None
+    asked.filter(elder=elder, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     minutes = settings.SHOUWANG_LINK_CODE_MINUTES
     sent = LinkCode.objects.create(
