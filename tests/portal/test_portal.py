@@ -296,3 +296,20 @@ def test_the_larger_text_switch_persists_in_a_cookie(world, client):
     assert 'class="large-text"' in client.get(reverse("portal:home")).content.decode()
     client.post(reverse("portal:text_size"), {"next": "https://evil.example/"})
     assert 'class="large-text"' not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_the_migration_carries_a_family_logins_caregiver_assignment_over_to_a_family_link(world):
+    import importlib
+
+    from django.apps import apps
+
+    from shouwang.elders.models import Assignment
+
+    Assignment.objects.create(elder=world.other, user=world.stranger, kind="caregiver")  # the old stand-in
+    migration = importlib.import_module("shouwang.elders.migrations.0012_family_link")
+
+    migration.carry_over_family_assignments(apps, None)
+
+    link = FamilyLink.objects.get(user=world.stranger)
+    assert (link.elder, link.consent_way) == (world.other, ConsentWay.MIGRATED)
+    assert not Assignment.objects.filter(user=world.stranger).exists()
