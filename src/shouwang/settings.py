@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "shouwang.orders",
     "shouwang.alarms",
     "shouwang.benefits",
+    "shouwang.portal",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -435,6 +436,13 @@ SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox
 # A message whose sender keeps failing is retried with a doubling delay (30 s, 1 min, 2 min…) and given up,
 # with an alert on the admin's console, after this many attempts (8: about an hour).
 SHOUWANG_MESSAGE_MAX_ATTEMPTS = _env_int("MESSAGE_MAX_ATTEMPTS", 8, minimum=1)
+
+# The family portal: linking a family login to an elder by a 6-digit code sent (through the outbox above)
+# to the elder's registered phone. The code is valid this many minutes and allows this many wrong tries;
+# one family login may ask for this many codes a day (SMS cost, and no trawling of ID numbers).
+SHOUWANG_LINK_CODE_MINUTES = _env_int("LINK_CODE_MINUTES", 15, minimum=1)
+SHOUWANG_LINK_CODE_ATTEMPTS = _env_int("LINK_CODE_ATTEMPTS", 5, minimum=1)
+SHOUWANG_LINK_CODES_PER_DAY = _env_int("LINK_CODES_PER_DAY", 5, minimum=1)
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = _env_int("ALARM_ACK_SECONDS", 60)

@@ -56,7 +56,7 @@ def check_the_demo_orders_spend_vouchers_and_the_family_sees_its_elders_balance_
     assert trial_balance(admin)["total"] == 0
 
     family = User.objects.get(username="family")
-    own = Elder.objects.get(assignments__user=family)
+    own = Elder.objects.get(family_links__user=family)
     balance = ledger.voucher_balance(own.pk)
     credited = LedgerEntry.objects.filter(account__elder=own, amount_fen__gt=0).aggregate(
         s=Sum("amount_fen")

@@ -218,9 +218,14 @@ def served_by(provider, elder, *, state=OrderState.COMPLETED, days_ago: int = 7)
 
 
 def family(elder, username: str = ""):
-    """An elder/family login (role ``elder``) linked to ``elder``: it sees only that elder's orders."""
-    from shouwang.elders.models import Assignment
+    """An elder/family login (role ``elder``) linked to ``elder`` (``FamilyLink``, consent given in person):
+    it sees only that elder's orders."""
+    from django.utils import timezone
+
+    from shouwang.elders.models import ConsentWay, FamilyLink
 
     account = factories.user("elder", regions=(elder.community_id,), username=username)
-    Assignment.objects.create(elder=elder, user=account, kind="caregiver")
+    FamilyLink.objects.create(
+        elder=elder, user=account, consent_way=ConsentWay.IN_PERSON, consent_at=timezone.now()
+    )
     return account

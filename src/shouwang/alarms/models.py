@@ -394,3 +394,27 @@ class WatchSettings(models.Model):
 
     def __str__(self) -> str:
         return f"watch {self.elder_id}"
+
+
+class CheckInChannel(models.TextChoices):
+    PORTAL = "portal", _("the family portal (家属端)")
+    DESK = "desk", _("the hotline desk (热线)")
+
+
+class CheckIn(models.Model):
+    """A daily "I am fine" (我很好 / 报平安) not from a device: pressed in the portal by the elder or their
+    family, or taken by the hotline desk on a call. The watch counts it like a device's ``checkin`` event,
+    also for elders without any device (``watch._checkin``)."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.CASCADE, related_name="checkins")
+    at = models.DateTimeField(_("checked in at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=CheckInChannel.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["elder", "at"])]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.at:%Y-%m-%d %H:%M}"

@@ -23,11 +23,23 @@ ALARM_ROLES = REGION_STAFF_ROLES
 INCIDENT_HANDLERS = REGION_STAFF_ROLES
 # The answer-time report is for those who supervise the call centre, and the call centre itself.
 ANSWER_TIME_READERS = BUREAU_ROLES | {Role.OPERATOR}
+# Who records an elder's daily "I am fine" without a device: the family in the portal, the desk on a call.
+CHECKIN_RECORDERS = REGION_STAFF_ROLES | {Role.ELDER}
+# Who reads one elder's alarms and their outcomes: the alarm roles, and the elder's family (the portal).
+ELDER_ALARM_READERS = ALARM_ROLES | {Role.ELDER}
 
 
 def may_see_alarms(user) -> bool:
     """The alarm console, incidents and devices (of the user's scope)."""
     return role_of(user) in ALARM_ROLES and user.is_active
+
+
+def may_record_checkins(user) -> bool:
+    return role_of(user) in CHECKIN_RECORDERS
+
+
+def may_read_elder_alarms(user) -> bool:
+    return role_of(user) in ELDER_ALARM_READERS
 
 
 def may_manage_devices(user) -> bool:

@@ -16,9 +16,10 @@ from shouwang.core.errors import NotFound
 from shouwang.core.masking import mask_phone
 from shouwang.core.scope import scope_of
 from shouwang.core.text import is_digits
+from shouwang.elders.selectors import get_elder_for
 
 from .models import Device, DeviceEvent, Incident, IncidentState, IngestRejection, Priority
-from .permissions import may_read_rejections, may_see_alarms
+from .permissions import may_read_elder_alarms, may_read_rejections, may_see_alarms
 
 
 def incidents_for(user) -> QuerySet[Incident]:
@@ -27,6 +28,15 @@ def incidents_for(user) -> QuerySet[Incident]:
         return Incident.objects.none()
     incidents = Incident.objects.select_related("elder", "community", "device")
     return scope_of(user).filter(incidents, region="community__code")
+
+
+def incidents_of_elder(user, elder_id: int) -> QuerySet[Incident]:
+    """One elder's incidents, newest first, for those who may read them (``may_read_elder_alarms``: the
+    alarm roles, and the elder's family in the portal); NotFound when the elder is not in the user's scope."""
+    if not may_read_elder_alarms(user):
+        return Incident.objects.none()
+    elder = get_elder_for(user, elder_id)
+    return Incident.objects.filter(elder=elder).order_by("-opened_at", "-id")
 
 
 def get_incident_for(user, incident_id: int) -> Incident:

@@ -5,7 +5,9 @@ elder has none; DOMAIN.md §5):
 
 - no motion for ``no_motion_hours`` (24) from the elder's motion or bed sensors → welfare check;
 - no door opening for ``no_door_hours`` (48) from the door contacts → welfare check;
-- no ``checkin`` event today by ``checkin_by`` when ``daily_checkin`` is on → welfare check;
+- no ``checkin`` event today by ``checkin_by`` when ``daily_checkin`` is on → welfare check; a check-in
+  made in the portal or at the desk (``checkins.record_checkin``) counts too, and elders who expect one
+  are watched for it even without any device;
 - a device silent for more than twice its heartbeat interval → marked offline, maintenance incident;
 - a device reporting a battery below 20 % → maintenance incident.
 
@@ -25,8 +27,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.elders.models import Status
+from shouwang.elders.models import Elder, Status
 
+from .checkins import last_checkins
 from .incidents import open_incident
 from .models import (
     OPEN_STATES,
@@ -61,16 +64,29 @@ def run_watch(now: dt.datetime | None = None) -> list[Incident]:
         .select_related("elder", "elder__watch_settings")
         .order_by("pk")
     )
-    if not devices:
+    # Elders who are expected to check in daily but have no active device: only the check-in rule applies,
+    # fed by the portal's and the desk's check-ins (``checkins``).
+    deviceless = list(
+        Elder.objects.filter(
+            status=Status.ACTIVE, watch_settings__enabled=True, watch_settings__daily_checkin=True
+        )
+        .exclude(pk__in=Device.objects.filter(state=DeviceState.ACTIVE).values("elder_id"))
+        .select_related("watch_settings")
+        .order_by("pk")
+    )
+    if not devices and not deviceless:
         return []
-    facts = _Facts(devices, now)
+    facts = _Facts(devices, now, deviceless)
     opened = []
     for elder_id, elder_devices in facts.by_elder.items():
-        settings = _settings_of(elder_devices[0].elder)
+        elder = elder_devices[0].elder
+        settings = _settings_of(elder)
         if settings.enabled:
             opened += _silence(facts, elder_id, elder_devices, settings, now)
-            opened += _checkin(facts, elder_id, elder_devices, settings, now)
+            opened += _checkin(facts, elder, elder_devices, settings, now)
         opened += _maintenance(facts, elder_devices, now)
+    for elder in deviceless:
+        opened += _checkin(facts, elder, [], _settings_of(elder), now)
     return [incident for incident in opened if incident is not None]
 
 
@@ -84,12 +100,13 @@ def _settings_of(elder) -> WatchSettings:
 class _Facts:
     """What the rules need, read in a handful of queries for all devices at once."""
 
-    def __init__(self, devices: list[Device], now: dt.datetime):
+    def __init__(self, devices: list[Device], now: dt.datetime, deviceless: list[Elder]):
         self.by_elder: dict[int, list[Device]] = defaultdict(list)
         for device in devices:
             self.by_elder[device.elder_id].append(device)
         device_ids = [device.pk for device in devices]
-        elder_ids = list(self.by_elder)
+        elder_ids = [*self.by_elder, *(elder.pk for elder in deviceless)]
+        self.last_checkin = last_checkins(elder_ids)
         self.last_event = {
             (row["device_id"], row["type"]): row["last"]
             for row in DeviceEvent.objects.filter(
@@ -139,11 +156,12 @@ def _silence(facts: _Facts, elder_id: int, devices: list[Device], settings, now)
         hours = getattr(settings, hours_field)
         if since is not None and now - since >= dt.timedelta(hours=hours):
             note = _("nothing for %(hours)s hours") % {"hours": hours}
-            opened.append(_open(facts, sensors[0], kind, Priority.WELFARE, now, note))
+            opened.append(_open(facts, sensors[0].elder, sensors[0], kind, Priority.WELFARE, now, note))
     return opened
 
 
-def _checkin(facts: _Facts, elder_id: int, devices: list[Device], settings, now) -> list[Incident]:
+def _checkin(facts: _Facts, elder, devices: list[Device], settings, now) -> list[Incident]:
+    elder_id = elder.pk
     kind = IncidentKind.MISSED_CHECKIN
     if not settings.daily_checkin or facts.is_open(elder_id, kind):
         return []
@@ -151,12 +169,15 @@ def _checkin(facts: _Facts, elder_id: int, devices: list[Device], settings, now)
     day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     if local_now.time() < settings.checkin_by:
         return []
-    last_checkin = _latest(*(facts.last_event.get((device.pk, EventType.CHECKIN)) for device in devices))
+    last_checkin = _latest(
+        *(facts.last_event.get((device.pk, EventType.CHECKIN)) for device in devices),
+        facts.last_checkin.get(elder_id),
+    )
     last_alert = facts.last_incident.get((elder_id, kind))
     if (last_checkin and last_checkin >= day_start) or (last_alert and last_alert >= day_start):
         return []
     note = _("no check-in by %(time)s") % {"time": settings.checkin_by.strftime("%H:%M")}
-    return [_open(facts, devices[0], kind, Priority.WELFARE, now, note)]
+    return [_open(facts, elder, devices[0] if devices else None, kind, Priority.WELFARE, now, note)]
 
 
 def _maintenance(facts: _Facts, devices: list[Device], now) -> list[Incident]:
@@ -176,7 +197,9 @@ def _maintenance(facts: _Facts, devices: list[Device], now) -> list[Incident]:
                     "device": device.device_id,
                     "since": timezone.localtime(silent_since).strftime("%Y-%m-%d %H:%M"),
                 }
-                opened.append(_open(facts, device, IncidentKind.OFFLINE, Priority.MAINTENANCE, now, note))
+                opened.append(
+                    _open(facts, device.elder, device, IncidentKind.OFFLINE, Priority.MAINTENANCE, now, note)
+                )
         if device.battery is not None and device.battery < LOW_BATTERY_PERCENT:
             last = facts.last_device_incident.get((device.pk, IncidentKind.LOW_BATTERY))
             if not facts.is_open(device.elder_id, IncidentKind.LOW_BATTERY) and (
@@ -186,15 +209,21 @@ def _maintenance(facts: _Facts, devices: list[Device], now) -> list[Incident]:
                     "device": device.device_id,
                     "battery": device.battery,
                 }
-                opened.append(_open(facts, device, IncidentKind.LOW_BATTERY, Priority.MAINTENANCE, now, note))
+                opened.append(
+                    _open(
+                        facts, device.elder, device, IncidentKind.LOW_BATTERY, Priority.MAINTENANCE, now, note
+                    )
+                )
     return opened
 
 
 @transaction.atomic
-def _open(facts: _Facts, device: Device, kind: str, priority: str, now, note: str) -> Incident | None:
+def _open(
+    facts: _Facts, elder, device: Device | None, kind: str, priority: str, now, note: str
+) -> Incident | None:
     # Re-checked under the transaction: an alarm may have opened one since the facts were read.
-    existing = Incident.objects.filter(elder_id=device.elder_id, kind=kind, state__in=OPEN_STATES).first()
-    facts.opened(device.elder_id, kind)
+    existing = Incident.objects.filter(elder_id=elder.pk, kind=kind, state__in=OPEN_STATES).first()
+    facts.opened(elder.pk, kind)
     if existing is not None:
         return None
-    return open_incident(elder=device.elder, device=device, kind=kind, priority=priority, at=now, note=note)
+    return open_incident(elder=elder, device=device, kind=kind, priority=priority, at=now, note=note)

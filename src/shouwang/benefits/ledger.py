@@ -276,6 +276,23 @@ def self_pay_percent(elder: Elder, day: dt.date) -> int | None:
     return min(shares) if shares else None
 
 
+def voucher_share(elder: Elder, amount_fen: int, day: dt.date) -> int:
+    """The part of ``amount_fen`` the service subsidies in force on ``day`` would pay from the elder's
+    vouchers: the amount less the self-pay share (rounded up to the fen), before the balance caps it."""
+    percent = self_pay_percent(elder, day)
+    return 0 if percent is None else amount_fen - -(-amount_fen * percent // 100)
+
+
+def quote_split(elder: Elder, amount_fen: int, day: dt.date) -> tuple[int, int]:
+    """What settlement would split ``amount_fen`` into today, as (voucher, self-pay): the same rule as
+    ``split_settlement`` with the voucher balance as it stands. For showing before an order is placed;
+    writes nothing."""
+    if amount_fen <= 0:
+        return 0, 0
+    voucher = min(voucher_share(elder, amount_fen, day), voucher_balance(elder.pk))
+    return voucher, amount_fen - voucher
+
+
 def split_settlement(*, order, amount_fen: int, actor) -> tuple[int, int]:
     """Registered with orders: at settlement, the price splits into voucher and self-pay (``amount ×
     self-pay share``, rounded up to the fen, is the elder's; the rest is paid from the voucher account as
@@ -283,8 +300,7 @@ def split_settlement(*, order, amount_fen: int, actor) -> tuple[int, int]:
     if amount_fen <= 0:
         return 0, 0
     day = timezone.localtime(order.window_start).date()
-    percent = self_pay_percent(order.elder, day)
-    wanted = 0 if percent is None else amount_fen - -(-amount_fen * percent // 100)
+    wanted = voucher_share(order.elder, amount_fen, day)
     voucher = 0
     account_id = Account.objects.filter(key=voucher_key(order.elder_id)).values_list("pk", flat=True).first()
     if wanted and account_id:

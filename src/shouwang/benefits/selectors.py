@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.errors import Forbidden, NotFound
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
-from shouwang.elders.models import Category, ElderCategory, LivingArrangement, Status
+from shouwang.elders.models import FAMILY_USER, Category, ElderCategory, LivingArrangement, Status
 from shouwang.elders.selectors import get_elder_for
 
 from . import ledger, policies, runs
@@ -35,8 +35,8 @@ from .models import (
 )
 from .permissions import NEXT_STEP, may_keep_policies, may_read_ledger, may_read_runs, may_take_step
 
-# ``owner`` lookups by role: a family account reaches its elder's voucher account through the assignment.
-ACCOUNT_OWNER = {Role.ELDER: "elder__assignments__user_id"}
+# ``owner`` lookups by role: a family account reaches its elder's voucher account through its family link.
+ACCOUNT_OWNER = {Role.ELDER: f"elder__{FAMILY_USER}"}
 
 
 def policies_for(user) -> QuerySet[Policy]:

@@ -22,7 +22,8 @@ from shouwang.accounts.models import User
 from shouwang.benefits import services
 from shouwang.benefits.models import Account, AccountKind, LedgerEntry, TransactionKind
 from shouwang.core.actors import SYSTEM
-from shouwang.elders.models import Assignment, AssignmentKind
+from shouwang.elders.models import ConsentWay, FamilyLink
+from shouwang.portal.services import link_by_worker
 
 SELF_PAY = {"tekun": 0, "dibao": 10, "*": 30}
 
@@ -139,11 +140,18 @@ def link_family(*, username: str = "family") -> int | None:
         transaction__kind=TransactionKind.REDEMPTION,
     )
     account = Account.objects.filter(pk__in=spent.values("account_id")).order_by("elder_id").first()
-    if account is None:
+    if account is None or account.elder_id is None:
         return None
-    # The registry has no family kind of assignment; a family login reaches its elder through one as the
-    # elder's own caregiver would (how tests link a family account too).
-    Assignment.objects.get_or_create(
-        elder_id=account.elder_id, user=family, defaults={"kind": AssignmentKind.CAREGIVER}
-    )
-    return account.elder_id
+    elder_id: int = account.elder_id
+    # Linked as the portal links a family: by the community worker of the elder's community, who heard the
+    # elder agree in person (the consent recorded with who, when and how).
+    worker = User.objects.filter(username="worker").first()
+    if worker is not None and not FamilyLink.objects.filter(elder_id=elder_id, user=family).exists():
+        link_by_worker(
+            actor=worker,
+            elder_id=elder_id,
+            username=family.username,
+            relation="女儿",
+            consent_way=ConsentWay.IN_PERSON,
+        )
+    return elder_id

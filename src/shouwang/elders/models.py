@@ -186,6 +186,45 @@ class Assignment(models.Model):
         return f"{self.user_id} → {self.elder_id} ({self.kind})"
 
 
+class ConsentWay(models.TextChoices):
+    """How the elder's consent to a family link was given."""
+
+    SMS_CODE = "sms_code", _("code sent to the elder's phone (短信验证码)")
+    IN_PERSON = "in_person", _("in person to a community worker (当面确认)")
+    PHONE_CALL = "phone_call", _("by phone to a community worker (电话确认)")
+    MIGRATED = "migrated", _("carried over from an earlier link")
+
+
+class FamilyLink(models.Model):
+    """A family login (role ``elder``, 老人/家属) linked to an elder, with the elder's consent: the ONE
+    definition of "a family's elders" (``FAMILY_USER`` below is how every selector reaches them). Made and
+    ended only by ``shouwang.portal.services``; ending a link deletes the row, the audit log keeps it."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="family_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_links")
+    relation = models.CharField(_("relation"), max_length=20, blank=True)
+    consent_way = models.CharField(_("consent given"), max_length=12, choices=ConsentWay.choices)
+    # Who recorded the consent (the family member for a code, the community worker otherwise).
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    consent_at = models.DateTimeField(_("consent given at"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["elder", "user"], name="unique_family_link")]
+        verbose_name = _("family link")
+        verbose_name_plural = _("family links")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ⇄ {self.elder_id}"
+
+
+# The lookup from an elder to the ids of the family logins linked to it; prefix it with the path to the
+# elder (``"elder__" + FAMILY_USER``) from another model.
+FAMILY_USER = "family_links__user_id"
+
+
 class LifeEvent(models.TextChoices):
     """What happened to an elder; each one moves the status (see ``services.record_life_event``)."""
 

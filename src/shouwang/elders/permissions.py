@@ -9,6 +9,11 @@ REVEAL_ROLES = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role
 REGISTRY_READERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER, Role.OPERATOR})
 # Roles that register elders, correct their records and import spreadsheets.
 REGISTRY_WRITERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMUNITY_WORKER})
+# Who links a family login to an elder in the console (after hearing the elder's consent): the community
+# worker of the elder's community, and the platform admin.
+FAMILY_LINKERS = frozenset({Role.ADMIN, Role.COMMUNITY_WORKER})
+# Who keeps an elder's emergency contacts up to date: the registry's writers and the elder's own family.
+CONTACT_EDITORS = REGISTRY_WRITERS | {Role.ELDER}
 
 
 def may_reveal(user) -> bool:
@@ -21,3 +26,17 @@ def may_write_registry(user) -> bool:
 
 def may_export_registry(user) -> bool:
     return role_of(user) in REGISTRY_READERS
+
+
+def is_family(user) -> bool:
+    """An elder or family login (老人/家属): its own elders are those linked to it (``FamilyLink``)."""
+    return role_of(user) == Role.ELDER
+
+
+def may_edit_contacts(user) -> bool:
+    return role_of(user) in CONTACT_EDITORS
+
+
+def may_link_families(user) -> bool:
+    """Link or unlink a family login and an elder in the actor's scope (the console's family page)."""
+    return role_of(user) in FAMILY_LINKERS

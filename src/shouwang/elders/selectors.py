@@ -22,6 +22,7 @@ from shouwang.core.text import is_digits, listed
 from shouwang.regions.models import prefix_of
 
 from .models import (
+    FAMILY_USER,
     Category,
     Elder,
     ElderCategory,
@@ -31,6 +32,7 @@ from .models import (
     Status,
     StatusChange,
 )
+from .permissions import is_family
 
 
 def elders_for(user) -> QuerySet[Elder]:
@@ -43,7 +45,16 @@ def elders_for(user) -> QuerySet[Elder]:
         # prefix not under most: a community worker's list walked that index from the district's first
         # community to theirs (measured: 1.4–1.7 s at p95 in a million elders).
         return elders.filter(_in_any_region(areas))
-    return scope.filter(elders, region="community__code", owner="assignments__user_id")
+    return scope.filter(elders, region="community__code", owner=own_elders_lookup(user))
+
+
+def own_elders_lookup(user, prefix: str = "") -> str:
+    """The lookup (from an elder, or from a model through ``prefix``, e.g. ``"elder__"``) to the users whose
+    "own" elders they are: a family login's are those linked to it (``FamilyLink``, the one definition of
+    a family's elders), an assessor's, caregiver's or volunteer's those assigned to them."""
+    if is_family(user):
+        return prefix + FAMILY_USER
+    return prefix + "assignments__user_id"
 
 
 def get_elder_for(user, elder_id: int) -> Elder:

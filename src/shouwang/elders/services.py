@@ -35,7 +35,7 @@ from .models import (
     Status,
     StatusChange,
 )
-from .permissions import may_reveal, may_write_registry
+from .permissions import may_edit_contacts, may_reveal, may_write_registry
 from .selectors import elders_for, get_elder_for
 from .signals import life_event_recorded
 
@@ -292,6 +292,31 @@ def update_elder(*, actor, elder_id: int, data: dict) -> Elder:
             obj=elder,
             before=old,
             after=new,
+            region_code=elder.community_id,
+        )
+    return get_elder_for(actor, elder_id)
+
+
+def update_contacts(*, actor, elder_id: int, contacts: list[dict]) -> Elder:
+    """Replace the elder's emergency contacts (in priority order); for the registry's writers and the
+    elder's own family (the portal). Nothing is saved when one contact is wrong."""
+    if not may_edit_contacts(actor):
+        raise Forbidden(_("Your role may not change emergency contacts."))
+    elder = get_elder_for(actor, elder_id)
+    errors: dict = {}
+    checked = _contacts({"contacts": contacts}, errors) or []
+    _raise_if(errors)
+    before = list(elder.contacts.values("name", "relation", "phone", "is_keyholder"))
+    if before == checked:
+        return elder
+    with transaction.atomic():
+        _replace_contacts(elder, checked)
+        audit.record(
+            actor=actor,
+            action="elders.contacts",
+            obj=elder,
+            before={"contacts": [c["name"] for c in before]},
+            after={"contacts": [c["name"] for c in checked]},
             region_code=elder.community_id,
         )
     return get_elder_for(actor, elder_id)

@@ -31,7 +31,7 @@ from .importing import TEMPLATE_HEADER
 from .imports import import_upload
 from .models import VERY_OLD_AGE, Category, Elder, JobKind, LivingArrangement, Status
 from .panels import panels_for
-from .permissions import may_reveal, may_write_registry
+from .permissions import may_link_families, may_reveal, may_write_registry
 from .selectors import (
     count_by_status,
     get_elder_for,
@@ -97,6 +97,7 @@ def _detail_context(request, elder, **extra) -> dict:
         "audit_trail": audit_log_for(request.user, object_type="elders.elder", object_id=str(elder.pk))[:20],
         "event_form": extra.pop("event_form", None) or LifeEventForm(),
         "may_write": may_write_registry(request.user),
+        "may_link_families": may_link_families(request.user),
         "panels": panels_for(request, elder),
         **extra,
     }

@@ -1,5 +1,6 @@
 """The elder confirms a completed visit without needing a smartphone: a signature on the caregiver's
-screen, a one-time code sent by SMS to the elder's phone, or a call-back by an operator; each with a rating
+screen, a one-time code sent by SMS to the elder's phone, or a call-back by an operator (or, with one, in the
+family portal on the elder's or a linked family member's own login); each with a rating
 of 1–5 and an optional comment. A low rating, or the elder saying the service was not done, makes the order
 disputed instead of confirmed.
 """
@@ -226,4 +227,18 @@ def confirm_by_callback(
         comment=comment,
         done=done,
         details={"note": within_limit(note, 300, field="note", label=_("The note"))} if note else None,
+    )
+
+
+# --- in the family portal ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_in_portal(*, actor, order_id: int, rating, comment: str = "", done: bool = True) -> Order:
+    """The elder, or a family member linked to the elder with the elder's consent, confirms and rates the
+    visit on their own login (the portal); the order must be one of their elder's (else NotFound)."""
+    order = _order_for(actor, order_id, permissions.may_confirm_in_portal(actor))
+    _require_completed(order)
+    return _finish(
+        order, actor=actor, method=ConfirmationMethod.PORTAL, rating=rating, comment=comment, done=done
     )

@@ -39,6 +39,7 @@ class ConfirmationMethod(models.TextChoices):
     SIGNATURE = "signature", _("signature on the caregiver's screen (签字)")
     SMS_CODE = "sms_code", _("one-time code by SMS (短信验证码)")
     CALLBACK = "callback", _("call-back by an operator (电话回访)")
+    PORTAL = "portal", _("by the elder or family in the portal (家属端确认)")
 
 
 class Order(TimeStampedModel):

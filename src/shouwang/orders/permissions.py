@@ -34,6 +34,8 @@ CODE_CONFIRMERS = BUREAU_ROLES | {Role.OPERATOR, Role.CAREGIVER, Role.ELDER}
 CALLBACK_CONFIRMERS = BUREAU_ROLES | {Role.OPERATOR}
 # The elder signs on the caregiver's phone.
 SIGNATURE_CONFIRMERS = CAREGIVER_ROLES
+# The elder or family confirms in the portal, logged in on their own login (linked with the elder's consent).
+PORTAL_CONFIRMERS = frozenset({Role.ELDER})
 
 # --- complaints ----------------------------------------------------------------------------------------
 
@@ -51,6 +53,10 @@ DESK_ROLES = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN}
 BOARD_ROLES = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN}
 PROVIDER_BOARD_ROLES = frozenset({Role.PROVIDER_ADMIN})
 COMPLAINT_PAGE_ROLES = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN, Role.ELDER}
+
+
+def may_confirm_in_portal(user) -> bool:
+    return role_of(user) in PORTAL_CONFIRMERS
 
 
 def may_place_orders(user) -> bool:

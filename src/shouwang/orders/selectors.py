@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from shouwang.core.errors import NotFound
 from shouwang.core.roles import Role
 from shouwang.core.scope import Scope, scope_of
-from shouwang.elders.models import Elder
+from shouwang.elders.models import FAMILY_USER, Elder
 from shouwang.elders.selectors import elders_for
 from shouwang.providers.models import Provider
 from shouwang.regions.models import prefix_of
@@ -28,10 +28,10 @@ from .permissions import places_orders_as_provider
 from .states import SERVED_STATES, TAKEN_STATES
 
 # Who "own" orders are, by role: the caregiver through their staff login, the elder or family account
-# through its assignment to the elder (the same link elders.selectors uses for the ``elder`` role).
+# through its family link to the elder (the one definition, ``elders.models.FamilyLink``).
 OWNER_LOOKUPS = {
     Role.CAREGIVER: "caregiver__user_id",
-    Role.ELDER: "elder__assignments__user_id",
+    Role.ELDER: f"elder__{FAMILY_USER}",
 }
 
 
@@ -174,7 +174,7 @@ def complaints_for(user) -> QuerySet[Complaint]:
         return complaints
     conditions = scope.conditions(region="community__code", provider="provider_id")
     if getattr(user, "effective_role", "") == Role.ELDER and scope.own and scope.user_id:
-        conditions.append(Q(elder__assignments__user_id=scope.user_id))
+        conditions.append(Q(**{OWNER_LOOKUPS[Role.ELDER]: scope.user_id}))
     if not conditions:
         return complaints.none()
     combined = conditions[0]

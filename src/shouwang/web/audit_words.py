@@ -25,6 +25,7 @@ WORDS = {
     "accounts.user.create": _("created a user"),
     "accounts.user.set_password": _("set a password"),
     "accounts.user.update": _("changed a user"),
+    "alarms.checkin": _("recorded the elder's daily “I am fine”"),
     "alarms.device_bound": _("bound a device to an elder"),
     "alarms.device_registered": _("registered a device"),
     "alarms.device_retired": _("retired a device"),
@@ -72,6 +73,7 @@ WORDS = {
     "elders.payment_account": _("set an elder's payment account"),
     "elders.ability": _("recorded an elder's ability level"),
     "elders.assign": _("assigned a worker to an elder"),
+    "elders.contacts": _("changed the emergency contacts"),
     "elders.bulk_register": _("registered elders in bulk"),
     "elders.create": _("registered an elder"),
     "elders.export": _("exported the registry"),
@@ -115,6 +117,11 @@ WORDS = {
     "providers.staff.update": _("changed a staff member"),
     "regions.load": _("loaded the divisions"),
     "regions.set_centres": _("set the divisions' centres"),
+    "portal.link": _("linked a family login to an elder"),
+    "portal.link_code_refused": _("typed a wrong family-link code"),
+    "portal.link_code_sent": _("sent a family-link code to the elder's phone"),
+    "portal.link_code_unmatched": _("asked for a family-link code for an unregistered ID number"),
+    "portal.unlink": _("ended a family link"),
 }
 # (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
 FAMILIES = {

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -20,6 +20,7 @@ from shouwang.core.roles import Role
 from shouwang.core.selectors import audit_log_for
 from shouwang.elders.models import LivingArrangement
 from shouwang.elders.selectors import elders_for
+from shouwang.portal.permissions import may_use_portal
 from shouwang.providers.selectors import providers_for
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
@@ -60,6 +61,8 @@ def home(request):
     """The user's work queues first (``queues``), then the figures of their area."""
     user = request.user
     role = user.effective_role
+    if may_use_portal(user):  # an elder or family login lands on its own portal, not the console
+        return redirect("portal:home")
     context = {"role": role}
     # The registry's figures for the roles that read the registry, the assessment counts for those who
     # open the assessment pages: the same table as the navigation.
