@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "shouwang.orders",
     "shouwang.alarms",
     "shouwang.benefits",
+    "shouwang.hotline",
     "shouwang.web",
     "shouwang.demo",
 ]
