@@ -3,10 +3,13 @@ limited by their scope (``selectors``): operators and the bureau their region su
 worker their communities."""
 
 from shouwang.core.permissions import BUREAU_ROLES, REGION_STAFF_ROLES, role_of
+from shouwang.core.roles import Role
 
 # Who works the desk: takes and records calls, sees the caller's card, closes call-backs, works through
 # the active-care list, reads the statistics.
 DESK_ROLES = REGION_STAFF_ROLES
+# Who may be given a call-back to make: the desk's people (a platform admin is not one).
+CALL_BACK_ASSIGNEES = DESK_ROLES - {Role.ADMIN}
 # Who keeps the knowledge base the desk answers from: the bureau.
 KNOWLEDGE_KEEPERS = BUREAU_ROLES
 # Who reads the knowledge base: the desk and its keepers.

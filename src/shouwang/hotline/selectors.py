@@ -38,7 +38,7 @@ from shouwang.orders.states import OPEN_STATES
 from shouwang.providers.models import Provider, StaffMember
 
 from .models import Article, ArticleState, CallBack, CallerKind, CallReason, CallRecord, CareCall
-from .permissions import may_read_calls, may_read_knowledge
+from .permissions import CALL_BACK_ASSIGNEES, may_read_calls, may_read_knowledge
 
 # --- scope --------------------------------------------------------------------------------------------
 
@@ -120,10 +120,8 @@ def get_care_call_for(user, care_call_id: int, *, lock: bool = False) -> CareCal
 
 def call_back_assignees(user) -> QuerySet[User]:
     """Whom a call-back may be given to: active desk staff sharing a region with the user."""
-    from .permissions import DESK_ROLES
-
     scope = scope_of(user)
-    users = User.objects.filter(is_active=True, role__in=DESK_ROLES - {Role.ADMIN})
+    users = User.objects.filter(is_active=True, role__in=CALL_BACK_ASSIGNEES)
     if scope.everything:
         return users.order_by("username")
     conditions = Q(pk=user.pk)

@@ -59,7 +59,8 @@ def desk(request):
     """Who is calling (by number), their elder's card, and the form to record the call."""
     number = request.GET.get("number", "").strip()
     elder_id = _int(request.GET.get("elder"))
-    matches, lookup_error, normalised = [], "", ""
+    matches: list[selectors.CallerMatch] = []
+    lookup_error, normalised = "", ""
     if number:
         try:
             normalised, matches = selectors.lookup_caller(request.user, number)
@@ -209,7 +210,7 @@ def call_detail(request, call_id: int):
 def call_order(request, call_id: int):
     """The phone desk's own order page, placing the order for the call's elder and linking it (代办)."""
     call = selectors.get_call_for(request.user, call_id)
-    if call.elder_id is None:
+    if call.elder is None:
         messages.error(request, _("Choose the elder of the call before ordering for them."))
         return redirect("hotline:call", call_id=call.pk)
 
@@ -260,7 +261,11 @@ def call_complaint(request, call_id: int):
 def call_confirm(request, call_id: int):
     """Record the elder's confirmation and rating of a finished service said on the call (代办)."""
     call = selectors.get_call_for(request.user, call_id)
-    finished = list(orders_for(request.user).filter(elder_id=call.elder_id, state=OrderState.COMPLETED)[:20])
+    finished = list(
+        orders_for(request.user).filter(elder=call.elder, state=OrderState.COMPLETED)[:20]
+        if call.elder
+        else []
+    )
     form = ConfirmForm(request.POST, orders=finished)
     if form.is_valid():
         data = form.cleaned_data
