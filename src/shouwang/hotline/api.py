@@ -250,12 +250,12 @@ def call_back_create(request, call_id: Id, payload: CallBackIn):
     return Status(201, selectors.get_call_back_for(request.auth, call_back.pk))
 
 
-class CloseIn(Schema):
+class CallBackCloseIn(Schema):
     note: Promise = ""
 
 
 @router.post("/callbacks/{int:call_back_id}/close", response=CallBackOut, summary="The call-back was made")
-def call_back_close(request, call_back_id: Id, payload: CloseIn):
+def call_back_close(request, call_back_id: Id, payload: CallBackCloseIn):
     services.close_call_back(actor=request.auth, call_back_id=call_back_id, note=payload.note)
     return selectors.get_call_back_for(request.auth, call_back_id)
 
