@@ -24,7 +24,7 @@ def ids(response) -> list[int]:
     return [item["id"] for item in response.json()["items"]]
 
 
-def test_record_and_list_calls_with_filters(client, desk):
+def test_record_and_list_calls_with_filters(client, desk, english):
     client.force_login(desk.operator)
     answer = post(
         client,

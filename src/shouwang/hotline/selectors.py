@@ -25,7 +25,7 @@ from shouwang.assessments.careplans import active_plan_for
 from shouwang.benefits.models import EligibilityResult
 from shouwang.benefits.permissions import may_read_elder_benefits
 from shouwang.benefits.selectors import ElderBenefits, elder_benefits
-from shouwang.core.errors import NotFound
+from shouwang.core.errors import NotFound, ValidationFailed
 from shouwang.core.masking import mask_phone
 from shouwang.core.phones import LANDLINE, normalise_phone
 from shouwang.core.pinyin import initials
@@ -195,7 +195,7 @@ def caller_kind_of(user, number: str, elder_id: int | None) -> str:
     """How the caller relates to the elder of the call, from the number (unknown when nothing matches)."""
     try:
         _number, matches = lookup_caller(user, number)
-    except Exception:  # noqa: BLE001 — a number that is not a phone is the service's to refuse
+    except ValidationFailed:  # a number that is not a phone is the service's to refuse
         return CallerKind.UNKNOWN
     for match in matches:
         if elder_id is None or any(elder.pk == elder_id for elder in match.elders) or not match.elders:

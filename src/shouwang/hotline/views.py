@@ -40,7 +40,8 @@ def _form_errors(form, failure: DomainError) -> None:
     errors = getattr(failure, "errors", None) or {}
     placed = False
     for field, message in errors.items():
-        if field in form.fields:
+        # A hidden field's error would not show (the elder's is drawn by the template itself).
+        if field in form.fields and (field == "elder_id" or not form.fields[field].widget.is_hidden):
             form.add_error(field, message)
             placed = True
     if not placed:
