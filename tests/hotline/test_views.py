@@ -101,6 +101,8 @@ def test_orders_complaints_and_confirmations_on_the_elders_behalf(client, desk):
     assert OnBehalf.objects.filter(call=call, complaint=complaint).exists()
     page = client.get(f"/hotline/calls/{call.pk}/").content.decode()
     assert f"/orders/complaints/{complaint.pk}/" in page and f"/orders/{order.pk}/" in page
+    card = client.get("/hotline/", {"elder": desk.elder_a.pk}).content.decode()
+    assert f"/orders/{served.pk}/" in card.split('id="elder-card"')[1]  # the service given, on the card
 
     client.force_login(desk.worker_b)  # another community's desk: the call is not there
     assert client.get(f"/hotline/calls/{call.pk}/order/").status_code == 404

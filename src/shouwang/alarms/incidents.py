@@ -1,7 +1,9 @@
 """Incidents: how alarm events and watch findings become incidents, and the operator's workflow.
 
 received → acknowledged → calling the elder → calling contacts / keyholder → responder sent → on site →
-closed (with an outcome). Every step is an ``IncidentStep`` with its time and actor and an audit record;
+closed (with an outcome). An incident is opened by a device's alarm, by the passive watch, or by a call to
+the hotline (``open_reported_incident``: kind ``voice``, no device, urgent, on the same answer clock).
+Every step is an ``IncidentStep`` with its time and actor and an audit record;
 a step the state does not allow is a 409 ``illegal_transition``. Every change is announced through
 ``signals.incident_changed`` after commit (the live console and the SSE stream listen).
 

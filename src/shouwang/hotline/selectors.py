@@ -34,7 +34,7 @@ from shouwang.core.scope import scope_of
 from shouwang.elders.models import Elder, EmergencyContact, LivingArrangement, Status
 from shouwang.elders.selectors import elders_for, get_elder_for
 from shouwang.orders.selectors import orders_for
-from shouwang.orders.states import OPEN_STATES
+from shouwang.orders.states import OPEN_STATES, SERVED_STATES
 from shouwang.providers.models import Provider, StaffMember
 
 from .models import Article, ArticleState, CallBack, CallerKind, CallReason, CallRecord, CareCall
@@ -214,6 +214,7 @@ class ElderCard:
     contacts: list[dict]
     care_plan: object | None
     open_orders: list
+    recent_services: list  # the last services given, with the caregiver and the verified visit times
     recent_alarms: list
     recent_calls: list
     open_call_backs: list
@@ -223,8 +224,10 @@ class ElderCard:
 
 def elder_card(user, elder_id: int) -> ElderCard:
     """What the desk shows about the elder of a call, masked: phones and contacts, the approved care plan,
-    open orders, the last alarms and calls, open call-backs, and (for the roles that read them) this
-    month's allowance outcomes with their reasons and the voucher balance."""
+    open orders, the last services (visits) given, the last alarms and calls, open call-backs, and (for
+    the roles that read them) the latest month's allowance outcomes, each with the conditions that held
+    and those that did not (the elder's own benefit explanation answers an eligibility question), and
+    the voucher balance."""
     elder = get_elder_for(user, elder_id)
     benefits = None
     if may_read_elder_benefits(user):
@@ -246,6 +249,12 @@ def elder_card(user, elder_id: int) -> ElderCard:
         open_orders=list(
             orders_for(user).filter(elder_id=elder.pk, state__in=OPEN_STATES).order_by("window_start")[:10]
         ),
+        recent_services=list(
+            orders_for(user)
+            .filter(elder_id=elder.pk, state__in=SERVED_STATES)
+            .select_related("visit")
+            .order_by("-window_start")[:5]
+        ),
         recent_alarms=list(incidents_for(user).filter(elder_id=elder.pk).order_by("-opened_at")[:5]),
         recent_calls=list(calls_for(user).filter(elder_id=elder.pk)[:5]),
         open_call_backs=list(open_call_backs(user).filter(call__elder_id=elder.pk)),
@@ -263,15 +272,6 @@ def latest_benefit_month(elder_id: int) -> dt.date:
         .first()
     )
     return month or timezone.localdate().replace(day=1)
-
-
-def eligibility_answer(user, elder_id: int) -> ElderBenefits:
-    """An eligibility question ("why don't I get the allowance?") answered from the elder's own benefit
-    explanation: each policy's outcome with the conditions that held and those that did not."""
-    get_elder_for(user, elder_id)
-    if not may_read_elder_benefits(user):
-        raise NotFound(_("This elder does not exist or is outside your area."))
-    return elder_benefits(user, elder_id, latest_benefit_month(elder_id))
 
 
 # --- knowledge base ---------------------------------------------------------------------------------
