@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "shouwang.alarms",
     "shouwang.benefits",
     "shouwang.portal",
+    "shouwang.hotline",
     "shouwang.web",
     "shouwang.demo",
 ]

@@ -91,6 +91,9 @@ EXEMPT = {
     "POST /api/v1/benefits/policies/{policy_id}/effect": "counts of a draft version's effect, no one's data; "
     "who may ask: tests/benefits",
     "benefits:policy": "benefit policies are public rules, nobody's data; who may write them: tests/benefits",
+    "hotline:article_edit": "knowledge articles are the bureau's reference for every desk, nobody's data; "
+    "who may write them: tests/hotline",
+    "hotline:article_retire": "knowledge articles are nobody's data: tests/hotline",
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "web:favicon": "the site's icon, a static file",
@@ -256,6 +259,10 @@ CREATES = {
     "POST /api/v1/orders/complaints": (
         {"source": "family", "order_id": _theirs("order_id", -1)},
         {"source": "family", "elder_id": _theirs("elder_id"), "provider_id": _theirs("provider_id")},
+    ),
+    "POST /api/v1/calls": (
+        {"reason": "information", "outcome": "resolved", "elder_id": _theirs("elder_id")},
+        {"reason": "emergency", "outcome": "referred", "elder_id": _theirs("elder_id")},
     ),
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
     "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),

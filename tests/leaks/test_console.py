@@ -38,6 +38,12 @@ CREATES = {
         "start": "09:00",
         "end": "10:00",
     },
+    "hotline:record": {
+        "elder_id": _elder_b,
+        "reason": "emergency",
+        "outcome": "referred",
+        "duration_seconds": "30",
+    },
     "elders:create": {
         "name": "探针",
         "id_number": lambda w: w.fields["id_number"],

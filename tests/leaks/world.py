@@ -32,6 +32,8 @@ from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
 from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
+from shouwang.hotline.models import CareCall
+from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
     Complaint,
     CorrectionRequest,
@@ -65,6 +67,9 @@ KINDS = (
     "message_id",
     "case_id",
     "statement_id",
+    "call_id",
+    "call_back_id",
+    "care_call_id",
 )
 
 
@@ -293,6 +298,20 @@ def build() -> World:
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
+    call = record_call(
+        actor=worker_b,
+        reason="information",
+        outcome="call_back",
+        caller_number=contact_b.phone,
+        elder_id=elder_b.pk,
+        summary="乙方来电摘要",
+        call_back_due=timezone.now() - dt.timedelta(hours=1),
+        call_back_note="乙方回电承诺",
+    )
+    call_back = call.call_backs.get()
+    care_call = CareCall.objects.create(
+        elder=elder_b, day=timezone.localdate(), region_code=elder_b.community_id
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -312,6 +331,9 @@ def build() -> World:
         "message_id": (unsent.pk,),
         "case_id": (case.pk,),
         "statement_id": (statement.pk,),
+        "call_id": (call.pk,),
+        "call_back_id": (call_back.pk,),
+        "care_call_id": (care_call.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -335,6 +357,9 @@ def build() -> World:
         case,
         statement,
         payee,
+        call,
+        call_back,
+        care_call,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -357,6 +382,8 @@ def build() -> World:
         imported.file_name,
         unsent.body,
         "乙方对账异议",
+        call.summary,
+        call_back.note,
     )
     secrets = (
         elder_a.id_number,

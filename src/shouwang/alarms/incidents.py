@@ -1,7 +1,9 @@
 """Incidents: how alarm events and watch findings become incidents, and the operator's workflow.
 
 received → acknowledged → calling the elder → calling contacts / keyholder → responder sent → on site →
-closed (with an outcome). Every step is an ``IncidentStep`` with its time and actor and an audit record;
+closed (with an outcome). An incident is opened by a device's alarm, by the passive watch, or by a call to
+the hotline (``open_reported_incident``: kind ``voice``, no device, urgent, on the same answer clock).
+Every step is an ``IncidentStep`` with its time and actor and an audit record;
 a step the state does not allow is a 409 ``illegal_transition``. Every change is announced through
 ``signals.incident_changed`` after commit (the live console and the SSE stream listen).
 
@@ -36,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import User
 from shouwang.core import audit
+from shouwang.core.actors import as_user, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog, MessageChannel
 from shouwang.core.outbox import queue_message
@@ -252,9 +255,11 @@ def open_incident(
     lat: float | None = None,
     lon: float | None = None,
     note: str = "",
+    actor=None,
 ) -> Incident:
-    """Open an incident (state received) for an elder and/or a device; used by ingestion and the watch.
-    Its community is the elder's, else the device's last one, so it lands in the right scope."""
+    """Open an incident (state received) for an elder and/or a device; used by ingestion, the watch and
+    the hotline (``open_reported_incident``). Its community is the elder's, else the device's last one, so
+    it lands in the right scope. ``actor`` is who opened it (None: the platform, for the record only)."""
     at = at or timezone.now()
     community_id = elder.community_id if elder else (device.community_id if device else None)
     incident = Incident.objects.create(
@@ -270,9 +275,9 @@ def open_incident(
     )
     if device is not None and community_id and device.community_id == community_id:
         incident.community = device.community  # already loaded: the live payload needs no query
-    _step(incident, StepKind.RECEIVED, actor=None, at=at, note=note)
+    _step(incident, StepKind.RECEIVED, actor=as_user(actor), at=at, note=note)
     audit.record(
-        actor=None,
+        actor=actor,
         action="alarms.incident_opened",
         obj=incident,
         after={"kind": kind, "priority": priority, "device": device.device_id if device else None},
@@ -280,6 +285,30 @@ def open_incident(
     )
     announce(incident, "created")
     return incident
+
+
+@transaction.atomic
+def open_reported_incident(*, actor, elder, note: str = "", at: dt.datetime | None = None) -> Incident:
+    """An emergency reported by voice (an elder or a neighbour calls the hotline; no device involved):
+    an urgent incident for ``elder`` in state received, on the same answer-time clock and escalation as a
+    device's SOS (``escalate_overdue`` reads the priority and the opening time, not the device). The
+    actor must handle incidents and reach the elder; ``at`` is when the call began (the clock starts
+    there, not when the operator finished typing)."""
+    from shouwang.elders.selectors import elders_for
+
+    require_actor(actor)
+    if not may_handle_incidents(actor) or not elders_for(actor).filter(pk=elder.pk).exists():
+        raise NotFound(_("This elder does not exist or is outside your area."))
+    note = within_limit(note, 300, field="note", label=_("The note"))
+    return open_incident(
+        elder=elder,
+        device=None,
+        kind=IncidentKind.VOICE,
+        priority=Priority.URGENT,
+        at=min(at or timezone.now(), timezone.now()),
+        note=note or _("reported by phone"),
+        actor=actor,
+    )
 
 
 # --- the workflow -------------------------------------------------------------------------------------

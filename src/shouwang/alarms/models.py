@@ -194,6 +194,8 @@ class IncidentKind(models.TextChoices):
     NO_MOTION = "no_motion", _("no motion")
     NO_DOOR = "no_door", _("door not opened")
     MISSED_CHECKIN = "missed_checkin", _("missed daily check-in")
+    # Reported by a call to the hotline (an elder or a neighbour); no device involved.
+    VOICE = "voice", _("emergency reported by phone (电话报警)")
 
 
 class Priority(models.TextChoices):

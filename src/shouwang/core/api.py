@@ -168,6 +168,7 @@ def build_api() -> NinjaAPI:
     from shouwang.benefits.statement_api import router as statements_router
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
+    from shouwang.hotline.api import router as hotline_router
     from shouwang.orders.api import router as orders_router
     from shouwang.portal.api import router as portal_router
     from shouwang.providers.api import router as providers_router
@@ -187,6 +188,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/orders", orders_router)
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
+    api.add_router("/calls", hotline_router)
     api.add_router("/audit", router)
     return api
 

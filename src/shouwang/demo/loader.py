@@ -25,6 +25,7 @@ from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import link_family, load_benefits
 from .generator import DEFAULT_SEED, community_centres, generate_people
+from .hotline import load_hotline
 from .orders import load_orders
 from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
@@ -172,6 +173,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # statements next: they settle the rest of the order history into the ledger, which the checks read
     load_statements(community_codes=assessed, district=DISTRICT, seed=seed)
     load_anomalies(community_codes=assessed)
+    load_hotline(community_codes=assessed, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -123,30 +123,45 @@ def _desk_items(post) -> list[dict]:
 @roles_page(permissions.DESK_ROLES)
 def desk(request):
     """One page for a phone call: find the elder, tick the services, choose the window, place the order."""
+    return desk_page(request)
+
+
+def desk_page(request, *, place=None, elder_id: int | None = None, action: str = "", banner: str = ""):
+    """The desk's page, also for other desks that take orders on a call: the hotline passes ``place``
+    (called with the same keyword arguments as ``services.create_order`` but ``actor``, ``elder_id`` and
+    ``source``; it places the order for ``elder_id`` and links it to its call), the form's ``action`` and a
+    ``banner`` saying for whom. Without them it is the phone desk itself."""
     values = request.POST if request.method == "POST" else {}
     error, errors = "", {}
     if request.method == "POST":
         start, end = _local_window(
             optional_date(values.get("day")), values.get("start", ""), values.get("end", "")
         )
+        fields = {
+            "items": _desk_items(values),
+            "window_start": start,
+            "window_end": end,
+            "note": values.get("note", ""),
+        }
         try:
-            order = services.create_order(
-                actor=request.user,
-                elder_id=int(values["elder_id"]) if is_digits(values.get("elder_id", "")) else None,
-                items=_desk_items(values),
-                window_start=start,
-                window_end=end,
-                source=values.get("source") or OrderSource.PHONE,
-                note=values.get("note", ""),
-            )
+            if place is not None:
+                order = place(**fields)
+            else:
+                order = services.create_order(
+                    actor=request.user,
+                    elder_id=int(values["elder_id"]) if is_digits(values.get("elder_id", "")) else None,
+                    source=values.get("source") or OrderSource.PHONE,
+                    **fields,
+                )
         except DomainError as failure:
             error, errors = failure.message, getattr(failure, "errors", None) or {}
         else:
             messages.success(request, _("Order #%(id)s was placed.") % {"id": order.pk})
             return redirect("orders:detail", order_id=order.pk)
     chosen = None
-    if is_digits(values.get("elder_id", "")):
-        found = elders_to_order_for(request.user).filter(pk=int(values["elder_id"])).first()
+    wanted = elder_id if elder_id is not None else values.get("elder_id", "")
+    if is_digits(str(wanted)):
+        found = elders_to_order_for(request.user).filter(pk=int(wanted)).first()
         chosen = _elder_row(found) if found else None
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     return render(
@@ -169,6 +184,9 @@ def desk(request):
                 if value in (OrderSource.PHONE, OrderSource.COMMUNITY)
             ],
             "default_day": tomorrow.isoformat(),
+            "action": action,
+            "banner": banner,
+            "fixed_elder": elder_id is not None,
         },
     )
 

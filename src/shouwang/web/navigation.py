@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions as pages
@@ -10,7 +11,7 @@ from . import permissions as pages
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | Promise  # a lazy translation, read in the user's language when the menu is drawn
     url_name: str
     roles: frozenset
 
@@ -21,6 +22,7 @@ NAVIGATION = (
     NavItem(_("Ability assessment"), "assessments:list", pages.ASSESSMENT_PAGE_ROLES),
     NavItem(_("Service catalogue"), "catalog:list", pages.CATALOG_PAGE_ROLES),
     NavItem(_("Providers"), "providers:list", pages.PROVIDER_PAGE_ROLES),
+    NavItem(_("Hotline desk"), "hotline:desk", pages.HOTLINE_DESK_PAGE_ROLES),
     NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
     NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
     NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),
@@ -31,6 +33,8 @@ NAVIGATION = (
     NavItem(_("Alarm console"), "alarms:console", pages.ALARM_PAGE_ROLES),
     NavItem(_("Devices"), "alarms:devices", pages.ALARM_PAGE_ROLES),
     NavItem(_("Answer times"), "alarms:report", pages.ANSWER_TIME_PAGE_ROLES),
+    NavItem(_("Knowledge base"), "hotline:knowledge", pages.KNOWLEDGE_PAGE_ROLES),
+    NavItem(_("Call statistics"), "hotline:stats", pages.CALL_STATS_PAGE_ROLES),
     NavItem(_("Benefit runs"), "benefits:runs", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Benefit policies"), "benefits:policies", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Ledger"), "benefits:ledger", pages.LEDGER_PAGE_ROLES),

@@ -14,6 +14,7 @@ from shouwang.benefits.permissions import (
 from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROLES
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
+from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 
 HOME_PAGE_ROLES = EVERY_ROLE
@@ -29,6 +30,9 @@ VISIT_PAGE_ROLES = orders.CAREGIVER_ROLES
 VISIT_EXCEPTION_PAGE_ROLES = orders.VISIT_REVIEWERS
 CORRECTION_PAGE_ROLES = orders.CORRECTION_READERS
 COMPLAINT_PAGE_ROLES = orders.COMPLAINT_PAGE_ROLES
+HOTLINE_DESK_PAGE_ROLES = hotline.DESK_ROLES
+KNOWLEDGE_PAGE_ROLES = hotline.KNOWLEDGE_READERS
+CALL_STATS_PAGE_ROLES = hotline.DESK_ROLES
 ALARM_PAGE_ROLES = ALARM_ROLES
 ANSWER_TIME_PAGE_ROLES = ANSWER_TIME_READERS
 BENEFIT_RUN_PAGE_ROLES = RUN_READERS
