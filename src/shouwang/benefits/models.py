@@ -362,6 +362,8 @@ class LineStatus(models.TextChoices):
     PAID = "paid", _("paid")
     FAILED = "failed", _("failed, waiting to be re-issued")
     REISSUED = "reissued", _("re-issued in a later batch")
+    # Waiting to be re-issued, but the registry says the elder has since died or moved out: not paid again.
+    WITHHELD = "withheld", _("not re-issued: no longer eligible")
 
 
 class PaymentLine(models.Model):
@@ -380,6 +382,7 @@ class PaymentLine(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=LineStatus.choices)
     bank_reason = models.CharField(_("bank's reason"), max_length=200, blank=True)
     settled_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    withheld_reason = models.CharField(_("why not re-issued"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["batch", "seq"]
