@@ -12,13 +12,7 @@ from shouwang.benefits import ledger, payments, reconciliation
 from shouwang.benefits.models import AccountKind, LedgerTransaction, PaymentLine, TransactionKind
 from shouwang.core.errors import Forbidden
 from shouwang.elders.services import record_life_event
-from tests.benefits.test_payments import (  # noqa: F401 — fixtures
-    batch,
-    import_,
-    people,
-    return_upload,
-    run,
-)
+from tests.benefits.test_payments import import_, return_upload
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)

@@ -21,39 +21,11 @@ from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.spreadsheets import open_workbook
 from tests import factories
-from tests.benefits import factories as bf
-from tests.benefits.conftest import approved
+from tests.benefits.conftest import PAYMENT_ACCOUNTS, approved
 
 pytestmark = pytest.mark.django_db
 
-# 高龄 80–89 ¥100 (+ 护理 level 3 ¥400 for A); 90–99 ¥500 for B; C is 80–89 without an account.
-ACCOUNT_A, ACCOUNT_B = "6222020200001111", "6217000011112222"
-
-
-@pytest.fixture
-def people(policies):
-    return {
-        "a": bf.elder(born=dt.date(1940, 1, 1), level=3, name="张三丰", payment_account=ACCOUNT_A),
-        "b": bf.elder(
-            born=dt.date(1930, 1, 1),
-            community=factories.COMMUNITY_B,
-            name="李四光",
-            payment_account=ACCOUNT_B,
-        ),
-        "c": bf.elder(born=dt.date(1944, 1, 1), name="王五"),
-        "young": bf.elder(born=dt.date(1960, 1, 1), name="赵六", payment_account="6222000000009999"),
-    }
-
-
-@pytest.fixture
-def run(people, worker_a, street_official, official):
-    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
-    return approved(made, worker=worker_a, street=street_official, district=official)
-
-
-@pytest.fixture
-def batch(run, official):
-    return payments.create_batch(actor=official, run_id=run.pk)
+ACCOUNT_A, ACCOUNT_B = PAYMENT_ACCOUNTS
 
 
 def balances(user) -> dict:
