@@ -81,7 +81,7 @@ def _history(community_codes: list[str], *, first: dt.date, seed: int) -> int:
     day, stop = first, timezone.localdate() - dt.timedelta(days=HISTORY_DAYS)
     while day < stop:
         for _ in range(ORDERS_PER_DAY):
-            history.add(rng.choice(elders), day)
+            history.add_any(elders, day)
         day += dt.timedelta(days=1)
     return history.write() if history.orders else 0
 
