@@ -274,7 +274,7 @@ def test_a_street_official_of_another_street_does_not_find_a_streets_batch(
     assert PaymentLine.objects.filter(batch=batch).count() == 2  # A and C live in street A
 
 
-def test_a_failed_payment_of_an_elder_who_died_since_is_not_reissued(batch, run, people, official):
+def test_a_failed_payment_of_an_elder_who_died_since_is_not_reissued(batch, run, people, official, english):
     from shouwang.elders.services import record_life_event
 
     b_seq = batch.lines.get(elder=people["b"]).seq
@@ -298,7 +298,9 @@ def test_a_failed_payment_of_an_elder_who_died_since_is_not_reissued(batch, run,
     assert batch.lines.get(elder=people["b"]).status == LineStatus.WITHHELD
 
 
-def test_when_only_moved_out_elders_wait_the_refusal_keeps_them_withheld(batch, run, people, official):
+def test_when_only_moved_out_elders_wait_the_refusal_keeps_them_withheld(
+    batch, run, people, official, english
+):
     from shouwang.elders.services import record_life_event
 
     record_life_event(actor=official, elder_id=people["c"].pk, event="moved_out", date=dt.date(2026, 4, 9))
