@@ -175,7 +175,7 @@ def budget_status(user, *, year: int | None = None) -> list[BudgetStatus]:
     return rows
 
 
-RUN_POSTINGS = {
+RUN_POSTINGS: dict[str, str] = {
     TransactionKind.ALLOWANCE: PolicyKind.CASH_ALLOWANCE,
     TransactionKind.VOUCHER_CREDIT: PolicyKind.SERVICE_SUBSIDY,
 }

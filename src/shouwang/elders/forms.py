@@ -124,7 +124,7 @@ class PaymentAccountForm(ConsoleForm):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         typed, remove = (data.get("payment_account") or "").strip(), data.get("remove")
         if typed and remove:
             raise forms.ValidationError(_("Type a new number or tick “remove”, not both."))
