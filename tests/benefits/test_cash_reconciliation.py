@@ -132,3 +132,9 @@ def test_a_user_outside_the_area_sees_no_run_in_the_api(batch, client, street_of
         403,
         404,
     )
+
+
+def test_the_page_speaks_chinese_by_default(batch, official, client):
+    client.force_login(official)
+    page = client.get("/benefits/reconciliation/?month=2026-03").content.decode()
+    assert "现金津贴" in page and "已送银行，尚无回盘" in page and "未发放：老人没有账号" in page
