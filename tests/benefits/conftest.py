@@ -1,6 +1,9 @@
+import datetime as dt
+
 import pytest
 
 from shouwang.benefits import services
+from shouwang.core.actors import SYSTEM
 from tests import factories
 from tests.benefits import factories as bf
 
@@ -43,3 +46,36 @@ def carer(provider):
     from tests.orders import factories as of
 
     return of.caregiver(provider)
+
+
+# Payments (tests/benefits/test_payments.py, test_cash_reconciliation.py): March approved, its batch.
+# 高龄 80–89 ¥100 (+ 护理 level 3 ¥400 for A); 90–99 ¥500 for B; C is 80–89 without an account.
+PAYMENT_ACCOUNTS = ("6222020200001111", "6217000011112222")
+
+
+@pytest.fixture
+def people(policies):
+    return {
+        "a": bf.elder(born=dt.date(1940, 1, 1), level=3, name="张三丰", payment_account=PAYMENT_ACCOUNTS[0]),
+        "b": bf.elder(
+            born=dt.date(1930, 1, 1),
+            community=factories.COMMUNITY_B,
+            name="李四光",
+            payment_account=PAYMENT_ACCOUNTS[1],
+        ),
+        "c": bf.elder(born=dt.date(1944, 1, 1), name="王五"),
+        "young": bf.elder(born=dt.date(1960, 1, 1), name="赵六", payment_account="6222000000009999"),
+    }
+
+
+@pytest.fixture
+def run(people, worker_a, street_official, official):
+    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
+    return approved(made, worker=worker_a, street=street_official, district=official)
+
+
+@pytest.fixture
+def batch(run, official):
+    from shouwang.benefits import payments
+
+    return payments.create_batch(actor=official, run_id=run.pk)

@@ -131,3 +131,45 @@ def test_only_officials_of_the_region_enter_its_budget(tree, street_official, wo
         actor=street_official, fund_source="street", region_code=factories.STREET_A, year=2026, amount_fen=1
     )
     assert budgets.budget_status(worker_a) == []
+
+
+STREET_B = "220202002000"
+
+
+@pytest.fixture
+def march_two_streets(policies, worker_a, street_official, official):
+    """March approved at the district with a 低保 elder in street B too (¥300 vouchers, 40/40/20)."""
+    from tests.benefits import factories as bf
+
+    bf.elder(born=dt.date(1950, 1, 1), categories=("dibao",), community=factories.COMMUNITY_B)
+    return sd.credit_march(worker=worker_a, street=street_official, district=official)
+
+
+def test_a_street_budget_shows_what_its_communities_spent_of_the_districts_run(
+    march_two_streets, street_official, official
+):
+    district = budgets.spent("street", factories.DISTRICT, MARCH, MARCH)
+    street_a = budgets.spent("street", factories.STREET_A, MARCH, MARCH)
+    street_b = budgets.spent("street", STREET_B, MARCH, MARCH)
+
+    assert (district, street_a, street_b) == (18000, 12000, 6000)  # 20 % of ¥900, ¥600, ¥300
+    assert budgets.spent("street", factories.COMMUNITY_A, MARCH, MARCH) == 12000
+    # The city's share in street A: 40 % of its ¥600 vouchers and half of 高龄津贴 ¥100.
+    assert budgets.spent("city", factories.STREET_A, MARCH, MARCH) == 29000
+    assert budgets.spent("street", factories.STREET_A, dt.date(2026, 4, 1), dt.date(2026, 4, 1)) == 0
+
+    budgets.set_budget(
+        actor=street_official,
+        fund_source="street",
+        region_code=factories.STREET_A,
+        year=2026,
+        month=3,
+        amount_fen=12500,
+    )
+    [mine] = budgets.budget_status(street_official)
+    assert (mine.budget.region_id, mine.spent_fen, mine.level) == (factories.STREET_A, 12000, "warning")
+
+    credit = LedgerTransaction.objects.get(kind="voucher_credit")
+    ledger.reverse(actor=official, transaction_id=credit.pk, reason="重算")
+    assert budgets.spent("street", factories.STREET_A, MARCH, MARCH) == 0
+    assert budgets.spent("city", factories.STREET_A, MARCH, MARCH) == 5000  # the allowance still stands

@@ -8,6 +8,7 @@ from shouwang.benefits.models import LedgerTransaction
 from shouwang.benefits.selectors import trial_balance
 from shouwang.benefits.statement_models import Statement
 from shouwang.orders.models import Order
+from shouwang.regions.models import Level, level_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,8 @@ def check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledge
     # Only settled orders whose visit has an upheld exception stay off the statement, and with them its
     # total falls short of the ledger's; order and ledger agree for every order.
     assert {d.kind for d in report.differences} <= {"not_on_statement", "statement_total_differs"}
-    levels = [status.level for status in budgets.budget_status(official)]
-    assert "warning" in levels
+    found = budgets.budget_status(official)
+    assert "warning" in [status.level for status in found]
+    # A street's budget shows its communities' share of the district's run.
+    assert [s.spent_fen > 0 for s in found if level_of(s.budget.region_id) == Level.STREET] == [True]
     assert trial_balance(official)["total"] == 0

@@ -21,39 +21,11 @@ from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.models import AuditLog
 from shouwang.core.spreadsheets import open_workbook
 from tests import factories
-from tests.benefits import factories as bf
-from tests.benefits.conftest import approved
+from tests.benefits.conftest import PAYMENT_ACCOUNTS, approved
 
 pytestmark = pytest.mark.django_db
 
-# 高龄 80–89 ¥100 (+ 护理 level 3 ¥400 for A); 90–99 ¥500 for B; C is 80–89 without an account.
-ACCOUNT_A, ACCOUNT_B = "6222020200001111", "6217000011112222"
-
-
-@pytest.fixture
-def people(policies):
-    return {
-        "a": bf.elder(born=dt.date(1940, 1, 1), level=3, name="张三丰", payment_account=ACCOUNT_A),
-        "b": bf.elder(
-            born=dt.date(1930, 1, 1),
-            community=factories.COMMUNITY_B,
-            name="李四光",
-            payment_account=ACCOUNT_B,
-        ),
-        "c": bf.elder(born=dt.date(1944, 1, 1), name="王五"),
-        "young": bf.elder(born=dt.date(1960, 1, 1), name="赵六", payment_account="6222000000009999"),
-    }
-
-
-@pytest.fixture
-def run(people, worker_a, street_official, official):
-    made = services.start_run(actor=SYSTEM, month="2026-03", region_code=factories.DISTRICT)
-    return approved(made, worker=worker_a, street=street_official, district=official)
-
-
-@pytest.fixture
-def batch(run, official):
-    return payments.create_batch(actor=official, run_id=run.pk)
+ACCOUNT_A, ACCOUNT_B = PAYMENT_ACCOUNTS
 
 
 def balances(user) -> dict:
@@ -300,3 +272,46 @@ def test_a_street_official_of_another_street_does_not_find_a_streets_batch(
     with pytest.raises(NotFound):
         payments.get_batch_for(other, run.pk, batch.number)
     assert PaymentLine.objects.filter(batch=batch).count() == 2  # A and C live in street A
+
+
+def test_a_failed_payment_of_an_elder_who_died_since_is_not_reissued(batch, run, people, official, english):
+    from shouwang.elders.services import record_life_event
+
+    b_seq = batch.lines.get(elder=people["b"]).seq
+    import_(batch, official, return_upload(batch, {b_seq: ("失败", "账户冻结")}))
+    record_life_event(actor=official, elder_id=people["b"].pk, event="deceased", date=dt.date(2026, 4, 2))
+    people["c"].payment_account = "6222033300004444"
+    people["c"].save()
+
+    second = payments.reissue_batch(actor=official, run_id=run.pk)
+
+    assert list(second.lines.values_list("elder_id", flat=True)) == [people["c"].pk]
+    held = batch.lines.get(elder=people["b"])
+    assert held.status == LineStatus.WITHHELD
+    assert "2026-04-02" in held.withheld_reason and "died" in held.withheld_reason
+    assert AuditLog.objects.filter(action="benefits.payment.withhold").count() == 1
+    # Its money stays payable (nothing sent); the ledger still balances.
+    assert balances(official)["allowance_payable"] == 500_00
+    # Asked again: nothing waits, and the withheld line stays as it is.
+    with pytest.raises(Conflict):
+        payments.reissue_batch(actor=official, run_id=run.pk)
+    assert batch.lines.get(elder=people["b"]).status == LineStatus.WITHHELD
+
+
+def test_when_only_moved_out_elders_wait_the_refusal_keeps_them_withheld(
+    batch, run, people, official, english
+):
+    from shouwang.elders.services import record_life_event
+
+    record_life_event(actor=official, elder_id=people["c"].pk, event="moved_out", date=dt.date(2026, 4, 9))
+    people["c"].refresh_from_db()
+    people["c"].payment_account = "6222033300004444"
+    people["c"].save()
+
+    with pytest.raises(Conflict) as refused:
+        payments.reissue_batch(actor=official, run_id=run.pk)
+
+    assert "withheld" in refused.value.message
+    line = batch.lines.get(elder=people["c"])
+    assert (line.status, "moved out" in line.withheld_reason) == (LineStatus.WITHHELD, True)
+    assert PaymentBatch.objects.filter(run=run).count() == 1

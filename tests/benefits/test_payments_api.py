@@ -147,23 +147,23 @@ def test_the_payment_account_is_set_masked_and_revealed_with_an_audit(people, cl
     elder = people["a"]
     answer = client.put(
         f"/api/v1/elders/{elder.pk}/payment-account",
-        {"account": "6217 0000 1111 2222"},
+        {"account": "6217 0000 1111 2220"},
         content_type="application/json",
     )
     assert answer.status_code == 200
-    assert answer.json()["payment_account_masked"] == "6217********2222"
-    assert Elder.objects.get(pk=elder.pk).payment_account == "6217000011112222"
-    assert client.get(f"/api/v1/elders/{elder.pk}").json()["payment_account_masked"] == "6217********2222"
+    assert answer.json()["payment_account_masked"] == "6217********2220"
+    assert Elder.objects.get(pk=elder.pk).payment_account == "6217000011112220"
+    assert client.get(f"/api/v1/elders/{elder.pk}").json()["payment_account_masked"] == "6217********2220"
     logged = AuditLog.objects.filter(action="elders.payment_account").get()
-    assert "6217000011112222" not in str(logged.after) and "2222" in str(logged.after)
+    assert "6217000011112220" not in str(logged.after) and "2220" in str(logged.after)
     revealed = client.post(
         f"/api/v1/elders/{elder.pk}/reveal", {"reason": "核对代发账号"}, content_type="application/json"
     )
-    assert revealed.json()["payment_account"] == "6217000011112222"
+    assert revealed.json()["payment_account"] == "6217000011112220"
     bad = client.put(
         f"/api/v1/elders/{elder.pk}/payment-account", {"account": "12ab!"}, content_type="application/json"
     )
-    assert bad.status_code == 422 and Elder.objects.get(pk=elder.pk).payment_account == "6217000011112222"
+    assert bad.status_code == 422 and Elder.objects.get(pk=elder.pk).payment_account == "6217000011112220"
     other = people["b"]
     client.force_login(factories.user("community_worker", regions=(factories.VILLAGE,), username="v"))
     assert (

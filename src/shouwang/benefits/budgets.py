@@ -5,7 +5,10 @@ An official enters a budget per fund source, region and year, or per month of a 
 year's and each month's are shown on their own). Entering one again for the same period replaces its
 amount (audited with before and after). Spend is what the ledger took from the fund source's accounts of
 that region and the regions inside it for the approved runs of the period (a reversal of a run's
-transaction gives it back): the ledger is the only source of it. A budget is ``warning`` from 90 % spent
+transaction gives it back). A run posts to the fund accounts of its own region (a district's run to the
+district's), so a budget of a region below a run's — a street's, a community's — is given that run's share
+spent on the elders of its own communities: each policy's amounts for them, split by the version's fund
+shares, counted only while the run's posting stands (not reversed). A budget is ``warning`` from 90 % spent
 and ``over`` above 100 %.
 """
 
@@ -15,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
@@ -23,9 +26,22 @@ from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Region, prefix_of
+from shouwang.regions.selectors import ancestors
 
-from .models import AccountKind, FundSource, LedgerEntry
+from .models import (
+    AccountKind,
+    EligibilityResult,
+    EligibilityRun,
+    FundSource,
+    LedgerEntry,
+    LedgerTransaction,
+    PolicyKind,
+    PolicyVersion,
+    TransactionKind,
+)
 from .permissions import may_keep_budget, may_read_budgets, require
+from .policies import split_by_shares
+from .runs import in_region
 from .statement_models import Budget
 
 WARNING_PERCENT = 90
@@ -101,7 +117,13 @@ def budgets_for(user) -> QuerySet[Budget]:
 
 def spent(fund_source: str, region_code: str, first: dt.date, last: dt.date) -> int:
     """Fen the fund source paid for the runs of months ``first``..``last`` (first days) in the region's
-    subtree, net of reversals."""
+    subtree, net of reversals, plus its share of the runs of regions above it (``_share_of_runs_above``)."""
+    return _spent_in_ledger(fund_source, region_code, first, last) + _share_of_runs_above(
+        fund_source, region_code, first, last
+    )
+
+
+def _spent_in_ledger(fund_source: str, region_code: str, first: dt.date, last: dt.date) -> int:
     period = Q(transaction__run__month__gte=first, transaction__run__month__lte=last) | Q(
         transaction__reverses__run__month__gte=first, transaction__reverses__run__month__lte=last
     )
@@ -151,3 +173,70 @@ def budget_status(user, *, year: int | None = None) -> list[BudgetStatus]:
         percent = round(fen * 100 / budget.amount_fen, 1) if budget.amount_fen else None
         rows.append(BudgetStatus(budget=budget, spent_fen=fen, percent=percent))
     return rows
+
+
+RUN_POSTINGS: dict[str, str] = {
+    TransactionKind.ALLOWANCE: PolicyKind.CASH_ALLOWANCE,
+    TransactionKind.VOUCHER_CREDIT: PolicyKind.SERVICE_SUBSIDY,
+}
+
+
+def _share_of_runs_above(fund_source: str, region_code: str, first: dt.date, last: dt.date) -> int:
+    """What the fund source paid, in the approved runs of months ``first``..``last`` of regions strictly
+    above ``region_code``, for the elders of the region's communities: per run and policy, the amounts of
+    those elders split by the version's shares (results are read grouped by their outcomes' fingerprint,
+    so a street of thousands reads a handful of rows)."""
+    region = Region.objects.filter(pk=region_code).select_related("parent").first()
+    above = [node.code for node in ancestors(region)[:-1]] if region else []
+    if not above:
+        return 0
+    prefix = prefix_of(region_code)
+    standing = (
+        LedgerTransaction.objects.filter(
+            run__region_id__in=above,
+            run__month__gte=first,
+            run__month__lte=last,
+            kind__in=list(RUN_POSTINGS),
+            reversed_by__isnull=True,
+        )
+        .values_list("run_id", "kind")
+        .order_by("run_id")
+    )
+    kinds_by_run: dict[int, set[str]] = {}
+    for run_id, kind in standing:
+        kinds_by_run.setdefault(run_id, set()).add(RUN_POSTINGS[kind])
+    total = 0
+    for run in EligibilityRun.objects.filter(pk__in=list(kinds_by_run)).order_by("pk"):
+        chosen = {
+            code: policy["version"]
+            for code, policy in run.totals.get("policies", {}).items()
+            if policy["kind"] in kinds_by_run[run.pk]
+        }
+        if not chosen:
+            continue
+        shares = dict(PolicyVersion.objects.filter(pk__in=chosen.values()).values_list("pk", "fund_shares"))
+        amounts = _amounts_in(run, prefix, list(chosen))
+        for code, fen in amounts.items():
+            total += split_by_shares(fen, shares.get(chosen[code], {})).get(fund_source, 0)
+    return total
+
+
+def _amounts_in(run: EligibilityRun, prefix: str, codes: list[str]) -> dict[str, int]:
+    """Per policy code, the run's eligible amounts for the elders of communities under ``prefix``."""
+    groups = list(
+        EligibilityResult.objects.filter(in_region(prefix.ljust(12, "0"), "community_code"), run=run)
+        .values("fingerprint")
+        .annotate(elders=Count("pk"), one=Min("pk"))
+        .values_list("one", "elders")
+        .order_by()
+    )
+    outcomes = dict(
+        EligibilityResult.objects.filter(pk__in=[one for one, _n in groups]).values_list("pk", "outcomes")
+    )
+    amounts = dict.fromkeys(codes, 0)
+    for one, elders in groups:
+        for code in codes:
+            outcome = outcomes[one].get(code)
+            if outcome and outcome["eligible"]:
+                amounts[code] += outcome["amount_fen"] * elders
+    return amounts

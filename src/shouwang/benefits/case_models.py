@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.models import TimeStampedModel
 
+from .transitions import Transition
+
 
 class CaseKind(models.TextChoices):
     AFTER_LIFE_EVENT = "after_life_event", _("payment or service after death or move-out (身后/迁出后)")
@@ -75,24 +77,16 @@ class Case(TimeStampedModel):
         return f"#{self.pk} {self.kind}"
 
 
-class CaseTransition(models.Model):
+class CaseTransition(Transition):
     """One move of a case's state: who, when, and the note. Only ever inserted."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(_("from"), max_length=12, choices=CaseState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=12, choices=CaseState.choices)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["case", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state}→{self.to_state}"
 
 
 class CheckRun(models.Model):

@@ -15,11 +15,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
-from shouwang.core import audit
-from shouwang.core.actors import as_user, name_of
-from shouwang.core.errors import Conflict, NotFound, ValidationFailed
+from shouwang.core.errors import NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.elders.models import LifeEvent
 from shouwang.orders.models import ExceptionKind, ExceptionState, OrderState
@@ -28,6 +26,7 @@ from .case_models import Case, CaseKind, CaseState, CaseTransition
 from .ledger import yuan
 from .models import RunState
 from .permissions import may_review_cases
+from .transitions import Machine
 
 C = CaseState
 MOVES: dict[str, frozenset[str]] = {
@@ -41,39 +40,28 @@ CLOSED = frozenset(CLOSED_ORDER)
 NOTE_MAX = 500
 
 
+MACHINE = Machine(
+    moves=MOVES,
+    states=CaseState,
+    refusal=gettext_lazy("This case is %(state)s and cannot become %(target)s."),
+    transitions=CaseTransition,
+    owner="case",
+    text="note",
+    where=lambda case: {"region_code": case.region_code},
+)
+
+
 def advance(case: Case, to_state: str, *, actor, note: str = "") -> Case:
-    """Move ``case`` to ``to_state`` or refuse with 409."""
-    if to_state not in MOVES[case.state]:
-        raise Conflict(
-            _("This case is %(state)s and cannot become %(target)s.")
-            % {"state": case.get_state_display(), "target": CaseState(to_state).label},
-            code="illegal_transition",
-        )
-    from_state = case.state
-    case.state = to_state
+    """Move ``case`` to ``to_state`` or refuse with 409: taking it up names the reviewer, closing it keeps
+    the time and the note."""
+    fields: dict = {}
     if to_state == C.UNDER_REVIEW:
-        case.reviewer = actor
+        fields["reviewer"] = actor
     if to_state in CLOSED:
-        case.closed_at = timezone.now()
-        case.note = note
-    case.save()
-    CaseTransition.objects.create(
-        case=case,
-        from_state=from_state,
-        to_state=to_state,
-        actor=as_user(actor),
-        actor_name=name_of(actor),
-        note=note,
+        fields.update(closed_at=timezone.now(), note=note)
+    return MACHINE.advance(
+        case, to_state, action=f"benefits.case.{to_state}", actor=actor, text=note, fields=fields
     )
-    audit.record(
-        actor=actor,
-        action=f"benefits.case.{to_state}",
-        obj=case,
-        before={"state": from_state},
-        after={"state": to_state, "note": note},
-        region_code=case.region_code,
-    )
-    return case
 
 
 # --- reads ----------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.models import TimeStampedModel
 
+from .transitions import Transition
+
 
 class PolicyKind(models.TextChoices):
     # 现金津贴: paid to the elder's bank or social-security card (高龄津贴, 护理补贴).
@@ -138,24 +140,16 @@ class EligibilityRun(TimeStampedModel):
         return f"{self.region_id} {self.month:%Y-%m}"
 
 
-class RunTransition(models.Model):
+class RunTransition(Transition):
     """One move of a run's state: who, when, why. Only ever inserted."""
 
     run = models.ForeignKey(EligibilityRun, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(_("from"), max_length=20, choices=RunState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=RunState.choices)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["run", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state}→{self.to_state}"
 
 
 class EligibilityResult(models.Model):
@@ -362,6 +356,8 @@ class LineStatus(models.TextChoices):
     PAID = "paid", _("paid")
     FAILED = "failed", _("failed, waiting to be re-issued")
     REISSUED = "reissued", _("re-issued in a later batch")
+    # Waiting to be re-issued, but the registry says the elder has since died or moved out: not paid again.
+    WITHHELD = "withheld", _("not re-issued: no longer eligible")
 
 
 class PaymentLine(models.Model):
@@ -380,6 +376,7 @@ class PaymentLine(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=LineStatus.choices)
     bank_reason = models.CharField(_("bank's reason"), max_length=200, blank=True)
     settled_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    withheld_reason = models.CharField(_("why not re-issued"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["batch", "seq"]

@@ -11,9 +11,9 @@ The bank file is an xlsx in the layout a teller imports (序号, 姓名, 身份�
 金额(元)) with the batch total, the row count and a check code below; a second sheet lists who could not
 be paid. The bank returns the same rows with 状态 (成功/失败) and 失败原因: paid lines move from "sent"
 to "paid to elders", failed lines go back to "payable" and wait to be re-issued in a later batch
-(``reissue_batch``), rows the batch does not hold (ID number or amount) are reported and change
-nothing. The same file imported twice changes nothing the second time; a bad file is refused whole,
-with the row and column at fault.
+(``reissue_batch``, which withholds the lines of elders who have died or moved out since), rows the
+batch does not hold (ID number or amount) are reported and change nothing. The same file imported twice
+changes nothing the second time; a bad file is refused whole, with the row and column at fault.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.masking import mask_id_number
 from shouwang.core.scope import scope_of
 from shouwang.core.spreadsheets import SheetWriter, open_sheet
+from shouwang.elders.models import Status
 from shouwang.regions.models import Region
 
 from . import ledger
@@ -148,32 +149,80 @@ def create_batch(*, actor, run_id: int) -> PaymentBatch:
     return _issue(run, actor=actor, number=1, items=items)
 
 
-@transaction.atomic
 def reissue_batch(*, actor, run_id: int) -> PaymentBatch:
     """A new batch of the run for what the bank refused and for elders listed as "no account" who have
-    one now; their earlier lines become "re-issued". Refused when there is nothing to re-issue."""
-    run = _locked_run(run_id)
-    _require_payable(actor, run)
-    waiting = list(
-        PaymentLine.objects.select_for_update(of=("self",))
-        .filter(batch__run=run, status__in=(LineStatus.FAILED, LineStatus.NO_ACCOUNT))
-        .select_related("elder")
-        .order_by("community_code", "elder_id")
-    )
-    ready = [line for line in waiting if line.elder.payment_account]
-    if not ready:
+    one now; their earlier lines become "re-issued". The registry is read again first: a waiting line whose
+    elder has died or moved out since is not re-issued but marked "withheld" with the reason (its money
+    stays payable, and the reconciliation report lists it). Refused when there is nothing to re-issue;
+    lines withheld on the way are kept even then, and the refusal counts them."""
+    with transaction.atomic():
+        run = _locked_run(run_id)
+        _require_payable(actor, run)
+        waiting = list(
+            PaymentLine.objects.select_for_update(of=("self",))
+            .filter(batch__run=run, status__in=(LineStatus.FAILED, LineStatus.NO_ACCOUNT))
+            .select_related("elder")
+            .order_by("community_code", "elder_id")
+        )
+        withheld = _withhold(run, [line for line in waiting if withheld_reason(line.elder)], actor=actor)
+        held = {line.pk for line in withheld}
+        ready = [line for line in waiting if line.pk not in held and line.elder.payment_account]
+        if ready:
+            PaymentLine.objects.filter(pk__in=[line.pk for line in ready]).update(status=LineStatus.REISSUED)
+            number = (run.payment_batches.aggregate(last=Max("number"))["last"] or 0) + 1
+            return _issue(
+                run,
+                actor=actor,
+                number=number,
+                items=[(line.elder, line.community_code, line.amounts) for line in ready],
+            )
+    if withheld:
         raise Conflict(
-            _("Nothing to re-issue: no failed payment, and nobody without an account has one now."),
+            _(
+                "Nothing to re-issue: %(count)s waiting payment(s) were withheld because the elder has died "
+                "or moved out; the batch lists them with the reason."
+            )
+            % {"count": len(withheld)},
             code="nothing_to_pay",
         )
-    PaymentLine.objects.filter(pk__in=[line.pk for line in ready]).update(status=LineStatus.REISSUED)
-    number = (run.payment_batches.aggregate(last=Max("number"))["last"] or 0) + 1
-    return _issue(
-        run,
-        actor=actor,
-        number=number,
-        items=[(line.elder, line.community_code, line.amounts) for line in ready],
+    raise Conflict(
+        _("Nothing to re-issue: no failed payment, and nobody without an account has one now."),
+        code="nothing_to_pay",
     )
+
+
+def withheld_reason(elder) -> str:
+    """Why an allowance waiting to be re-issued is not paid again ("" when it may be): the registry's
+    status now, with its date."""
+    if elder.status == Status.ACTIVE:
+        return ""
+    when = elder.status_date.isoformat() if elder.status_date else _("date unknown")
+    if elder.status == Status.DECEASED:
+        return _("The elder died (%(date)s); not re-issued.") % {"date": when}
+    return _("The elder moved out (%(date)s); not re-issued.") % {"date": when}
+
+
+def _withhold(run: EligibilityRun, lines: list[PaymentLine], *, actor) -> list[PaymentLine]:
+    """Mark ``lines`` withheld with the reason, audited once for the run."""
+    for line in lines:
+        line.status, line.withheld_reason = LineStatus.WITHHELD, withheld_reason(line.elder)
+    if lines:
+        PaymentLine.objects.bulk_update(lines, ["status", "withheld_reason"], batch_size=2000)
+        audit.record(
+            actor=actor,
+            action="benefits.payment.withhold",
+            obj=run,
+            after={
+                "lines": [
+                    {"batch": line.batch_id, "seq": line.seq, "reason": line.withheld_reason}
+                    for line in lines[:500]
+                ],
+                "count": len(lines),
+                "amount_fen": sum(line.amount_fen for line in lines),
+            },
+            region_code=run.region_id,
+        )
+    return lines
 
 
 def _issue(run: EligibilityRun, *, actor, number: int, items: list) -> PaymentBatch:

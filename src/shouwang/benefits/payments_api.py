@@ -64,6 +64,7 @@ class LineOut(Schema):
     status: str
     status_label: str
     bank_reason: str
+    withheld_reason: str
 
     @staticmethod
     def resolve_id_number_masked(line) -> str:

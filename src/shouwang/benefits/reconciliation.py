@@ -1,5 +1,7 @@
 """The reconciliation report (对账核对): per provider and month, the settled orders, the ledger and the
-statement agreeing, or each difference listed.
+statement agreeing, or each difference listed; and the cash side, per approved run of the month, the
+allowances owed, the payment batches' rows, the ledger (payable → sent to the bank → paid) and the bank's
+returns agreeing, or each difference listed (``reconcile_payments``, below).
 
 Three sides are compared for a provider's month (the month of the service day, Asia/Shanghai):
 
@@ -23,18 +25,29 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.core.errors import Forbidden, NotFound
+from shouwang.core.scope import scope_of
 from shouwang.orders.models import Order
 from shouwang.providers.models import Provider
 from shouwang.providers.selectors import providers_for
 
 from .ledger import yuan
-from .models import Account, AccountKind, LedgerEntry
+from .models import (
+    Account,
+    AccountKind,
+    EligibilityResult,
+    EligibilityRun,
+    LedgerEntry,
+    LineStatus,
+    PaymentLine,
+    PaymentReturn,
+    RunState,
+)
 from .permissions import may_read_reconciliation
 from .statement_models import Statement, StatementLine
 from .statements import month_bounds, providers_with_settled_orders, settled_orders, verified
@@ -287,3 +300,308 @@ def _ledger(provider: Provider, start: dt.datetime, end: dt.datetime):
         elif start <= posted_at < end:
             loose[transaction_id] += fen
     return dict(by_order), sorted(loose.items())
+
+
+# --- the cash side: allowances of approved runs, payment batches, the ledger, the bank's returns ----------
+
+
+@dataclass
+class CashDifference:
+    kind: str
+    message: str
+    elder_id: int | None = None
+    batch_number: int | None = None
+    seq: int | None = None
+    result_fen: int | None = None
+    line_fen: int | None = None
+    ledger_fen: int | None = None
+
+
+@dataclass
+class CashReconciliation:
+    """One approved run's cash allowances followed through to the elders. ``results_fen`` is what the run
+    owes; the lines split it into paid, at the bank (sent, no return yet) and unpaid (no account, refused
+    and waiting, withheld, or in no batch); the ledger's three accounts for the run must hold the same."""
+
+    run_id: int
+    region_code: str
+    region_name: str
+    month: dt.date
+    elder_count: int = 0
+    results_fen: int = 0
+    batch_count: int = 0
+    return_count: int = 0
+    paid_fen: int = 0
+    at_bank_fen: int = 0
+    unpaid_fen: int = 0
+    ledger_payable_fen: int = 0
+    ledger_at_bank_fen: int = 0
+    ledger_paid_fen: int = 0
+    differences: list[CashDifference] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differences
+
+
+CASH_KIND_LABELS = {
+    "no_batch": gettext_lazy("no payment batch made"),
+    "not_in_batch": gettext_lazy("allowance in no payment batch"),
+    "line_without_result": gettext_lazy("payment without an allowance"),
+    "line_amount_differs": gettext_lazy("payment and allowance differ"),
+    "no_account": gettext_lazy("not paid: no account"),
+    "refused": gettext_lazy("refused by the bank, waiting to be re-issued"),
+    "withheld": gettext_lazy("not re-issued"),
+    "at_bank": gettext_lazy("sent to the bank, no return yet"),
+    "ledger_owed_differs": gettext_lazy("ledger and allowances differ"),
+    "ledger_payable_differs": gettext_lazy("ledger payable and batches differ"),
+    "ledger_at_bank_differs": gettext_lazy("ledger at the bank and batches differ"),
+    "ledger_paid_differs": gettext_lazy("ledger paid and bank returns differ"),
+    "return_row_unknown": gettext_lazy("bank return row not in the batch"),
+}
+KIND_LABELS.update(CASH_KIND_LABELS)
+
+
+def reconcile_payments(user, month: dt.date) -> list[CashReconciliation]:
+    """The cash side of every run of ``month`` the district has approved, in the user's area (officials
+    and admins; the runs of regions inside their area)."""
+    if not may_read_reconciliation(user):
+        raise Forbidden(_("Only officials read the reconciliation report."))
+    runs = scope_of(user).filter(
+        EligibilityRun.objects.select_related("region").filter(month=month, state=RunState.APPROVED),
+        region="region__code",
+    )
+    return [_reconcile_run(run) for run in runs.order_by("region_id")]
+
+
+def _reconcile_run(run: EligibilityRun) -> CashReconciliation:
+    report = CashReconciliation(
+        run_id=run.pk, region_code=run.region_id, region_name=run.region.name, month=run.month
+    )
+    owed = dict(EligibilityResult.objects.filter(run=run, cash_fen__gt=0).values_list("elder_id", "cash_fen"))
+    report.elder_count, report.results_fen = len(owed), sum(owed.values())
+    batches = list(run.payment_batches.order_by("number"))
+    report.batch_count = len(batches)
+    lines = list(
+        PaymentLine.objects.filter(batch__run=run)
+        .order_by("batch__number", "seq")
+        .values_list(
+            "elder_id",
+            "name",
+            "batch__number",
+            "seq",
+            "amount_fen",
+            "status",
+            "bank_reason",
+            "withheld_reason",
+        )
+    )
+    _lines_against_results(report, owed, lines, bool(batches))
+    _ledger_against_lines(report, run, batches, lines)
+    _returns(report, batches)
+    return report
+
+
+def _lines_against_results(report: CashReconciliation, owed: dict[int, int], lines, batched: bool) -> None:
+    first: dict[int, tuple] = {}  # elder → their line in the first batch that holds them
+    last: dict[int, tuple] = {}  # elder → their latest line (earlier ones were re-issued)
+    for line in lines:
+        first.setdefault(line[0], line)
+        last[line[0]] = line
+    add = report.differences.append
+    if not batched:
+        if owed:
+            add(
+                CashDifference(
+                    "no_batch",
+                    _("No payment batch has been made: ¥%(amount)s owed to %(count)s elders is not paid.")
+                    % {"amount": yuan(report.results_fen), "count": len(owed)},
+                    result_fen=report.results_fen,
+                )
+            )
+        report.unpaid_fen = report.results_fen
+        return
+    for elder_id, fen in owed.items():
+        if elder_id not in first:
+            report.unpaid_fen += fen
+            add(
+                CashDifference(
+                    "not_in_batch",
+                    _("Elder #%(id)s is owed ¥%(amount)s by the run but is in no payment batch.")
+                    % {"id": elder_id, "amount": yuan(fen)},
+                    elder_id=elder_id,
+                    result_fen=fen,
+                )
+            )
+    for elder_id, (_e, name, number, seq, fen, _status, _bank, _held) in first.items():
+        if elder_id not in owed:
+            add(
+                CashDifference(
+                    "line_without_result",
+                    _("Batch %(number)s row %(seq)s pays %(name)s ¥%(amount)s, which the run does not owe.")
+                    % {"number": number, "seq": seq, "name": name, "amount": yuan(fen)},
+                    elder_id=elder_id,
+                    batch_number=number,
+                    seq=seq,
+                    line_fen=fen,
+                )
+            )
+        elif owed[elder_id] != fen:
+            add(
+                CashDifference(
+                    "line_amount_differs",
+                    _("Batch %(number)s row %(seq)s pays %(name)s ¥%(paid)s; the run owes ¥%(owed)s.")
+                    % {
+                        "number": number,
+                        "seq": seq,
+                        "name": name,
+                        "paid": yuan(fen),
+                        "owed": yuan(owed[elder_id]),
+                    },
+                    elder_id=elder_id,
+                    batch_number=number,
+                    seq=seq,
+                    result_fen=owed[elder_id],
+                    line_fen=fen,
+                )
+            )
+    for elder_id, (_e, name, number, seq, fen, status, bank_reason, held_reason) in last.items():
+        if status == LineStatus.PAID:
+            report.paid_fen += fen
+            continue
+        if status == LineStatus.SENT:
+            report.at_bank_fen += fen
+            message = _(
+                "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is at the bank, with no return yet."
+            )
+        elif status == LineStatus.NO_ACCOUNT:
+            report.unpaid_fen += fen
+            message = _(
+                "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is not paid: the elder has no account."
+            )
+        elif status == LineStatus.FAILED:
+            report.unpaid_fen += fen
+            message = _(
+                "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) was refused by the bank (%(reason)s) "
+                "and waits to be re-issued."
+            )
+        else:  # withheld (a re-issued line is never the last)
+            report.unpaid_fen += fen
+            message = _("Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is not re-issued: %(reason)s")
+        kind = {
+            LineStatus.SENT: "at_bank",
+            LineStatus.NO_ACCOUNT: "no_account",
+            LineStatus.FAILED: "refused",
+        }.get(status, "withheld")
+        add(
+            CashDifference(
+                kind,
+                message
+                % {
+                    "number": number,
+                    "seq": seq,
+                    "name": name,
+                    "amount": yuan(fen),
+                    "reason": (bank_reason or _("no reason given")) if kind == "refused" else held_reason,
+                },
+                elder_id=elder_id,
+                batch_number=number,
+                seq=seq,
+                line_fen=fen,
+            )
+        )
+
+
+def _ledger_against_lines(report: CashReconciliation, run: EligibilityRun, batches, lines) -> None:
+    """The run's allowances in the ledger (its posting and any reversal, its batches' sending and the
+    returns' booking) on the three accounts, against the lines."""
+    transactions = [batch.sent_transaction_id for batch in batches if batch.sent_transaction_id]
+    transactions += list(
+        PaymentReturn.objects.filter(batch__run=run, transaction__isnull=False).values_list(
+            "transaction_id", flat=True
+        )
+    )
+    sums = dict(
+        LedgerEntry.objects.filter(
+            Q(transaction__run=run) | Q(transaction__reverses__run=run) | Q(transaction_id__in=transactions),
+            account__kind__in=(
+                AccountKind.ALLOWANCE_PAYABLE,
+                AccountKind.BANK_CLEARING,
+                AccountKind.ALLOWANCE_PAID,
+            ),
+        )
+        .values("account__kind")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account__kind", "total")
+    )
+    report.ledger_payable_fen = sums.get(AccountKind.ALLOWANCE_PAYABLE, 0)
+    report.ledger_at_bank_fen = sums.get(AccountKind.BANK_CLEARING, 0)
+    report.ledger_paid_fen = sums.get(AccountKind.ALLOWANCE_PAID, 0)
+    owed_in_ledger = report.ledger_payable_fen + report.ledger_at_bank_fen + report.ledger_paid_fen
+    add = report.differences.append
+    if owed_in_ledger != report.results_fen:
+        add(
+            CashDifference(
+                "ledger_owed_differs",
+                _("The run owes ¥%(owed)s in cash allowances; the ledger booked ¥%(ledger)s for it.")
+                % {"owed": yuan(report.results_fen), "ledger": yuan(owed_in_ledger)},
+                result_fen=report.results_fen,
+                ledger_fen=owed_in_ledger,
+            )
+        )
+    for kind, ledger_fen, lines_fen, text in (
+        (
+            "ledger_paid_differs",
+            report.ledger_paid_fen,
+            report.paid_fen,
+            _("The bank's returns mark ¥%(lines)s paid; the ledger's paid account holds ¥%(ledger)s."),
+        ),
+        (
+            "ledger_at_bank_differs",
+            report.ledger_at_bank_fen,
+            report.at_bank_fen,
+            _("Rows at the bank total ¥%(lines)s; the ledger holds ¥%(ledger)s as sent to the bank."),
+        ),
+        (
+            "ledger_payable_differs",
+            report.ledger_payable_fen,
+            report.unpaid_fen,
+            _("Allowances not paid total ¥%(lines)s; the ledger holds ¥%(ledger)s as payable."),
+        ),
+    ):
+        if ledger_fen != lines_fen:
+            add(
+                CashDifference(
+                    kind,
+                    text % {"lines": yuan(lines_fen), "ledger": yuan(ledger_fen)},
+                    line_fen=lines_fen,
+                    ledger_fen=ledger_fen,
+                )
+            )
+
+
+def _returns(report: CashReconciliation, batches) -> None:
+    """Rows of the bank's return files that no line of the batch matched (they changed nothing)."""
+    returns = PaymentReturn.objects.filter(batch__in=batches).select_related("batch").order_by("imported_at")
+    report.return_count = len(returns)
+    for got in returns:
+        for row in got.report.get("unknown", []):
+            report.differences.append(
+                CashDifference(
+                    "return_row_unknown",
+                    _(
+                        "The bank's return %(file)s (batch %(number)s), row %(row)s: %(id_number)s, "
+                        "¥%(amount)s — %(why)s; nothing was changed."
+                    )
+                    % {
+                        "file": got.file_name,
+                        "number": got.batch.number,
+                        "row": row.get("row"),
+                        "id_number": row.get("id_number", ""),
+                        "amount": yuan(row.get("amount_fen", 0)),
+                        "why": row.get("why", ""),
+                    },
+                    batch_number=got.batch.number,
+                    line_fen=row.get("amount_fen"),
+                )
+            )

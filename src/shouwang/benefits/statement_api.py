@@ -247,7 +247,59 @@ def reconciliation_report(request, month: Month, provider_id: Id | None = None):
 @router.get("/reconciliation/export", summary="The reconciliation report as xlsx")
 def reconciliation_export(request, month: Month):
     month_ = statements.statement_month(month)
-    return reconciliation_xlsx(reconciliation.reconcile_month(request.auth, month_), month_)
+    return reconciliation_xlsx(
+        reconciliation.reconcile_month(request.auth, month_),
+        month_,
+        cash=reconciliation.reconcile_payments(request.auth, month_),
+    )
+
+
+class CashDifferenceOut(Schema):
+    kind: str
+    label: str
+    message: str
+    elder_id: int | None
+    batch_number: int | None
+    seq: int | None
+    result_fen: int | None
+    line_fen: int | None
+    ledger_fen: int | None
+
+    @staticmethod
+    def resolve_label(difference) -> str:
+        return reconciliation.kind_label(difference.kind)
+
+
+class CashReconciliationOut(Schema):
+    run_id: int
+    region_code: str
+    region_name: str
+    month: str
+    elder_count: int
+    results_fen: int
+    batch_count: int
+    return_count: int
+    paid_fen: int
+    at_bank_fen: int
+    unpaid_fen: int
+    ledger_payable_fen: int
+    ledger_at_bank_fen: int
+    ledger_paid_fen: int
+    agrees: bool
+    differences: list[CashDifferenceOut]
+
+    @staticmethod
+    def resolve_month(report) -> str:
+        return report.month.strftime("%Y-%m")
+
+
+@router.get(
+    "/reconciliation/payments",
+    response=list[CashReconciliationOut],
+    summary="Cash allowances of a month's approved runs against payment batches, ledger and bank returns",
+)
+def reconciliation_payments(request, month: Month):
+    return reconciliation.reconcile_payments(request.auth, statements.statement_month(month))
 
 
 # --- budgets --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.core.spreadsheets import SheetWriter
 
-from .reconciliation import Reconciliation, kind_label
+from .reconciliation import CashReconciliation, Reconciliation, kind_label
 from .statement_models import Statement
 
 
@@ -72,9 +72,12 @@ def statement_xlsx(statement: Statement, lines) -> FileResponse:
     return _response(handle, name)
 
 
-def reconciliation_xlsx(reports: list[Reconciliation], month) -> FileResponse:
+def reconciliation_xlsx(
+    reports: list[Reconciliation], month, *, cash: list[CashReconciliation]
+) -> FileResponse:
     """One sheet of providers (orders, ledger, statement totals, agreeing or not) and one of every
-    difference."""
+    difference; then the cash side: one sheet of the approved runs (owed, paid, at the bank, unpaid, and
+    the ledger's three accounts) and one of every cash difference."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once streamed
     header = [
         _("Provider"),
@@ -127,4 +130,75 @@ def reconciliation_xlsx(reports: list[Reconciliation], month) -> FileResponse:
                         difference.message,
                     ]
                 )
+        _cash_sheets(writer, cash)
     return _response(handle, _("reconciliation-%(month)s.xlsx") % {"month": month.strftime("%Y-%m")})
+
+
+def _cash_sheets(writer: SheetWriter, cash: list[CashReconciliation]) -> None:
+    writer.add_sheet(
+        [
+            _("Region"),
+            _("Run"),
+            _("Elders owed"),
+            _("Owed (yuan)"),
+            _("Paid (yuan)"),
+            _("At the bank (yuan)"),
+            _("Not paid (yuan)"),
+            _("Ledger payable (yuan)"),
+            _("Ledger at the bank (yuan)"),
+            _("Ledger paid (yuan)"),
+            _("Batches"),
+            _("Bank returns"),
+            _("Agrees"),
+            _("Differences"),
+        ],
+        sheet_name=_("Payments"),
+    )
+    for report in cash:
+        writer.append(
+            [
+                report.region_name,
+                report.run_id,
+                report.elder_count,
+                _yuan(report.results_fen),
+                _yuan(report.paid_fen),
+                _yuan(report.at_bank_fen),
+                _yuan(report.unpaid_fen),
+                _yuan(report.ledger_payable_fen),
+                _yuan(report.ledger_at_bank_fen),
+                _yuan(report.ledger_paid_fen),
+                report.batch_count,
+                report.return_count,
+                _("yes") if report.agrees else _("no"),
+                len(report.differences),
+            ]
+        )
+    writer.add_sheet(
+        [
+            _("Region"),
+            _("Difference"),
+            _("Elder"),
+            _("Batch"),
+            _("Row"),
+            _("Owed (yuan)"),
+            _("Batch (yuan)"),
+            _("Ledger (yuan)"),
+            _("Detail"),
+        ],
+        sheet_name=_("Payment differences"),
+    )
+    for report in cash:
+        for difference in report.differences:
+            writer.append(
+                [
+                    report.region_name,
+                    kind_label(difference.kind),
+                    difference.elder_id or "",
+                    difference.batch_number or "",
+                    difference.seq or "",
+                    _yuan(difference.result_fen),
+                    _yuan(difference.line_fen),
+                    _yuan(difference.ledger_fen),
+                    difference.message,
+                ]
+            )

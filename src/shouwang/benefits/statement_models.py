@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.core.models import TimeStampedModel
 
 from .models import FundSource
+from .transitions import Transition
 
 
 class StatementState(models.TextChoices):
@@ -92,24 +93,16 @@ class StatementLine(models.Model):
         return self.amount_fen if self.corrected_amount_fen is None else self.corrected_amount_fen
 
 
-class StatementTransition(models.Model):
+class StatementTransition(Transition):
     """One move of a statement's state: who, when, why. Only ever inserted."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(_("from"), max_length=12, choices=StatementState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=12, choices=StatementState.choices)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["statement", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state}→{self.to_state}"
 
 
 class Budget(TimeStampedModel):

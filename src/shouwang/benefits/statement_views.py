@@ -173,21 +173,36 @@ def statement_export(request, statement_id: int):
     return statement_xlsx(statement, statements.lines_of(statement))
 
 
+# A run of a large district can list thousands of unpaid rows: the page shows the first ones, the xlsx all.
+CASH_DIFFERENCES_SHOWN = 200
+
+
 @console_page("benefits:reconciliation")
 def reconciliation_page(request):
     month = _month_from(request.GET.get("month"))
     reports = reconciliation.reconcile_month(request.user, month)
+    cash = reconciliation.reconcile_payments(request.user, month)
     return render(
         request,
         "benefits/reconciliation.html",
-        {"month": month, "reports": reports, "agreeing": sum(report.agrees for report in reports)},
+        {
+            "month": month,
+            "reports": reports,
+            "agreeing": sum(report.agrees for report in reports),
+            "cash": cash,
+            "shown": CASH_DIFFERENCES_SHOWN,
+        },
     )
 
 
 @console_page("benefits:reconciliation")
 def reconciliation_export(request):
     month = _month_from(request.GET.get("month"))
-    return reconciliation_xlsx(reconciliation.reconcile_month(request.user, month), month)
+    return reconciliation_xlsx(
+        reconciliation.reconcile_month(request.user, month),
+        month,
+        cash=reconciliation.reconcile_payments(request.user, month),
+    )
 
 
 @console_page("benefits:budgets")

@@ -27,9 +27,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.core import audit
-from shouwang.core.actors import as_user, is_system, name_of, require_actor
+from shouwang.core.actors import is_system, require_actor
 from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.orders.models import ExceptionState, Order, OrderState, Visit, VisitException
@@ -47,6 +48,7 @@ from .permissions import (
 )
 from .services import parse_month
 from .statement_models import LineDecision, Statement, StatementLine, StatementState, StatementTransition
+from .transitions import Machine
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +214,7 @@ def _issue_one(*, actor, provider_id: int, month: dt.date, only_missing: bool) -
     statement.issued_at = timezone.now()
     statement.save()
     if created:
-        _record(statement, "", S.ISSUED, actor=actor, reason="")
+        MACHINE.record(statement, "", S.ISSUED, actor=actor)
     audit.record(
         actor=actor,
         action="benefits.statement.issued",
@@ -234,38 +236,29 @@ def _issue_one(*, actor, provider_id: int, month: dt.date, only_missing: bool) -
 # --- the provider's answer and the bureau's resolution ---------------------------------------------------
 
 
+MACHINE = Machine(
+    moves=MOVES,
+    states=StatementState,
+    refusal=gettext_lazy("This statement is %(state)s and cannot become %(target)s."),
+    transitions=StatementTransition,
+    owner="statement",
+    text="reason",
+    where=lambda statement: {
+        "region_code": statement.provider.region_id,
+        "provider_id": statement.provider_id,
+    },
+)
+
+
 def advance(statement: Statement, to_state: str, *, actor, reason: str = "", details: dict | None = None):
     """Move ``statement`` to ``to_state`` or refuse with 409; the caller holds its row lock."""
-    if to_state not in MOVES[statement.state]:
-        raise Conflict(
-            _("This statement is %(state)s and cannot become %(target)s.")
-            % {"state": statement.get_state_display(), "target": StatementState(to_state).label},
-            code="illegal_transition",
-        )
-    from_state = statement.state
-    statement.state = to_state
-    statement.save()
-    _record(statement, from_state, to_state, actor=actor, reason=reason)
-    audit.record(
-        actor=actor,
+    return MACHINE.advance(
+        statement,
+        to_state,
         action=f"benefits.statement.{to_state}",
-        obj=statement,
-        before={"state": from_state},
-        after={"state": to_state, "reason": reason, **(details or {})},
-        region_code=statement.provider.region_id,
-        provider_id=statement.provider_id,
-    )
-    return statement
-
-
-def _record(statement: Statement, from_state: str, to_state: str, *, actor, reason: str) -> None:
-    StatementTransition.objects.create(
-        statement=statement,
-        from_state=from_state,
-        to_state=to_state,
-        actor=as_user(actor),
-        actor_name=name_of(actor),
-        reason=reason,
+        actor=actor,
+        text=reason,
+        details=details,
     )
 
 

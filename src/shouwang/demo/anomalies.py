@@ -49,8 +49,10 @@ def _late_death(official: User, communities: list[str]) -> Order | None:
 
 
 def _rushed_visit(communities: list[str]) -> tuple[Visit, Visit] | None:
-    """Of the settled visits, the first one and the farthest visit of the same provider: the second is given
-    to the first one's caregiver, starting just after they left, too soon for the distance."""
+    """Of the settled visits, the first one that is its caregiver's last of the day, and the farthest visit
+    of the same provider whose elder has no order that day: the second is given to the first one's
+    caregiver, starting just after they left, too soon for the distance (one finding, and nothing else:
+    no later visit of the caregiver that day, no second order of the elder)."""
     visits = list(
         Visit.objects.filter(
             order__community_id__in=communities, order__state=S.SETTLED, checkout_at__isnull=False
@@ -58,10 +60,20 @@ def _rushed_visit(communities: list[str]) -> tuple[Visit, Visit] | None:
         .select_related("order")
         .order_by("checkin_at", "pk")
     )
-    if not visits:
+    last_of_day = {(v.caregiver_id, _day(v.checkin_at)): v for v in visits}
+    first = next((v for v in visits if last_of_day[v.caregiver_id, _day(v.checkin_at)] is v), None)
+    if first is None:
         return None
-    first = visits[0]
-    same_provider = [v for v in visits[1:] if v.order.provider_id == first.order.provider_id]
+    day = _day(first.checkin_at)
+    busy = set(
+        Order.objects.filter(elder__community_id__in=communities).values_list("elder_id", "window_start")
+    )
+    taken = {elder_id for elder_id, start in busy if _day(start) == day}
+    same_provider = [
+        v
+        for v in visits
+        if v is not first and v.order.provider_id == first.order.provider_id and v.order.elder_id not in taken
+    ]
     if not same_provider:
         return None
     farthest = max(same_provider, key=lambda v: (_apart(first, v), -v.pk))
@@ -80,6 +92,10 @@ def _rushed_visit(communities: list[str]) -> tuple[Visit, Visit] | None:
         caregiver_id=first.caregiver_id, checkin_at=checkin, checkout_at=checkin + length
     )
     return first, farthest
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
 
 
 def _apart(one: Visit, other: Visit) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ VISIT_LENGTH = dt.timedelta(minutes=30)
 WIDEST_GAP, NARROWEST_GAP = dt.timedelta(minutes=45), dt.timedelta(minutes=20)
 TODAYS_ORDERS = 16
 ORDERS_PER_DAY = 30
+# A history visit starts before this local hour (a caregiver's later ones move to another caregiver).
+LAST_HISTORY_START = 18
 METERS_PER_DEGREE = 111_000
 
 
@@ -131,17 +134,44 @@ class _History:
         self.rng, self.network, self.actors = rng, network, actors
         self.orders: list[Order] = []
         self.plans: list[dict] = []
+        # The history is clean unless a check is meant to find something (``demo.anomalies`` plants that):
+        # an elder has at most one order a day (no double claim), and a caregiver's next visit of the day
+        # starts once the last one is surely over with time to cross the district (no overlap, no
+        # impossible journey).
+        self.served: set[tuple[int, dt.date]] = set()
+        self.free_from: dict[tuple[int, dt.date], dt.datetime] = {}
+
+    def add_any(self, elders: list[Elder], day: dt.date) -> None:
+        """An order on ``day`` for one of ``elders`` not yet served that day (a few are tried)."""
+        for _try in range(3):
+            elder = self.rng.choice(elders)
+            if elder.lat is not None and (elder.pk, day) not in self.served:
+                self.add(elder, day)
+                return
 
     def add(self, elder: Elder, day: dt.date) -> None:
-        picked = _pick(self.rng, self.network)
-        if picked is None or elder.lat is None:
+        if elder.lat is None or (elder.pk, day) in self.served:
             return
-        provider_id, carer, codes = picked
         rng = self.rng
-        minutes = sum(self.network.items[code].standard_minutes for code in codes)
-        start = timezone.make_aware(
-            dt.datetime.combine(day, dt.time(rng.randrange(8, 16), rng.choice((0, 30))))
-        )
+        for _attempt in range(3):
+            picked = _pick(rng, self.network)
+            if picked is None:
+                return
+            provider_id, carer, codes = picked
+            minutes = sum(self.network.items[code].standard_minutes for code in codes)
+            start = timezone.make_aware(
+                dt.datetime.combine(day, dt.time(rng.randrange(8, 16), rng.choice((0, 30))))
+            )
+            free = self.free_from.get((carer.pk, day))
+            if free is not None and start < free:
+                start = free + dt.timedelta(minutes=-free.minute % 30)  # the next half hour
+            if timezone.localtime(start).hour < LAST_HISTORY_START:
+                break
+        else:
+            return  # every caregiver tried is booked up that day
+        self.served.add((elder.pk, day))
+        # The latest a visit can end (a late check-in, 130 % of the time) and an hour to get anywhere.
+        self.free_from[(carer.pk, day)] = start + dt.timedelta(minutes=60 + math.ceil(minutes * 1.3) + 60)
         end = start + dt.timedelta(minutes=minutes + 60)
         state = _final_state(rng, (timezone.localdate() - day).days)
         # An order to be settled is written confirmed and settled through the orders' settlement service
@@ -181,7 +211,7 @@ class _History:
             if order.state != S.CANCELLED:
                 visit, kinds = self._visit(order, plan)
                 visits.append(visit)
-                problems += [(order, kind) for kind in kinds]
+                problems += [(order, kind, plan["settle"]) for kind in kinds]
         OrderLine.objects.bulk_create(lines)
         OrderTransition.objects.bulk_create(transitions)
         Visit.objects.bulk_create(visits)
@@ -258,14 +288,18 @@ class _History:
     def _exceptions(self, problems) -> list[VisitException]:
         recent = timezone.now() - dt.timedelta(days=3)
         rows = []
-        for order, kind in problems:
-            done = order.window_start < recent
+        for order, kind, settled in problems:
+            # A settled visit's exceptions were resolved by accepting the provider's explanation (an upheld
+            # one would keep it from being paid: the unverified-settlement check's finding, not planted).
+            done = settled or order.window_start < recent
             rows.append(
                 VisitException(
                     order=order,
                     kind=kind,
                     detail="",
-                    state=self.rng.choice((ExceptionState.ACCEPTED, ExceptionState.UPHELD))
+                    state=ExceptionState.ACCEPTED
+                    if settled
+                    else self.rng.choice((ExceptionState.ACCEPTED, ExceptionState.UPHELD))
                     if done
                     else ExceptionState.OPEN,
                     resolved_by=self.actors["provider"] if done else None,
@@ -421,9 +455,12 @@ def load_orders(*, community_codes: list[str], provider_id: int, seed: int) -> i
         return 0
     history = _History(rng, network, actors)
     today = timezone.localdate()
+    # At most half the elders are served on a day (an elder once a day at most), so that some elders'
+    # last service is days old, settled: the late death ``demo.anomalies`` plants needs one.
+    per_day = min(ORDERS_PER_DAY, max(1, len(elders) // 2))
     for days_ago in range(HISTORY_DAYS, 0, -1):
-        for _ in range(ORDERS_PER_DAY):
-            history.add(rng.choice(elders), today - dt.timedelta(days=days_ago))
+        for _ in range(per_day):
+            history.add_any(elders, today - dt.timedelta(days=days_ago))
     written = history.write()
     _complaints(rng, actors)
     return written + _todays_orders(rng, community_codes, provider_id, actors)

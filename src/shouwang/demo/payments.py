@@ -9,6 +9,7 @@ the bank refuses two (a closed account, a name that does not match) and they wai
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from stdnum import luhn
 
 from shouwang.accounts.models import User
 from shouwang.benefits import payments
@@ -21,8 +22,10 @@ BANK_REFUSALS = ("账户已销户", "户名与账号不符")
 
 
 def demo_account(elder_id: int) -> str:
-    """A card number of the demo's bank (6217 + twelve digits): made up, the same on every load."""
-    return f"6217{elder_id:012d}"
+    """A card number of the demo's bank (6217, eleven digits, the Luhn check digit): made up, the same on
+    every load."""
+    stem = f"6217{elder_id:011d}"
+    return stem + luhn.calc_check_digit(stem)
 
 
 def load_payments(runs: list) -> list:

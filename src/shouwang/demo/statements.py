@@ -7,7 +7,9 @@
 - The two months before this one get a history of their own where the three weeks of ``demo.orders`` do
   not reach, so both have statements: the older acknowledged by the demo provider, the last one disputed
   (one order's price), waiting for the district official.
-- Budgets for every fund source of the district: last month's, one of them near 90 %, and this year's.
+- Budgets for every fund source of the district: last month's, one of them near 90 %, and this year's;
+  and the first street's own budget of last month, whose spend is its communities' share of the
+  district's run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shouwang.benefits.models import FundSource, LedgerTransaction, TransactionK
 from shouwang.benefits.runs import last_month, previous_month
 from shouwang.elders.models import Elder, Status
 from shouwang.orders.models import Order, OrderState
+from shouwang.regions.models import Level, Region
 
 from .orders import HISTORY_DAYS, _History, _network
 
@@ -78,7 +81,7 @@ def _history(community_codes: list[str], *, first: dt.date, seed: int) -> int:
     day, stop = first, timezone.localdate() - dt.timedelta(days=HISTORY_DAYS)
     while day < stop:
         for _ in range(ORDERS_PER_DAY):
-            history.add(rng.choice(elders), day)
+            history.add_any(elders, day)
         day += dt.timedelta(days=1)
     return history.write() if history.orders else 0
 
@@ -128,4 +131,17 @@ def _budgets(official, district: str, last: dt.date) -> int:
             note="演示：年度预算",
         )
         made += 2
+    street = Region.objects.filter(parent_id=district, level=Level.STREET).order_by("code").first()
+    spent = budgets.spent(FundSource.STREET, street.code, last, last) if street else 0
+    if street and spent:
+        budgets.set_budget(
+            actor=official,
+            fund_source=FundSource.STREET,
+            region_code=street.code,
+            year=last.year,
+            month=last.month,
+            amount_fen=round(spent * BUDGET_HEADROOM[FundSource.STREET] / 100) * 100,
+            note="演示：街道月度预算",
+        )
+        made += 1
     return made

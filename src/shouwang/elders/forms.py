@@ -108,6 +108,31 @@ class LifeEventForm(ConsoleForm):
     note = forms.CharField(label=_("Note"), required=False)
 
 
+class PaymentAccountForm(ConsoleForm):
+    """The bank or social-security card cash allowances are paid to. Never filled with the stored number
+    (it is shown masked beside the form); removing it is a choice of its own, not an empty box."""
+
+    payment_account = forms.CharField(
+        label=_("New bank or social-security card number"),
+        max_length=40,
+        required=False,
+        help_text=_("Spaces and dashes may be typed; a bank card's check digit is checked."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    remove = forms.BooleanField(
+        label=_("Remove the account (allowances wait until one is given)"), required=False
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        typed, remove = (data.get("payment_account") or "").strip(), data.get("remove")
+        if typed and remove:
+            raise forms.ValidationError(_("Type a new number or tick “remove”, not both."))
+        if not typed and not remove and "payment_account" not in self.errors:
+            self.add_error("payment_account", _("Type the card number."))
+        return data
+
+
 class ImportForm(ConsoleForm):
     file = forms.FileField(
         label=_("Spreadsheet"),

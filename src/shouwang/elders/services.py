@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum import luhn
 
 from shouwang.core import audit
 from shouwang.core.actors import is_system, require_actor
@@ -443,17 +444,31 @@ def reveal_elder(*, actor, elder_id: int, reason: str) -> dict[str, object]:
 
 
 PAYMENT_ACCOUNT = re.compile(r"[0-9A-Z]{8,32}")
+# A bank card (银行卡, the social-security card's bank number too) is 16 to 19 digits ending in a Luhn check
+# digit; a number of other shape (a social-security card number with letters, a passbook) is not checked.
+BANK_CARD = re.compile(r"[0-9]{16,19}")
+
+
+def clean_payment_account(account: str) -> str:
+    """The account number as stored (spaces and dashes dropped, letters in capitals), or ValidationFailed
+    naming ``payment_account``: 8 to 32 digits or letters, and a bank card's check digit right."""
+    value = re.sub(r"[\s-]", "", account or "").upper()
+    message = ""
+    if value and not PAYMENT_ACCOUNT.fullmatch(value):
+        message = _("A bank or social-security card number is 8 to 32 digits or letters.")
+    elif BANK_CARD.fullmatch(value) and not luhn.is_valid(value):
+        message = _("This bank card number's check digit is wrong: compare it with the card, digit by digit.")
+    if message:
+        raise ValidationFailed(message, errors={"payment_account": message})
+    return value
 
 
 def set_payment_account(*, actor, elder_id: int, account: str) -> Elder:
     """Record (or, with an empty value, clear) the bank or social-security card number cash allowances
-    are paid to: 8 to 32 digits or capital letters, spaces and dashes ignored. Audited masked."""
+    are paid to (``clean_payment_account``). Audited masked."""
     _require_writer(actor)
     elder = get_elder_for(actor, elder_id)
-    value = re.sub(r"[\s-]", "", account or "").upper()
-    if value and not PAYMENT_ACCOUNT.fullmatch(value):
-        message = _("A bank or social-security card number is 8 to 32 digits or letters.")
-        raise ValidationFailed(message, errors={"payment_account": message})
+    value = clean_payment_account(account)
     if value == elder.payment_account:
         return elder
     with transaction.atomic():

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:elder_id>/edit/", views.elder_edit, name="edit"),
     path("<int:elder_id>/events/", views.elder_event, name="event"),
     path("<int:elder_id>/reveal/", views.elder_reveal, name="reveal"),
+    path("<int:elder_id>/payment-account/", views.elder_payment_account, name="payment_account"),
 ]

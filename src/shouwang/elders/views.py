@@ -26,7 +26,7 @@ from shouwang.regions.selectors import regions_in_scope
 from shouwang.web.decorators import console_page, upload_page
 
 from .exports import FILTER_KEYS, start_export
-from .forms import ElderForm, ImportForm, LifeEventForm
+from .forms import ElderForm, ImportForm, LifeEventForm, PaymentAccountForm
 from .importing import TEMPLATE_HEADER
 from .imports import import_upload
 from .models import VERY_OLD_AGE, Category, Elder, JobKind, LivingArrangement, Status
@@ -41,7 +41,14 @@ from .selectors import (
     search_page,
     status_history_for,
 )
-from .services import DuplicateElder, record_life_event, register_elder, reveal_elder, update_elder
+from .services import (
+    DuplicateElder,
+    record_life_event,
+    register_elder,
+    reveal_elder,
+    set_payment_account,
+    update_elder,
+)
 
 
 def _filters(params) -> dict:
@@ -96,6 +103,7 @@ def _detail_context(request, elder, **extra) -> dict:
         "history": status_history_for(request.user, elder.pk),
         "audit_trail": audit_log_for(request.user, object_type="elders.elder", object_id=str(elder.pk))[:20],
         "event_form": extra.pop("event_form", None) or LifeEventForm(),
+        "account_form": extra.pop("account_form", None) or PaymentAccountForm(),
         "may_write": may_write_registry(request.user),
         "may_link_families": may_link_families(request.user),
         "panels": panels_for(request, elder),
@@ -219,6 +227,30 @@ def elder_event(request, elder_id: int):
             return redirect("elders:detail", elder_id=elder.pk)
     return render(
         request, "elders/elder_detail.html", _detail_context(request, elder, event_form=form), status=422
+    )
+
+
+@require_POST
+@console_page("elders:list")
+def elder_payment_account(request, elder_id: int):
+    """Set or remove the account cash allowances are paid to (``services.set_payment_account``: checked,
+    audited masked). A refusal shows the form again under the number, nothing saved."""
+    elder = get_elder_for(request.user, elder_id)
+    form = PaymentAccountForm(request.POST)
+    if form.is_valid():
+        account = "" if form.cleaned_data["remove"] else form.cleaned_data["payment_account"]
+        try:
+            set_payment_account(actor=request.user, elder_id=elder.pk, account=account)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The payment account is saved.") if account else _("The payment account is removed."),
+            )
+            return redirect("elders:detail", elder_id=elder.pk)
+    return render(
+        request, "elders/elder_detail.html", _detail_context(request, elder, account_form=form), status=422
     )
 
 

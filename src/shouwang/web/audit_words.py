@@ -66,6 +66,7 @@ WORDS = {
     "benefits.payment.batch": _("made a payment batch"),
     "benefits.payment.file": _("downloaded a bank payment file"),
     "benefits.payment.return": _("imported a bank return file"),
+    "benefits.payment.withhold": _("withheld a payment of an elder who died or moved out"),
     "benefits.run.export": _("exported an eligibility run"),
     "benefits.vouchers.year_end": _("closed the voucher year"),
     "benefits.policy.create": _("created a benefit policy"),
