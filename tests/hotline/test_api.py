@@ -144,3 +144,23 @@ def test_knowledge_search_by_characters_and_initials(client, desk):
             "高龄津贴怎么申请？"
         ], q
     assert client.get("/api/v1/calls/knowledge?q=助浴").json() == []
+
+
+def test_a_check_in_on_the_elders_behalf_through_the_api(client, desk):
+    from shouwang.alarms.models import CheckIn
+
+    with_elder = services.record_call(
+        actor=desk.operator, reason="emotional", outcome="resolved", elder_id=desk.elder_a.pk
+    )
+    without = services.record_call(actor=desk.operator, reason="information", outcome="resolved")
+    client.force_login(desk.worker_b)
+    assert client.post(f"/api/v1/calls/{with_elder.pk}/checkin").status_code == 404
+    client.force_login(desk.operator)
+
+    made = client.post(f"/api/v1/calls/{with_elder.pk}/checkin")
+    refused = client.post(f"/api/v1/calls/{without.pk}/checkin")
+
+    assert made.status_code == 201
+    assert made.json()["elder_id"] == desk.elder_a.pk and made.json()["channel"] == "desk"
+    assert refused.status_code == 422 and "elder" in error_fields(refused.json())
+    assert list(CheckIn.objects.values_list("elder_id", flat=True)) == [desk.elder_a.pk]

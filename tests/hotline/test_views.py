@@ -152,3 +152,29 @@ def test_officials_keep_the_knowledge_base_audited(client, desk):
     ]
     client.force_login(desk.operator)
     assert "助餐点" not in client.get("/hotline/knowledge/search/", {"q": "zc"}).content.decode()
+
+
+def test_a_check_in_said_on_the_phone_is_made_for_the_elder_and_the_watch_counts_it(client, desk):
+    from shouwang.alarms.models import CheckIn, Incident, IncidentKind, WatchSettings
+    from shouwang.alarms.watch import run_watch
+
+    for elder in (desk.elder_a, desk.elder_b):
+        WatchSettings.objects.create(elder=elder, daily_checkin=True, checkin_by=dt.time(0, 0))
+    call = services.record_call(
+        actor=desk.operator, reason="emotional", outcome="resolved", elder_id=desk.elder_a.pk
+    )
+    client.force_login(desk.worker_b)  # another community's desk: the call is not there, nothing made
+    assert client.post(f"/hotline/calls/{call.pk}/checkin/").status_code == 404
+    assert not CheckIn.objects.exists()
+
+    client.force_login(desk.operator)
+    answer = client.post(f"/hotline/calls/{call.pk}/checkin/")
+    run_watch()
+
+    assert answer.status_code == 302 and answer["Location"] == f"/hotline/calls/{call.pk}/"
+    checkin = CheckIn.objects.get()
+    assert (checkin.elder, checkin.channel, checkin.by) == (desk.elder_a, "desk", desk.operator)
+    assert OnBehalf.objects.get(call=call).checkin == checkin
+    assert AuditLog.objects.get(action="hotline.on_behalf").after["checkin"] == checkin.pk
+    missed = Incident.objects.filter(kind=IncidentKind.MISSED_CHECKIN).values_list("elder_id", flat=True)
+    assert list(missed) == [desk.elder_b.pk]  # only the elder nobody checked in for

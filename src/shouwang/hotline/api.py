@@ -250,6 +250,25 @@ def call_back_create(request, call_id: Id, payload: CallBackIn):
     return Status(201, selectors.get_call_back_for(request.auth, call_back.pk))
 
 
+class CallCheckInOut(Schema):
+    call_id: int
+    elder_id: int
+    at: dt.datetime
+    channel: str
+
+
+@router.post(
+    "/{int:call_id}/checkin",
+    response={201: CallCheckInOut},
+    summary="The call's elder says they are fine: the day's check-in made for them (代办)",
+)
+def call_checkin(request, call_id: Id):
+    checkin = services.checkin_on_behalf(actor=request.auth, call_id=call_id)
+    return Status(
+        201, {"call_id": call_id, "elder_id": checkin.elder_id, "at": checkin.at, "channel": checkin.channel}
+    )
+
+
 class CallBackCloseIn(Schema):
     note: Promise = ""
 

@@ -115,6 +115,7 @@ class OnBehalfKind(models.TextChoices):
     ORDER = "order", _("placed an order")
     COMPLAINT = "complaint", _("filed a complaint")
     CONFIRMATION = "confirmation", _("confirmed a service")
+    CHECKIN = "checkin", _("checked in (报平安)")
 
 
 class OnBehalf(models.Model):
@@ -127,6 +128,9 @@ class OnBehalf(models.Model):
     )
     complaint = models.ForeignKey(
         "orders.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checkin = models.ForeignKey(
+        "alarms.CheckIn", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(

@@ -242,20 +242,27 @@ def close_call_back(*, actor, call_back_id: int, note: str = "") -> CallBack:
 
 
 @transaction.atomic
-def record_on_behalf(*, actor, call_id: int, kind: str, order=None, complaint=None) -> OnBehalf:
+def record_on_behalf(*, actor, call_id: int, kind: str, order=None, complaint=None, checkin=None) -> OnBehalf:
     """Link to the call what the desk did for its elder (代办): an order placed, a complaint filed, a
-    service confirmed. The audit record says it was done on the elder's behalf."""
+    service confirmed, a check-in made. The audit record says it was done on the elder's behalf."""
     _require_desk(actor)
     call = get_call_for(actor, call_id)
-    if kind not in OnBehalfKind.values or (order is None and complaint is None):
+    subject = order or complaint or checkin
+    if kind not in OnBehalfKind.values or subject is None:
         raise ValidationFailed(_("Say what was done for the elder."), errors={"kind": _("Invalid choice.")})
-    subject_elder = order.elder_id if order is not None else complaint.elder_id
+    subject_elder = subject.elder_id
     if call.elder_id is None or subject_elder != call.elder_id:
         raise ValidationFailed(
             _("What was done must concern the elder of the call."), errors={"kind": _("Another elder.")}
         )
     done = OnBehalf.objects.create(
-        call=call, kind=kind, order=order, complaint=complaint, at=timezone.now(), actor=as_user(actor)
+        call=call,
+        kind=kind,
+        order=order,
+        complaint=complaint,
+        checkin=checkin,
+        at=timezone.now(),
+        actor=as_user(actor),
     )
     audit.record(
         actor=actor,
@@ -266,6 +273,7 @@ def record_on_behalf(*, actor, call_id: int, kind: str, order=None, complaint=No
             "elder": call.elder_id,
             "order": order.pk if order is not None else None,
             "complaint": complaint.pk if complaint is not None else None,
+            "checkin": checkin.pk if checkin is not None else None,
         },
         region_code=call.region_code,
     )
@@ -326,6 +334,23 @@ def confirm_on_behalf(*, actor, call_id: int, order_id: int, rating, comment: st
         )
         record_on_behalf(actor=actor, call_id=call.pk, kind=OnBehalfKind.CONFIRMATION, order=order)
     return order
+
+
+def checkin_on_behalf(*, actor, call_id: int):
+    """The elder says on the call that they are fine (报平安 by phone): the same check-in the portal's
+    button makes, so the passive watch counts it, linked to the call."""
+    from shouwang.alarms.checkins import record_checkin
+    from shouwang.alarms.models import CheckInChannel
+
+    call = get_call_for(actor, call_id)
+    if call.elder_id is None:
+        raise ValidationFailed(
+            _("This call names no elder."), errors={"elder": _("This call names no elder.")}
+        )
+    with transaction.atomic():
+        checkin = record_checkin(actor=actor, elder_id=call.elder_id, channel=CheckInChannel.DESK)
+        record_on_behalf(actor=actor, call_id=call.pk, kind=OnBehalfKind.CHECKIN, checkin=checkin)
+    return checkin
 
 
 # --- knowledge base --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("calls/<int:call_id>/order/", views.call_order, name="call_order"),
     path("calls/<int:call_id>/complaint/", views.call_complaint, name="call_complaint"),
     path("calls/<int:call_id>/confirm/", views.call_confirm, name="call_confirm"),
+    path("calls/<int:call_id>/checkin/", views.call_checkin, name="call_checkin"),
     path("callbacks/", views.call_backs, name="call_backs"),
     path("callbacks/<int:call_back_id>/close/", views.call_back_close, name="call_back_close"),
     path("care/", views.care, name="care"),

@@ -287,6 +287,20 @@ def call_confirm(request, call_id: int):
     return render(request, "hotline/call.html", context, status=422)
 
 
+@require_POST
+@roles_page(permissions.DESK_ROLES)
+def call_checkin(request, call_id: int):
+    """The elder said on the call that they are fine: the day's check-in, made for them (代办)."""
+    call = selectors.get_call_for(request.user, call_id)
+    try:
+        services.checkin_on_behalf(actor=request.user, call_id=call.pk)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, _("Checked in for the elder: the watch counts today as fine."))
+    return redirect("hotline:call", call_id=call.pk)
+
+
 # --- call-backs ----------------------------------------------------------------------------------
 
 
