@@ -188,6 +188,14 @@ def test_a_family_sees_only_its_linked_elders_on_the_api_and_the_pages(world, cl
     assert client.get(reverse("portal:home")).status_code == 200
 
 
+def test_the_allowances_page_says_in_words_which_conditions_held(world, client):
+    login(client, world.family)
+    page = client.get(reverse("portal:money", args=[world.elder.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "✓ met: lives in the policy" in text
+    assert "{'condition'" not in text and "'held'" not in text  # not the stored explanation's raw form
+
+
 def test_a_family_login_lands_on_the_portal_and_staff_do_not(world, client):
     login(client, world.family)
     assert client.get(reverse("web:home"))["Location"] == reverse("portal:home")
