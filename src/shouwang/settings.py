@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "shouwang.orders",
     "shouwang.alarms",
     "shouwang.benefits",
+    "shouwang.visits",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -435,6 +436,15 @@ SHOUWANG_MESSAGE_SENDER = os.environ.get("MESSAGE_SENDER", "shouwang.core.outbox
 # A message whose sender keeps failing is retried with a doubling delay (30 s, 1 min, 2 min…) and given up,
 # with an alert on the admin's console, after this many attempts (8: about an hour).
 SHOUWANG_MESSAGE_MAX_ATTEMPTS = _env_int("MESSAGE_MAX_ATTEMPTS", 8, minimum=1)
+
+# Regular visits (visits): a visit task is made this many days before it is due (so a visitor can plan the
+# week); one still open this many days after its due day escalates to the community's supervisor (DOMAIN.md
+# §6: 3); alarms and missed check-ins within this many days raise an elder's risk tier one step.
+SHOUWANG_VISIT_LEAD_DAYS = _env_int("VISIT_LEAD_DAYS", 7)
+SHOUWANG_VISIT_OVERDUE_DAYS = _env_int("VISIT_OVERDUE_DAYS", 3)
+SHOUWANG_VISIT_INCIDENT_DAYS = _env_int("VISIT_INCIDENT_DAYS", 30, minimum=1)
+# A home visit recorded farther than this from the elder's home (metres) is flagged on the visit.
+SHOUWANG_VISIT_RADIUS_M = _env_int("VISIT_RADIUS_M", 300, minimum=1)
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = _env_int("ALARM_ACK_SECONDS", 60)

@@ -194,6 +194,8 @@ class IncidentKind(models.TextChoices):
     NO_MOTION = "no_motion", _("no motion")
     NO_DOOR = "no_door", _("door not opened")
     MISSED_CHECKIN = "missed_checkin", _("missed daily check-in")
+    # Opened by a visitor from a regular visit's findings (visits.services.follow_up_incident).
+    VISIT_FINDING = "visit_finding", _("concern found on a visit")
 
 
 class Priority(models.TextChoices):

@@ -171,6 +171,8 @@ def build_api() -> NinjaAPI:
     from shouwang.orders.api import router as orders_router
     from shouwang.providers.api import router as providers_router
     from shouwang.regions.api import router as regions_router
+    from shouwang.visits.api import elder_router as elder_visits_router
+    from shouwang.visits.api import router as visits_router
 
     api.add_router("/", accounts_router)
     api.add_router("/users", users_router)
@@ -185,6 +187,8 @@ def build_api() -> NinjaAPI:
     api.add_router("/assessments", assessments_router)
     api.add_router("/orders", orders_router)
     api.add_router("/", alarms_router)
+    api.add_router("/visits", visits_router)
+    api.add_router("/elders", elder_visits_router)
     api.add_router("/audit", router)
     return api
 
