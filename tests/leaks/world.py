@@ -40,6 +40,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
+from shouwang.visits.models import VisitTask
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -65,6 +66,7 @@ KINDS = (
     "message_id",
     "case_id",
     "statement_id",
+    "visit_id",
 )
 
 
@@ -293,6 +295,29 @@ def build() -> World:
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
+    visit_open = VisitTask.objects.create(
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        kind="home",
+        tier="high",
+        due_on=timezone.localdate(),
+        assignee=worker_b,
+        notes="",
+    )
+    visit_done = VisitTask.objects.create(
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        kind="phone",
+        tier="high",
+        due_on=timezone.localdate(),
+        assignee=worker_b,
+        state="done",
+        done_at=timezone.now(),
+        done_by=worker_b,
+        outcome="met",
+        findings=["food"],
+        notes="乙方巡访记录",
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -312,6 +337,7 @@ def build() -> World:
         "message_id": (unsent.pk,),
         "case_id": (case.pk,),
         "statement_id": (statement.pk,),
+        "visit_id": (visit_open.pk, visit_done.pk),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -335,6 +361,8 @@ def build() -> World:
         case,
         statement,
         payee,
+        visit_open,
+        visit_done,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -357,6 +385,7 @@ def build() -> World:
         imported.file_name,
         unsent.body,
         "乙方对账异议",
+        visit_done.notes,
     )
     secrets = (
         elder_a.id_number,

@@ -25,7 +25,7 @@ router = Router(tags=["visits"])
 elder_router = Router(tags=["visits"])
 
 
-class VisitOut(Schema):
+class VisitTaskOut(Schema):
     id: int
     elder_id: int
     elder_name: str
@@ -54,14 +54,14 @@ class VisitOut(Schema):
         return task.community_id
 
 
-class VisitPage(Schema):
+class VisitTaskPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[VisitOut]
+    items: list[VisitTaskOut]
 
 
-class CompleteIn(Schema):
+class VisitCompleteIn(Schema):
     outcome: Code
     findings: list[Code] = []
     notes: Note = ""
@@ -82,12 +82,12 @@ class ReviewFollowUpIn(Schema):
     assessor_id: Id
 
 
-class FollowUpOut(Schema):
-    visit: VisitOut
+class VisitFollowUpOut(Schema):
+    visit: VisitTaskOut
     created_id: int
 
 
-@router.get("", response=VisitPage, summary="Visit tasks in the caller's scope, soonest due first")
+@router.get("", response=VisitTaskPage, summary="Visit tasks in the caller's scope, soonest due first")
 def list_visits(
     request,
     state: Code = "",
@@ -114,7 +114,7 @@ def visit_coverage(request, month: Code, region: RegionCode = ""):
     }
 
 
-class RuleOut(Schema):
+class VisitRuleOut(Schema):
     id: int
     name: str
     position: int
@@ -128,18 +128,18 @@ class RuleOut(Schema):
     interval_days: int
 
 
-@router.get("/rules", response=list[RuleOut], summary="The visit rules")
+@router.get("/rules", response=list[VisitRuleOut], summary="The visit rules")
 def list_rules(request):
     return list(rules_for(request.auth))
 
 
-@router.get("/{int:visit_id}", response=VisitOut, summary="One visit task")
+@router.get("/{int:visit_id}", response=VisitTaskOut, summary="One visit task")
 def get_visit(request, visit_id: Id):
     return get_task_for(request.auth, visit_id)
 
 
-@router.post("/{int:visit_id}/complete", response=VisitOut, summary="Record the visit with its findings")
-def complete_visit(request, visit_id: Id, payload: CompleteIn):
+@router.post("/{int:visit_id}/complete", response=VisitTaskOut, summary="Record the visit with its findings")
+def complete_visit(request, visit_id: Id, payload: VisitCompleteIn):
     return services.complete_visit(actor=request.auth, task_id=visit_id, **payload.dict())
 
 
@@ -148,7 +148,9 @@ def _followed(request, visit_id: int, created) -> dict:
 
 
 @router.post(
-    "/{int:visit_id}/follow-up/order", response=FollowUpOut, summary="Order services for the visited elder"
+    "/{int:visit_id}/follow-up/order",
+    response=VisitFollowUpOut,
+    summary="Order services for the visited elder",
 )
 def follow_up_order(request, visit_id: Id, payload: OrderFollowUpIn):
     items = [item.dict() for item in payload.items]
@@ -158,7 +160,7 @@ def follow_up_order(request, visit_id: Id, payload: OrderFollowUpIn):
 
 @router.post(
     "/{int:visit_id}/follow-up/incident",
-    response=FollowUpOut,
+    response=VisitFollowUpOut,
     summary="Alert the call centre about the elder",
 )
 def follow_up_incident(request, visit_id: Id, payload: IncidentFollowUpIn):
@@ -167,7 +169,9 @@ def follow_up_incident(request, visit_id: Id, payload: IncidentFollowUpIn):
 
 
 @router.post(
-    "/{int:visit_id}/follow-up/review", response=FollowUpOut, summary="Ask for a re-assessment of the elder"
+    "/{int:visit_id}/follow-up/review",
+    response=VisitFollowUpOut,
+    summary="Ask for a re-assessment of the elder",
 )
 def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
     assessment = services.follow_up_review(
@@ -176,23 +180,23 @@ def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
     return _followed(request, visit_id, assessment)
 
 
-class PlannedOut(Schema):
+class VisitPlanOut(Schema):
     kind: str
     interval_days: int
     rule_id: int
     rule: str
 
 
-class RiskOut(Schema):
+class ElderRiskOut(Schema):
     tier: str
     tier_label: str
     reasons: list[str]
-    rule: RuleOut | None
-    plan: list[PlannedOut]
+    rule: VisitRuleOut | None
+    plan: list[VisitPlanOut]
 
 
 @elder_router.get(
-    "/{int:elder_id}/risk", response=RiskOut, summary="The elder's risk tier, why, and the visit plan"
+    "/{int:elder_id}/risk", response=ElderRiskOut, summary="The elder's risk tier, why, and the visit plan"
 )
 def elder_risk(request, elder_id: Id):
     from shouwang.elders.selectors import get_elder_for

@@ -6,8 +6,8 @@ app_name = "visits"
 
 urlpatterns = [
     path("", views.task_list, name="list"),
-    path("<int:task_id>/", views.task_detail, name="task"),
-    path("<int:task_id>/follow-up/<slug:name>/", views.follow_up, name="follow_up"),
+    path("<int:visit_id>/", views.task_detail, name="task"),
+    path("<int:visit_id>/follow-up/<slug:name>/", views.follow_up, name="follow_up"),
     path("rules/", views.rule_list, name="rules"),
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:rule_id>/", views.rule_edit, name="rule"),

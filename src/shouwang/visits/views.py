@@ -8,7 +8,7 @@ import tempfile
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,10 +76,10 @@ def task_list(request):
 
 
 @roles_page(VISIT_READERS)
-def task_detail(request, task_id: int):
+def task_detail(request, visit_id: int):
     """The phone-sized visit form (arrival with position for a home visit, findings, notes) while the
     task is open; its record and the follow-ups once done."""
-    task = get_task_for(request.user, task_id)
+    task = get_task_for(request.user, visit_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -97,7 +97,7 @@ def task_detail(request, task_id: int):
             messages.error(request, failure.message)
         else:
             messages.success(request, _("The visit was recorded."))
-            return redirect("visits:task", task_id=task.pk)
+            return redirect("visits:task", visit_id=task.pk)
     from shouwang.assessments.selectors import assessors_for
     from shouwang.catalog.models import ServiceItem
 
@@ -128,11 +128,13 @@ def task_detail(request, task_id: int):
 
 
 @roles_page(VISIT_READERS)
-def follow_up(request, task_id: int, name: str):
+def follow_up(request, visit_id: int, name: str):
     """A finding leads somewhere: a service order, an incident for the operator, a care-plan review."""
-    task = get_task_for(request.user, task_id)
-    if request.method != "POST" or name not in FOLLOW_UPS:
+    task = get_task_for(request.user, visit_id)
+    if name not in FOLLOW_UPS:
         raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     post = request.POST
     if name == "order":
         items = [{"code": code, "quantity": 1} for code in post.getlist("items")]
@@ -162,7 +164,7 @@ def follow_up(request, task_id: int, name: str):
             ),
             _("A re-assessment was asked for."),
         )
-    return redirect("visits:task", task_id=task.pk)
+    return redirect("visits:task", visit_id=task.pk)
 
 
 # --- rules --------------------------------------------------------------------------------------------

@@ -115,6 +115,14 @@ WORDS = {
     "providers.staff.update": _("changed a staff member"),
     "regions.load": _("loaded the divisions"),
     "regions.set_centres": _("set the divisions' centres"),
+    "visits.completed": _("recorded a regular visit"),
+    "visits.escalated": _("escalated an overdue visit"),
+    "visits.follow_up.incident": _("alerted the call centre after a visit"),
+    "visits.follow_up.order": _("ordered services after a visit"),
+    "visits.follow_up.review": _("asked for a re-assessment after a visit"),
+    "visits.generated": _("made the due visits"),
+    "visits.rule.create": _("created a visit rule"),
+    "visits.rule.update": _("changed a visit rule"),
 }
 # (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
 FAMILIES = {
