@@ -151,10 +151,10 @@ def coverage(user, *, month: str, region: str = "") -> list[dict]:
     for community_id in sorted({c for c, _t in cells}):
         tiers = []
         for tier in TIER_ORDER:
-            cell = cells.get((community_id, tier))
-            if not cell:
+            found = cells.get((community_id, tier))
+            if not found:
                 continue
-            due, on_schedule = len(cell), sum(cell.values())
+            due, on_schedule = len(found), sum(found.values())
             tiers.append(
                 {
                     "tier": str(tier),

@@ -84,10 +84,11 @@ def complete_visit(
         elder = task.elder
         task.state, task.outcome, task.findings, task.notes = TaskState.DONE, outcome, findings, notes
         task.done_at, task.done_by = timezone.now(), as_user(actor)
-        if None not in position:
-            task.lat, task.lon = position
+        lat, lon = position
+        if lat is not None and lon is not None:
+            task.lat, task.lon = lat, lon
             if elder.lat is not None and elder.lon is not None:
-                task.distance_m = round(distance_m(task.lat, task.lon, elder.lat, elder.lon))
+                task.distance_m = round(distance_m(lat, lon, elder.lat, elder.lon))
         task.save()
         audit.record(
             actor=actor,

@@ -58,13 +58,12 @@ def task_list(request):
             found = search_tasks(request.user)
         page = paginate(found, page=page_number(request.GET.get("page")), page_size=50)
         tasks = list(page.items)
-    for task in tasks:
-        task.overdue = is_overdue(task, today)
+    rows = [{"task": task, "overdue": is_overdue(task, today)} for task in tasks]
     return render(
         request,
         "visits/list.html",
         {
-            "tasks": tasks,
+            "rows": rows,
             "page": page,
             "today": today,
             "states": TaskState.choices,
@@ -207,10 +206,8 @@ class RuleForm(ConsoleForm):
 @console_page("visits:rules")
 def rule_list(request):
     """The rules, each with how many active elders in the official's area it catches now."""
-    rules = list(rules_for(request.user))
-    for rule in rules:
-        rule.caught = rule_preview(request.user, rule)
-    return render(request, "visits/rules.html", {"rules": rules, "may_edit": may_edit_rules(request.user)})
+    rows = [{"rule": rule, "caught": rule_preview(request.user, rule)} for rule in rules_for(request.user)]
+    return render(request, "visits/rules.html", {"rows": rows, "may_edit": may_edit_rules(request.user)})
 
 
 @console_page("visits:rules")
