@@ -194,7 +194,7 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> list[int]:
         with transaction.atomic():
             task = (
                 overdue_tasks(today)
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .select_related("elder", "community", "assignee")
                 .filter(pk=task_id)
                 .first()
