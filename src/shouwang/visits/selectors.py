@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core.errors import NotFound, ValidationFailed
+from shouwang.core.schemas import EARLIEST_DAY, LATEST_DAY
 from shouwang.core.scope import scope_of
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.selectors import elders_for
@@ -110,11 +111,13 @@ def rule_preview(user, rule: VisitRule, *, today: dt.date | None = None) -> int:
 
 def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     """The first day of ``YYYY-MM`` and of the month after."""
+    message = _("Give the month as YYYY-MM, e.g. 2026-03.")
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
-        message = _("Give the month as YYYY-MM, e.g. 2026-03.")
         raise ValidationFailed(message, errors={"month": message}) from None
+    if not EARLIEST_DAY <= first < LATEST_DAY.replace(day=1):
+        raise ValidationFailed(message, errors={"month": message})
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return first, following
 
