@@ -40,7 +40,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
-from shouwang.visits.models import VisitTask
+from shouwang.visits.models import HoursEntry, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -67,6 +67,7 @@ KINDS = (
     "case_id",
     "statement_id",
     "visit_id",
+    "volunteer_id",
 )
 
 
@@ -318,6 +319,15 @@ def build() -> World:
         findings=["food"],
         notes="乙方巡访记录",
     )
+    registered_b = Volunteer.objects.create(
+        user=volunteer_b,
+        community_id=elder_b.community_id,
+        skills=["visit"],
+        id_number=make_resident_id("220202", dt.date(1990, 1, 1), 888),
+    )
+    HoursEntry.objects.create(
+        volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -338,6 +348,7 @@ def build() -> World:
         "case_id": (case.pk,),
         "statement_id": (statement.pk,),
         "visit_id": (visit_open.pk, visit_done.pk),
+        "volunteer_id": (registered_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -363,6 +374,7 @@ def build() -> World:
         payee,
         visit_open,
         visit_done,
+        registered_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -386,6 +398,7 @@ def build() -> World:
         unsent.body,
         "乙方对账异议",
         visit_done.notes,
+        "乙方工时",
     )
     secrets = (
         elder_a.id_number,
@@ -396,6 +409,7 @@ def build() -> World:
         contact_b.phone,
         payee.id_number,
         payee.payment_account,
+        registered_b.id_number,
     )
     return World(
         users={

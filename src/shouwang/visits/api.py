@@ -15,7 +15,7 @@ from shouwang.core.schemas import Code, Day, Id, Note, Page, PageSize, RegionCod
 from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
-from . import services
+from . import services, volunteers
 from .models import VisitTask
 from .permissions import may_read_risk
 from .selectors import coverage, get_task_for, rules_for, search_tasks
@@ -178,6 +178,51 @@ def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
         actor=request.auth, task_id=visit_id, assessor_id=payload.assessor_id
     )
     return _followed(request, visit_id, assessment)
+
+
+class HoursEntryOut(Schema):
+    id: int
+    kind: str
+    minutes: int
+    task_id: int | None
+    note: str
+    at: dt.datetime
+    balance: int
+
+
+class HoursStatementOut(Schema):
+    volunteer_id: int
+    balance_minutes: int
+    entries: list[HoursEntryOut]
+
+
+@router.post(
+    "/{int:visit_id}/confirm", response=HoursEntryOut, summary="The coordinator confirms a volunteer's visit"
+)
+def confirm_visit(request, visit_id: Id):
+    entry = volunteers.confirm_visit(actor=request.auth, task_id=visit_id)
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+
+
+def _entry(entry, balance: int) -> dict:
+    return {
+        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "note", "at")},
+        "balance": balance,
+    }
+
+
+@router.get(
+    "/volunteers/{int:volunteer_id}/hours",
+    response=HoursStatementOut,
+    summary="A volunteer's time-bank statement",
+)
+def volunteer_hours(request, volunteer_id: Id):
+    found = volunteers.statement(request.auth, volunteer_id)
+    return {
+        "volunteer_id": found["volunteer"].pk,
+        "balance_minutes": found["balance"],
+        "entries": [_entry(line["entry"], line["balance"]) for line in found["lines"]],
+    }
 
 
 class VisitPlanOut(Schema):

@@ -6,8 +6,9 @@ visited) falls within ``SHOUWANG_VISIT_LEAD_DAYS``; a partial unique constraint 
 and kind) and ``ignore_conflicts`` keep two runs at once from making two. Open tasks the plan no longer
 asks for (the elder left the registry, a rule changed) are cancelled.
 
-A task goes to a community worker of its community: the one who visited the elder last when they still
-work there (continuity), else the one with the fewest open tasks (load), the lowest id on a tie.
+A task goes to a visitor of its community — a community worker, or for an elder not at high risk also a
+volunteer offering visits and free that weekday (``volunteers``): the one who visited the elder last when
+they still may (continuity), else the one with the fewest open tasks (load), the lowest id on a tie.
 
 ``escalate_overdue``: an open task more than ``SHOUWANG_VISIT_OVERDUE_DAYS`` past its due day goes to the
 community's supervisor — the officials whose region is the nearest one above the community (the street's
@@ -63,7 +64,10 @@ class Assigner:
     """Chooses a visitor for each new task: continuity first, then the lightest load."""
 
     def __init__(self, communities: set[str], elder_ids: set[int]):
+        from .volunteers import volunteer_visitors
+
         self.visitors = visitors_by_community(communities)
+        self.volunteers = volunteer_visitors(communities)
         self.load: Counter = Counter()
         for assignee_id in VisitTask.objects.filter(state=TaskState.OPEN, assignee__isnull=False).values_list(
             "assignee_id", flat=True
@@ -74,8 +78,23 @@ class Assigner:
         for elder_id, done_by in done.order_by("done_at").values_list("elder_id", "done_by_id"):
             self.last[elder_id] = done_by  # the latest wins
 
-    def choose(self, community: str, elder_id: int) -> User | None:
-        candidates = self.visitors.get(community, [])
+    def candidates(self, community: str, tier: str, due: dt.date) -> list[User]:
+        """The community's workers and, for elders not at high risk, its volunteers free on the day."""
+        from .volunteers import VOLUNTEER_TIERS
+
+        people = list(self.visitors.get(community, []))
+        if tier in VOLUNTEER_TIERS:
+            people += [
+                v.user
+                for v in self.volunteers.get(community, [])
+                if due.isoweekday() in (v.available_days or range(1, 8))
+            ]
+        return people
+
+    def choose(
+        self, community: str, elder_id: int, tier: str = "high", due: dt.date | None = None
+    ) -> User | None:
+        candidates = self.candidates(community, tier, due or timezone.localdate())
         if not candidates:
             return None
         previous = self.last.get(elder_id)
@@ -83,6 +102,7 @@ class Assigner:
         if chosen is None:
             chosen = min(candidates, key=lambda user: (self.load[user.pk], user.pk))
         self.load[chosen.pk] += 1
+        self.last.setdefault(elder_id, chosen.pk)  # the elder's other kind of visit goes to the same person
         return chosen
 
 
@@ -132,7 +152,7 @@ def generate_visits(*, actor=SYSTEM, today: dt.date | None = None, elders=None) 
                     kind=kind,
                     tier=risk.tier,
                     due_on=due,
-                    assignee=assigner.choose(community, elder_id),
+                    assignee=assigner.choose(community, elder_id, risk.tier, due),
                 )
             )
     stale = [

@@ -134,6 +134,11 @@ class VisitTask(TimeStampedModel):
     care_plan_review = models.ForeignKey(
         "assessments.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A volunteer's visit is confirmed by the coordinator (a community worker) before it earns hours.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -155,3 +160,71 @@ class VisitTask(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.elder_id} {self.kind} {self.due_on}"
+
+
+class Skill(models.TextChoices):
+    """What a volunteer (志愿者) offers (PRODUCT.md §8)."""
+
+    VISIT = "visit", _("visits (巡访)")
+    ESCORT = "escort", _("escorts (助行)")
+    COMPANIONSHIP = "companionship", _("companionship (精神慰藉)")
+
+
+class Volunteer(TimeStampedModel):
+    """A volunteer's registration: a user of the volunteer role, in one community, with a checked ID
+    number (masked everywhere, like an elder's), skills and the weekdays they are free."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer")
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    # ISO weekdays (1 Monday … 7 Sunday) the volunteer is free; visits due on other days go to others.
+    available_days = models.JSONField(_("available days"), default=list, blank=True)
+    trained_on = models.DateField(_("trained on"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["community_id", "id"]
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class HoursKind(models.TextChoices):
+    EARNED = "earned", _("earned for a confirmed visit")
+    REDEEMED = "redeemed", _("redeemed for help")
+
+
+class HoursEntry(models.Model):
+    """One movement of a volunteer's time bank (时间银行), in minutes: rows are only ever inserted, the
+    balance is their sum and never below zero (``volunteers.redeem_hours`` checks under a lock). A visit
+    earns once: the task is unique among earned entries."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours")
+    kind = models.CharField(_("kind"), max_length=10, choices=HoursKind.choices)
+    minutes = models.IntegerField(_("minutes"))
+    task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["volunteer", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=Q(kind="earned"), name="visit_earns_once"),
+            models.CheckConstraint(
+                condition=(Q(kind="earned", minutes__gt=0) | Q(kind="redeemed", minutes__lt=0)),
+                name="hours_sign_follows_kind",
+            ),
+        ]
+        verbose_name = _("time-bank entry")
+        verbose_name_plural = _("time-bank entries")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} {self.kind} {self.minutes}"

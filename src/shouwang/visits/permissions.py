@@ -4,11 +4,17 @@
 from shouwang.core.permissions import BUREAU_ROLES, REGION_STAFF_ROLES, role_of
 from shouwang.core.roles import Role
 
-# Community workers (网格员) make the visits; volunteers will join them.
-VISITOR_ROLES = frozenset({Role.COMMUNITY_WORKER})
+# Community workers (网格员) and volunteers make the visits; a volunteer sees only their own.
+WORKER_ROLES = frozenset({Role.COMMUNITY_WORKER})
+VOLUNTEER_ROLES = frozenset({Role.VOLUNTEER})
+VISITOR_ROLES = WORKER_ROLES | VOLUNTEER_ROLES
 # The region's staff read the visit lists and an elder's tier (an operator calling an elder wants to know
 # when someone was last there).
-VISIT_READERS = REGION_STAFF_ROLES
+REGION_VISIT_READERS = REGION_STAFF_ROLES
+VISIT_READERS = REGION_VISIT_READERS | VOLUNTEER_ROLES
+# Who registers volunteers and confirms their visits (the coordinator): the community's workers and the
+# bureau.
+COORDINATOR_ROLES = BUREAU_ROLES | WORKER_ROLES
 # The bureau keeps the rules, as it keeps every other policy.
 RULE_EDITORS = BUREAU_ROLES
 RULE_READERS = BUREAU_ROLES | {Role.COMMUNITY_WORKER}
@@ -19,8 +25,26 @@ def may_read_visits(user) -> bool:
     return role_of(user) in VISIT_READERS
 
 
+def reads_region_visits(user) -> bool:
+    """Region staff read every task of their regions; a volunteer only the tasks assigned to them."""
+    return role_of(user) in REGION_VISIT_READERS
+
+
+def is_volunteer(user) -> bool:
+    return role_of(user) in VOLUNTEER_ROLES
+
+
+def is_worker(user) -> bool:
+    return role_of(user) in WORKER_ROLES
+
+
 def may_read_risk(user) -> bool:
-    return role_of(user) in VISIT_READERS
+    return role_of(user) in REGION_VISIT_READERS
+
+
+def may_coordinate_volunteers(user) -> bool:
+    """Register volunteers, confirm their visits (which earns their hours), redeem hours."""
+    return role_of(user) in COORDINATOR_ROLES
 
 
 def is_visitor(user) -> bool:

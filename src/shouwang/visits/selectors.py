@@ -19,17 +19,20 @@ from shouwang.elders.selectors import elders_for
 from shouwang.regions.models import Region, prefix_of
 
 from .models import TIER_ORDER, TaskState, Tier, VisitRule, VisitTask
-from .permissions import may_read_coverage, may_read_rules, may_read_visits
+from .permissions import may_read_coverage, may_read_rules, may_read_visits, reads_region_visits
 from .tiers import rule_condition
 
 NOT_FOUND = _("This visit does not exist or is outside your area.")
 
 
 def tasks_for(user) -> QuerySet[VisitTask]:
-    """Visit tasks of the communities in the user's regions (none for roles that do not read visits)."""
+    """Visit tasks of the communities in the user's regions; a volunteer's own tasks (none for roles that
+    do not read visits)."""
     if not may_read_visits(user):
         return VisitTask.objects.none()
     tasks = VisitTask.objects.select_related("elder", "community", "assignee", "rule")
+    if not reads_region_visits(user):
+        return tasks.filter(assignee_id=user.pk)
     return scope_of(user).filter(tasks, region="community__code")
 
 

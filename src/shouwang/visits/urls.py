@@ -12,4 +12,6 @@ urlpatterns = [
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:rule_id>/", views.rule_edit, name="rule"),
     path("coverage/", views.coverage_report, name="coverage"),
+    path("volunteers/", views.volunteer_list, name="volunteers"),
+    path("volunteers/<int:volunteer_id>/", views.volunteer_detail, name="volunteer"),
 ]

@@ -21,9 +21,17 @@ from shouwang.core.spreadsheets import SheetWriter
 from shouwang.elders.models import Category, LivingArrangement
 from shouwang.web.decorators import console_page, roles_page
 
-from . import services
-from .models import Finding, Outcome, TaskState, Tier, VisitKind
-from .permissions import VISIT_READERS, is_visitor, may_complete_visit, may_edit_rules
+from . import services, volunteers
+from .models import Finding, Outcome, Skill, TaskState, Tier, VisitKind, Volunteer
+from .permissions import (
+    VISIT_READERS,
+    is_visitor,
+    is_volunteer,
+    is_worker,
+    may_complete_visit,
+    may_coordinate_volunteers,
+    may_edit_rules,
+)
 from .selectors import (
     coverage,
     get_rule_for,
@@ -35,7 +43,7 @@ from .selectors import (
     search_tasks,
 )
 
-FOLLOW_UPS = ("order", "incident", "review")
+FOLLOW_UPS = ("order", "incident", "review", "confirm")
 
 
 @console_page("visits:list")
@@ -43,7 +51,7 @@ def task_list(request):
     """A visitor's own open visits, soonest first (the phone list); for the rest of the region's staff
     every task in their scope, filtered by state and community."""
     today = timezone.localdate()
-    if is_visitor(request.user) and not request.GET.get("all"):
+    if is_volunteer(request.user) or (is_visitor(request.user) and not request.GET.get("all")):
         tasks = list(my_open_tasks(request.user)[:200])
         page = None
     else:
@@ -69,7 +77,7 @@ def task_list(request):
             "states": TaskState.choices,
             "state": request.GET.get("state", TaskState.OPEN),
             "mine": page is None,
-            "visitor": is_visitor(request.user),
+            "visitor": is_worker(request.user),
         },
     )
 
@@ -116,6 +124,11 @@ def task_detail(request, visit_id: int):
             "errors": errors,
             "far": services.is_far(task),
             "home": task.kind == VisitKind.HOME,
+            "may_confirm": task.state == TaskState.DONE
+            and task.confirmed_at is None
+            and may_coordinate_volunteers(request.user)
+            and Volunteer.objects.filter(user_id=task.done_by_id).exists(),
+            "volunteer": is_volunteer(request.user),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code")
             if may_do and task.state == TaskState.DONE and not task.order_id
             else [],
@@ -151,6 +164,12 @@ def follow_up(request, visit_id: int, name: str):
                 actor=request.user, task_id=task.pk, note=post.get("note", "")
             ),
             _("The call centre was alerted."),
+        )
+    elif name == "confirm":
+        perform(
+            request,
+            lambda: volunteers.confirm_visit(actor=request.user, task_id=task.pk),
+            _("The volunteer's visit was confirmed and its hours credited."),
         )
     else:
         raw = post.get("assessor", "")
@@ -286,4 +305,107 @@ def _coverage_xlsx(rows: list[dict], month: str) -> FileResponse:
     handle.seek(0)
     return FileResponse(
         handle, as_attachment=True, filename=_("visit-coverage-%(month)s.xlsx") % {"month": month}
+    )
+
+
+# --- volunteers and the time bank ---------------------------------------------------------------------
+
+
+@console_page("visits:volunteers")
+def volunteer_list(request):
+    """The coordinator's volunteers with their balances, and the registration form; a volunteer is sent to
+    their own statement."""
+    from shouwang.accounts.models import User
+    from shouwang.core.masking import mask_id_number
+
+    if is_volunteer(request.user):
+        own = volunteers.volunteers_for(request.user).first()
+        if own is None:
+            return render(request, "visits/volunteers.html", {"rows": [], "unregistered": True})
+        return redirect("visits:volunteer", volunteer_id=own.pk)
+    errors: dict[str, str] = {}
+    post = request.POST
+    if request.method == "POST":
+        raw_user = post.get("user_id", "")
+        try:
+            volunteers.register_volunteer(
+                actor=request.user,
+                user_id=int(raw_user) if raw_user.isdigit() and len(raw_user) < 18 else 0,
+                community=post.get("community", ""),
+                id_number=post.get("id_number", ""),
+                skills=post.getlist("skills"),
+                available_days=[int(day) for day in post.getlist("days") if day.isdigit() and len(day) < 3],
+            )
+        except DomainError as failure:
+            errors = getattr(failure, "errors", None) or {"": failure.message}
+            messages.error(request, failure.message)
+        else:
+            messages.success(request, _("The volunteer was registered."))
+            return redirect("visits:volunteers")
+    rows = [
+        {"volunteer": v, "id_number": mask_id_number(v.id_number), "balance": volunteers.balance_minutes(v)}
+        for v in volunteers.volunteers_for(request.user)[:200]
+    ]
+    registered = Volunteer.objects.values("user_id")
+    return render(
+        request,
+        "visits/volunteers.html",
+        {
+            "rows": rows,
+            "errors": errors,
+            "values": post,
+            "accounts": User.objects.filter(role="volunteer", is_active=True).exclude(pk__in=registered)[
+                :200
+            ],
+            "communities": _my_communities(request.user),
+            "skills": Skill.choices,
+            "days": [(n, label) for n, label in enumerate(WEEKDAYS, start=1)],
+        },
+    )
+
+
+WEEKDAYS = (
+    gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"), gettext_lazy("Fri"),
+    gettext_lazy("Sat"), gettext_lazy("Sun"),
+)  # fmt: skip
+
+
+def _my_communities(user):
+    from shouwang.core.scope import scope_of
+    from shouwang.regions.models import Level, Region
+
+    return (
+        scope_of(user)
+        .filter(Region.objects.filter(level=Level.COMMUNITY), region="code")
+        .order_by("code")[:500]
+    )
+
+
+@console_page("visits:volunteers")
+def volunteer_detail(request, volunteer_id: int):
+    """A volunteer's time-bank statement; the coordinator redeems hours here."""
+    if request.method == "POST":
+        raw = request.POST.get("minutes", "")
+        perform(
+            request,
+            lambda: volunteers.redeem_hours(
+                actor=request.user,
+                volunteer_id=volunteer_id,
+                minutes=int(raw) if raw.isdigit() and len(raw) < 9 else 0,
+                note=request.POST.get("note", ""),
+            ),
+            _("The hours were redeemed."),
+        )
+        return redirect("visits:volunteer", volunteer_id=volunteer_id)
+    from shouwang.core.masking import mask_id_number
+
+    found = volunteers.statement(request.user, volunteer_id)
+    return render(
+        request,
+        "visits/volunteer.html",
+        {
+            **found,
+            "id_number": mask_id_number(found["volunteer"].id_number),
+            "may_redeem": may_coordinate_volunteers(request.user),
+        },
     )

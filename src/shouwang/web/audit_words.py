@@ -123,6 +123,9 @@ WORDS = {
     "visits.generated": _("made the due visits"),
     "visits.rule.create": _("created a visit rule"),
     "visits.rule.update": _("changed a visit rule"),
+    "visits.volunteer.confirm": _("confirmed a volunteer's visit"),
+    "visits.volunteer.redeem": _("redeemed a volunteer's hours"),
+    "visits.volunteer.register": _("registered a volunteer"),
 }
 # (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
 FAMILIES = {
