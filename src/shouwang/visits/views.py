@@ -127,7 +127,7 @@ def task_detail(request, visit_id: int):
             "may_confirm": task.state == TaskState.DONE
             and task.confirmed_at is None
             and may_coordinate_volunteers(request.user)
-            and Volunteer.objects.filter(user_id=task.done_by_id).exists(),
+            and Volunteer.objects.filter(user_id=task.done_by_id or 0).exists(),
             "volunteer": is_volunteer(request.user),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code")
             if may_do and task.state == TaskState.DONE and not task.order_id

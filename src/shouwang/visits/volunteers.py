@@ -33,7 +33,7 @@ from .permissions import is_volunteer, may_coordinate_volunteers
 from .selectors import tasks_for
 
 # Minutes a confirmed visit earns, by kind.
-MINUTES_PER_VISIT = {VisitKind.PHONE: 15, VisitKind.HOME: 60}
+MINUTES_PER_VISIT: dict[str, int] = {VisitKind.PHONE: 15, VisitKind.HOME: 60}
 # Volunteers take the visits of these tiers; the high-risk elders stay with the community workers.
 VOLUNTEER_TIERS = (Tier.MEDIUM, Tier.LOW)
 NOT_FOUND = _("This volunteer does not exist or is outside your area.")
@@ -104,7 +104,7 @@ def register_volunteer(
     days = sorted(set(available_days))
     if [d for d in days if d not in range(1, 8)]:
         errors["available_days"] = _("Weekdays are 1 (Monday) to 7 (Sunday).")
-    if errors:
+    if errors or user is None:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     with transaction.atomic():
         volunteer = Volunteer.objects.create(
@@ -134,7 +134,7 @@ def confirm_visit(*, actor, task_id: int) -> HoursEntry:
         require_state(task, [TaskState.DONE], _("Only a recorded visit is confirmed; this one is %(state)s."))
         if task.confirmed_at is not None:
             raise Conflict(_("This visit was already confirmed."), code="already_confirmed")
-        volunteer = Volunteer.objects.filter(user_id=task.done_by_id).first()
+        volunteer = Volunteer.objects.filter(user_id=task.done_by_id or 0).first()
         if volunteer is None:
             raise ValidationFailed(_("This visit was not made by a volunteer; it earns no hours."))
         if task.kind == VisitKind.HOME and (
