@@ -14,11 +14,15 @@ import random
 
 from django.utils import timezone
 
+from shouwang.accounts.models import User
 from shouwang.core.actors import SYSTEM
+from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.roles import Role
 from shouwang.elders.models import Elder
-from shouwang.visits.generation import escalate_overdue, generate_visits
-from shouwang.visits.models import Finding, TaskState, VisitKind, VisitTask
+from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
+from shouwang.visits.models import Finding, Skill, TaskState, VisitKind, VisitTask, Volunteer
 from shouwang.visits.services import complete_visit, follow_up_incident
+from shouwang.visits.volunteers import confirm_visit, register_volunteer
 
 HISTORY_DAYS = 35
 DONE_SHARE = 0.6
@@ -28,10 +32,12 @@ NOTES = ("老人精神不错，按时服药。", "家中整洁，冰箱有菜。
 
 
 def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
-    """A month of visits in ``community_codes`` (each should have a community worker)."""
+    """A month of visits in ``community_codes`` (each should have a community worker); the demo's
+    volunteer takes a share of them and the worker confirms what they did, which earns their hours."""
     rng = random.Random(seed)
     elders = Elder.objects.filter(community_id__in=community_codes)
     today = timezone.localdate()
+    volunteer = _register_volunteer(community_codes[0]) if community_codes else None
     neglected: set[int] = set()
     done = 0
     alerted = False
@@ -62,7 +68,33 @@ def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
                 alerted = True
     generate_visits(actor=SYSTEM, today=today, elders=elders)
     escalated = escalate_overdue()
-    return {"done": done, "escalated": len(escalated)}
+    confirmed = _confirm_volunteer_visits(volunteer) if volunteer else 0
+    return {"done": done, "escalated": len(escalated), "confirmed": confirmed}
+
+
+def _register_volunteer(community: str) -> Volunteer | None:
+    """The demo's volunteer account, registered in the first community by its worker."""
+    user = User.objects.filter(role=Role.VOLUNTEER, is_active=True).order_by("pk").first()
+    workers = visitors_by_community({community}).get(community, [])
+    if user is None or not workers:
+        return None
+    return register_volunteer(
+        actor=workers[0], user_id=user.pk, community=community,
+        id_number=make_resident_id("220202", dt.date(1985, 6, 1), 377),
+        skills=[Skill.VISIT, Skill.COMPANIONSHIP], available_days=[],
+    )  # fmt: skip
+
+
+def _confirm_volunteer_visits(volunteer: Volunteer) -> int:
+    """The coordinator confirms the volunteer's visits that passed the position check."""
+    coordinator = visitors_by_community({volunteer.community_id})[volunteer.community_id][0]
+    confirmed = 0
+    for task in VisitTask.objects.filter(done_by=volunteer.user, state=TaskState.DONE).order_by("pk"):
+        if task.kind == VisitKind.HOME and task.distance_m is None:
+            continue
+        confirm_visit(actor=coordinator, task_id=task.pk)
+        confirmed += 1
+    return confirmed
 
 
 def _record(task: VisitTask, day: dt.date, rng: random.Random) -> None:
