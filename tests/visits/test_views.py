@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from shouwang.core.spreadsheets import open_workbook
+from shouwang.regions.models import Region
 from shouwang.visits.generation import generate_visits
 from shouwang.visits.models import VisitRule, VisitTask
 from tests import factories
@@ -65,8 +66,10 @@ def test_rules_preview_and_coverage(client, task, official, worker_a, english, t
 
     client.force_login(official)
     month = timezone.localdate().strftime("%Y-%m")
+    Region.objects.filter(code=factories.COMMUNITY_A).update(centre_lat=43.85, centre_lon=126.55)
     page = client.get(f"/visits/coverage/?month={month}").content.decode()
     assert f'data-community="{factories.COMMUNITY_A}" data-tier="high"' in page
+    assert "data-coverage-map" in page and '"lat": 43.85' in page
     export = client.get(f"/visits/coverage/?month={month}&format=xlsx")
     saved = tmp_path / "coverage.xlsx"
     saved.write_bytes(b"".join(export.streaming_content))

@@ -152,7 +152,12 @@ def coverage(user, *, month: str, region: str = "") -> list[dict]:
         )
         cell = cells[(community_id, tier)]
         cell[elder_id] = cell.get(elder_id, True) and on_time
-    names = dict(Region.objects.filter(code__in={c for c, _t in cells}).values_list("code", "name"))
+    places = {
+        code: (name, lat, lon)
+        for code, name, lat, lon in Region.objects.filter(code__in={c for c, _t in cells}).values_list(
+            "code", "name", "centre_lat", "centre_lon"
+        )
+    }
     result = []
     for community_id in sorted({c for c, _t in cells}):
         tiers = []
@@ -170,7 +175,18 @@ def coverage(user, *, month: str, region: str = "") -> list[dict]:
                     "share": round(on_schedule / due, 3) if due else None,
                 }
             )
-        result.append({"community": community_id, "name": names.get(community_id, ""), "tiers": tiers})
+        name, lat, lon = places.get(community_id, ("", None, None))
+        due_all, on_time_all = sum(t["elders_due"] for t in tiers), sum(t["on_schedule"] for t in tiers)
+        result.append(
+            {
+                "community": community_id,
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "share": round(on_time_all / due_all, 3) if due_all else None,
+                "tiers": tiers,
+            }
+        )
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
@@ -273,8 +274,23 @@ def coverage_report(request):
         error = failure.message
     if request.GET.get("format") == "xlsx" and not error:
         return _coverage_xlsx(rows, month)
+    points = [
+        {"name": row["name"], "lat": row["lat"], "lon": row["lon"], "share": row["share"]}
+        for row in rows
+        if row["lat"] is not None and row["lon"] is not None
+    ]
     return render(
-        request, "visits/coverage.html", {"month": month, "region": region, "rows": rows, "error": error}
+        request,
+        "visits/coverage.html",
+        {
+            "month": month,
+            "region": region,
+            "rows": rows,
+            "error": error,
+            "points": points,
+            "map_tiles": settings.SHOUWANG_MAP_TILES_URL,
+            "map_attribution": settings.SHOUWANG_MAP_ATTRIBUTION,
+        },
     )
 
 
