@@ -160,12 +160,14 @@ def coverage(user, *, month: str, region: str = "") -> list[dict]:
     }
     result = []
     for community_id in sorted({c for c, _t in cells}):
-        tiers = []
+        tiers: list[dict] = []
+        due_all = on_time_all = 0
         for tier in TIER_ORDER:
             found = cells.get((community_id, tier))
             if not found:
                 continue
             due, on_schedule = len(found), sum(found.values())
+            due_all, on_time_all = due_all + due, on_time_all + on_schedule
             tiers.append(
                 {
                     "tier": str(tier),
@@ -176,7 +178,6 @@ def coverage(user, *, month: str, region: str = "") -> list[dict]:
                 }
             )
         name, lat, lon = places.get(community_id, ("", None, None))
-        due_all, on_time_all = sum(t["elders_due"] for t in tiers), sum(t["on_schedule"] for t in tiers)
         result.append(
             {
                 "community": community_id,
