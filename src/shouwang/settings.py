@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "shouwang.benefits",
     "shouwang.portal",
     "shouwang.hotline",
+    "shouwang.visits",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -444,6 +445,14 @@ SHOUWANG_MESSAGE_MAX_ATTEMPTS = _env_int("MESSAGE_MAX_ATTEMPTS", 8, minimum=1)
 SHOUWANG_LINK_CODE_MINUTES = _env_int("LINK_CODE_MINUTES", 15, minimum=1)
 SHOUWANG_LINK_CODE_ATTEMPTS = _env_int("LINK_CODE_ATTEMPTS", 5, minimum=1)
 SHOUWANG_LINK_CODES_PER_DAY = _env_int("LINK_CODES_PER_DAY", 5, minimum=1)
+# Regular visits (visits): a visit task is made this many days before it is due (so a visitor can plan the
+# week); one still open this many days after its due day escalates to the community's supervisor (DOMAIN.md
+# §6: 3); alarms and missed check-ins within this many days raise an elder's risk tier one step.
+SHOUWANG_VISIT_LEAD_DAYS = _env_int("VISIT_LEAD_DAYS", 7)
+SHOUWANG_VISIT_OVERDUE_DAYS = _env_int("VISIT_OVERDUE_DAYS", 3)
+SHOUWANG_VISIT_INCIDENT_DAYS = _env_int("VISIT_INCIDENT_DAYS", 30, minimum=1)
+# A home visit recorded farther than this from the elder's home (metres) is flagged on the visit.
+SHOUWANG_VISIT_RADIUS_M = _env_int("VISIT_RADIUS_M", 300, minimum=1)
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = _env_int("ALARM_ACK_SECONDS", 60)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("benefits/", include("shouwang.benefits.urls")),
     path("portal/", include("shouwang.portal.urls")),
     path("hotline/", include("shouwang.hotline.urls")),
+    path("visits/", include("shouwang.visits.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

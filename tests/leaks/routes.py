@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from shouwang.alarms.console_views import ACTIONS as INCIDENT_ACTIONS
 from shouwang.orders.views import ACTIONS as ORDER_ACTIONS
 from shouwang.orders.views import COMPLAINT_ACTIONS
+from shouwang.visits.views import FOLLOW_UPS as VISIT_FOLLOW_UPS
 
 # Path parameters that are not objects of either side: a form's step number, a console button's name.
 ORDINARY = {"step": (1, 2), "action": (), "name": (), "number": (1,)}
@@ -43,6 +44,7 @@ BUTTONS = {
     "orders:complaint_action": tuple(COMPLAINT_ACTIONS),
     "alarms:incident_action": tuple(INCIDENT_ACTIONS),
     "alarms:device_action": ("bind", "unbind", "retire"),
+    "visits:follow_up": VISIT_FOLLOW_UPS,
 }
 
 # Routes that carry no one's personal data or scope, with the reason. Keys are "METHOD /path" for the API
@@ -94,6 +96,10 @@ EXEMPT = {
     "hotline:article_edit": "knowledge articles are the bureau's reference for every desk, nobody's data; "
     "who may write them: tests/hotline",
     "hotline:article_retire": "knowledge articles are nobody's data: tests/hotline",
+    "GET /api/v1/visits/rules": "visit rules are public rules (who is visited how often), nobody's data",
+    "visits:rules": "visit rules are public rules; the counts are of the caller's own area",
+    "visits:rule_new": "visit rules are public rules; who may write them: tests/visits",
+    "visits:rule": "visit rules are public rules; who may write them: tests/visits",
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "web:favicon": "the site's icon, a static file",

@@ -42,6 +42,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
+from shouwang.visits.models import HoursEntry, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -70,6 +71,8 @@ KINDS = (
     "call_id",
     "call_back_id",
     "care_call_id",
+    "visit_id",
+    "volunteer_id",
 )
 
 
@@ -312,6 +315,38 @@ def build() -> World:
     care_call = CareCall.objects.create(
         elder=elder_b, day=timezone.localdate(), region_code=elder_b.community_id
     )
+    visit_open = VisitTask.objects.create(
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        kind="home",
+        tier="high",
+        due_on=timezone.localdate(),
+        assignee=worker_b,
+        notes="",
+    )
+    visit_done = VisitTask.objects.create(
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        kind="phone",
+        tier="high",
+        due_on=timezone.localdate(),
+        assignee=worker_b,
+        state="done",
+        done_at=timezone.now(),
+        done_by=worker_b,
+        outcome="met",
+        findings=["food"],
+        notes="乙方巡访记录",
+    )
+    registered_b = Volunteer.objects.create(
+        user=volunteer_b,
+        community_id=elder_b.community_id,
+        skills=["visit"],
+        id_number=make_resident_id("220202", dt.date(1990, 1, 1), 888),
+    )
+    HoursEntry.objects.create(
+        volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -334,6 +369,8 @@ def build() -> World:
         "call_id": (call.pk,),
         "call_back_id": (call_back.pk,),
         "care_call_id": (care_call.pk,),
+        "visit_id": (visit_open.pk, visit_done.pk),
+        "volunteer_id": (registered_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -360,6 +397,9 @@ def build() -> World:
         call,
         call_back,
         care_call,
+        visit_open,
+        visit_done,
+        registered_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -384,6 +424,8 @@ def build() -> World:
         "乙方对账异议",
         call.summary,
         call_back.note,
+        visit_done.notes,
+        "乙方工时",
     )
     secrets = (
         elder_a.id_number,
@@ -394,6 +436,7 @@ def build() -> World:
         contact_b.phone,
         payee.id_number,
         payee.payment_account,
+        registered_b.id_number,
     )
     return World(
         users={

@@ -196,6 +196,8 @@ class IncidentKind(models.TextChoices):
     MISSED_CHECKIN = "missed_checkin", _("missed daily check-in")
     # Reported by a call to the hotline (an elder or a neighbour); no device involved.
     VOICE = "voice", _("emergency reported by phone (电话报警)")
+    # Opened by a visitor from a regular visit's findings (visits.services.follow_up_incident).
+    VISIT_FINDING = "visit_finding", _("concern found on a visit")
 
 
 class Priority(models.TextChoices):

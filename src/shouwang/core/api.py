@@ -173,6 +173,8 @@ def build_api() -> NinjaAPI:
     from shouwang.portal.api import router as portal_router
     from shouwang.providers.api import router as providers_router
     from shouwang.regions.api import router as regions_router
+    from shouwang.visits.api import elder_router as elder_visits_router
+    from shouwang.visits.api import router as visits_router
 
     api.add_router("/", accounts_router)
     api.add_router("/users", users_router)
@@ -189,6 +191,8 @@ def build_api() -> NinjaAPI:
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
     api.add_router("/calls", hotline_router)
+    api.add_router("/visits", visits_router)
+    api.add_router("/elders", elder_visits_router)
     api.add_router("/audit", router)
     return api
 

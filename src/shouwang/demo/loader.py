@@ -30,6 +30,7 @@ from .orders import load_orders
 from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 from .statements import load_statements
+from .visits import load_visits
 
 DEMO_PASSWORD = "Shouwang@2026"
 DISTRICT = "220202000000"  # 吉林市昌邑区
@@ -174,6 +175,9 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_statements(community_codes=assessed, district=DISTRICT, seed=seed)
     load_anomalies(community_codes=assessed)
     load_hotline(community_codes=assessed, seed=seed)
+    # Regular visits where the demo has community workers (communities 0 and 5).
+    visited = [communities[index].code for index in (0, 5) if index < len(communities)]
+    load_visits(community_codes=visited, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -132,6 +132,17 @@ WORDS = {
     "portal.link_code_sent": _("sent a family-link code to the elder's phone"),
     "portal.link_code_unmatched": _("asked for a family-link code for an unregistered ID number"),
     "portal.unlink": _("ended a family link"),
+    "visits.completed": _("recorded a regular visit"),
+    "visits.escalated": _("escalated an overdue visit"),
+    "visits.follow_up.incident": _("alerted the call centre after a visit"),
+    "visits.follow_up.order": _("ordered services after a visit"),
+    "visits.follow_up.review": _("asked for a re-assessment after a visit"),
+    "visits.generated": _("made the due visits"),
+    "visits.rule.create": _("created a visit rule"),
+    "visits.rule.update": _("changed a visit rule"),
+    "visits.volunteer.confirm": _("confirmed a volunteer's visit"),
+    "visits.volunteer.redeem": _("redeemed a volunteer's hours"),
+    "visits.volunteer.register": _("registered a volunteer"),
 }
 # (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
 FAMILIES = {

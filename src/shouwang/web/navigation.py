@@ -1,17 +1,22 @@
 """Which console pages each role reaches from the navigation."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions as pages
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str | Promise  # a lazy translation, read in the user's language when the menu is drawn
+    label: StrOrPromise  # a lazy translation, read in the user's language when the menu is drawn
     url_name: str
     roles: frozenset
 
@@ -35,6 +40,10 @@ NAVIGATION = (
     NavItem(_("Answer times"), "alarms:report", pages.ANSWER_TIME_PAGE_ROLES),
     NavItem(_("Knowledge base"), "hotline:knowledge", pages.KNOWLEDGE_PAGE_ROLES),
     NavItem(_("Call statistics"), "hotline:stats", pages.CALL_STATS_PAGE_ROLES),
+    NavItem(_("Regular visits"), "visits:list", pages.REGULAR_VISIT_PAGE_ROLES),
+    NavItem(_("Visit rules"), "visits:rules", pages.VISIT_RULE_PAGE_ROLES),
+    NavItem(_("Visit coverage"), "visits:coverage", pages.VISIT_COVERAGE_PAGE_ROLES),
+    NavItem(_("Volunteers"), "visits:volunteers", pages.VOLUNTEER_PAGE_ROLES),
     NavItem(_("Benefit runs"), "benefits:runs", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Benefit policies"), "benefits:policies", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Ledger"), "benefits:ledger", pages.LEDGER_PAGE_ROLES),

@@ -1,0 +1,118 @@
+"""Demo regular visits: a month of history in the communities that have a community worker, with
+findings and a follow-up, and a few visits left undone so that they are overdue and escalated.
+
+The month is played day by day through the real paths: the generation makes the tasks due that day
+(``generate_visits(today=day)``), the assigned worker records most of them (``complete_visit``) and the
+record is moved back to that day, so the next day's generation reads a true history. Deterministic for a
+seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from shouwang.accounts.models import User
+from shouwang.core.actors import SYSTEM
+from shouwang.core.idnumbers import make_resident_id
+from shouwang.core.roles import Role
+from shouwang.elders.models import Elder
+from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
+from shouwang.visits.models import Finding, Skill, TaskState, VisitKind, VisitTask, Volunteer
+from shouwang.visits.services import complete_visit, follow_up_incident
+from shouwang.visits.volunteers import confirm_visit, register_volunteer
+
+HISTORY_DAYS = 35
+DONE_SHARE = 0.6
+NEGLECTED_DAYS = 10
+FINDING_SHARE = 0.2
+NOTES = ("老人精神不错，按时服药。", "家中整洁，冰箱有菜。", "老人说夜里睡不好。", "暖气不太热，已告知物业。")
+
+
+def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
+    """A month of visits in ``community_codes`` (each should have a community worker); the demo's
+    volunteer takes a share of them and the worker confirms what they did, which earns their hours."""
+    rng = random.Random(seed)
+    elders = Elder.objects.filter(community_id__in=community_codes)
+    today = timezone.localdate()
+    volunteer = _register_volunteer(community_codes[0]) if community_codes else None
+    neglected: set[int] = set()
+    done = 0
+    alerted = False
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - dt.timedelta(days=back)
+        generate_visits(actor=SYSTEM, today=day, elders=elders)
+        if back == NEGLECTED_DAYS:
+            # Nobody gets to a few elders from here on: their visits are overdue and escalated.
+            waiting = sorted(
+                set(
+                    VisitTask.objects.filter(elder__in=elders, state=TaskState.OPEN).values_list(
+                        "elder_id", flat=True
+                    )
+                )
+            )
+            neglected = set(rng.sample(waiting, k=max(1, len(waiting) // 6))) if waiting else set()
+        due = VisitTask.objects.filter(
+            elder__in=elders, state=TaskState.OPEN, due_on__lte=day, assignee__isnull=False
+        ).select_related("elder", "assignee")
+        for task in due.order_by("pk"):
+            # visits spread over the days after they fall due (most on the day or soon after)
+            if rng.random() > DONE_SHARE or task.elder_id in neglected:
+                continue
+            _record(task, day, rng)
+            done += 1
+            if not alerted and task.findings:
+                follow_up_incident(actor=task.assignee, task_id=task.pk, note="请呼叫中心今天回访老人。")
+                alerted = True
+    generate_visits(actor=SYSTEM, today=today, elders=elders)
+    escalated = escalate_overdue()
+    confirmed = _confirm_volunteer_visits(volunteer) if volunteer else 0
+    return {"done": done, "escalated": len(escalated), "confirmed": confirmed}
+
+
+def _register_volunteer(community: str) -> Volunteer | None:
+    """The demo's volunteer account, registered in the first community by its worker."""
+    user = User.objects.filter(role=Role.VOLUNTEER, is_active=True).order_by("pk").first()
+    workers = visitors_by_community({community}).get(community, [])
+    if user is None or not workers:
+        return None
+    return register_volunteer(
+        actor=workers[0], user_id=user.pk, community=community,
+        id_number=make_resident_id("220202", dt.date(1985, 6, 1), 377),
+        skills=[Skill.VISIT, Skill.COMPANIONSHIP], available_days=[],
+    )  # fmt: skip
+
+
+def _confirm_volunteer_visits(volunteer: Volunteer) -> int:
+    """The coordinator confirms the volunteer's visits that passed the position check."""
+    coordinator = visitors_by_community({volunteer.community_id})[volunteer.community_id][0]
+    confirmed = 0
+    for task in VisitTask.objects.filter(done_by=volunteer.user, state=TaskState.DONE).order_by("pk"):
+        if task.kind == VisitKind.HOME and task.distance_m is None:
+            continue
+        confirm_visit(actor=coordinator, task_id=task.pk)
+        confirmed += 1
+    return confirmed
+
+
+def _record(task: VisitTask, day: dt.date, rng: random.Random) -> None:
+    elder = task.elder
+    lat = lon = None
+    if task.kind == VisitKind.HOME:
+        lat = (elder.lat or 43.85) + rng.uniform(-0.0005, 0.0005)
+        lon = (elder.lon or 126.55) + rng.uniform(-0.0005, 0.0005)
+    findings = rng.sample(Finding.values, k=rng.randint(1, 2)) if rng.random() < FINDING_SHARE else []
+    complete_visit(
+        actor=task.assignee,
+        task_id=task.pk,
+        outcome="met" if rng.random() < 0.95 else "not_reached",
+        findings=findings,
+        notes=rng.choice(NOTES),
+        lat=lat,
+        lon=lon,
+    )
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59))))
+    VisitTask.objects.filter(pk=task.pk).update(done_at=at)
+    task.findings = findings

@@ -1,0 +1,261 @@
+"""The regular-visits JSON API: visit tasks, completing one and its follow-ups, an elder's risk tier, the
+rules and the coverage report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from shouwang.core.errors import NotFound
+from shouwang.core.pagination import paginate
+from shouwang.core.schemas import Code, Day, Id, Note, Page, PageSize, RegionCode, column_text
+from shouwang.orders.api import OrderItemIn
+from shouwang.orders.models import Order
+
+from . import services, volunteers
+from .models import VisitTask
+from .permissions import may_read_risk
+from .selectors import coverage, get_task_for, rules_for, search_tasks
+from .tiers import risk_of
+
+router = Router(tags=["visits"])
+elder_router = Router(tags=["visits"])
+
+
+class VisitTaskOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    community: str
+    kind: str
+    tier: str
+    due_on: dt.date
+    state: str
+    assignee_id: int | None
+    escalated_at: dt.datetime | None
+    done_at: dt.datetime | None
+    outcome: str
+    distance_m: int | None
+    findings: list[str]
+    notes: str
+    order_id: int | None
+    incident_id: int | None
+    care_plan_review_id: int | None
+
+    @staticmethod
+    def resolve_elder_name(task: VisitTask) -> str:
+        return task.elder.name
+
+    @staticmethod
+    def resolve_community(task: VisitTask) -> str:
+        return task.community_id
+
+
+class VisitTaskPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[VisitTaskOut]
+
+
+class VisitCompleteIn(Schema):
+    outcome: Code
+    findings: list[Code] = []
+    notes: Note = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+class OrderFollowUpIn(Schema):
+    items: list[OrderItemIn]
+    note: Annotated[str, column_text(Order, "note")] = ""
+
+
+class IncidentFollowUpIn(Schema):
+    note: Note = ""
+
+
+class ReviewFollowUpIn(Schema):
+    assessor_id: Id
+
+
+class VisitFollowUpOut(Schema):
+    visit: VisitTaskOut
+    created_id: int
+
+
+@router.get("", response=VisitTaskPage, summary="Visit tasks in the caller's scope, soonest due first")
+def list_visits(
+    request,
+    state: Code = "",
+    due_before: Day | None = None,
+    community: RegionCode = "",
+    assignee: Id | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
+):
+    tasks = search_tasks(
+        request.auth, state=state, due_before=due_before, community=community, assignee=assignee
+    )
+    return paginate(tasks, page=page, page_size=page_size)
+
+
+@router.get(
+    "/coverage", summary="Per community and risk tier, the share of elders visited on schedule in a month"
+)
+def visit_coverage(request, month: Code, region: RegionCode = ""):
+    return {
+        "month": month,
+        "region": region,
+        "communities": coverage(request.auth, month=month, region=region),
+    }
+
+
+class VisitRuleOut(Schema):
+    id: int
+    name: str
+    position: int
+    active: bool
+    arrangements: list[str]
+    categories: list[str]
+    min_age: int | None
+    min_ability_level: int | None
+    tier: str
+    kind: str
+    interval_days: int
+
+
+@router.get("/rules", response=list[VisitRuleOut], summary="The visit rules")
+def list_rules(request):
+    return list(rules_for(request.auth))
+
+
+@router.get("/{int:visit_id}", response=VisitTaskOut, summary="One visit task")
+def get_visit(request, visit_id: Id):
+    return get_task_for(request.auth, visit_id)
+
+
+@router.post("/{int:visit_id}/complete", response=VisitTaskOut, summary="Record the visit with its findings")
+def complete_visit(request, visit_id: Id, payload: VisitCompleteIn):
+    return services.complete_visit(actor=request.auth, task_id=visit_id, **payload.dict())
+
+
+def _followed(request, visit_id: int, created) -> dict:
+    return {"visit": get_task_for(request.auth, visit_id), "created_id": created.pk}
+
+
+@router.post(
+    "/{int:visit_id}/follow-up/order",
+    response=VisitFollowUpOut,
+    summary="Order services for the visited elder",
+)
+def follow_up_order(request, visit_id: Id, payload: OrderFollowUpIn):
+    items = [item.dict() for item in payload.items]
+    order = services.follow_up_order(actor=request.auth, task_id=visit_id, items=items, note=payload.note)
+    return _followed(request, visit_id, order)
+
+
+@router.post(
+    "/{int:visit_id}/follow-up/incident",
+    response=VisitFollowUpOut,
+    summary="Alert the call centre about the elder",
+)
+def follow_up_incident(request, visit_id: Id, payload: IncidentFollowUpIn):
+    incident = services.follow_up_incident(actor=request.auth, task_id=visit_id, note=payload.note)
+    return _followed(request, visit_id, incident)
+
+
+@router.post(
+    "/{int:visit_id}/follow-up/review",
+    response=VisitFollowUpOut,
+    summary="Ask for a re-assessment of the elder",
+)
+def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
+    assessment = services.follow_up_review(
+        actor=request.auth, task_id=visit_id, assessor_id=payload.assessor_id
+    )
+    return _followed(request, visit_id, assessment)
+
+
+class HoursEntryOut(Schema):
+    id: int
+    kind: str
+    minutes: int
+    task_id: int | None
+    note: str
+    at: dt.datetime
+    balance: int
+
+
+class HoursStatementOut(Schema):
+    volunteer_id: int
+    balance_minutes: int
+    entries: list[HoursEntryOut]
+
+
+@router.post(
+    "/{int:visit_id}/confirm", response=HoursEntryOut, summary="The coordinator confirms a volunteer's visit"
+)
+def confirm_visit(request, visit_id: Id):
+    entry = volunteers.confirm_visit(actor=request.auth, task_id=visit_id)
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+
+
+def _entry(entry, balance: int) -> dict:
+    return {
+        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "note", "at")},
+        "balance": balance,
+    }
+
+
+@router.get(
+    "/volunteers/{int:volunteer_id}/hours",
+    response=HoursStatementOut,
+    summary="A volunteer's time-bank statement",
+)
+def volunteer_hours(request, volunteer_id: Id):
+    found = volunteers.statement(request.auth, volunteer_id)
+    return {
+        "volunteer_id": found["volunteer"].pk,
+        "balance_minutes": found["balance"],
+        "entries": [_entry(line["entry"], line["balance"]) for line in found["lines"]],
+    }
+
+
+class VisitPlanOut(Schema):
+    kind: str
+    interval_days: int
+    rule_id: int
+    rule: str
+
+
+class ElderRiskOut(Schema):
+    tier: str
+    tier_label: str
+    reasons: list[str]
+    rule: VisitRuleOut | None
+    plan: list[VisitPlanOut]
+
+
+@elder_router.get(
+    "/{int:elder_id}/risk", response=ElderRiskOut, summary="The elder's risk tier, why, and the visit plan"
+)
+def elder_risk(request, elder_id: Id):
+    from shouwang.elders.selectors import get_elder_for
+
+    if not may_read_risk(request.auth):
+        raise NotFound(_("This elder does not exist or is outside your area."))
+    risk = risk_of(get_elder_for(request.auth, elder_id))
+    return {
+        "tier": risk.tier,
+        "tier_label": risk.tier_label,
+        "reasons": risk.reasons,
+        "rule": risk.deciding_rule,
+        "plan": [
+            {"kind": p.kind, "interval_days": p.interval_days, "rule_id": p.rule.pk, "rule": p.rule.name}
+            for p in risk.plan.values()
+        ],
+    }

@@ -1,0 +1,230 @@
+"""Regular visits (定期巡访): the rules that say who is visited how often, and the visit tasks.
+
+A rule (``VisitRule``) is data an official edits: which elders it catches (living arrangements, categories,
+a minimum age, a minimum ability level) and what it asks for (a phone call or a home visit, every so many
+days) at which risk tier. DOMAIN.md §6's defaults are seeded by a data migration. ``tiers`` derives an
+elder's tier and visit plan from the rules and the alarms' recent incidents; ``generation`` makes the due
+``VisitTask`` rows; the visitor completes one with its findings.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shouwang.core.models import TimeStampedModel
+
+
+class VisitKind(models.TextChoices):
+    PHONE = "phone", _("phone call (电话巡访)")
+    HOME = "home", _("home visit (上门巡访)")
+
+
+class Tier(models.TextChoices):
+    """Risk tiers, highest first (``TIER_ORDER``)."""
+
+    HIGH = "high", _("high risk")
+    MEDIUM = "medium", _("medium risk")
+    LOW = "low", _("low risk")
+    NONE = "none", _("no regular visits")
+
+
+TIER_ORDER = [Tier.HIGH, Tier.MEDIUM, Tier.LOW, Tier.NONE]
+
+
+class VisitRule(TimeStampedModel):
+    """Who → which visit how often. An elder caught by several rules gets, for each kind, the shortest
+    interval among them, and the highest of their tiers. Empty conditions match everyone."""
+
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    arrangements = models.JSONField(_("living arrangements"), default=list, blank=True)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    min_ability_level = models.PositiveSmallIntegerField(_("minimum ability level"), null=True, blank=True)
+    tier = models.CharField(_("risk tier"), max_length=8, choices=Tier.choices)
+    kind = models.CharField(_("visit kind"), max_length=8, choices=VisitKind.choices)
+    interval_days = models.PositiveSmallIntegerField(_("every (days)"))
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval_days__gte=1), name="visit_rule_interval_positive"),
+        ]
+        verbose_name = _("visit rule")
+        verbose_name_plural = _("visit rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", _("to do (待巡访)")
+    DONE = "done", _("done (已巡访)")
+    CANCELLED = "cancelled", _("cancelled (已取消)")
+
+
+class Outcome(models.TextChoices):
+    MET = "met", _("spoke with the elder")
+    NOT_REACHED = "not_reached", _("elder not reached")
+
+
+class Finding(models.TextChoices):
+    """The findings checklist of the visit form: each ticked one is a concern."""
+
+    HEALTH = "health", _("health worse or unwell")
+    MOOD = "mood", _("low mood or loneliness")
+    HAZARD = "hazard", _("safety hazard at home")
+    FOOD = "food", _("not enough food or cannot cook")
+    HEATING = "heating", _("home too cold (heating)")
+    NEEDS = "needs", _("needs help or a service")
+
+
+class VisitTask(TimeStampedModel):
+    """One due visit of an elder. ``community`` and ``tier`` are copied when it is made, so scope, the
+    coverage report and the escalation read one row."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="visit_tasks")
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    rule = models.ForeignKey(
+        VisitRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        verbose_name=_("rule"),
+    )
+    kind = models.CharField(_("visit kind"), max_length=8, choices=VisitKind.choices)
+    tier = models.CharField(_("risk tier"), max_length=8, choices=Tier.choices)
+    due_on = models.DateField(_("due on"), db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=TaskState.choices, default=TaskState.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visit_tasks",
+        verbose_name=_("visitor"),
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("visited at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    distance_m = models.PositiveIntegerField(_("distance from the home (m)"), null=True, blank=True)
+    findings = models.JSONField(_("findings"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    incident = models.ForeignKey(
+        "alarms.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    care_plan_review = models.ForeignKey(
+        "assessments.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A volunteer's visit is confirmed by the coordinator (a community worker) before it earns hours.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            # The last defence of idempotent generation: one open task per elder and kind, and never two
+            # tasks of an elder, kind and day.
+            models.UniqueConstraint(
+                fields=["elder", "kind"], condition=Q(state="open"), name="one_open_visit_per_kind"
+            ),
+            models.UniqueConstraint(fields=["elder", "kind", "due_on"], name="unique_visit_due"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "due_on"]),
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["state", "due_on"]),
+        ]
+        verbose_name = _("visit task")
+        verbose_name_plural = _("visit tasks")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.elder_id} {self.kind} {self.due_on}"
+
+
+class Skill(models.TextChoices):
+    """What a volunteer (志愿者) offers (PRODUCT.md §8)."""
+
+    VISIT = "visit", _("visits (巡访)")
+    ESCORT = "escort", _("escorts (助行)")
+    COMPANIONSHIP = "companionship", _("companionship (精神慰藉)")
+
+
+class Volunteer(TimeStampedModel):
+    """A volunteer's registration: a user of the volunteer role, in one community, with a checked ID
+    number (masked everywhere, like an elder's), skills and the weekdays they are free."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer")
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    # ISO weekdays (1 Monday … 7 Sunday) the volunteer is free; visits due on other days go to others.
+    available_days = models.JSONField(_("available days"), default=list, blank=True)
+    trained_on = models.DateField(_("trained on"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["community_id", "id"]
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class HoursKind(models.TextChoices):
+    EARNED = "earned", _("earned for a confirmed visit")
+    REDEEMED = "redeemed", _("redeemed for help")
+
+
+class HoursEntry(models.Model):
+    """One movement of a volunteer's time bank (时间银行), in minutes: rows are only ever inserted, the
+    balance is their sum and never below zero (``volunteers.redeem_hours`` checks under a lock). A visit
+    earns once: the task is unique among earned entries."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours")
+    kind = models.CharField(_("kind"), max_length=10, choices=HoursKind.choices)
+    minutes = models.IntegerField(_("minutes"))
+    task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["volunteer", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=Q(kind="earned"), name="visit_earns_once"),
+            models.CheckConstraint(
+                condition=(Q(kind="earned", minutes__gt=0) | Q(kind="redeemed", minutes__lt=0)),
+                name="hours_sign_follows_kind",
+            ),
+        ]
+        verbose_name = _("time-bank entry")
+        verbose_name_plural = _("time-bank entries")
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} {self.kind} {self.minutes}"

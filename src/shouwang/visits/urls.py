@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("", views.task_list, name="list"),
+    path("<int:visit_id>/", views.task_detail, name="task"),
+    path("<int:visit_id>/follow-up/<slug:name>/", views.follow_up, name="follow_up"),
+    path("rules/", views.rule_list, name="rules"),
+    path("rules/new/", views.rule_edit, name="rule_new"),
+    path("rules/<int:rule_id>/", views.rule_edit, name="rule"),
+    path("coverage/", views.coverage_report, name="coverage"),
+    path("volunteers/", views.volunteer_list, name="volunteers"),
+    path("volunteers/<int:volunteer_id>/", views.volunteer_detail, name="volunteer"),
+]

@@ -1,0 +1,196 @@
+"""Volunteers (志愿者) and their time bank (时间银行).
+
+A coordinator (a community worker of the volunteer's community, or the bureau) registers a volunteer:
+a user of the volunteer role with a checked resident ID number (``core.idnumbers``: python-stdnum's
+check digit, any province), skills and free weekdays. The generation gives volunteers who offer visits
+the phone and home visits of low- and medium-risk elders of their community on their free days; high-risk
+elders stay with the community workers.
+
+Hours are earned only for a visit the coordinator confirmed, once (a database constraint too), and a home
+visit only when its position check passed (recorded within ``SHOUWANG_VISIT_RADIUS_M`` of the home). The
+ledger is insert-only; the balance is the sum and never goes below zero.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.models import User
+from shouwang.core import audit
+from shouwang.core.actors import as_user, require_actor
+from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, require_state
+from shouwang.core.idnumbers import parse_resident_id
+from shouwang.core.roles import Role
+from shouwang.core.scope import scope_of
+from shouwang.core.text import within_limit
+
+from .models import HoursEntry, HoursKind, Skill, TaskState, Tier, VisitKind, VisitTask, Volunteer
+from .permissions import is_volunteer, may_coordinate_volunteers
+from .selectors import tasks_for
+
+# Minutes a confirmed visit earns, by kind.
+MINUTES_PER_VISIT: dict[str, int] = {VisitKind.PHONE: 15, VisitKind.HOME: 60}
+# Volunteers take the visits of these tiers; the high-risk elders stay with the community workers.
+VOLUNTEER_TIERS = (Tier.MEDIUM, Tier.LOW)
+NOT_FOUND = _("This volunteer does not exist or is outside your area.")
+
+
+def volunteers_for(user) -> QuerySet[Volunteer]:
+    """The volunteers of the communities in a coordinator's regions; a volunteer: themselves."""
+    volunteers = Volunteer.objects.select_related("user", "community")
+    if is_volunteer(user):
+        return volunteers.filter(user_id=user.pk)
+    if not may_coordinate_volunteers(user):
+        return volunteers.none()
+    return scope_of(user).filter(volunteers, region="community__code")
+
+
+def get_volunteer_for(user, volunteer_id: int) -> Volunteer:
+    try:
+        return volunteers_for(user).get(pk=volunteer_id)
+    except (Volunteer.DoesNotExist, ValueError, TypeError):
+        raise NotFound(str(NOT_FOUND)) from None
+
+
+def balance_minutes(volunteer: Volunteer) -> int:
+    return HoursEntry.objects.filter(volunteer=volunteer).aggregate(total=Sum("minutes"))["total"] or 0
+
+
+def statement(user, volunteer_id: int) -> dict:
+    """A volunteer's entries, oldest first, each with the balance after it."""
+    volunteer = get_volunteer_for(user, volunteer_id)
+    running, lines = 0, []
+    for entry in HoursEntry.objects.filter(volunteer=volunteer).order_by("at", "id"):
+        running += entry.minutes
+        lines.append({"entry": entry, "balance": running})
+    return {"volunteer": volunteer, "lines": lines, "balance": running}
+
+
+def register_volunteer(
+    *,
+    actor,
+    user_id: int,
+    community: str,
+    id_number: str,
+    skills: list[str],
+    available_days: list[int],
+) -> Volunteer:
+    """Register a user of the volunteer role in a community of the actor's area."""
+    require_actor(actor)
+    if not may_coordinate_volunteers(actor):
+        raise Forbidden(_("Your role may not register volunteers."))
+    errors: dict[str, str] = {}
+    user = User.objects.filter(pk=user_id, role=Role.VOLUNTEER, is_active=True).first()
+    if user is None:
+        errors["user_id"] = _("Choose an active account of the volunteer role.")
+    elif Volunteer.objects.filter(user=user).exists():
+        errors["user_id"] = _("This account is already registered as a volunteer.")
+    if not scope_of(actor).covers_region(community or "-") or len(community or "") != 12:
+        errors["community"] = _("Choose a community of your area.")
+    try:
+        number = parse_resident_id(id_number).number
+    except ValidationFailed as failure:
+        errors["id_number"] = failure.message
+        number = ""
+    if number and Volunteer.objects.filter(id_number=number).exists():
+        errors["id_number"] = _("A volunteer with this ID number is already registered.")
+    skills = list(dict.fromkeys(skills))
+    if not skills or [s for s in skills if s not in Skill.values]:
+        errors["skills"] = _("Tick what the volunteer offers.")
+    days = sorted(set(available_days))
+    if [d for d in days if d not in range(1, 8)]:
+        errors["available_days"] = _("Weekdays are 1 (Monday) to 7 (Sunday).")
+    if errors or user is None:
+        raise ValidationFailed(next(iter(errors.values())), errors=errors)
+    with transaction.atomic():
+        volunteer = Volunteer.objects.create(
+            user=user, community_id=community, id_number=number, skills=skills, available_days=days
+        )
+        audit.record(
+            actor=actor,
+            action="visits.volunteer.register",
+            obj=volunteer,
+            after={"user": user_id, "id_number": number, "skills": skills, "available_days": days},
+            region_code=community,
+        )
+    return volunteer
+
+
+def confirm_visit(*, actor, task_id: int) -> HoursEntry:
+    """The coordinator confirms a volunteer's visit; it earns its minutes, once. A home visit earns only
+    when the visitor's position was recorded near the home."""
+    require_actor(actor)
+    if not may_coordinate_volunteers(actor):
+        raise Forbidden(_("Only the community's coordinator confirms volunteers' visits."))
+    with transaction.atomic():
+        try:
+            task = tasks_for(actor).select_for_update(of=("self",)).get(pk=task_id)
+        except (VisitTask.DoesNotExist, ValueError, TypeError):
+            raise NotFound(_("This visit does not exist or is outside your area.")) from None
+        require_state(task, [TaskState.DONE], _("Only a recorded visit is confirmed; this one is %(state)s."))
+        if task.confirmed_at is not None:
+            raise Conflict(_("This visit was already confirmed."), code="already_confirmed")
+        volunteer = Volunteer.objects.filter(user_id=task.done_by_id or 0).first()
+        if volunteer is None:
+            raise ValidationFailed(_("This visit was not made by a volunteer; it earns no hours."))
+        if task.kind == VisitKind.HOME and (
+            task.distance_m is None or task.distance_m > settings.SHOUWANG_VISIT_RADIUS_M
+        ):
+            raise ValidationFailed(
+                _("The visitor's position was not recorded near the home: this home visit earns no hours.")
+            )
+        task.confirmed_at, task.confirmed_by = timezone.now(), as_user(actor)
+        task.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
+        entry = HoursEntry.objects.create(
+            volunteer=volunteer, kind=HoursKind.EARNED, minutes=MINUTES_PER_VISIT[task.kind], task=task,
+            by=as_user(actor),
+        )  # fmt: skip
+        audit.record(
+            actor=actor, action="visits.volunteer.confirm", obj=task, after={"minutes": entry.minutes},
+            region_code=task.community_id,
+        )  # fmt: skip
+    return entry
+
+
+def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursEntry:
+    """Take hours out of a volunteer's bank for help they receive; never below zero."""
+    require_actor(actor)
+    if not may_coordinate_volunteers(actor):
+        raise Forbidden(_("Only the community's coordinator redeems hours."))
+    note = within_limit(note, 200, field="note", label=_("The note"))
+    if not isinstance(minutes, int) or minutes <= 0:
+        message = _("Redeem a positive number of minutes.")
+        raise ValidationFailed(message, errors={"minutes": message})
+    with transaction.atomic():
+        volunteer = get_volunteer_for(actor, volunteer_id)
+        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()  # one redemption at a time
+        if balance_minutes(volunteer) < minutes:
+            message = _("The balance is %(balance)s minutes; it never goes below zero.") % {
+                "balance": balance_minutes(volunteer)
+            }
+            raise ValidationFailed(message, errors={"minutes": message})
+        entry = HoursEntry.objects.create(
+            volunteer=volunteer, kind=HoursKind.REDEEMED, minutes=-minutes, note=note, by=as_user(actor)
+        )
+        audit.record(
+            actor=actor, action="visits.volunteer.redeem", obj=volunteer, after={"minutes": -minutes},
+            region_code=volunteer.community_id,
+        )  # fmt: skip
+    return entry
+
+
+def volunteer_visitors(communities: set[str]) -> dict[str, list[Volunteer]]:
+    """Active volunteers offering visits, by community (the generation's candidates)."""
+    found: dict[str, list[Volunteer]] = {}
+    for volunteer in (
+        Volunteer.objects.filter(active=True, community_id__in=communities, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        if Skill.VISIT in volunteer.skills:
+            found.setdefault(volunteer.community_id, []).append(volunteer)
+    return found

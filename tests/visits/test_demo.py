@@ -1,0 +1,27 @@
+"""The demo's regular visits, checked in the shared demo district (tests/demo/test_demo_district.py)."""
+
+from django.utils import timezone
+
+from shouwang.visits.models import TaskState, VisitRule, VisitTask
+
+
+def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
+    """The default rules, a month of visits done on many days with findings and an incident from one, open
+    tasks for the worker, some overdue ones escalated; the worker's list and the coverage page show them."""
+    from shouwang.accounts.models import User
+
+    assert VisitRule.objects.count() >= 6
+    done = VisitTask.objects.filter(state=TaskState.DONE)
+    assert len({timezone.localdate(at) for at in done.values_list("done_at", flat=True)}) >= 10
+    assert done.exclude(findings=[]).exists() and done.filter(incident__isnull=False).count() == 1
+    assert VisitTask.objects.filter(state=TaskState.OPEN, escalated_at__isnull=False).exists()
+    from shouwang.visits.models import Volunteer
+    from shouwang.visits.volunteers import balance_minutes
+
+    volunteer = Volunteer.objects.get(user__username="volunteer")
+    assert balance_minutes(volunteer) > 0
+    client.force_login(User.objects.get(username="worker"))
+    assert "data-task=" in client.get("/visits/").content.decode()
+    client.force_login(User.objects.get(username="official"))
+    page = client.get(f"/visits/coverage/?month={timezone.localdate():%Y-%m}").content.decode()
+    assert "data-coverage" in page
