@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/", include("shouwang.orders.urls")),
     path("alarms/", include("shouwang.alarms.urls")),
     path("benefits/", include("shouwang.benefits.urls")),
+    path("facilities/", include("shouwang.facilities.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,6 +13,8 @@ PAGES = {
     "assessments:list": "admin official community_worker assessor",
     "catalog:list": f"{STAFF} provider_admin",
     "providers:list": "admin official provider_admin",
+    "facilities:list": f"{STAFF} provider_admin",
+    "facilities:circle": "admin official community_worker",
     "orders:desk": f"{STAFF} provider_admin",
     "orders:board": STAFF,
     "orders:provider_board": "provider_admin",

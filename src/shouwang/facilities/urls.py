@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "facilities"
+urlpatterns = [
+    path("", views.facility_list, name="list"),
+    path("new/", views.facility_create, name="create"),
+    path("<int:facility_id>/", views.facility_detail, name="detail"),
+    path("<int:facility_id>/edit/", views.facility_edit, name="edit"),
+    path("<int:facility_id>/figures/", views.facility_figures, name="figures"),
+    path("<int:facility_id>/meals/", views.facility_meals, name="meals"),
+    path("changes/", views.change_list, name="changes"),
+    path("changes/<int:change_id>/decide/", views.change_decide, name="change_decide"),
+    path("meals/flagged/", views.flagged_meals, name="flagged_meals"),
+    path("circle/", views.circle, name="circle"),
+    path("circle/export.xlsx", views.circle_export, name="circle_export"),
+]
