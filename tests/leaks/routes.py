@@ -263,6 +263,10 @@ CREATES = {
     "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),
     "POST /api/v1/benefits/budgets": ({"region": lambda w: w.fields["community"], "month": None},),
     "POST /api/v1/benefits/year-end": ({"year": 2020, "region": lambda w: w.fields["community"]},),
+    "POST /api/v1/facilities": (
+        {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
+    ),
+    "POST /api/v1/facilities/site-suggestions": ({"region": lambda w: w.fields["community"]},),
 }
 
 

@@ -32,6 +32,8 @@ from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
 from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
+from shouwang.facilities.models import FacilityChange, MealRecord, Residency
+from shouwang.facilities.services import register_facility
 from shouwang.orders.models import (
     Complaint,
     CorrectionRequest,
@@ -65,6 +67,9 @@ KINDS = (
     "message_id",
     "case_id",
     "statement_id",
+    "facility_id",
+    "change_id",
+    "residency_id",
 )
 
 
@@ -293,6 +298,25 @@ def build() -> World:
     unsent = OutboundMessage.objects.create(
         channel="sms", to=contact_b.phone, body="乙方升级短信", purpose="alarm_escalation", state="failed"
     )
+    facility = register_facility(
+        actor=SYSTEM,
+        data={
+            "name": "乙方嵌入式养老院",
+            "kind": "embedded",
+            "provider": provider_b.pk,
+            "community": factories.COMMUNITY_B,
+            "address": "乙方路1号",
+            "services": ["meal", "basic_care"],
+            "beds_total": 10,
+            "lat": 43.85,
+            "lon": 126.6,
+        },
+    )
+    facility_change = FacilityChange.objects.create(
+        facility=facility, values={"opening_hours": "乙方营业时间"}, requested_by=padmin_b
+    )
+    residency = Residency.objects.create(facility=facility, elder=elder_b, since=timezone.localdate())
+    MealRecord.objects.create(facility=facility, elder=elder_b, day=timezone.localdate(), flag="moved_out")
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -312,6 +336,9 @@ def build() -> World:
         "message_id": (unsent.pk,),
         "case_id": (case.pk,),
         "statement_id": (statement.pk,),
+        "facility_id": (facility.pk,),
+        "change_id": (facility_change.pk,),
+        "residency_id": (residency.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -335,6 +362,9 @@ def build() -> World:
         case,
         statement,
         payee,
+        facility,
+        facility_change,
+        residency,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -357,6 +387,9 @@ def build() -> World:
         imported.file_name,
         unsent.body,
         "乙方对账异议",
+        "乙方嵌入式养老院",
+        "乙方路1号",
+        "乙方营业时间",
     )
     secrets = (
         elder_a.id_number,
