@@ -152,7 +152,7 @@ class FacilityPatch(Schema):
     lon: Coordinate | None = None
     floor_area_m2: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     opening_hours: Annotated[str, column_text(Facility, "opening_hours")] = absent()
-    services: list[ServiceCode] = Field(default=None, max_length=20)
+    services: Annotated[list[ServiceCode], Field(max_length=20)] = absent()
     beds_total: Count = absent()
     beds_occupied: Count = absent()
     beds_reserved: Count = absent()

@@ -71,7 +71,8 @@ def _people(user, region: Region) -> tuple[list[Person], dict[str, int]]:
     from shouwang.elders.selectors import elders_for
 
     elders = elders_for(user).filter(community__code__startswith=prefix_of(region.code), status=Status.ACTIVE)
-    people, unlocated = [], {}
+    people: list[Person] = []
+    unlocated: dict[str, int] = {}
     rows = elders.values_list("pk", "community_id", "lat", "lon", "living_arrangement", "is_disabled")
     for pk, community, lat, lon, living, disabled in rows.order_by().iterator(chunk_size=20_000):
         if lat is None or lon is None:
@@ -96,7 +97,7 @@ def _sites(people: list[Person], reach_m: float) -> list[Site]:
         lon__lte=max(lons) + margin * 2,
     )
     return [
-        Site(pk, lat, lon, frozenset(services or ()))
+        Site(pk, float(lat or 0), float(lon or 0), frozenset(services or ()))
         for pk, lat, lon, services in facilities.values_list("pk", "lat", "lon", "services")
     ]
 
@@ -139,7 +140,10 @@ def candidate_sites(region: Region, uncovered: list[Person], reach_m: float) -> 
     centres = Region.objects.filter(
         code__startswith=prefix_of(region.code), level=Level.COMMUNITY, centre_lat__isnull=False
     ).values_list("code", "name", "centre_lat", "centre_lon")
-    sites = [Site(f"community:{code}", lat, lon, label=name) for code, name, lat, lon in centres]
+    sites = [
+        Site(f"community:{code}", float(lat or 0), float(lon or 0), label=name)
+        for code, name, lat, lon in centres
+    ]
     for site in coverage.cluster_candidates(uncovered, reach_m):
         sites.append(Site(site.key, site.lat, site.lon, label=_("cluster of uncovered elders")))
     return sites

@@ -3,6 +3,8 @@ the form and the API refuse the same things with the same words. Subsidies are t
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,9 +58,11 @@ class FacilityForm(ConsoleForm):
 
     def __init__(self, *args, providers=(), communities=(), proposing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["services"].choices = service_labels()
-        self.fields["provider"].choices = [("", "—"), *((str(p.pk), p.name) for p in providers)]
-        self.fields["community"].choices = [("", "—"), *((c.code, c.name) for c in communities)]
+        cast(forms.ChoiceField, self.fields["services"]).choices = service_labels()
+        operators = [("", "—"), *((str(p.pk), p.name) for p in providers)]
+        cast(forms.ChoiceField, self.fields["provider"]).choices = operators
+        places = [("", "—"), *((c.code, c.name) for c in communities)]
+        cast(forms.ChoiceField, self.fields["community"]).choices = places
         if proposing:
             # An operator proposes; the bureau decides who runs a facility and where it is registered.
             del self.fields["provider"], self.fields["community"]

@@ -91,6 +91,7 @@ def register_facility(*, actor, data: dict) -> Facility:
         provider_id = 0
     fields.check_whole(values, errors)
     _raise_if(errors)
+    assert community is not None  # refused above otherwise
     with transaction.atomic():
         facility = Facility.objects.create(community=community, provider_id=provider_id, **values)
         audit.record(
@@ -231,7 +232,9 @@ def report_figures(*, actor, facility_id: int, month: dt.date, figures: dict) ->
     values, errors = {}, {}
     for key in FIGURE_FIELDS:
         try:
-            values[key] = fields._count(MonthlyFigures._meta.get_field(key).verbose_name)(figures.get(key, 0))
+            values[key] = fields._count(getattr(MonthlyFigures._meta.get_field(key), "verbose_name", key))(
+                figures.get(key, 0)
+            )
         except ValidationFailed as error:
             errors[key] = error.message
     if not errors and values["beds_occupied"] > facility.beds_total:

@@ -258,7 +258,7 @@ def change_list(request):
 def _field_label(key: str) -> str:
     from .models import Facility
 
-    return str(Facility._meta.get_field(key.removesuffix("_id")).verbose_name)
+    return str(getattr(Facility._meta.get_field(key.removesuffix("_id")), "verbose_name", key))
 
 
 def _shown(key: str, value, labels: dict) -> str:
