@@ -13,6 +13,9 @@ from tests.benefits.test_demo_statements import (
     check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets,
 )
 from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_provider
+from tests.facilities.test_demo import (
+    check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
+)
 from tests.web.test_home_queues import (
     check_the_officials_home_page_in_the_demo_district_stays_within_a_fixed_number_of_queries,
 )
@@ -29,4 +32,5 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets()
     check_the_demo_has_the_planted_anomalies_waiting_for_review()
     check_the_demo_orders_spend_vouchers_and_the_family_sees_its_elders_balance_and_history(client)
+    check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

@@ -24,6 +24,7 @@ from .alarms import load_alarms
 from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import link_family, load_benefits
+from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .orders import load_orders
 from .payments import load_payments
@@ -172,6 +173,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # statements next: they settle the rest of the order history into the ledger, which the checks read
     load_statements(community_codes=assessed, district=DISTRICT, seed=seed)
     load_anomalies(community_codes=assessed)
+    # last: its planted death must not change what the anomaly checks above found
+    load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),
