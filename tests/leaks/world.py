@@ -32,7 +32,13 @@ from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
 from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
-from shouwang.facilities.models import FacilityChange, MealRecord, Residency
+from shouwang.facilities.models import (
+    FacilityChange,
+    MealRecord,
+    OperatingContract,
+    OperatingReport,
+    Residency,
+)
 from shouwang.facilities.services import register_facility
 from shouwang.orders.models import (
     Complaint,
@@ -70,6 +76,7 @@ KINDS = (
     "facility_id",
     "change_id",
     "residency_id",
+    "contract_id",
 )
 
 
@@ -317,6 +324,16 @@ def build() -> World:
     )
     residency = Residency.objects.create(facility=facility, elder=elder_b, since=timezone.localdate())
     MealRecord.objects.create(facility=facility, elder=elder_b, day=timezone.localdate(), flag="moved_out")
+    facility_contract = OperatingContract.objects.create(
+        facility=facility,
+        public_owner="乙方产权单位",
+        number="乙方合同-1",
+        starts_on=timezone.localdate() - dt.timedelta(days=400),
+        ends_on=timezone.localdate() + dt.timedelta(days=400),
+    )
+    OperatingReport.objects.create(
+        contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -339,6 +356,7 @@ def build() -> World:
         "facility_id": (facility.pk,),
         "change_id": (facility_change.pk,),
         "residency_id": (residency.pk,),
+        "contract_id": (facility_contract.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -365,6 +383,7 @@ def build() -> World:
         facility,
         facility_change,
         residency,
+        facility_contract,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -390,6 +409,8 @@ def build() -> World:
         "乙方嵌入式养老院",
         "乙方路1号",
         "乙方营业时间",
+        "乙方产权单位",
+        "乙方严重事件",
     )
     secrets = (
         elder_a.id_number,

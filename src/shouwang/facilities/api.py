@@ -27,9 +27,10 @@ from shouwang.core.schemas import (
 )
 
 from .circle import MAX_MINUTES, MAX_SITES, circle_for, suggestions_for
+from .contracts import contracts_for, get_contract_for, overdue_reports, sign_contract, submit_report
 from .fields import parse_month
 from .meals import MAX_LIST, record_meals
-from .models import Facility, FacilityChange
+from .models import Facility, FacilityChange, OperatingContract, OperatingReport
 from .selectors import (
     changes_for,
     facilities_for,
@@ -303,6 +304,63 @@ class SiteOut(Schema):
     added_covered: int
 
 
+class ContractIn(Schema):
+    public_owner: Annotated[str, column_text(OperatingContract, "public_owner")]
+    number: Annotated[str, column_text(OperatingContract, "number")]
+    starts_on: Day
+    ends_on: Day
+    reserved_beds: Count = 0
+    report_every_months: Annotated[int, Field(ge=1, le=12)] = 3
+
+
+class ReportOut(Schema):
+    id: int
+    kind: str
+    period: dt.date
+    summary: str
+    created_at: dt.datetime
+
+
+class ContractOut(Schema):
+    id: int
+    facility_id: int
+    facility_name: str
+    operator: str
+    public_owner: str
+    number: str
+    starts_on: dt.date
+    ends_on: dt.date
+    reserved_beds: int
+    report_every_months: int
+    reports: list[ReportOut]
+
+    @staticmethod
+    def resolve_facility_name(contract) -> str:
+        return contract.facility.name
+
+    @staticmethod
+    def resolve_operator(contract) -> str:
+        return contract.facility.provider.name
+
+    @staticmethod
+    def resolve_reports(contract) -> list:
+        return list(contract.reports.all())
+
+
+class ReportIn(Schema):
+    kind: Code = "periodic"
+    period: Day
+    summary: Annotated[str, column_text(OperatingReport, "summary")]
+
+
+class OverdueOut(Schema):
+    contract_id: int
+    facility_name: str
+    operator: str
+    period: dt.date
+    due: dt.date
+
+
 @router.get("", response=FacilityPage, summary="Facilities in the caller's scope")
 def list_facilities(
     request,
@@ -360,6 +418,42 @@ def decide(request, change_id: Id, payload: DecisionIn):
 )
 def flagged(request):
     return list(meals_for(request.auth, flagged=True)[:1000])
+
+
+@router.get("/contracts", response=list[ContractOut], summary="公建民营 operating contracts")
+def list_contracts(request):
+    return list(contracts_for(request.auth).prefetch_related("reports")[:500])
+
+
+@router.get("/contracts/{int:contract_id}", response=ContractOut, summary="One operating contract")
+def contract_detail(request, contract_id: Id):
+    return get_contract_for(request.auth, contract_id)
+
+
+@router.post("/contracts/{int:contract_id}/reports", response={201: ReportOut}, summary="Submit a report")
+def post_report(request, contract_id: Id, payload: ReportIn):
+    report = submit_report(
+        actor=request.auth,
+        contract_id=contract_id,
+        kind=payload.kind,
+        period=payload.period,
+        summary=payload.summary,
+    )
+    return Status(201, report)
+
+
+@router.get("/reports/overdue", response=list[OverdueOut], summary="Periodic reports past their due date")
+def overdue(request):
+    return [
+        {
+            "contract_id": item.contract.pk,
+            "facility_name": item.contract.facility.name,
+            "operator": item.contract.facility.provider.name,
+            "period": item.period,
+            "due": item.due,
+        }
+        for item in overdue_reports(request.auth)
+    ]
 
 
 @router.post("/residencies/{int:residency_id}/end", response=ResidentOut, summary="An elder moves out")
@@ -423,3 +517,11 @@ def meal_count(request, facility_id: Id, by: Code = "day", month: Annotated[str,
     return meal_counts(
         request.auth, facility_id=facility_id, month=chosen, by="month" if by == "month" else "day"
     )
+
+
+@router.post(
+    "/{int:facility_id}/contracts", response={201: ContractOut}, summary="Record a 公建民营 contract"
+)
+def post_contract(request, facility_id: Id, payload: ContractIn):
+    contract = sign_contract(actor=request.auth, facility_id=facility_id, **payload.dict())
+    return Status(201, contract)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.core.forms import ConsoleForm
 
 from .fields import service_labels
-from .models import FacilityKind, Meal, Ownership
+from .models import FacilityKind, Meal, Ownership, ReportKind
 
 YUAN_FIELDS = {
     "operating_subsidy_yuan": "operating_subsidy_fen",
@@ -113,3 +113,13 @@ class DecisionForm(ConsoleForm):
     note = forms.CharField(
         label=_("Reason"), max_length=300, required=False, help_text=_("Required to refuse.")
     )
+
+
+class ReportForm(ConsoleForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReportKind.choices, initial=ReportKind.PERIODIC)
+    period = forms.DateField(
+        label=_("Period or day"),
+        required=False,
+        help_text=_("A day in the period reported on, or the day of the incident."),
+    )
+    summary = forms.CharField(label=_("Summary"), max_length=2000, required=False, widget=forms.Textarea)

@@ -208,3 +208,63 @@ class MealRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.meal}"
+
+
+class OperatingContract(TimeStampedModel):
+    """公建民营: a publicly built facility run by a selected operator (the facility's provider) under a
+    contract with its public owner, with beds reserved for government-backed elders and operating reports
+    due every ``report_every_months`` months."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="contracts")
+    public_owner = models.CharField(_("public owner"), max_length=120)
+    number = models.CharField(_("contract number"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    reserved_beds = models.PositiveIntegerField(_("reserved beds"), default=0)
+    report_every_months = models.PositiveSmallIntegerField(_("report every (months)"), default=3)
+
+    class Meta:
+        ordering = ["facility", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"
+            )
+        ]
+        verbose_name = _("operating contract")
+        verbose_name_plural = _("operating contracts")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReportKind(models.TextChoices):
+    PERIODIC = "periodic", _("operating report")
+    INCIDENT = "incident", _("serious incident report")
+
+
+class OperatingReport(TimeStampedModel):
+    """An operator's report under its contract: the periodic one for the period starting ``period``, or a
+    serious incident (dated by ``period``, the day it happened)."""
+
+    contract = models.ForeignKey(OperatingContract, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    period = models.DateField(_("period"))
+    summary = models.CharField(_("summary"), max_length=2000)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period"],
+                condition=models.Q(kind="periodic"),
+                name="one_periodic_report_a_period",
+            )
+        ]
+        verbose_name = _("operating report")
+        verbose_name_plural = _("operating reports")
+
+    def __str__(self) -> str:
+        return f"{self.contract} {self.period}"

@@ -13,6 +13,8 @@ urlpatterns = [
     path("changes/", views.change_list, name="changes"),
     path("changes/<int:change_id>/decide/", views.change_decide, name="change_decide"),
     path("meals/flagged/", views.flagged_meals, name="flagged_meals"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:contract_id>/report/", views.contract_report, name="contract_report"),
     path("circle/", views.circle, name="circle"),
     path("circle/export.xlsx", views.circle_export, name="circle_export"),
 ]

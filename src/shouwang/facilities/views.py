@@ -26,10 +26,11 @@ from shouwang.web.decorators import console_page, roles_page
 
 from . import permissions
 from .circle import GAP_SHARE, circle_for, default_region, suggestions_for
+from .contracts import contracts_for, overdue_reports, submit_report
 from .fields import parse_month, service_labels
-from .forms import DecisionForm, FacilityForm, FiguresForm, MealsForm, initial_of
+from .forms import DecisionForm, FacilityForm, FiguresForm, MealsForm, ReportForm, initial_of
 from .meals import record_meals
-from .models import FacilityKind
+from .models import FacilityKind, ReportKind
 from .selectors import (
     changes_for,
     facilities_for,
@@ -407,3 +408,40 @@ def circle_export(request):
     return FileResponse(
         handle, as_attachment=True, filename=f"service-circle-{circle_data.region.code}-{minutes}min.xlsx"
     )
+
+
+@roles_page(permissions.FIGURE_REPORTERS)
+def contract_list(request):
+    """公建民营 contracts with their reports, and the periodic reports past their due date."""
+    return render(
+        request,
+        "facilities/contracts.html",
+        {
+            "contracts": contracts_for(request.user).prefetch_related("reports")[:200],
+            "overdue": overdue_reports(request.user),
+            "form": ReportForm(),
+            "kinds": ReportKind.choices,
+        },
+    )
+
+
+@require_POST
+@roles_page(permissions.FIGURE_REPORTERS)
+def contract_report(request, contract_id: int):
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        try:
+            submit_report(
+                actor=request.user,
+                contract_id=contract_id,
+                kind=form.cleaned_data["kind"],
+                period=form.cleaned_data["period"] or timezone.localdate(),
+                summary=form.cleaned_data["summary"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The report was submitted."))
+    else:
+        messages.error(request, _("Please correct the marked fields."))
+    return redirect("facilities:contracts")

@@ -78,6 +78,8 @@ WORDS = {
     "facilities.move_out": _("recorded an elder moving out of a facility"),
     "facilities.meal_rate_set": _("set a meal subsidy rate"),
     "facilities.meals_recorded": _("recorded meals served"),
+    "facilities.contract_signed": _("recorded an operating contract"),
+    "facilities.report_submitted": _("submitted an operating report"),
     "core.message.requeue": _("sent a message again"),
     "elders.payment_account": _("set an elder's payment account"),
     "elders.ability": _("recorded an elder's ability level"),
