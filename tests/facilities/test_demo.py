@@ -4,6 +4,7 @@ from shouwang.accounts.models import User
 from shouwang.demo.loader import DISTRICT
 from shouwang.elders.models import Elder
 from shouwang.facilities.circle import circle_for, suggestions_for
+from shouwang.facilities.contracts import overdue_reports
 from shouwang.facilities.models import Facility, FacilityKind, MealRecord, Residency
 
 
@@ -16,6 +17,7 @@ def check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gap
     assert flagged.count() == 1
     assert Elder.objects.get(pk=flagged.get().elder_id).status == "deceased"
     official = User.objects.get(username="official")
+    assert len(overdue_reports(official)) >= 1
     circle = circle_for(official, region=DISTRICT)
     assert sum(row["gap"] for row in circle.rows) >= 2
     sites = suggestions_for(official, region=DISTRICT, k=2)

@@ -21,6 +21,7 @@ from shouwang.core.actors import SYSTEM
 from shouwang.core.geo import distance_m, offset_km
 from shouwang.elders.models import Elder, Status
 from shouwang.elders.services import record_life_event
+from shouwang.facilities.contracts import sign_contract, submit_report
 from shouwang.facilities.meals import record_meals, set_meal_rate
 from shouwang.facilities.models import Facility, FacilityKind, Ownership
 from shouwang.facilities.services import move_in, register_facility, report_figures
@@ -132,6 +133,7 @@ def load_facilities(
         ids.setdefault(kind, []).append(pk)
         index += 1
     _figures(ids, rng)
+    _contract(ids[FacilityKind.INSTITUTION])
     official = User.objects.get(username="official")
     residents = _residents(official, ids[FacilityKind.INSTITUTION][0])
     quiet_points = set(Facility.objects.filter(community_id__in=quiet or []).values_list("pk", flat=True))
@@ -161,6 +163,39 @@ def _figures(ids: dict[str, list[int]], rng: random.Random) -> None:
                     "meals_served": rng.randint(300, 1500),
                 }
                 report_figures(actor=SYSTEM, facility_id=pk, month=month, figures=figures)
+
+
+def _contract(institutions: list[int]) -> None:
+    """The 公建民营 centre's contract, started eight months ago with quarterly reports: the first quarter's
+    and an incident are in, the second quarter's is overdue."""
+    facility = Facility.objects.get(pk__in=institutions, ownership=Ownership.PUBLIC_PRIVATE)
+    start = timezone.localdate().replace(day=1)
+    for _ in range(8):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    contract = sign_contract(
+        actor=SYSTEM,
+        facility_id=facility.pk,
+        public_owner="吉林市昌邑区民政局",
+        number="CY-GJMY-2026-001",
+        starts_on=start,
+        ends_on=start.replace(year=start.year + 5),
+        reserved_beds=facility.beds_reserved,
+        report_every_months=3,
+    )
+    submit_report(
+        actor=SYSTEM,
+        contract_id=contract.pk,
+        kind="periodic",
+        period=start,
+        summary="一季度运营情况良好，入住率75%。",
+    )
+    submit_report(
+        actor=SYSTEM,
+        contract_id=contract.pk,
+        kind="incident",
+        period=start + dt.timedelta(days=50),
+        summary="一名老人夜间跌倒，已送医处置并通知家属。",
+    )
 
 
 def _residents(official: User, institution_id: int) -> int:

@@ -61,6 +61,7 @@ def facility_list(request):
             "pending": pending_changes_for(request.user).count() if keeper else 0,
             "may_read_coverage": permissions.may_read_coverage(request.user),
             "may_read_meals": permissions.may_read_meals(request.user),
+            "may_report": permissions.may_report_figures(request.user),
         },
     )
 
