@@ -304,7 +304,7 @@ class SiteOut(Schema):
     added_covered: int
 
 
-class ContractIn(Schema):
+class OperatingContractIn(Schema):
     public_owner: Annotated[str, column_text(OperatingContract, "public_owner")]
     number: Annotated[str, column_text(OperatingContract, "number")]
     starts_on: Day
@@ -313,7 +313,7 @@ class ContractIn(Schema):
     report_every_months: Annotated[int, Field(ge=1, le=12)] = 3
 
 
-class ReportOut(Schema):
+class OperatingReportOut(Schema):
     id: int
     kind: str
     period: dt.date
@@ -321,7 +321,7 @@ class ReportOut(Schema):
     created_at: dt.datetime
 
 
-class ContractOut(Schema):
+class OperatingContractOut(Schema):
     id: int
     facility_id: int
     facility_name: str
@@ -332,7 +332,7 @@ class ContractOut(Schema):
     ends_on: dt.date
     reserved_beds: int
     report_every_months: int
-    reports: list[ReportOut]
+    reports: list[OperatingReportOut]
 
     @staticmethod
     def resolve_facility_name(contract) -> str:
@@ -347,7 +347,7 @@ class ContractOut(Schema):
         return list(contract.reports.all())
 
 
-class ReportIn(Schema):
+class OperatingReportIn(Schema):
     kind: Code = "periodic"
     period: Day
     summary: Annotated[str, column_text(OperatingReport, "summary")]
@@ -420,18 +420,20 @@ def flagged(request):
     return list(meals_for(request.auth, flagged=True)[:1000])
 
 
-@router.get("/contracts", response=list[ContractOut], summary="公建民营 operating contracts")
+@router.get("/contracts", response=list[OperatingContractOut], summary="公建民营 operating contracts")
 def list_contracts(request):
     return list(contracts_for(request.auth).prefetch_related("reports")[:500])
 
 
-@router.get("/contracts/{int:contract_id}", response=ContractOut, summary="One operating contract")
+@router.get("/contracts/{int:contract_id}", response=OperatingContractOut, summary="One operating contract")
 def contract_detail(request, contract_id: Id):
     return get_contract_for(request.auth, contract_id)
 
 
-@router.post("/contracts/{int:contract_id}/reports", response={201: ReportOut}, summary="Submit a report")
-def post_report(request, contract_id: Id, payload: ReportIn):
+@router.post(
+    "/contracts/{int:contract_id}/reports", response={201: OperatingReportOut}, summary="Submit a report"
+)
+def post_report(request, contract_id: Id, payload: OperatingReportIn):
     report = submit_report(
         actor=request.auth,
         contract_id=contract_id,
@@ -520,8 +522,8 @@ def meal_count(request, facility_id: Id, by: Code = "day", month: Annotated[str,
 
 
 @router.post(
-    "/{int:facility_id}/contracts", response={201: ContractOut}, summary="Record a 公建民营 contract"
+    "/{int:facility_id}/contracts", response={201: OperatingContractOut}, summary="Record a 公建民营 contract"
 )
-def post_contract(request, facility_id: Id, payload: ContractIn):
+def post_contract(request, facility_id: Id, payload: OperatingContractIn):
     contract = sign_contract(actor=request.auth, facility_id=facility_id, **payload.dict())
     return Status(201, contract)
