@@ -67,3 +67,23 @@ def test_an_unknown_number_saves_nothing_and_other_operators_are_refused(w, api,
     # A day-care centre offers meals too; an institution without meal help does not record them.
     home = f"/api/v1/facilities/{w.home.pk}/meals"
     assert api(w.padmin_a).post(home, {"day": today, "people": [poor.id_number]}).status_code == 422
+
+
+def test_the_bureau_sets_meal_rates(w, api):
+    official = api(w.official)
+    made = official.post("/api/v1/facilities/meal-rates", {"fen_per_meal": 500, "min_age": 80})
+    assert made.status_code == 201 and made.json()["min_age"] == 80
+    both = official.post(
+        "/api/v1/facilities/meal-rates", {"fen_per_meal": 500, "min_age": 80, "category": "tekun"}
+    )
+    assert both.status_code == 422
+    assert (
+        official.post("/api/v1/facilities/meal-rates", {"fen_per_meal": 500, "category": "x"}).status_code
+        == 422
+    )
+    operator = api(w.padmin_b)
+    assert (
+        operator.post("/api/v1/facilities/meal-rates", {"fen_per_meal": 900, "min_age": 60}).status_code
+        == 403
+    )
+    assert [rate["fen_per_meal"] for rate in operator.get("/api/v1/facilities/meal-rates").json()] == [500]

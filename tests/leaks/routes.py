@@ -67,6 +67,9 @@ EXEMPT = {
     "the selector lets through (tests/alarms/test_stream.py)",
     "POST /api/v1/elders/imports": "an upload whose rows are checked against the importer's communities "
     "by the import job (tests/elders/test_imports.py)",
+    "GET /api/v1/facilities/meal-rates": "meal subsidy rates are public rules, nobody's data",
+    "POST /api/v1/facilities/meal-rates": "meal subsidy rates are public rules; who may write them: "
+    "tests/facilities/test_meals.py",
     # Console
     "accounts:login": "the login form",
     "accounts:logout": "ends the caller's own session",

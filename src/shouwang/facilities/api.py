@@ -29,8 +29,8 @@ from shouwang.core.schemas import (
 from .circle import MAX_MINUTES, MAX_SITES, circle_for, suggestions_for
 from .contracts import contracts_for, get_contract_for, overdue_reports, sign_contract, submit_report
 from .fields import parse_month
-from .meals import MAX_LIST, record_meals
-from .models import Facility, FacilityChange, OperatingContract, OperatingReport
+from .meals import MAX_LIST, record_meals, set_meal_rate
+from .models import Facility, FacilityChange, MealSubsidyRate, OperatingContract, OperatingReport
 from .selectors import (
     changes_for,
     facilities_for,
@@ -304,6 +304,21 @@ class SiteOut(Schema):
     added_covered: int
 
 
+class MealRateIn(Schema):
+    """For one category (``tekun`` …) or from one age on; never both."""
+
+    fen_per_meal: Annotated[int, Field(ge=0, le=10_000)]
+    category: Code = ""
+    min_age: Annotated[int, Field(ge=0, le=150)] | None = None
+
+
+class MealRateOut(Schema):
+    id: int
+    category: str
+    min_age: int | None
+    fen_per_meal: int
+
+
 class OperatingContractIn(Schema):
     public_owner: Annotated[str, column_text(OperatingContract, "public_owner")]
     number: Annotated[str, column_text(OperatingContract, "number")]
@@ -456,6 +471,22 @@ def overdue(request):
         }
         for item in overdue_reports(request.auth)
     ]
+
+
+@router.get("/meal-rates", response=list[MealRateOut], summary="Meal subsidy rates (助餐补贴)")
+def meal_rates(request):
+    return list(MealSubsidyRate.objects.all())
+
+
+@router.post("/meal-rates", response={201: MealRateOut}, summary="Add a meal subsidy rate (the bureau)")
+def add_meal_rate(request, payload: MealRateIn):
+    rate = set_meal_rate(
+        actor=request.auth,
+        fen_per_meal=payload.fen_per_meal,
+        category=payload.category,
+        min_age=payload.min_age,
+    )
+    return Status(201, rate)
 
 
 @router.post("/residencies/{int:residency_id}/end", response=ResidentOut, summary="An elder moves out")
