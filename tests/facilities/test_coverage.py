@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from shouwang.core.geo import distance_m, offset_km
+from shouwang.core.idnumbers import make_resident_id
 from shouwang.elders.models import Elder
 from shouwang.elders.services import record_life_event
 from shouwang.facilities import coverage
@@ -149,3 +150,14 @@ def test_residents_move_in_and_out_and_the_registry_follows(w, api):
     record_life_event(actor=w.official, elder_id=elder.pk, event="deceased", date=today)
     assert not Residency.objects.filter(elder=elder, until__isnull=True).exists()
     assert today - dt.timedelta(days=1) < Residency.objects.filter(elder=elder).latest("pk").until <= today
+
+    # The console's form finds the elder by ID number among those the official may see.
+    other = factories.ElderFactory(community_id=factories.COMMUNITY_A, name="入住老人")
+    client.client.force_login(w.official)
+    moved = client.client.post(f"/facilities/{w.home.pk}/residents/", {"id_number": other.id_number})
+    assert moved.status_code == 302 and Residency.objects.filter(elder=other, until__isnull=True).exists()
+    unknown = client.client.post(
+        f"/facilities/{w.home.pk}/residents/",
+        {"id_number": make_resident_id("220202", dt.date(1950, 1, 1), 999)},
+    )
+    assert unknown.status_code == 200 and "No elder with this ID number" in unknown.content.decode()

@@ -123,3 +123,8 @@ class ReportForm(ConsoleForm):
         help_text=_("A day in the period reported on, or the day of the incident."),
     )
     summary = forms.CharField(label=_("Summary"), max_length=2000, required=False, widget=forms.Textarea)
+
+
+class MoveInForm(ConsoleForm):
+    id_number = forms.CharField(label=_("ID number of the elder"), max_length=30, required=False)
+    since = forms.DateField(label=_("Moved in on"), required=False)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:facility_id>/edit/", views.facility_edit, name="edit"),
     path("<int:facility_id>/figures/", views.facility_figures, name="figures"),
     path("<int:facility_id>/meals/", views.facility_meals, name="meals"),
+    path("<int:facility_id>/residents/", views.facility_move_in, name="move_in"),
     path("changes/", views.change_list, name="changes"),
     path("changes/<int:change_id>/decide/", views.change_decide, name="change_decide"),
     path("meals/flagged/", views.flagged_meals, name="flagged_meals"),

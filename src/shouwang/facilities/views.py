@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shouwang.core.errors import DomainError
+from shouwang.core.errors import DomainError, ValidationFailed
 from shouwang.core.forms import attach_error
 from shouwang.core.scope import scope_of
 from shouwang.core.spreadsheets import SheetWriter
@@ -28,9 +28,9 @@ from . import permissions
 from .circle import GAP_SHARE, circle_for, default_region, suggestions_for
 from .contracts import contracts_for, overdue_reports, submit_report
 from .fields import parse_month, service_labels
-from .forms import DecisionForm, FacilityForm, FiguresForm, MealsForm, ReportForm, initial_of
+from .forms import DecisionForm, FacilityForm, FiguresForm, MealsForm, MoveInForm, ReportForm, initial_of
 from .meals import record_meals
-from .models import FacilityKind, ReportKind
+from .models import RESIDENTIAL_KINDS, FacilityKind, ReportKind
 from .selectors import (
     changes_for,
     facilities_for,
@@ -40,7 +40,14 @@ from .selectors import (
     pending_changes_for,
     residents_for,
 )
-from .services import decide_change, propose_change, register_facility, report_figures, update_facility
+from .services import (
+    decide_change,
+    move_in,
+    propose_change,
+    register_facility,
+    report_figures,
+    update_facility,
+)
 
 
 @console_page("facilities:list")
@@ -165,6 +172,8 @@ def _detail_context(request, facility_id: int, **extra) -> dict:
         "may_report": permissions.may_report_figures(user),
         "may_record_meals": permissions.may_record_meals(user),
         "figures_form": extra.pop("figures_form", None) or FiguresForm(),
+        "may_move_in": permissions.may_keep_residents(user) and facility.kind in RESIDENTIAL_KINDS,
+        "move_in_form": extra.pop("move_in_form", None) or MoveInForm(),
         **extra,
     }
 
@@ -446,3 +455,38 @@ def contract_report(request, contract_id: int):
     else:
         messages.error(request, _("Please correct the marked fields."))
     return redirect("facilities:contracts")
+
+
+@require_POST
+@console_page("facilities:list")
+def facility_move_in(request, facility_id: int):
+    """An elder moves in, found by their ID number among the elders the user may see."""
+    from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
+    from shouwang.elders.selectors import elders_for
+
+    form = MoveInForm(request.POST)
+    if form.is_valid():
+        try:
+            number = parse_resident_id(form.cleaned_data["id_number"]).number
+            elder = elders_for(request.user).filter(id_number=number).first()
+            if elder is None:
+                raise ValidationFailed(
+                    _("No elder with this ID number is registered in your area."),
+                    errors={"id_number": _("No elder with this ID number is registered in your area.")},
+                )
+            move_in(
+                actor=request.user,
+                facility_id=facility_id,
+                elder_id=elder.pk,
+                since=form.cleaned_data["since"] or timezone.localdate(),
+            )
+        except InvalidIdNumber as error:
+            form.add_error("id_number", error.message)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            messages.success(request, _("%(name)s moved in.") % {"name": elder.name})
+            return redirect("facilities:detail", facility_id=facility_id)
+    return render(
+        request, "facilities/facility_detail.html", _detail_context(request, facility_id, move_in_form=form)
+    )
