@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "shouwang.portal",
     "shouwang.hotline",
     "shouwang.visits",
+    "shouwang.facilities",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -333,6 +334,12 @@ SHOUWANG_MAP_TILES_URL = parse_tiles_url(
 )
 SHOUWANG_MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "&copy; OpenStreetMap")
 WHITENOISE_AUTOREFRESH = DEBUG
+# The 15-minute service circle (facilities.coverage): how far an elder walks in a minute along streets, and
+# how much longer a street route is than the straight line. 15 minutes at 67 m/min is the ~1,000 m of street
+# the policy names; divided by 1.3 it is a straight-line reach of about 770 m.
+SHOUWANG_WALK_METRES_PER_MINUTE = _env_float("WALK_METRES_PER_MINUTE", 67.0, minimum=1.0)
+SHOUWANG_DETOUR_FACTOR = _env_float("DETOUR_FACTOR", 1.3, minimum=1.0)
+SHOUWANG_SERVICE_CIRCLE_MINUTES = _env_int("SERVICE_CIRCLE_MINUTES", 15, minimum=1)
 # The largest spreadsheet one upload may carry (registry and assessment imports); a registry of a million
 # elders is about 240 MB as CSV, 140 MB as xlsx. Larger requests are refused before their body is read.
 SHOUWANG_UPLOAD_MAX_MB = _env_int("UPLOAD_MAX_MB", 300, minimum=1)

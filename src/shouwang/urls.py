@@ -24,6 +24,7 @@ urlpatterns = [
     path("portal/", include("shouwang.portal.urls")),
     path("hotline/", include("shouwang.hotline.urls")),
     path("visits/", include("shouwang.visits.urls")),
+    path("facilities/", include("shouwang.facilities.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -69,6 +69,9 @@ EXEMPT = {
     "the selector lets through (tests/alarms/test_stream.py)",
     "POST /api/v1/elders/imports": "an upload whose rows are checked against the importer's communities "
     "by the import job (tests/elders/test_imports.py)",
+    "GET /api/v1/facilities/meal-rates": "meal subsidy rates are public rules, nobody's data",
+    "POST /api/v1/facilities/meal-rates": "meal subsidy rates are public rules; who may write them: "
+    "tests/facilities/test_meals.py",
     # Console
     "accounts:login": "the login form",
     "accounts:logout": "ends the caller's own session",
@@ -276,6 +279,10 @@ CREATES = {
     "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),
     "POST /api/v1/benefits/budgets": ({"region": lambda w: w.fields["community"], "month": None},),
     "POST /api/v1/benefits/year-end": ({"year": 2020, "region": lambda w: w.fields["community"]},),
+    "POST /api/v1/facilities": (
+        {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
+    ),
+    "POST /api/v1/facilities/site-suggestions": ({"region": lambda w: w.fields["community"]},),
 }
 
 

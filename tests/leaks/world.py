@@ -32,6 +32,14 @@ from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import OutboundMessage
 from shouwang.elders.exports import run_export, start_export
 from shouwang.elders.models import Assignment, JobKind, JobState, SpreadsheetJob, StatusChange
+from shouwang.facilities.models import (
+    FacilityChange,
+    MealRecord,
+    OperatingContract,
+    OperatingReport,
+    Residency,
+)
+from shouwang.facilities.services import register_facility
 from shouwang.hotline.models import CareCall
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
@@ -73,6 +81,10 @@ KINDS = (
     "care_call_id",
     "visit_id",
     "volunteer_id",
+    "facility_id",
+    "change_id",
+    "residency_id",
+    "contract_id",
 )
 
 
@@ -347,6 +359,35 @@ def build() -> World:
     HoursEntry.objects.create(
         volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
     )
+    facility = register_facility(
+        actor=SYSTEM,
+        data={
+            "name": "乙方嵌入式养老院",
+            "kind": "embedded",
+            "provider": provider_b.pk,
+            "community": factories.COMMUNITY_B,
+            "address": "乙方路1号",
+            "services": ["meal", "basic_care"],
+            "beds_total": 10,
+            "lat": 43.85,
+            "lon": 126.6,
+        },
+    )
+    facility_change = FacilityChange.objects.create(
+        facility=facility, values={"opening_hours": "乙方营业时间"}, requested_by=padmin_b
+    )
+    residency = Residency.objects.create(facility=facility, elder=elder_b, since=timezone.localdate())
+    MealRecord.objects.create(facility=facility, elder=elder_b, day=timezone.localdate(), flag="moved_out")
+    facility_contract = OperatingContract.objects.create(
+        facility=facility,
+        public_owner="乙方产权单位",
+        number="乙方合同-1",
+        starts_on=timezone.localdate() - dt.timedelta(days=400),
+        ends_on=timezone.localdate() + dt.timedelta(days=400),
+    )
+    OperatingReport.objects.create(
+        contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -371,6 +412,10 @@ def build() -> World:
         "care_call_id": (care_call.pk,),
         "visit_id": (visit_open.pk, visit_done.pk),
         "volunteer_id": (registered_b.pk,),
+        "facility_id": (facility.pk,),
+        "change_id": (facility_change.pk,),
+        "residency_id": (residency.pk,),
+        "contract_id": (facility_contract.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -400,6 +445,10 @@ def build() -> World:
         visit_open,
         visit_done,
         registered_b,
+        facility,
+        facility_change,
+        residency,
+        facility_contract,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -426,6 +475,11 @@ def build() -> World:
         call_back.note,
         visit_done.notes,
         "乙方工时",
+        "乙方嵌入式养老院",
+        "乙方路1号",
+        "乙方营业时间",
+        "乙方产权单位",
+        "乙方严重事件",
     )
     secrets = (
         elder_a.id_number,

@@ -14,6 +14,8 @@ PAGES = {
     "catalog:list": f"{STAFF} provider_admin",
     "providers:list": "admin official provider_admin",
     "hotline:desk": STAFF,
+    "facilities:list": f"{STAFF} provider_admin",
+    "facilities:circle": "admin official community_worker",
     "orders:desk": f"{STAFF} provider_admin",
     "orders:board": STAFF,
     "orders:provider_board": "provider_admin",

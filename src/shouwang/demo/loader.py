@@ -24,6 +24,7 @@ from .alarms import load_alarms
 from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import link_family, load_benefits
+from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .hotline import load_hotline
 from .orders import load_orders
@@ -178,6 +179,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # Regular visits where the demo has community workers (communities 0 and 5).
     visited = [communities[index].code for index in (0, 5) if index < len(communities)]
     load_visits(community_codes=visited, seed=seed)
+    # last: its planted death must not change what the anomaly checks above found
+    load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

@@ -28,6 +28,8 @@ NAVIGATION = (
     NavItem(_("Service catalogue"), "catalog:list", pages.CATALOG_PAGE_ROLES),
     NavItem(_("Providers"), "providers:list", pages.PROVIDER_PAGE_ROLES),
     NavItem(_("Hotline desk"), "hotline:desk", pages.HOTLINE_DESK_PAGE_ROLES),
+    NavItem(_("Facilities"), "facilities:list", pages.FACILITY_PAGE_ROLES),
+    NavItem(_("Service circle"), "facilities:circle", pages.SERVICE_CIRCLE_PAGE_ROLES),
     NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
     NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
     NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),

@@ -14,6 +14,7 @@ from shouwang.benefits.permissions import (
 from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROLES
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
+from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 from shouwang.visits import permissions as visits
@@ -23,6 +24,8 @@ REGISTRY_PAGE_ROLES = REGISTRY_READERS
 ASSESSMENT_PAGE_ROLES = BUREAU_ROLES | {Role.COMMUNITY_WORKER, Role.ASSESSOR}
 CATALOG_PAGE_ROLES = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN}
 PROVIDER_PAGE_ROLES = BUREAU_ROLES | {Role.PROVIDER_ADMIN}
+FACILITY_PAGE_ROLES = FACILITY_READERS
+SERVICE_CIRCLE_PAGE_ROLES = COVERAGE_READERS
 PHONE_DESK_ROLES = orders.DESK_ROLES
 # The order board in the navigation is the region's; a provider's administrator has its incoming orders.
 ORDER_BOARD_PAGE_ROLES = REGION_STAFF_ROLES
