@@ -196,6 +196,37 @@ def test_the_allowances_page_says_in_words_which_conditions_held(world, client):
     assert "{'condition'" not in text and "'held'" not in text  # not the stored explanation's raw form
 
 
+def test_the_services_page_lists_the_communitys_visits_the_elder_received_and_no_one_elses(world, client):
+    from shouwang.visits.models import VisitTask
+
+    def visit(elder, worker, state, days_ago=0):
+        return VisitTask.objects.create(
+            elder=elder,
+            community_id=elder.community_id,
+            kind="home",
+            tier="high",
+            due_on=timezone.localdate() - dt.timedelta(days=days_ago),
+            assignee=worker,
+            state=state,
+            done_at=timezone.now() if state == "done" else None,
+            done_by=worker if state == "done" else None,
+            findings=["mood"],
+            notes="巡访发现：情绪低落",
+        )
+
+    visit(world.elder, world.worker, "done", days_ago=7)
+    visit(world.elder, world.worker, "open")
+    visit(world.other, world.worker_b, "done")
+    login(client, world.family)
+
+    text = client.get(reverse("portal:services", args=[world.elder.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    received = text.content.decode().split('id="visits-received"')[1]
+
+    assert received.count('class="card"') == 1  # the done visit, not the open task, not the other elder's
+    assert world.worker.full_name in received and "home visit" in received.lower()
+    assert "情绪低落" not in received  # the findings stay the community's
+
+
 def test_a_family_login_lands_on_the_portal_and_staff_do_not(world, client):
     login(client, world.family)
     assert client.get(reverse("web:home"))["Location"] == reverse("portal:home")

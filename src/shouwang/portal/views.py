@@ -31,6 +31,7 @@ from shouwang.elders.services import update_contacts
 from shouwang.orders import complaints, confirmation
 from shouwang.orders.models import ComplaintSource, OrderSource, OrderState
 from shouwang.orders.services import create_order
+from shouwang.visits.selectors import visits_received
 
 from . import services
 from .permissions import may_use_portal
@@ -155,10 +156,17 @@ def plan(request, elder_id: int):
 
 @portal_page
 def service_list(request, elder_id: int):
-    """Upcoming services, then past ones, with the caregiver and the times the visit was verified."""
+    """Upcoming services, then past ones, with the caregiver and the times the visit was verified; and the
+    community's regular visits (巡访) the elder received."""
     found = get_my_elder(request.user, elder_id)
     upcoming, past = upcoming_and_past(request.user, found)
-    return _render(request, "services.html", {"elder": found, "upcoming": upcoming, "past": past})
+    context = {
+        "elder": found,
+        "upcoming": upcoming,
+        "past": past,
+        "visits": visits_received(request.user, found.pk),
+    }
+    return _render(request, "services.html", context)
 
 
 @portal_page

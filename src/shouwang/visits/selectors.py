@@ -78,6 +78,16 @@ def last_visits(user, elder_id: int, *, limit: int = 5) -> QuerySet[VisitTask]:
     return tasks_for(user).filter(elder_id=elder_id, state=TaskState.DONE).order_by("-done_at")[:limit]
 
 
+def visits_received(user, elder_id: int, *, limit: int = 20) -> list[VisitTask]:
+    """The regular visits an elder received, for anyone who may see the elder (the family in the portal
+    included, who do not read visit tasks): when, a call or a home visit, and who came. The findings stay
+    the community's."""
+    if not elders_for(user).filter(pk=elder_id).exists():
+        return []
+    done = VisitTask.objects.filter(elder_id=elder_id, state=TaskState.DONE).select_related("done_by")
+    return list(done.order_by("-done_at")[:limit])
+
+
 def overdue_days() -> int:
     return settings.SHOUWANG_VISIT_OVERDUE_DAYS
 
