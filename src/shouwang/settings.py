@@ -340,6 +340,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SHOUWANG_WALK_METRES_PER_MINUTE = _env_float("WALK_METRES_PER_MINUTE", 67.0, minimum=1.0)
 SHOUWANG_DETOUR_FACTOR = _env_float("DETOUR_FACTOR", 1.3, minimum=1.0)
 SHOUWANG_SERVICE_CIRCLE_MINUTES = _env_int("SERVICE_CIRCLE_MINUTES", 15, minimum=1)
+# How long HiGHS may search for the best new sites (MCLP); past it the best choice found so far (never worse
+# than the greedy one it starts from) is suggested. Decision 0016.
+SHOUWANG_SITE_SOLVER_SECONDS = _env_float("SITE_SOLVER_SECONDS", 30.0, minimum=1.0)
 # The largest spreadsheet one upload may carry (registry and assessment imports); a registry of a million
 # elders is about 240 MB as CSV, 140 MB as xlsx. Larger requests are refused before their body is read.
 SHOUWANG_UPLOAD_MAX_MB = _env_int("UPLOAD_MAX_MB", 300, minimum=1)

@@ -77,14 +77,27 @@ def test_site_suggestions_are_optimal_on_small_cases(seed):
     gains = [gain for _site, gain in picks]
     assert gains == sorted(gains, reverse=True)
     assert sum(gains) == _brute_force(people, candidates, 900.0, 3)
-    # The greedy path (forced) stays within its guarantee of the optimum.
-    original = coverage.EXACT_LIMIT
-    coverage.EXACT_LIMIT = 0
-    try:
-        greedy = sum(g for _s, g in coverage.suggest_sites(people, candidates, 900.0, 3))
-    finally:
-        coverage.EXACT_LIMIT = original
+    # The greedy choice the solver starts from stays within its guarantee of the optimum.
+    sets = coverage._reaches(people, candidates, 900.0)
+    greedy = sum(gain for _i, gain in coverage._greedy(sets, 3))
     assert greedy >= (1 - 1 / 2.718281828) * _brute_force(people, candidates, 900.0, 3)
+
+
+def test_the_solver_beats_the_greedy_choice_where_it_falls_short():
+    """A site in the middle reaches four elders, two on each side; two sites at the sides reach three each.
+    The greedy choice takes the middle first and ends at five; the optimum is the two sides, six."""
+    people = [
+        Person(i, "A", *_at(abs(x) / 1000, 90 if x > 0 else 270))
+        for i, x in enumerate([-150, -60, -50, 50, 60, 150])
+    ]
+    candidates = [Site("middle", LAT, LON), Site("west", *_at(0.1, 270)), Site("east", *_at(0.1, 90))]
+    sets = coverage._reaches(people, candidates, 100.0)
+    assert [len(s) for s in sets] == [4, 3, 3]
+    assert [gain for _i, gain in coverage._greedy(sets, 2)] == [4, 1]
+    picks = coverage.suggest_sites(people, candidates, 100.0, 2, time_limit_s=5)
+    assert sorted(site.key for site, _gain in picks) == ["east", "west"]
+    assert [gain for _site, gain in picks] == [3, 3]
+    assert _brute_force(people, candidates, 100.0, 2) == 6
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ def check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gap
     flagged = MealRecord.objects.exclude(flag="")
     assert flagged.count() == 1
     assert Elder.objects.get(pk=flagged.get().elder_id).status == "deceased"
+    assert MealRecord.objects.filter(redemption__isnull=False).exists()  # paid from the demo's vouchers
     official = User.objects.get(username="official")
     assert len(overdue_reports(official)) >= 1
     circle = circle_for(official, region=DISTRICT)

@@ -7,11 +7,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shouwang.benefits import ledger
+from shouwang.benefits.models import FundSource, TransactionKind
 from shouwang.core.actors import SYSTEM
 from shouwang.elders.models import ElderCategory
 from shouwang.elders.services import record_life_event
 from shouwang.facilities.meals import set_meal_rate
 from shouwang.facilities.models import MealRecord
+from shouwang.regions.models import Region
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +28,17 @@ def diners(w):
     ElderCategory.objects.create(elder=poor, code="tekun", community_code=poor.community_id, name=poor.name)
     plain = factories.ElderFactory(community_id=factories.COMMUNITY_B, name="普通老人")
     gone = factories.ElderFactory(community_id=factories.COMMUNITY_B, name="已故老人")
+    fund(poor, 1000)
+    fund(plain, 1000)
     return poor, plain, gone
+
+
+def fund(elder, fen: int) -> None:
+    """Credit ``fen`` to the elder's voucher account from the district budget (as an approved run does)."""
+    account = ledger.voucher_accounts({elder.pk: (elder.name, elder.community_id)})[elder.pk]
+    source = ledger.fund_account(FundSource.DISTRICT, Region.objects.get(code=factories.DISTRICT))
+    lines = [(source.pk, -fen), (account, fen)]
+    ledger.post(actor=SYSTEM, kind=TransactionKind.VOUCHER_CREDIT, memo="test", lines=lines)
 
 
 def test_a_sitting_with_subsidies_flags_and_counts(w, api, diners):
@@ -37,9 +50,9 @@ def test_a_sitting_with_subsidies_flags_and_counts(w, api, diners):
     people = [poor.id_number, plain.id_number.lower(), gone.id_number, poor.id_number]
     summary = client.post(url, {"day": today.isoformat(), "meal": "lunch", "people": people})
     assert summary.status_code == 200, summary.json()
-    assert summary.json() == {"recorded": 3, "already": 0, "flagged": 1, "subsidy_fen": 1100}
+    assert summary.json() == {"recorded": 3, "already": 0, "flagged": 1, "unpaid": 0, "subsidy_fen": 1100}
     again = client.post(url, {"day": today.isoformat(), "meal": "lunch", "people": [poor.id_number]}).json()
-    assert again == {"recorded": 0, "already": 1, "flagged": 0, "subsidy_fen": 0}
+    assert again == {"recorded": 0, "already": 1, "flagged": 0, "unpaid": 0, "subsidy_fen": 0}
     flagged = client.get("/api/v1/facilities/meals/flagged").json()
     assert [(m["elder_name"], m["flag"]) for m in flagged] == [("已故老人", "deceased")]
 

@@ -243,6 +243,7 @@ class MealsOut(Schema):
     recorded: int
     already: int
     flagged: int
+    unpaid: int
     subsidy_fen: int
 
 

@@ -8,11 +8,13 @@ metres, and far cheaper: a million elders are checked in seconds. Points are buc
 ``reach``-sized cells, so each elder is compared only with the facilities of the nine cells around it.
 
 Site choice is the maximal covering location problem (MCLP): choose ``k`` candidate sites that together
-reach the most uncovered elders. When the choice is small (at most ``EXACT_LIMIT`` combinations) every
-combination is tried and the best is exact; otherwise the greedy choice (each step adds the site that
-reaches the most elders not yet reached, evaluated lazily) is used, which reaches at least 1 − 1/e ≈ 63 %
-of the optimum and in practice nearly all of it. (PySAL's spopt solves MCLP exactly as an integer
-programme, but brings numpy, geopandas and a MIP solver, none of which the platform installs.)
+reach the most uncovered elders. It is solved as an integer programme by HiGHS (``highspy``; decision 0016):
+x_j = 1 opens candidate j, y_i = 1 counts demand point i as reached, with sum x_j = k, y_i <= sum of the
+x_j that reach i, maximising sum w_i y_i. A demand point is every group of elders reached by exactly the
+same candidates, weighted by how many they are, so a million elders make only a few thousand rows. The
+greedy choice (each step adds the site that reaches the most elders not yet reached, evaluated lazily) is
+the solver's starting point, so even when ``SHOUWANG_SITE_SOLVER_SECONDS`` runs out the suggestion is never
+worse than it.
 
 The functions here work on plain tuples, so the benchmark and tests call them without a database; the
 selector ``coverage_for`` reads the scoped registry into them.
@@ -21,19 +23,22 @@ selector ``coverage_for`` reads the scoped registry into them.
 from __future__ import annotations
 
 import heapq
-import itertools
+import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import highspy
+import numpy as np
 from django.conf import settings
 
 from .fields import SERVICE_CODES
 
 METRES_PER_DEGREE = math.pi * 6_371_008.8 / 180
-EXACT_LIMIT = 50_000
 ANY = "any"
+
+log = logging.getLogger(__name__)
 
 
 def reach_metres(minutes: float) -> float:
@@ -200,25 +205,86 @@ def _reaches(people: Sequence[Person], candidates: Sequence[Site], reach_m: floa
 
 
 def suggest_sites(
-    uncovered: Sequence[Person], candidates: Sequence[Site], reach_m: float, k: int
+    uncovered: Sequence[Person],
+    candidates: Sequence[Site],
+    reach_m: float,
+    k: int,
+    *,
+    time_limit_s: float | None = None,
 ) -> list[tuple[Site, int]]:
-    """Up to ``k`` candidate sites that together reach the most ``uncovered`` people, in the order they
-    were chosen, each with how many more people it reaches (``added_covered``)."""
+    """Up to ``k`` candidate sites that together reach the most ``uncovered`` people (the MCLP optimum, or
+    the best found within ``time_limit_s``, by default ``SHOUWANG_SITE_SOLVER_SECONDS``), in the order of a
+    greedy pass over them, each with how many more people it reaches than those before (``added_covered``)."""
     sets = _reaches(uncovered, candidates, reach_m)
     useful = [i for i, s in enumerate(sets) if s]
     if not useful or k <= 0:
         return []
     k = min(k, len(useful))
-    if math.comb(len(useful), k) <= EXACT_LIMIT:
-        best = max(
-            itertools.combinations(useful, k),
-            key=lambda combo: len(frozenset().union(*(sets[i] for i in combo))),
-        )
-        chosen = _greedy([sets[i] for i in best], k)
-        picks = [(best[i], gain) for i, gain in chosen]
-    else:
-        picks = [(useful[i], gain) for i, gain in _greedy([sets[i] for i in useful], k)]
-    return [(candidates[i], gain) for i, gain in picks if gain > 0]
+    useful_sets = [sets[i] for i in useful]
+    if time_limit_s is None:
+        time_limit_s = settings.SHOUWANG_SITE_SOLVER_SECONDS
+    best = solve_mclp(useful_sets, k, time_limit_s=time_limit_s)
+    chosen = _greedy([useful_sets[i] for i in best], k)
+    return [(candidates[useful[best[i]]], gain) for i, gain in chosen if gain > 0]
+
+
+def solve_mclp(sets: Sequence[frozenset[int]], k: int, *, time_limit_s: float) -> list[int]:
+    """The ``k`` of ``sets`` whose union is largest, by HiGHS (see the module's docstring), starting from the
+    greedy choice. Returns their indices, ascending."""
+    reached_by: dict[int, list[int]] = defaultdict(list)
+    for j, members in enumerate(sets):
+        for person in members:
+            reached_by[person].append(j)
+    demand = Counter(tuple(js) for js in reached_by.values())  # one row per group reached alike
+    n, m = len(sets), len(demand)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit_s))
+    highs.setOptionValue("threads", 1)
+    inf = highspy.kHighsInf
+    weights = np.array(list(demand.values()), dtype=np.float64)
+    empty_i, empty_f = np.array([], dtype=np.int32), np.array([], dtype=np.float64)
+    # x_j (candidates), then y_i (demand groups); y may stay continuous: with x integral, y_i = 1 is best.
+    highs.addCols(n, np.zeros(n), np.zeros(n), np.ones(n), 0, empty_i, empty_i, empty_f)
+    highs.addCols(m, weights, np.zeros(m), np.ones(m), 0, empty_i, empty_i, empty_f)
+    highs.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n)
+    )
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    highs.addRow(k, k, n, np.arange(n, dtype=np.int32), np.ones(n))
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    for row, js in enumerate(demand):
+        starts.append(len(index))
+        index.append(n + row)
+        value.append(1.0)
+        index.extend(js)
+        value.extend([-1.0] * len(js))
+    highs.addRows(
+        m,
+        np.full(m, -inf),
+        np.zeros(m),
+        len(index),
+        np.array(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value, dtype=np.float64),
+    )
+    start = highspy.HighsSolution()
+    picked = {j for j, _gain in _greedy(sets, k)}
+    start.col_value = [1.0 if j in picked else 0.0 for j in range(n)] + [
+        1.0 if any(j in picked for j in js) else 0.0 for js in demand
+    ]
+    highs.setSolution(start)
+    highs.run()
+    status = highs.getModelStatus()
+    values = highs.getSolution().col_value
+    if status != highspy.HighsModelStatus.kOptimal:
+        log.warning("site choice: HiGHS stopped with %s; suggesting the best choice found", status)
+    chosen = sorted(j for j in range(n) if values[j] > 0.5)
+    if len(chosen) != k:  # no feasible point came back (cannot happen with the greedy start)
+        return sorted(picked)
+    return chosen
 
 
 def _greedy(sets: Sequence[frozenset[int]], k: int) -> list[tuple[int, int]]:

@@ -3,8 +3,9 @@ the subsidy the bureau's rates give that elder (``MealSubsidyRate``: by category
 highest that applies). A meal served to an elder the registry says had died or moved out by that day is
 recorded with a flag and no subsidy, so that it shows up for review instead of being paid.
 
-The subsidy is kept per meal as data here; paying it out through the benefits ledger as voucher
-redemptions is left for when the ledger takes meal points as redeemers.
+The subsidy is paid as it is recorded: the sitting's subsidies are redeemed from the diners' voucher
+accounts to the meal point's provider through the benefits ledger, one balanced transaction per sitting
+that every paid meal points to (``MealRecord.redemption``); see ``_pay_from_vouchers``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.benefits import ledger
+from shouwang.benefits.models import Account, LedgerEntry, TransactionKind
 from shouwang.core import audit
 from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
 from shouwang.elders.models import Elder, ElderCategory, Status
 
-from .models import MEAL_SERVICE, FacilityKind, Meal, MealFlag, MealRecord, MealSubsidyRate
+from .models import MEAL_SERVICE, FacilityKind, Meal, MealFlag, MealRecord, MealSubsidyRate, MealUnpaid
 from .permissions import may_keep_facilities, may_record_meals
 from .selectors import get_facility_for
 
@@ -100,8 +104,9 @@ def _numbers(people: list[str]) -> tuple[list[str], dict[str, str]]:
 
 def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], meal: str = Meal.LUNCH) -> dict:
     """Record one sitting of a meal point: ``people`` are the diners' ID numbers. Every number must be a
-    registered elder, or nothing is saved. A diner already recorded for that sitting is counted once.
-    Returns ``recorded``, ``already`` and ``flagged`` counts and the subsidy in fen."""
+    registered elder, or nothing is saved. A diner already recorded for that sitting is counted once (and
+    paid once). Returns ``recorded``, ``already``, ``flagged`` and ``unpaid`` counts and the subsidy paid
+    from vouchers in fen."""
     require_actor(actor)
     if not (is_system(actor) or may_record_meals(actor)):
         raise Forbidden(_("Your role may not record meals."))
@@ -162,11 +167,13 @@ def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], me
                     recorded_by=as_user(actor),
                 )
             )
+        _pay_from_vouchers(records, facility=facility, actor=actor, day=day, meal=meal)
         MealRecord.objects.bulk_create(records)
         summary = {
             "recorded": len(records),
             "already": len(already),
             "flagged": sum(1 for r in records if r.flag),
+            "unpaid": sum(1 for r in records if r.unpaid),
             "subsidy_fen": sum(r.subsidy_fen for r in records),
         }
         audit.record(
@@ -178,3 +185,48 @@ def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], me
             provider_id=facility.provider_id,
         )
     return summary
+
+
+def _pay_from_vouchers(records: list[MealRecord], *, facility, actor, day: dt.date, meal: str) -> None:
+    """Redeem each new meal's subsidy from the diner's voucher account to the meal point's provider, as one
+    ledger transaction for the sitting, in the caller's transaction (so a meal list that fails saves no
+    posting, and a diner recorded again is skipped before this and never paid twice).
+
+    A diner whose voucher balance does not cover the subsidy (or who has no voucher account) still has the
+    meal recorded, with subsidy 0 and ``unpaid = no_vouchers``: the meal has already been eaten when it is
+    recorded, the meal point needs its count of meals served to stay true, and refusing the list would
+    hold up every other diner of the sitting over one account. The point sees the unpaid count at once
+    and charges that elder the full price. The voucher accounts are locked in id order before their
+    balances are read, as ``ledger.post`` does, so two sittings never overdraw one account."""
+    owed = {ledger.voucher_key(r.elder_id): r for r in records if r.subsidy_fen}
+    if not owed:
+        return
+    accounts = dict(
+        Account.objects.select_for_update().filter(key__in=list(owed)).order_by("pk").values_list("key", "pk")
+    )
+    balances = dict(
+        LedgerEntry.objects.filter(account_id__in=list(accounts.values()))
+        .values("account_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account_id", "total")
+    )
+    lines = []
+    for key, record in owed.items():
+        account_id = accounts.get(key)
+        if account_id is None or (balances.get(account_id) or 0) < record.subsidy_fen:
+            record.subsidy_fen, record.unpaid = 0, MealUnpaid.NO_VOUCHERS
+        else:
+            lines.append((account_id, -record.subsidy_fen))
+    if not lines:
+        return
+    lines.append((ledger.provider_account(facility.provider).pk, -sum(fen for _account, fen in lines)))
+    posted = ledger.post(
+        actor=actor,
+        kind=TransactionKind.REDEMPTION,
+        memo=_("Meal subsidies, %(facility)s, %(day)s %(meal)s")
+        % {"facility": facility.name, "day": day.isoformat(), "meal": Meal(meal).label},
+        lines=lines,
+    )
+    for record in owed.values():
+        if record.subsidy_fen:
+            record.redemption = posted

@@ -169,6 +169,10 @@ class MealFlag(models.TextChoices):
     MOVED_OUT = "moved_out", _("elder had moved out")
 
 
+class MealUnpaid(models.TextChoices):
+    NO_VOUCHERS = "no_vouchers", _("voucher balance too low")
+
+
 class MealSubsidyRate(TimeStampedModel):
     """The subsidy per meal (助餐补贴) for elders of a category (特困, 低保 …) or from an age on; an elder
     gets the highest rate that applies. Set by the bureau as data, not code."""
@@ -192,6 +196,10 @@ class MealRecord(models.Model):
     meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices, default=Meal.LUNCH)
     subsidy_fen = models.PositiveIntegerField(_("subsidy (fen)"), default=0)
     flag = models.CharField(_("flag"), max_length=10, choices=MealFlag.choices, blank=True)
+    unpaid = models.CharField(_("why no subsidy"), max_length=12, choices=MealUnpaid.choices, blank=True)
+    redemption = models.ForeignKey(
+        "benefits.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

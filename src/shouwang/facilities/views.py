@@ -223,7 +223,10 @@ def facility_meals(request, facility_id: int):
         else:
             messages.success(
                 request,
-                _("%(recorded)d meals recorded (%(already)d already recorded, %(flagged)d flagged).")
+                _(
+                    "%(recorded)d meals recorded (%(already)d already recorded, %(flagged)d flagged, "
+                    "%(unpaid)d without subsidy: voucher balance too low)."
+                )
                 % summary,
             )
             return redirect("facilities:meals", facility_id=facility.pk)
