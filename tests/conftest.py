@@ -22,14 +22,14 @@ def english(client):
 
 
 @pytest.fixture(autouse=True)
-def _seeded_catalogue(request):
-    """A transactional test (browser tests, row-lock tests) empties every table on the way out, the
-    catalogue seeded by a migration included; put the seed back for the next one."""
+def _seeded_rows(request):
+    """A transactional test (browser tests, row-lock tests) empties every table on the way out, the rows
+    migrations seed included (the catalogue, the visit rules); put them back for the next one."""
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and marker.kwargs.get("transaction")
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
-        factories.ensure_catalogue()
+        factories.ensure_seeded_rows()
 
 
 @pytest.fixture(autouse=True)

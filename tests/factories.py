@@ -93,14 +93,18 @@ def contact(elder, phone: str = "13900001111") -> EmergencyContact:
     )
 
 
-def ensure_catalogue() -> None:
-    """Put the catalogue seeded by a migration back when a transactional test emptied the tables."""
+def ensure_seeded_rows() -> None:
+    """Put back the rows migrations seed (the service catalogue, the default visit rules) when a
+    transactional test emptied the tables."""
     from django.apps import apps
 
     from shouwang.catalog.models import ServiceItem
+    from shouwang.visits.models import VisitRule
 
     if not ServiceItem.objects.exists():
         importlib.import_module("shouwang.catalog.migrations.0002_seed_catalogue").load(apps, None)
+    if not VisitRule.objects.exists():
+        importlib.import_module("shouwang.visits.migrations.0002_default_rules").load(apps, None)
 
 
 def error_fields(body: dict) -> dict[str, str]:

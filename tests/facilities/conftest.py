@@ -72,7 +72,7 @@ def build() -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        factories.ensure_catalogue()
+        factories.ensure_seeded_rows()
         yield build()
         transaction.set_rollback(True)
 

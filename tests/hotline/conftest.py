@@ -33,7 +33,7 @@ def desk(django_db_setup, django_db_blocker):
     """The people of the hotline tests, built once per module in a transaction rolled back after its last
     test; each test runs in a savepoint of it (the ``db`` fixture)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        factories.ensure_catalogue()
+        factories.ensure_seeded_rows()
         factories.load_tree()
         load_regions(actor=SYSTEM, rows=[{"code": OTHER_DISTRICT, "name": "龙潭区", "urban_rural_type": ""}])
         operator = factories.user("operator", regions=(factories.DISTRICT,))

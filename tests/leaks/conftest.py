@@ -12,7 +12,7 @@ def world(django_db_setup, django_db_blocker):
     module's last test; each test runs in a savepoint of it (the ``db`` fixture), so a probe that did
     change something cannot spoil the next one."""
     with django_db_blocker.unblock(), transaction.atomic():
-        factories.ensure_catalogue()  # a transactional test before this module may have emptied it
+        factories.ensure_seeded_rows()  # a transactional test before this module may have emptied it
         built = world_module.build()
         yield built
         transaction.set_rollback(True)

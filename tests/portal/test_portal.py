@@ -41,7 +41,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        factories.ensure_catalogue()
+        factories.ensure_seeded_rows()
         factories.load_tree()
         bf.standard_policies()
         w = World()
