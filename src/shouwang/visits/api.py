@@ -1,5 +1,5 @@
 """The regular-visits JSON API: visit tasks, completing one and its follow-ups, an elder's risk tier, the
-rules and the coverage report."""
+rules and the coverage report; volunteers' time banks (statement, confirmation, donation, redemption)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from shouwang.core.errors import NotFound
 from shouwang.core.pagination import paginate
@@ -16,7 +16,7 @@ from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
 from . import services, volunteers
-from .models import VisitTask
+from .models import HoursEntry, VisitTask
 from .permissions import may_read_risk
 from .selectors import coverage, get_task_for, rules_for, search_tasks
 from .tiers import risk_of
@@ -185,6 +185,7 @@ class HoursEntryOut(Schema):
     kind: str
     minutes: int
     task_id: int | None
+    peer_id: int | None
     note: str
     at: dt.datetime
     balance: int
@@ -206,7 +207,7 @@ def confirm_visit(request, visit_id: Id):
 
 def _entry(entry, balance: int) -> dict:
     return {
-        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "note", "at")},
+        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "peer_id", "note", "at")},
         "balance": balance,
     }
 
@@ -223,6 +224,43 @@ def volunteer_hours(request, volunteer_id: Id):
         "balance_minutes": found["balance"],
         "entries": [_entry(line["entry"], line["balance"]) for line in found["lines"]],
     }
+
+
+class HoursMoveIn(Schema):
+    minutes: Annotated[int, Field(ge=1, le=1_000_000)]
+    note: Annotated[str, column_text(HoursEntry, "note")] = ""
+
+
+class DonationIn(HoursMoveIn):
+    to_id: Id
+
+
+@router.post(
+    "/volunteers/{int:volunteer_id}/donate",
+    response=HoursEntryOut,
+    summary="Give hours from a volunteer's time bank to another volunteer's",
+)
+def donate_hours(request, volunteer_id: Id, payload: DonationIn):
+    entry = volunteers.donate_hours(
+        actor=request.auth,
+        from_id=volunteer_id,
+        to_id=payload.to_id,
+        minutes=payload.minutes,
+        note=payload.note,
+    )
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+
+
+@router.post(
+    "/volunteers/{int:volunteer_id}/redeem",
+    response=HoursEntryOut,
+    summary="The coordinator redeems a volunteer's hours for help they receive",
+)
+def redeem_hours(request, volunteer_id: Id, payload: HoursMoveIn):
+    entry = volunteers.redeem_hours(
+        actor=request.auth, volunteer_id=volunteer_id, minutes=payload.minutes, note=payload.note
+    )
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
 
 
 class VisitPlanOut(Schema):

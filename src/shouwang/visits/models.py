@@ -197,6 +197,8 @@ class Volunteer(TimeStampedModel):
 class HoursKind(models.TextChoices):
     EARNED = "earned", _("earned for a confirmed visit")
     REDEEMED = "redeemed", _("redeemed for help")
+    DONATED = "donated", _("donated to another volunteer")
+    RECEIVED = "received", _("received from another volunteer")
 
 
 class HoursEntry(models.Model):
@@ -208,6 +210,15 @@ class HoursEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=HoursKind.choices)
     minutes = models.IntegerField(_("minutes"))
     task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A donation is two entries: "donated" on the giver, "received" on the taker, each naming the other.
+    peer = models.ForeignKey(
+        Volunteer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("other volunteer"),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     at = models.DateTimeField(_("time"), auto_now_add=True)
     by = models.ForeignKey(
@@ -219,7 +230,10 @@ class HoursEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task"], condition=Q(kind="earned"), name="visit_earns_once"),
             models.CheckConstraint(
-                condition=(Q(kind="earned", minutes__gt=0) | Q(kind="redeemed", minutes__lt=0)),
+                condition=(
+                    Q(kind__in=["earned", "received"], minutes__gt=0)
+                    | Q(kind__in=["redeemed", "donated"], minutes__lt=0)
+                ),
                 name="hours_sign_follows_kind",
             ),
         ]

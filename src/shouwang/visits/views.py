@@ -399,19 +399,33 @@ def _my_communities(user):
 
 @console_page("visits:volunteers")
 def volunteer_detail(request, volunteer_id: int):
-    """A volunteer's time-bank statement; the coordinator redeems hours here."""
+    """A volunteer's time-bank statement; the coordinator redeems hours here, and the volunteer (or the
+    coordinator) gives hours to another volunteer."""
     if request.method == "POST":
         raw = request.POST.get("minutes", "")
-        perform(
-            request,
-            lambda: volunteers.redeem_hours(
-                actor=request.user,
-                volunteer_id=volunteer_id,
-                minutes=int(raw) if raw.isdigit() and len(raw) < 9 else 0,
-                note=request.POST.get("note", ""),
-            ),
-            _("The hours were redeemed."),
-        )
+        minutes = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+        note = request.POST.get("note", "")
+        if request.POST.get("action") == "donate":
+            to = request.POST.get("to_id", "")
+            perform(
+                request,
+                lambda: volunteers.donate_hours(
+                    actor=request.user,
+                    from_id=volunteer_id,
+                    to_id=int(to) if to.isdigit() and len(to) < 12 else 0,
+                    minutes=minutes,
+                    note=note,
+                ),  # fmt: skip
+                _("The hours were given."),
+            )
+        else:
+            perform(
+                request,
+                lambda: volunteers.redeem_hours(
+                    actor=request.user, volunteer_id=volunteer_id, minutes=minutes, note=note
+                ),
+                _("The hours were redeemed."),
+            )
         return redirect("visits:volunteer", volunteer_id=volunteer_id)
     from shouwang.core.masking import mask_id_number
 
@@ -423,5 +437,6 @@ def volunteer_detail(request, volunteer_id: int):
             **found,
             "id_number": mask_id_number(found["volunteer"].id_number),
             "may_redeem": may_coordinate_volunteers(request.user),
+            "targets": volunteers.donation_targets(request.user, found["volunteer"])[:500],
         },
     )

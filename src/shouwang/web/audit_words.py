@@ -153,6 +153,7 @@ WORDS = {
     "visits.rule.create": _("created a visit rule"),
     "visits.rule.update": _("changed a visit rule"),
     "visits.volunteer.confirm": _("confirmed a volunteer's visit"),
+    "visits.volunteer.donate": _("gave a volunteer's hours to another volunteer"),
     "visits.volunteer.redeem": _("redeemed a volunteer's hours"),
     "visits.volunteer.register": _("registered a volunteer"),
 }
