@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 def _volunteer(actor, community, serial, name):
     user = factories.user("volunteer", regions=(community,), username=name)
     return volunteers.register_volunteer(
-        actor=actor, user_id=user.pk, community=community,
-        id_number=make_resident_id("220202", dt.date(1990, 5, 1), serial), skills=["visit"], available_days=[],
+        actor=actor, user_id=user.pk, community=community, skills=["visit"], available_days=[],
+        id_number=make_resident_id("220202", dt.date(1990, 5, 1), serial),
     )  # fmt: skip
 
 

@@ -251,8 +251,8 @@ def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "
             by=as_user(actor),
         )
         audit.record(
-            actor=actor, action="visits.volunteer.donate", obj=giver, after={"minutes": minutes, "to": taker.pk},
-            region_code=giver.community_id,
+            actor=actor, action="visits.volunteer.donate", obj=giver,
+            after={"minutes": minutes, "to": taker.pk}, region_code=giver.community_id,
         )  # fmt: skip
     return given
 
