@@ -23,6 +23,7 @@ def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
     team = Volunteer.objects.filter(community_id=volunteer.community_id)
     assert team.count() >= 30 and all(balance_minutes(member) > 0 for member in team)
     assert HoursEntry.objects.filter(kind="received").count() == 1
+    assert HoursEntry.objects.filter(activity__attendance_at__isnull=False).exists()
     client.force_login(User.objects.get(username="worker"))
     assert "data-task=" in client.get("/visits/").content.decode()
     client.force_login(User.objects.get(username="official"))

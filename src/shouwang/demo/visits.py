@@ -19,6 +19,7 @@ from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.roles import Role
 from shouwang.elders.models import Elder
+from shouwang.visits.activities import create_activity, record_attendance, sign_up
 from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
 from shouwang.visits.models import (
     Finding,
@@ -124,7 +125,24 @@ def _volunteer_team(volunteer: Volunteer, rng: random.Random) -> int:
         for member in team
     )  # fmt: skip
     donate_hours(actor=coordinator, from_id=team[0].pk, to_id=team[1].pk, minutes=30, note="结对互助")
+    _activity(coordinator, community, team[:6], rng)
     return len(team) + 1
+
+
+def _activity(worker: User, community: str, helpers: list[Volunteer], rng: random.Random) -> None:
+    """Last week's group activity (助乐): helpers and a few elders signed up, most came, the helpers who
+    came earned its minutes."""
+    activity = create_activity(
+        actor=worker, community=community, title="重阳节包饺子", place="社区日间照料中心", capacity=20,
+        starts_at=timezone.now() - dt.timedelta(days=5), minutes=120,
+    )  # fmt: skip
+    signups = [sign_up(actor=helper.user, activity_id=activity.pk) for helper in helpers]
+    for elder_id in (
+        Elder.objects.filter(community_id=community).order_by("pk").values_list("pk", flat=True)[:6]
+    ):
+        signups.append(sign_up(actor=worker, activity_id=activity.pk, elder_id=elder_id))
+    came = [signups[0].pk] + [signup.pk for signup in signups[1:] if rng.random() < 0.8]
+    record_attendance(actor=worker, activity_id=activity.pk, attended=came)
 
 
 def _register_volunteer(community: str) -> Volunteer | None:
