@@ -44,6 +44,12 @@ def get_activity_for(user, activity_id: int) -> Activity:
         raise NotFound(str(NOT_FOUND)) from None
 
 
+def _locked(user, activity_id: int) -> Activity:
+    """The activity, locked (without the places count: PostgreSQL locks no grouped rows)."""
+    visible = get_activity_for(user, activity_id)
+    return Activity.objects.select_for_update().get(pk=visible.pk)
+
+
 def signups_of(activity: Activity) -> QuerySet[ActivitySignup]:
     return activity.signups.select_related("volunteer__user", "elder").order_by("at", "pk")
 
@@ -90,10 +96,7 @@ def sign_up(*, actor, activity_id: int, elder_id: int | None = None) -> Activity
     places, once each, until the attendance is recorded."""
     require_actor(actor)
     with transaction.atomic():
-        try:
-            activity = activities_for(actor).select_for_update(of=("self",)).get(pk=activity_id)
-        except (Activity.DoesNotExist, ValueError, TypeError):
-            raise NotFound(str(NOT_FOUND)) from None
+        activity = _locked(actor, activity_id)
         if activity.attendance_at is not None:
             raise Conflict(_("The activity is over; its attendance is recorded."), code="activity_over")
         volunteer, elder = None, None
@@ -131,10 +134,7 @@ def record_attendance(*, actor, activity_id: int, attended: list[int]) -> Activi
     if not may_organize_activities(actor):
         raise Forbidden(_("Only a community worker records who came."))
     with transaction.atomic():
-        try:
-            activity = activities_for(actor).select_for_update(of=("self",)).get(pk=activity_id)
-        except (Activity.DoesNotExist, ValueError, TypeError):
-            raise NotFound(str(NOT_FOUND)) from None
+        activity = _locked(actor, activity_id)
         if activity.attendance_at is not None:
             raise Conflict(_("The attendance was already recorded."), code="attendance_recorded")
         if activity.starts_at > timezone.now():
