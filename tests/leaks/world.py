@@ -50,7 +50,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
-from shouwang.visits.models import HoursEntry, VisitTask, Volunteer
+from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -85,6 +85,7 @@ KINDS = (
     "change_id",
     "residency_id",
     "contract_id",
+    "activity_id",
 )
 
 
@@ -359,6 +360,11 @@ def build() -> World:
     HoursEntry.objects.create(
         volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
     )
+    activity_b = Activity.objects.create(
+        community_id=elder_b.community_id, title="乙方助乐活动", place="乙方活动室", capacity=5,
+        starts_at=timezone.now() - dt.timedelta(hours=1), created_by=worker_b,
+    )  # fmt: skip
+    ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
     facility = register_facility(
         actor=SYSTEM,
         data={
@@ -416,6 +422,7 @@ def build() -> World:
         "change_id": (facility_change.pk,),
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
+        "activity_id": (activity_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -449,6 +456,7 @@ def build() -> World:
         facility_change,
         residency,
         facility_contract,
+        activity_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -462,6 +470,7 @@ def build() -> World:
         padmin_b.full_name,
         family_b.full_name,
         volunteer_b.full_name,
+        activity_b.title,
         complaint.description,
         exception.detail,
         correction.reason,

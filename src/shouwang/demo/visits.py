@@ -19,10 +19,20 @@ from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.roles import Role
 from shouwang.elders.models import Elder
+from shouwang.visits.activities import create_activity, record_attendance, sign_up
 from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
-from shouwang.visits.models import Finding, Skill, TaskState, VisitKind, VisitTask, Volunteer
+from shouwang.visits.models import (
+    Finding,
+    HoursEntry,
+    HoursKind,
+    Skill,
+    TaskState,
+    VisitKind,
+    VisitTask,
+    Volunteer,
+)  # fmt: skip
 from shouwang.visits.services import complete_visit, follow_up_incident
-from shouwang.visits.volunteers import confirm_visit, register_volunteer
+from shouwang.visits.volunteers import confirm_visit, donate_hours, register_volunteer
 
 HISTORY_DAYS = 35
 DONE_SHARE = 0.6
@@ -69,7 +79,70 @@ def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
     generate_visits(actor=SYSTEM, today=today, elders=elders)
     escalated = escalate_overdue()
     confirmed = _confirm_volunteer_visits(volunteer) if volunteer else 0
-    return {"done": done, "escalated": len(escalated), "confirmed": confirmed}
+    team = _volunteer_team(volunteer, rng) if volunteer else 0
+    return {"done": done, "escalated": len(escalated), "confirmed": confirmed, "volunteers": team}
+
+
+TEAM_SIZE = 30
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ("秀英", "桂兰", "建国", "志强", "丽华", "海燕", "德明", "淑珍", "国庆", "春梅")
+
+
+def _volunteer_team(volunteer: Volunteer, rng: random.Random) -> int:
+    """The rest of the community's volunteer team (the issue's 30), written in bulk: accounts without a
+    password (they sign in once the community gives them one), escorts and companions rather than
+    visitors (the month of visits above is the demo volunteer's), each with the hours they brought from
+    the paper ledger; one gives some to another through the real service."""
+    coordinator = visitors_by_community({volunteer.community_id})[volunteer.community_id][0]
+    community = volunteer.community_id
+    users = User.objects.bulk_create(
+        User(
+            username=f"volunteer{n:02d}", full_name=rng.choice(SURNAMES) + rng.choice(GIVEN), password="!",
+            role=Role.VOLUNTEER,
+        )
+        for n in range(2, TEAM_SIZE + 1)
+    )  # fmt: skip
+    if not all(user.pk for user in users):  # backends that do not return ids from bulk inserts
+        users = list(User.objects.filter(username__in=[u.username for u in users]).order_by("username"))
+    User.regions.through.objects.bulk_create(
+        User.regions.through(user_id=u.pk, region_id=community) for u in users
+    )
+    team = Volunteer.objects.bulk_create(
+        Volunteer(
+            user=user, community_id=community, skills=[rng.choice([Skill.ESCORT, Skill.COMPANIONSHIP])],
+            id_number=make_resident_id("220202", dt.date(1950 + n % 20, 1 + n % 12, 1 + n % 28), 400 + n),
+            available_days=sorted(rng.sample(range(1, 8), k=3)),
+        )
+        for n, user in enumerate(users)
+    )  # fmt: skip
+    if not all(member.pk for member in team):
+        team = list(Volunteer.objects.filter(user__in=users).order_by("user__username"))
+    HoursEntry.objects.bulk_create(
+        HoursEntry(
+            volunteer=member, kind=HoursKind.EARNED, minutes=rng.choice((60, 90, 120, 180, 240)),
+            note="纸质台账结转", by=coordinator,
+        )
+        for member in team
+    )  # fmt: skip
+    donate_hours(actor=coordinator, from_id=team[0].pk, to_id=team[1].pk, minutes=30, note="结对互助")
+    _activity(coordinator, community, team[:6], rng)
+    return len(team) + 1
+
+
+def _activity(worker: User, community: str, helpers: list[Volunteer], rng: random.Random) -> None:
+    """Last week's group activity (助乐): helpers and a few elders signed up, most came, the helpers who
+    came earned its minutes."""
+    activity = create_activity(
+        actor=worker, community=community, title="重阳节包饺子", place="社区日间照料中心", capacity=20,
+        starts_at=timezone.now() - dt.timedelta(days=5), minutes=120,
+    )  # fmt: skip
+    signups = [sign_up(actor=helper.user, activity_id=activity.pk) for helper in helpers]
+    for elder_id in (
+        Elder.objects.filter(community_id=community).order_by("pk").values_list("pk", flat=True)[:6]
+    ):
+        signups.append(sign_up(actor=worker, activity_id=activity.pk, elder_id=elder_id))
+    came = [signups[0].pk] + [signup.pk for signup in signups[1:] if rng.random() < 0.8]
+    record_attendance(actor=worker, activity_id=activity.pk, attended=came)
 
 
 def _register_volunteer(community: str) -> Volunteer | None:

@@ -31,6 +31,7 @@ from shouwang.elders.services import update_contacts
 from shouwang.orders import complaints, confirmation
 from shouwang.orders.models import ComplaintSource, OrderSource, OrderState
 from shouwang.orders.services import create_order
+from shouwang.visits import volunteers
 from shouwang.visits.selectors import visits_received
 
 from . import services
@@ -165,8 +166,23 @@ def service_list(request, elder_id: int):
         "upcoming": upcoming,
         "past": past,
         "visits": visits_received(request.user, found.pk),
+        "confirmable": volunteers.confirmable_visits(request.user, found.pk),
     }
     return _render(request, "services.html", context)
+
+
+@require_POST
+@portal_page
+def confirm_visit(request, elder_id: int, visit_id: int):
+    """The elder or family confirms a volunteer's visit took place; the volunteer earns its hours, once."""
+    found = get_my_elder(request.user, elder_id)
+    try:
+        volunteers.confirm_visit(actor=request.user, task_id=visit_id)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, _("Thank you. The visit is confirmed."))
+    return redirect(reverse("portal:services", kwargs={"elder_id": found.pk}) + "#visits-received")
 
 
 @portal_page

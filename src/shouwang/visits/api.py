@@ -1,5 +1,5 @@
 """The regular-visits JSON API: visit tasks, completing one and its follow-ups, an elder's risk tier, the
-rules and the coverage report."""
+rules and the coverage report; volunteers' time banks (statement, confirmation, donation, redemption)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import datetime as dt
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from shouwang.core.errors import NotFound
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Day, Id, Note, Page, PageSize, RegionCode, column_text
+from shouwang.core.schemas import Code, Day, Id, Moment, Note, Page, PageSize, RegionCode, column_text
 from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
-from . import services, volunteers
-from .models import VisitTask
+from . import activities, services, volunteers
+from .models import Activity, HoursEntry, VisitTask
 from .permissions import may_read_risk
 from .selectors import coverage, get_task_for, rules_for, search_tasks
 from .tiers import risk_of
@@ -185,6 +185,7 @@ class HoursEntryOut(Schema):
     kind: str
     minutes: int
     task_id: int | None
+    peer_id: int | None
     note: str
     at: dt.datetime
     balance: int
@@ -206,7 +207,7 @@ def confirm_visit(request, visit_id: Id):
 
 def _entry(entry, balance: int) -> dict:
     return {
-        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "note", "at")},
+        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "peer_id", "note", "at")},
         "balance": balance,
     }
 
@@ -223,6 +224,132 @@ def volunteer_hours(request, volunteer_id: Id):
         "balance_minutes": found["balance"],
         "entries": [_entry(line["entry"], line["balance"]) for line in found["lines"]],
     }
+
+
+class HoursMoveIn(Schema):
+    minutes: Annotated[int, Field(ge=1, le=1_000_000)]
+    note: Annotated[str, column_text(HoursEntry, "note")] = ""
+
+
+class DonationIn(HoursMoveIn):
+    to_id: Id
+
+
+@router.post(
+    "/volunteers/{int:volunteer_id}/donate",
+    response=HoursEntryOut,
+    summary="Give hours from a volunteer's time bank to another volunteer's",
+)
+def donate_hours(request, volunteer_id: Id, payload: DonationIn):
+    entry = volunteers.donate_hours(
+        actor=request.auth,
+        from_id=volunteer_id,
+        to_id=payload.to_id,
+        minutes=payload.minutes,
+        note=payload.note,
+    )
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+
+
+@router.post(
+    "/volunteers/{int:volunteer_id}/redeem",
+    response=HoursEntryOut,
+    summary="The coordinator redeems a volunteer's hours for help they receive",
+)
+def redeem_hours(request, volunteer_id: Id, payload: HoursMoveIn):
+    entry = volunteers.redeem_hours(
+        actor=request.auth, volunteer_id=volunteer_id, minutes=payload.minutes, note=payload.note
+    )
+    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+
+
+class ActivityOut(Schema):
+    id: int
+    community: str
+    title: str
+    starts_at: dt.datetime
+    place: str
+    capacity: int
+    minutes: int
+    taken: int
+    attendance_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_community(activity) -> str:
+        return activity.community_id
+
+
+class ActivityIn(Schema):
+    community: RegionCode
+    title: Annotated[str, column_text(Activity, "title")]
+    starts_at: Moment
+    place: Annotated[str, column_text(Activity, "place")]
+    capacity: Annotated[int, Field(ge=1, le=1000)]
+    minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+
+
+class SignupOut(Schema):
+    id: int
+    volunteer_id: int | None
+    elder_id: int | None
+    attended: bool | None
+
+
+class ActivityDetailOut(ActivityOut):
+    signups: list[SignupOut]
+
+    @staticmethod
+    def resolve_signups(activity) -> list:
+        return list(activities.signups_of(activity))
+
+
+class SignupIn(Schema):
+    elder_id: Id | None = None
+
+
+class AttendanceIn(Schema):
+    attended: Annotated[list[Id], Field(max_length=1000)]
+
+
+@router.get("/activities", response=list[ActivityOut], summary="Group activities (助乐) of the caller's area")
+def list_activities(request):
+    return list(activities.activities_for(request.auth)[:200])
+
+
+@router.post(
+    "/activities", response={201: ActivityOut}, summary="A community worker creates a group activity"
+)
+def create_activity(request, payload: ActivityIn):
+    created = activities.create_activity(actor=request.auth, **payload.dict())
+    return Status(201, activities.get_activity_for(request.auth, created.pk))
+
+
+@router.get(
+    "/activities/{int:activity_id}", response=ActivityDetailOut, summary="One activity with its sign-ups"
+)
+def get_activity(request, activity_id: Id):
+    return activities.get_activity_for(request.auth, activity_id)
+
+
+@router.post(
+    "/activities/{int:activity_id}/signups",
+    response={201: SignupOut},
+    summary="A volunteer signs up; a community worker signs an elder up (elder_id)",
+)
+def sign_up(request, activity_id: Id, payload: SignupIn):
+    return Status(
+        201, activities.sign_up(actor=request.auth, activity_id=activity_id, elder_id=payload.elder_id)
+    )
+
+
+@router.post(
+    "/activities/{int:activity_id}/attendance",
+    response=ActivityDetailOut,
+    summary="Record who came (sign-up ids); volunteers who came earn the activity's minutes",
+)
+def record_attendance(request, activity_id: Id, payload: AttendanceIn):
+    activities.record_attendance(actor=request.auth, activity_id=activity_id, attended=payload.attended)
+    return activities.get_activity_for(request.auth, activity_id)
 
 
 class VisitPlanOut(Schema):

@@ -194,9 +194,76 @@ class Volunteer(TimeStampedModel):
         return str(self.user)
 
 
+class Activity(TimeStampedModel):
+    """A group activity (助乐: a singing afternoon, a chess club, a birthday party) a community worker
+    organises: volunteers and elders sign up, the worker records who came, volunteers who came earn the
+    activity's minutes in the time bank, once."""
+
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    title = models.CharField(_("title"), max_length=80)
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place"), max_length=120)
+    capacity = models.PositiveSmallIntegerField(_("places"))
+    minutes = models.PositiveSmallIntegerField(_("minutes a volunteer earns"), default=60)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attendance_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity_positive"),
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="activity_minutes_positive"),
+        ]
+        verbose_name = _("group activity")
+        verbose_name_plural = _("group activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivitySignup(models.Model):
+    """One place taken: a volunteer (signing up themselves) or an elder (signed up by the worker)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
+    volunteer = models.ForeignKey(
+        Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    elder = models.ForeignKey(
+        "elders.Elder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["activity", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(volunteer__isnull=True, elder__isnull=False)
+                | Q(volunteer__isnull=False, elder__isnull=True),
+                name="signup_is_a_volunteer_or_an_elder",
+            ),
+            models.UniqueConstraint(fields=["activity", "volunteer"], name="signup_volunteer_once"),
+            models.UniqueConstraint(fields=["activity", "elder"], name="signup_elder_once"),
+        ]
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.volunteer_id or ''}{self.elder_id or ''}"
+
+
 class HoursKind(models.TextChoices):
     EARNED = "earned", _("earned for a confirmed visit")
     REDEEMED = "redeemed", _("redeemed for help")
+    DONATED = "donated", _("donated to another volunteer")
+    RECEIVED = "received", _("received from another volunteer")
 
 
 class HoursEntry(models.Model):
@@ -208,6 +275,16 @@ class HoursEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=HoursKind.choices)
     minutes = models.IntegerField(_("minutes"))
     task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A donation is two entries: "donated" on the giver, "received" on the taker, each naming the other.
+    peer = models.ForeignKey(
+        Volunteer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("other volunteer"),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     at = models.DateTimeField(_("time"), auto_now_add=True)
     by = models.ForeignKey(
@@ -218,8 +295,14 @@ class HoursEntry(models.Model):
         ordering = ["volunteer", "at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["task"], condition=Q(kind="earned"), name="visit_earns_once"),
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"], condition=Q(kind="earned"), name="activity_earns_once"
+            ),
             models.CheckConstraint(
-                condition=(Q(kind="earned", minutes__gt=0) | Q(kind="redeemed", minutes__lt=0)),
+                condition=(
+                    Q(kind__in=["earned", "received"], minutes__gt=0)
+                    | Q(kind__in=["redeemed", "donated"], minutes__lt=0)
+                ),
                 name="hours_sign_follows_kind",
             ),
         ]

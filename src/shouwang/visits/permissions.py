@@ -77,3 +77,17 @@ def may_read_coverage(user) -> bool:
 def may_generate_visits(user) -> bool:
     """Run the generation now (it also runs on its own): the bureau."""
     return role_of(user) in RULE_EDITORS
+
+
+# Group activities (助乐): the community workers organise them; the bureau and the volunteers read them.
+ACTIVITY_ORGANIZERS = WORKER_ROLES
+ACTIVITY_READERS = COORDINATOR_ROLES | VOLUNTEER_ROLES
+
+
+def may_organize_activities(user) -> bool:
+    """Create an activity, sign elders up, record who came."""
+    return role_of(user) in ACTIVITY_ORGANIZERS
+
+
+def may_read_activities(user) -> bool:
+    return role_of(user) in ACTIVITY_READERS

@@ -14,4 +14,6 @@ urlpatterns = [
     path("coverage/", views.coverage_report, name="coverage"),
     path("volunteers/", views.volunteer_list, name="volunteers"),
     path("volunteers/<int:volunteer_id>/", views.volunteer_detail, name="volunteer"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:activity_id>/", views.activity_detail, name="activity"),
 ]

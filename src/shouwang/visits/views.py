@@ -3,6 +3,7 @@ region's task list, the rules with their preview, and the coverage report (table
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 
 from django import forms
@@ -20,9 +21,10 @@ from shouwang.core.forms import ConsoleForm, attach_error, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.core.spreadsheets import SheetWriter
 from shouwang.elders.models import Category, LivingArrangement
+from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
-from . import services, volunteers
+from . import activities, services, volunteers
 from .models import Finding, Outcome, Skill, TaskState, Tier, VisitKind, Volunteer
 from .permissions import (
     VISIT_READERS,
@@ -32,6 +34,7 @@ from .permissions import (
     may_complete_visit,
     may_coordinate_volunteers,
     may_edit_rules,
+    may_organize_activities,
 )
 from .selectors import (
     coverage,
@@ -399,19 +402,33 @@ def _my_communities(user):
 
 @console_page("visits:volunteers")
 def volunteer_detail(request, volunteer_id: int):
-    """A volunteer's time-bank statement; the coordinator redeems hours here."""
+    """A volunteer's time-bank statement; the coordinator redeems hours here, and the volunteer (or the
+    coordinator) gives hours to another volunteer."""
     if request.method == "POST":
         raw = request.POST.get("minutes", "")
-        perform(
-            request,
-            lambda: volunteers.redeem_hours(
-                actor=request.user,
-                volunteer_id=volunteer_id,
-                minutes=int(raw) if raw.isdigit() and len(raw) < 9 else 0,
-                note=request.POST.get("note", ""),
-            ),
-            _("The hours were redeemed."),
-        )
+        minutes = int(raw) if raw.isdigit() and len(raw) < 9 else 0
+        note = request.POST.get("note", "")
+        if request.POST.get("action") == "donate":
+            to = request.POST.get("to_id", "")
+            perform(
+                request,
+                lambda: volunteers.donate_hours(
+                    actor=request.user,
+                    from_id=volunteer_id,
+                    to_id=int(to) if to.isdigit() and len(to) < 12 else 0,
+                    minutes=minutes,
+                    note=note,
+                ),  # fmt: skip
+                _("The hours were given."),
+            )
+        else:
+            perform(
+                request,
+                lambda: volunteers.redeem_hours(
+                    actor=request.user, volunteer_id=volunteer_id, minutes=minutes, note=note
+                ),
+                _("The hours were redeemed."),
+            )
         return redirect("visits:volunteer", volunteer_id=volunteer_id)
     from shouwang.core.masking import mask_id_number
 
@@ -423,5 +440,101 @@ def volunteer_detail(request, volunteer_id: int):
             **found,
             "id_number": mask_id_number(found["volunteer"].id_number),
             "may_redeem": may_coordinate_volunteers(request.user),
+            "targets": volunteers.donation_targets(request.user, found["volunteer"])[:500],
+        },
+    )
+
+
+# --- group activities (助乐) -------------------------------------------------------------------------
+
+
+def _moment(raw: str) -> dt.datetime | None:
+    """A time typed in an <input type=datetime-local>, read in the local time zone; None when not a time."""
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat(raw)) if raw and len(raw) < 30 else None
+    except ValueError:
+        return None
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
+
+
+@console_page("visits:activities")
+def activity_list(request):
+    """The area's activities, soonest first; a community worker creates one here."""
+    errors: dict[str, str] = {}
+    post = request.POST
+    if request.method == "POST":
+        try:
+            created = activities.create_activity(
+                actor=request.user, community=post.get("community", ""), title=post.get("title", ""),
+                starts_at=_moment(post.get("starts_at", "")), place=post.get("place", ""),  # type: ignore[arg-type]
+                capacity=_number(post.get("capacity", "")), minutes=_number(post.get("minutes", "60")),
+            )  # fmt: skip
+        except DomainError as failure:
+            errors = getattr(failure, "errors", None) or {"": failure.message}
+            messages.error(request, failure.message)
+        else:
+            messages.success(request, _("The activity was created."))
+            return redirect("visits:activity", activity_id=created.pk)
+    return render(
+        request,
+        "visits/activities.html",
+        {
+            "activities": activities.activities_for(request.user)[:200],
+            "may_organize": may_organize_activities(request.user),
+            "communities": _my_communities(request.user),
+            "errors": errors,
+            "values": post,
+        },
+    )
+
+
+@console_page("visits:activities")
+def activity_detail(request, activity_id: int):
+    """One activity: its sign-ups; a volunteer signs up, the worker signs elders up and records who came."""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "attendance":
+            attended = [int(v) for v in request.POST.getlist("attended") if v.isdigit() and len(v) < 12]
+            perform(
+                request,
+                lambda: activities.record_attendance(
+                    actor=request.user, activity_id=activity_id, attended=attended
+                ),
+                _("The attendance was recorded."),
+            )
+        else:
+            elder = request.POST.get("elder_id", "")
+            perform(
+                request,
+                lambda: activities.sign_up(
+                    actor=request.user, activity_id=activity_id, elder_id=_number(elder) if elder else None
+                ),
+                _("Signed up."),
+            )
+        return redirect("visits:activity", activity_id=activity_id)
+    found = activities.get_activity_for(request.user, activity_id)
+    organizer = may_organize_activities(request.user)
+    signed = activities.signups_of(found)
+    return render(
+        request,
+        "visits/activity.html",
+        {
+            "activity": found,
+            "signups": signed,
+            "may_organize": organizer,
+            "started": found.starts_at <= timezone.now(),
+            "elders": (
+                elders_for(request.user)
+                .filter(community_id=found.community_id)
+                .exclude(pk__in=signed.exclude(elder=None).values("elder_id"))
+                .order_by("name")[:300]
+                if organizer
+                else []
+            ),
+            "may_sign_up": is_volunteer(request.user)
+            and not signed.filter(volunteer__user_id=request.user.pk).exists(),
         },
     )

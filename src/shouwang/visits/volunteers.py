@@ -27,6 +27,8 @@ from shouwang.core.idnumbers import parse_resident_id
 from shouwang.core.roles import Role
 from shouwang.core.scope import scope_of
 from shouwang.core.text import within_limit
+from shouwang.portal.permissions import may_use_portal
+from shouwang.portal.selectors import my_elders
 
 from .models import HoursEntry, HoursKind, Skill, TaskState, Tier, VisitKind, VisitTask, Volunteer
 from .permissions import is_volunteer, may_coordinate_volunteers
@@ -64,7 +66,9 @@ def statement(user, volunteer_id: int) -> dict:
     """A volunteer's entries, oldest first, each with the balance after it."""
     volunteer = get_volunteer_for(user, volunteer_id)
     running, lines = 0, []
-    for entry in HoursEntry.objects.filter(volunteer=volunteer).order_by("at", "id"):
+    for entry in (
+        HoursEntry.objects.filter(volunteer=volunteer).select_related("peer__user").order_by("at", "id")
+    ):
         running += entry.minutes
         lines.append({"entry": entry, "balance": running})
     return {"volunteer": volunteer, "lines": lines, "balance": running}
@@ -120,17 +124,30 @@ def register_volunteer(
     return volunteer
 
 
+def _task_to_confirm(actor, task_id: int):
+    """The task a confirmer may confirm, locked: a coordinator's in their area; an elder's or family's,
+    the visits of the elders linked to their login (``elders.FamilyLink``). Missing and forbidden: 404."""
+    if may_coordinate_volunteers(actor):
+        tasks = tasks_for(actor)
+    elif may_use_portal(actor):
+        tasks = VisitTask.objects.filter(elder__in=my_elders(actor).values("pk"))
+    else:
+        raise Forbidden(
+            _("Only the community's coordinator, or the elder or their family, confirms a visit.")
+        )
+    try:
+        return tasks.select_for_update(of=("self",)).get(pk=task_id)
+    except (VisitTask.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("This visit does not exist or is outside your area.")) from None
+
+
 def confirm_visit(*, actor, task_id: int) -> HoursEntry:
-    """The coordinator confirms a volunteer's visit; it earns its minutes, once. A home visit earns only
+    """The coordinator, or the elder (or their family, through the portal), confirms a volunteer's visit;
+    it earns its minutes, once: whoever confirms first, the second is refused. A home visit earns only
     when the visitor's position was recorded near the home."""
     require_actor(actor)
-    if not may_coordinate_volunteers(actor):
-        raise Forbidden(_("Only the community's coordinator confirms volunteers' visits."))
     with transaction.atomic():
-        try:
-            task = tasks_for(actor).select_for_update(of=("self",)).get(pk=task_id)
-        except (VisitTask.DoesNotExist, ValueError, TypeError):
-            raise NotFound(_("This visit does not exist or is outside your area.")) from None
+        task = _task_to_confirm(actor, task_id)
         require_state(task, [TaskState.DONE], _("Only a recorded visit is confirmed; this one is %(state)s."))
         if task.confirmed_at is not None:
             raise Conflict(_("This visit was already confirmed."), code="already_confirmed")
@@ -150,10 +167,94 @@ def confirm_visit(*, actor, task_id: int) -> HoursEntry:
             by=as_user(actor),
         )  # fmt: skip
         audit.record(
-            actor=actor, action="visits.volunteer.confirm", obj=task, after={"minutes": entry.minutes},
+            actor=actor, action="visits.volunteer.confirm", obj=task,
+            after={"minutes": entry.minutes, "by_family": not may_coordinate_volunteers(actor)},
             region_code=task.community_id,
         )  # fmt: skip
     return entry
+
+
+def confirmable_visits(user, elder_id: int) -> set[int]:
+    """Of an elder's visits, the ids the caller (the elder or their family) may confirm now: recorded by
+    a volunteer, not yet confirmed."""
+    if not may_use_portal(user):
+        return set()
+    volunteer_users = Volunteer.objects.values("user_id")
+    return set(
+        VisitTask.objects.filter(
+            elder__in=my_elders(user).filter(pk=elder_id).values("pk"), state=TaskState.DONE,
+            confirmed_at__isnull=True, done_by__in=volunteer_users,
+        ).values_list("pk", flat=True)
+    )  # fmt: skip
+
+
+def donation_targets(user, volunteer: Volunteer) -> QuerySet[Volunteer]:
+    """Whom the caller may give this volunteer's hours to: the other active volunteers of the community
+    (a volunteer) or of the coordinator's area; nobody for anyone else."""
+    if is_volunteer(user):
+        others = Volunteer.objects.filter(community_id=volunteer.community_id)
+    elif may_coordinate_volunteers(user):
+        others = volunteers_for(user)
+    else:
+        return Volunteer.objects.none()
+    return others.filter(active=True).exclude(pk=volunteer.pk).select_related("user").order_by("pk")
+
+
+def _positive_minutes(minutes) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0 or minutes > 1_000_000:
+        message = _("Give a positive number of minutes.")
+        raise ValidationFailed(message, errors={"minutes": message})
+    return minutes
+
+
+def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "") -> HoursEntry:
+    """Give hours from one volunteer's bank to another's (时间银行转赠). A volunteer gives their own to a
+    volunteer of the same community; a coordinator moves them between volunteers of their area. Never
+    below zero; both balances are locked in a fixed order (the smaller id first), so two crossing
+    donations wait for each other instead of deadlocking."""
+    require_actor(actor)
+    if not (is_volunteer(actor) or may_coordinate_volunteers(actor)):
+        raise Forbidden(_("Your role may not move time-bank hours."))
+    note = within_limit(note, 200, field="note", label=_("The note"))
+    minutes = _positive_minutes(minutes)
+    with transaction.atomic():
+        giver = get_volunteer_for(actor, from_id)  # a volunteer reaches only themselves
+        taker = Volunteer.objects.filter(pk=to_id).first() if isinstance(to_id, int) else None
+        if taker is None:
+            raise NotFound(str(NOT_FOUND))
+        if not donation_targets(actor, giver).filter(pk=taker.pk).exists() and taker.pk != giver.pk:
+            raise NotFound(str(NOT_FOUND))
+        if taker.pk == giver.pk:
+            message = _("Choose another volunteer to give the hours to.")
+            raise ValidationFailed(message, errors={"to_id": message})
+        list(Volunteer.objects.select_for_update().filter(pk__in=[giver.pk, taker.pk]).order_by("pk"))
+        balance = balance_minutes(giver)
+        if balance < minutes:
+            message = _("The balance is %(balance)s minutes; it never goes below zero.") % {
+                "balance": balance
+            }
+            raise ValidationFailed(message, errors={"minutes": message})
+        given = HoursEntry.objects.create(
+            volunteer=giver,
+            kind=HoursKind.DONATED,
+            minutes=-minutes,
+            peer=taker,
+            note=note,
+            by=as_user(actor),
+        )
+        HoursEntry.objects.create(
+            volunteer=taker,
+            kind=HoursKind.RECEIVED,
+            minutes=minutes,
+            peer=giver,
+            note=note,
+            by=as_user(actor),
+        )
+        audit.record(
+            actor=actor, action="visits.volunteer.donate", obj=giver,
+            after={"minutes": minutes, "to": taker.pk}, region_code=giver.community_id,
+        )  # fmt: skip
+    return given
 
 
 def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursEntry:
@@ -162,12 +263,10 @@ def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursE
     if not may_coordinate_volunteers(actor):
         raise Forbidden(_("Only the community's coordinator redeems hours."))
     note = within_limit(note, 200, field="note", label=_("The note"))
-    if not isinstance(minutes, int) or minutes <= 0:
-        message = _("Redeem a positive number of minutes.")
-        raise ValidationFailed(message, errors={"minutes": message})
+    minutes = _positive_minutes(minutes)
     with transaction.atomic():
         volunteer = get_volunteer_for(actor, volunteer_id)
-        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()  # one redemption at a time
+        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()  # one movement at a time
         if balance_minutes(volunteer) < minutes:
             message = _("The balance is %(balance)s minutes; it never goes below zero.") % {
                 "balance": balance_minutes(volunteer)
