@@ -11,11 +11,13 @@ so a new endpoint cannot go unprobed.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from shouwang.alarms.console_views import ACTIONS as INCIDENT_ACTIONS
 from shouwang.orders.views import ACTIONS as ORDER_ACTIONS
@@ -279,6 +281,15 @@ CREATES = {
     "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),
     "POST /api/v1/benefits/budgets": ({"region": lambda w: w.fields["community"], "month": None},),
     "POST /api/v1/benefits/year-end": ({"year": 2020, "region": lambda w: w.fields["community"]},),
+    "POST /api/v1/visits/activities": (
+        {
+            "community": lambda w: w.fields["community"],
+            "title": "探针活动",
+            "place": "探针活动室",
+            "starts_at": lambda w: (timezone.now() + dt.timedelta(days=2)).isoformat(),
+            "capacity": 5,
+        },
+    ),
     "POST /api/v1/facilities": (
         {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
     ),
