@@ -292,12 +292,11 @@ def call_confirm(request, call_id: int):
 def call_checkin(request, call_id: int):
     """The elder said on the call that they are fine: the day's check-in, made for them (代办)."""
     call = selectors.get_call_for(request.user, call_id)
-    try:
-        services.checkin_on_behalf(actor=request.user, call_id=call.pk)
-    except DomainError as failure:
-        messages.error(request, failure.message)
-    else:
-        messages.success(request, _("Checked in for the elder: the watch counts today as fine."))
+    perform(
+        request,
+        lambda: services.checkin_on_behalf(actor=request.user, call_id=call.pk),
+        _("Checked in for the elder: the watch counts today as fine."),
+    )
     return redirect("hotline:call", call_id=call.pk)
 
 
