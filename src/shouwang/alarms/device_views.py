@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import perform
+from shouwang.core.forms import optional_int, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
@@ -120,17 +120,10 @@ def device_action(request, device_id: str, action: str):
         "unbind": lambda: services.unbind_device(actor=actor, device_id=device.device_id),
         "retire": lambda: services.retire_device(actor=actor, device_id=device.device_id),
         "bind": lambda: services.bind_device(
-            actor=actor, device_id=device.device_id, elder_id=_int(request.POST.get("elder_id"))
+            actor=actor, device_id=device.device_id, elder_id=optional_int(request.POST.get("elder_id")) or 0
         ),
     }
     if action not in steps:
         raise PermissionDenied
     perform(request, steps[action])
     return redirect("alarms:device_detail", device_id=device.device_id)
-
-
-def _int(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 0

@@ -1,7 +1,7 @@
 """Glue between console forms and services: a service's ValidationFailed lands on the form."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import DomainError
+from .text import is_digits
 
 TOO_LONG = gettext_lazy("At most %(limit_value)d characters; this has %(show_value)d.")
 
@@ -43,12 +44,16 @@ class ConsoleForm(forms.Form):
             ]
 
 
-def attach_error(form: forms.Form, error: DomainError) -> None:
-    """Show a domain error on the form: on the named fields when it names them, else on top."""
+def attach_error(form: forms.Form, error: DomainError, drawn_hidden: Collection[str] = ()) -> None:
+    """Show a domain error on the form: on the named fields when it names them, else on top.
+
+    An error on a hidden field would never be seen, so it goes on top too, unless the template draws
+    that hidden field's errors itself (``drawn_hidden``, e.g. an elder chosen by a search widget)."""
     field_errors = getattr(error, "errors", {}) or {}
     placed = False
     for name, message in field_errors.items():
-        if name in form.fields:
+        field = form.fields.get(name)
+        if field is not None and (name in drawn_hidden or not field.widget.is_hidden):
             form.add_error(name, message)
             placed = True
     if not placed or error.message not in field_errors.values():
@@ -65,6 +70,12 @@ def perform(request, step: Callable[[], object], success: str | None = None) -> 
         return False
     messages.success(request, success or _("Saved."))
     return True
+
+
+def optional_int(raw: object) -> int | None:
+    """A whole number sent by a form or a query string, or None when absent or not one."""
+    text = str(raw or "")
+    return int(text) if is_digits(text) else None
 
 
 def optional_date(raw: str | None) -> dt.date | None:

@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.core.errors import DomainError, ValidationFailed
-from shouwang.core.forms import optional_date, perform
+from shouwang.core.forms import attach_error, optional_date, optional_int, perform
 from shouwang.core.masking import mask_phone
 from shouwang.core.pagination import page_number, paginate
-from shouwang.core.text import is_digits
 from shouwang.orders.models import OrderState
 from shouwang.orders.selectors import orders_for
 from shouwang.orders.views import desk_page
@@ -35,23 +34,6 @@ from .models import CallReason
 CALL_PAGE_SIZE = 50
 
 
-def _form_errors(form, failure: DomainError) -> None:
-    """A service's refusal onto the form: each named field its message, the rest above the form."""
-    errors = getattr(failure, "errors", None) or {}
-    placed = False
-    for field, message in errors.items():
-        # A hidden field's error would not show (the elder's is drawn by the template itself).
-        if field in form.fields and (field == "elder_id" or not form.fields[field].widget.is_hidden):
-            form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, failure.message)
-
-
-def _int(raw) -> int | None:
-    return int(raw) if is_digits(str(raw or "")) else None
-
-
 # --- the desk -----------------------------------------------------------------------------------------
 
 
@@ -59,7 +41,7 @@ def _int(raw) -> int | None:
 def desk(request):
     """Who is calling (by number), their elder's card, and the form to record the call."""
     number = request.GET.get("number", "").strip()
-    elder_id = _int(request.GET.get("elder"))
+    elder_id = optional_int(request.GET.get("elder"))
     matches: list[selectors.CallerMatch] = []
     lookup_error, normalised = "", ""
     if number:
@@ -125,7 +107,7 @@ def record(request):
                 call_back_note=data["call_back_note"],
             )
         except DomainError as failure:
-            _form_errors(form, failure)
+            attach_error(form, failure, drawn_hidden={"elder_id"})
         else:
             if call.incident_id:
                 messages.warning(
@@ -136,7 +118,7 @@ def record(request):
             else:
                 messages.success(request, _("Call #%(id)s recorded.") % {"id": call.pk})
             return redirect("hotline:call", call_id=call.pk)
-    elder_id = _int(request.POST.get("elder_id"))
+    elder_id = optional_int(request.POST.get("elder_id"))
     card = None
     if elder_id is not None:
         try:
@@ -247,7 +229,7 @@ def call_complaint(request, call_id: int):
                 source=data["source"],
             )
         except DomainError as failure:
-            _form_errors(form, failure)
+            attach_error(form, failure, drawn_hidden={"elder_id"})
         else:
             messages.success(
                 request, _("Complaint #%(id)s filed on the elder's behalf.") % {"id": complaint.pk}
@@ -279,7 +261,7 @@ def call_confirm(request, call_id: int):
                 comment=data["comment"],
             )
         except DomainError as failure:
-            _form_errors(form, failure)
+            attach_error(form, failure, drawn_hidden={"elder_id"})
         else:
             messages.success(request, _("The service was confirmed on the elder's behalf."))
             return redirect("hotline:call", call_id=call.pk)
@@ -413,7 +395,7 @@ def article_edit(request, article_id: int | None = None):
             else:
                 services.update_article(actor=request.user, article_id=article.pk, **form.cleaned_data)
         except DomainError as failure:
-            _form_errors(form, failure)
+            attach_error(form, failure, drawn_hidden={"elder_id"})
         else:
             messages.success(request, _("Saved."))
             return redirect("hotline:knowledge")
