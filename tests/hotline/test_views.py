@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shouwang.core.actors import SYSTEM
 from shouwang.core.models import AuditLog
 from shouwang.hotline import services
-from shouwang.hotline.models import Article, CallRecord, OnBehalf
+from shouwang.hotline.models import Article, CallRecord, CareCall, OnBehalf
 from shouwang.orders.models import Complaint, Order, OrderSource
+from tests import factories
 from tests.orders import factories as of
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +180,17 @@ def test_a_check_in_said_on_the_phone_is_made_for_the_elder_and_the_watch_counts
     assert AuditLog.objects.get(action="hotline.on_behalf").after["checkin"] == checkin.pk
     missed = Incident.objects.filter(kind=IncidentKind.MISSED_CHECKIN).values_list("elder_id", flat=True)
     assert list(missed) == [desk.elder_b.pk]  # only the elder nobody checked in for
+
+
+def test_the_care_list_is_paged_with_the_elders_still_to_call_first(client, desk, settings):
+    settings.SHOUWANG_PAGE_SIZE = 1
+    factories.ElderFactory(community_id=factories.COMMUNITY_A, name="钱奶奶", living_arrangement="alone")
+    services.generate_care_calls(actor=SYSTEM)
+    first = CareCall.objects.get(elder=desk.elder_a)
+    services.complete_care_call(actor=desk.operator, care_call_id=first.pk, outcome="resolved")
+    client.force_login(desk.operator)
+    page_one = client.get("/hotline/care/").content.decode()
+    page_two = client.get("/hotline/care/?page=2").content.decode()
+    assert "钱奶奶" in page_one and "王大爷" not in page_one  # the one still to call comes first
+    assert "王大爷" in page_two and "钱奶奶" not in page_two
+    assert "今天还有 1 位独居老人待致电。" in page_two  # counted over the whole list, not the page

@@ -316,13 +316,16 @@ def call_back_close(request, call_back_id: int):
 @roles_page(permissions.DESK_ROLES)
 def care(request):
     """Today's active-care calls (主动关怀) to elders who live alone, the ones still to call first."""
-    rows = list(selectors.care_calls_for(request.user))
+    care_calls = selectors.care_calls_for(request.user)
+    # Still-to-call rows sort first, so the first page is the desk's work; a city's list is thousands long.
+    page = paginate(care_calls, page=page_number(request.GET.get("page")))
     return render(
         request,
         "hotline/care.html",
         {
-            "rows": [(row, mask_phone(row.elder.phone)) for row in rows],
-            "open": sum(1 for row in rows if row.done_at is None),
+            "rows": [(row, mask_phone(row.elder.phone)) for row in page.items],
+            "page": page,
+            "open": care_calls.filter(done_at__isnull=True).count(),
             "form": CareDoneForm(initial={"outcome": "resolved"}),
             "day": timezone.localdate(),
         },
