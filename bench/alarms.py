@@ -538,7 +538,7 @@ def benchmark(args) -> dict:
 
 
 def probe_until_subscribed(client, bridge: Bridge, device: tuple[str, str]) -> None:
-    """Heartbeats from the first device until the bridge stores one: then its subscription (and the
+    """Motion events from the first device until the bridge stores one: then its subscription (and the
     broker-side session the restart resumes) exists. Probe events are not counted."""
     from django.db import connection
 
@@ -549,7 +549,7 @@ def probe_until_subscribed(client, bridge: Bridge, device: tuple[str, str]) -> N
     device_id, secret = device
     for n in range(200):
         body = json.dumps(
-            {"device_id": device_id, "event_id": f"probe-{n}", "type": "heartbeat", "ts": time_now_iso()}
+            {"device_id": device_id, "event_id": f"probe-{n}", "type": "motion", "ts": time_now_iso()}
         ).encode()
         client.publish(f"shouwang/devices/{device_id}/events", envelope(body, sign(body, secret)), qos=1)
         time.sleep(0.25)

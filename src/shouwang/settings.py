@@ -471,6 +471,9 @@ SHOUWANG_ALARM_BURST_SECONDS = _env_int("ALARM_BURST_SECONDS", 300)
 # "reported late" (迟报), its device time shown; events older than SHOUWANG_ALARM_MAX_EVENT_AGE_HOURS
 # (168) are refused.
 SHOUWANG_ALARM_LATE_MINUTES = _env_int("ALARM_LATE_MINUTES", 60)
+# Device events that are not alarms (motion, door, check-in) are deleted after this many days; alarms and
+# every event of an incident are kept (ADR 0017). At least a week: the watch reads the last days' events.
+SHOUWANG_DEVICE_EVENT_RETENTION_DAYS = _env_int("DEVICE_EVENT_RETENTION_DAYS", 90, minimum=7)
 # A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
 SHOUWANG_ALARM_MAX_EVENT_BYTES = _env_int("ALARM_MAX_EVENT_BYTES", 16384)
 # After this many refused device-event posts from one address in a minute, the rest of its posts in that

@@ -14,7 +14,7 @@ from django.db import OperationalError
 from paho.mqtt.enums import CallbackAPIVersion
 
 from shouwang.alarms.bridge import envelope, parse_mqtt_url, run_bridge, wait_for
-from shouwang.alarms.models import DeviceEvent, Incident, IngestRejection
+from shouwang.alarms.models import Device, DeviceEvent, Incident, IngestRejection
 from tests.alarms.factories import DeviceFactory, signed
 
 ADDRESS = parse_mqtt_url(settings.MQTT_URL)
@@ -142,7 +142,7 @@ def test_redelivery_over_mqtt_has_one_effect(tree, bridge, publisher):
     body, signature = signed(device, type="fall", event_id="twice")
     publisher(device, envelope(body, signature))
     publisher(device, envelope(body, signature))
-    body2, signature2 = signed(device, type="heartbeat", event_id="marker")
+    body2, signature2 = signed(device, type="motion", event_id="marker")
     publisher(device, envelope(body2, signature2))
     assert until(lambda: DeviceEvent.objects.filter(event_id="marker").exists())
     assert DeviceEvent.objects.filter(device=device, event_id="twice").count() == 1
@@ -200,10 +200,11 @@ def test_messages_published_while_the_bridge_is_down_are_delivered(tree, bridge,
     bridge.start()
     bridge.stop()
     for n in range(5):
-        body, signature = signed(device, type="heartbeat", event_id=f"offline{n}")
+        body, signature = signed(device, type="motion" if n % 2 else "heartbeat", event_id=f"offline{n}")
         publisher(device, envelope(body, signature))
     bridge.start()
-    assert until(lambda: DeviceEvent.objects.filter(device=device).count() == 5)
+    assert until(lambda: DeviceEvent.objects.filter(device=device).count() == 2)  # the motions
+    assert until(lambda: Device.objects.get(pk=device.pk).heartbeats == 3)
 
 
 def test_mqtt_url_parsing():
@@ -254,7 +255,15 @@ def test_a_backlog_is_stored_in_batches_and_each_message_acknowledged_once(tree,
         device = devices[n % 3]
         body, signature = signed(device, type="heartbeat" if n % 5 else "sos", event_id=f"bulk{n}")
         publisher(device, envelope(body, signature))
-    assert until(lambda: DeviceEvent.objects.filter(event_id__startswith="bulk").count() == 150, 30)
+    # 30 SOS stored as events, 120 heartbeats counted on their devices
+    assert until(lambda: DeviceEvent.objects.filter(event_id__startswith="bulk").count() == 30, 30)
+    assert until(
+        lambda: (
+            sum(Device.objects.filter(pk__in=[d.pk for d in devices]).values_list("heartbeats", flat=True))
+            == 120
+        ),
+        30,
+    )
     # Under load the broker may deliver a copy late (a publisher's retry); it is stored as a duplicate
     # and acknowledged. Stop only once the bridge has been idle, so what the restart brings is a
     # message that was never acknowledged, not one still on its way.

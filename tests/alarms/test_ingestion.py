@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from shouwang.alarms.ingestion import ingest, sign
 from shouwang.alarms.models import (
+    Device,
     DeviceEvent,
     DeviceState,
     Incident,
@@ -292,11 +293,11 @@ def test_a_batch_gives_one_result_per_message_in_order(device, device_b):
         (False, False, "bad_json"),
     ]
     assert results[1].incident.device == device_b and results[1].event.incident == results[1].incident
-    assert DeviceEvent.objects.filter(event_id__in=["hb1", "b1"]).count() == 2
-    assert set(DeviceEvent.objects.filter(event_id="hb1").values_list("received_at", flat=True)) == {arrival}
+    assert set(DeviceEvent.objects.values_list("event_id", "received_at")) == {("b1", arrival)}
     assert sorted(IngestRejection.objects.values_list("reason", flat=True)) == ["bad_json", "bad_signature"]
-    device.refresh_from_db()
+    device.refresh_from_db()  # the heartbeats: no event rows, the device's live state and count
     assert (device.battery, device.last_seen_at) == (40, arrival)
+    assert (device.last_heartbeat_event, device.heartbeats) == ("hb1", 2)
 
 
 def test_a_burst_inside_one_batch_joins_exactly(device, device_b, django_capture_on_commit_callbacks):
@@ -354,8 +355,13 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(tree, django_asser
 
     devices = [DeviceFactory() for _n in range(40)]
     with django_assert_max_num_queries(6):
-        ingest_batch([signed(device, type="heartbeat") for device in devices], via="mqtt")
+        ingest_batch([signed(device, type="motion") for device in devices], via="mqtt")
     assert DeviceEvent.objects.count() == 40
+    with django_assert_max_num_queries(4):  # heartbeats: the devices read and written, nothing else
+        ingest_batch([signed(device, type="heartbeat") for device in devices], via="mqtt")
+    assert (
+        DeviceEvent.objects.count() == 40 and sum(Device.objects.values_list("heartbeats", flat=True)) == 40
+    )
 
 
 def test_alarm_batches_write_in_bulk(tree):
@@ -392,8 +398,34 @@ def test_a_batch_that_races_another_writer_is_taken_message_by_message(device, m
         return list(events) if len(calls) == 1 else real(events, results)
 
     monkeypatch.setattr(ingestion, "_new_events", missing_the_other_writer)
-    results = ingestion.ingest_batch([signed(device, type="heartbeat"), raced], via="mqtt")
+    results = ingestion.ingest_batch([signed(device, type="motion"), raced], via="mqtt")
     assert [(r.accepted, r.duplicate) for r in results] == [(True, False), (True, True)]
     assert calls == [2, 1, 1]
     assert DeviceEvent.objects.filter(device=device).count() == 2
     assert Incident.objects.get(device=device).event_count == 1
+
+
+# --- heartbeats are coalesced into the device (ADR 0017) -----------------------------------------------
+
+
+def test_heartbeats_keep_the_live_state_without_an_event_row(device):
+    earlier = timezone.now() - dt.timedelta(minutes=10)
+    for event_id, ts, battery in (("hb1", earlier, 80), ("hb2", timezone.now(), 76)):
+        body, signature = signed(device, type="heartbeat", event_id=event_id, ts=ts, battery=battery)
+        assert ingest(body, signature=signature, via="http").accepted
+    body, signature = signed(
+        device, type="heartbeat", event_id="hb0", ts=earlier - dt.timedelta(minutes=5), battery=90
+    )
+    ingest(body, signature=signature, via="http")  # an older one, buffered by the device, arrives last
+    device.refresh_from_db()
+    assert DeviceEvent.objects.filter(device=device).count() == 0
+    assert (device.heartbeats, device.last_heartbeat_event) == (3, "hb2")  # the latest by device time
+    assert device.online and device.last_seen_at > earlier and device.battery == 90  # as received
+
+
+def test_a_copy_of_the_latest_heartbeat_is_a_duplicate(device):
+    body, signature = signed(device, type="heartbeat", event_id="hb-again")
+    first = ingest(body, signature=signature, via="mqtt")
+    again = ingest(body, signature=signature, via="mqtt")
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert Device.objects.get(pk=device.pk).heartbeats == 1

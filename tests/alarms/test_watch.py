@@ -128,7 +128,21 @@ def test_periodic_jobs_are_registered_and_run(elder_a):
     jobs = {job.name: job.every for job in registered_jobs()}
     assert jobs["alarms.escalate_overdue"] == dt.timedelta(seconds=15)
     assert jobs["alarms.watch"] == dt.timedelta(minutes=5)
+    assert jobs["alarms.purge_expired_events"] == dt.timedelta(hours=1)
     sensor(elder_a, "smoke", battery=3, last_seen_at=timezone.now())
     tasks.watch_elders.call()
     tasks.escalate_overdue_alarms.call()
     assert kinds() == ["low_battery"]
+
+
+def test_the_offline_watch_reads_the_heartbeats_coalesced_into_the_device(elder_a):
+    """Heartbeats leave no event row (ADR 0017): the watch sees them through the device's last-seen."""
+    from shouwang.alarms.ingestion import ingest_batch
+    from tests.alarms.factories import signed
+
+    pendant = sensor(elder_a, "sos_pendant", last_seen_at=None)
+    beat_at = timezone.now()
+    ingest_batch([signed(pendant, type="heartbeat", ts=beat_at)], via="mqtt", received_at=[beat_at])
+    assert run_watch(now=beat_at + dt.timedelta(hours=1, minutes=59)) == []
+    [incident] = run_watch(now=beat_at + dt.timedelta(hours=2, minutes=1))
+    assert (incident.kind, incident.device) == ("offline", pendant)

@@ -7,6 +7,11 @@ acknowledges the messages only after it returned, so a crash before that means r
 unique ``(device, event_id)`` makes the redelivery a no-op: at least once on the wire, exactly one
 effect in the database. ``ingest`` (the webhook: one message) is a batch of one.
 
+Heartbeats, most of the traffic of a city's devices, are not stored as events (ADR 0017): each updates
+its device's live state (last seen, battery, position), its latest heartbeat and its count of them, in
+the same one UPDATE the batch makes anyway; a copy of the latest heartbeat is a duplicate. Every other
+event, alarms above all, is stored as it came.
+
 A batch costs a fixed handful of queries whatever its size (the bridge hands over up to a few hundred
 messages at a time): its devices in one query, the already stored ``(device, event_id)`` pairs in one,
 the events in one bulk insert, the devices' live state in one bulk update, the incidents and their
@@ -70,8 +75,17 @@ EVENT_ID_LENGTH = DeviceEvent._meta.get_field("event_id").max_length
 # What can pass: the database away, restarting, locked or in a deadlock. Retried by the caller; anything
 # else is the batch's own fault and is never retried as a whole.
 TRANSIENT = (OperationalError, InterfaceError)
-LIVE_STATE_FIELDS = ["online", "last_seen_at", "battery", "last_lat", "last_lon"]
-LIVE_STATE_CHUNK = 80  # devices per UPDATE: 11 parameters each, under SQLite's historic 999
+LIVE_STATE_FIELDS = [
+    "online",
+    "last_seen_at",
+    "battery",
+    "last_lat",
+    "last_lon",
+    "last_heartbeat_at",
+    "last_heartbeat_event",
+    "heartbeats",
+]
+LIVE_STATE_CHUNK = 55  # devices per UPDATE: 17 parameters each, under SQLite's historic 999
 # What makes a rejection count's row (its unique constraint), and what a row holds.
 REJECTION_KEY = ("hour", "via", "source", "reason", "device_id")
 REJECTION_FIELDS = (*REJECTION_KEY, "count", "received_at", "excerpt")
@@ -245,14 +259,19 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime], source: str) -
                 results[n] = IngestResult(accepted=False, reason=rejected.reason)
                 continue
             events.append((n, DeviceEvent(device=device, received_at=arrival, via=via, **fields)))
-        fresh = _new_events(events, results)
+        beats = _new_heartbeats(
+            [(n, event) for n, event in events if event.type == EventType.HEARTBEAT], results
+        )
+        fresh = _new_events([(n, event) for n, event in events if event.type != EventType.HEARTBEAT], results)
         changes = record_alarm_events([event for _n, event in fresh])
         DeviceEvent.objects.bulk_create([event for _n, event in fresh])
-        _update_live_state([event for _n, event in fresh])
+        _update_live_state([event for _n, event in fresh], [beat for _n, beat in beats])
         _record_rejections(rejections)
         _announce(changes)
     for n, event in fresh:
         results[n] = IngestResult(accepted=True, event=event, incident=event.incident)
+    for n, _beat in beats:
+        results[n] = IngestResult(accepted=True)  # coalesced into the device's live state, no event row
     return results
 
 
@@ -469,22 +488,47 @@ def _new_events(
             event_id__in={event.event_id for _n, event in events},
         ).values_list("device_id", "event_id")
     )
+    return _first_of_each(events, stored, results)
+
+
+def _new_heartbeats(
+    beats: list[tuple[int, DeviceEvent]], results: list[IngestResult | None]
+) -> list[tuple[int, DeviceEvent]]:
+    """The heartbeats to count, each once; a copy of the device's latest heartbeat (redelivered by the
+    broker, or posted twice) and a repeat inside the batch are duplicates. No query: the devices were
+    loaded, locked, with their latest heartbeat's id. A redelivered copy of an older heartbeat is counted
+    again; only the fleet-wide ratio of received to expected heartbeats reads the count, and the live
+    state takes the latest values whatever the order."""
+    latest = {(beat.device_id, beat.device.last_heartbeat_event) for _n, beat in beats}
+    return _first_of_each(beats, latest, results)
+
+
+def _first_of_each(
+    events: list[tuple[int, DeviceEvent]], seen: set[tuple[int, str]], results: list[IngestResult | None]
+) -> list[tuple[int, DeviceEvent]]:
+    """The events whose ``(device, event_id)`` is not in ``seen`` yet, each once; the others' results
+    are set to duplicates."""
     fresh = []
     for n, event in events:
         key = (event.device_id, event.event_id)
-        if key in stored:
+        if key in seen:
             results[n] = IngestResult(accepted=True, duplicate=True)
             continue
-        stored.add(key)
+        seen.add(key)
         fresh.append((n, event))
     return fresh
 
 
-def _update_live_state(events: list[DeviceEvent]) -> None:
+def _update_live_state(events: list[DeviceEvent], beats: list[DeviceEvent]) -> None:
     """The batch's devices: online, last seen, and the battery and position of their latest events that
-    carry them; see ``_write_live_state``."""
+    carry them; their heartbeats counted, the latest remembered; see ``_write_live_state``."""
     devices: dict[int, Device] = {}
-    for event in events:
+    for beat in beats:
+        device = devices.setdefault(beat.device_id, beat.device)
+        device.heartbeats += 1
+        if device.last_heartbeat_at is None or beat.ts >= device.last_heartbeat_at:
+            device.last_heartbeat_at, device.last_heartbeat_event = beat.ts, beat.event_id
+    for event in (*events, *beats):
         device = devices.setdefault(event.device_id, event.device)
         device.online = True
         device.last_seen_at = max(device.last_seen_at or event.received_at, event.received_at)

@@ -75,6 +75,12 @@ class Device(TimeStampedModel):
     last_lat = models.FloatField(_("last latitude"), null=True, blank=True)
     last_lon = models.FloatField(_("last longitude"), null=True, blank=True)
     heartbeat_interval_s = models.PositiveIntegerField(_("heartbeat interval (s)"), default=3600)
+    # Heartbeats are not stored as events (ADR 0017): each one updates the live state above and these.
+    # ``last_heartbeat_event`` recognises a redelivered copy of the latest one; ``heartbeats`` counts
+    # every heartbeat received, so the platform can compare what arrived with what the intervals promise.
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat (device time)"), null=True, blank=True)
+    last_heartbeat_event = models.CharField(max_length=64, blank=True, editable=False)
+    heartbeats = models.PositiveBigIntegerField(_("heartbeats received"), default=0, editable=False)
 
     class Meta:
         ordering = ["device_id"]
@@ -127,8 +133,12 @@ class DeviceEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "event_id"], name="unique_device_event"),
         ]
-        # The watch asks "the latest event of these types for this device".
-        indexes = [models.Index(fields=["device", "type", "ts"])]
+        # The watch asks "the latest event of these types for this device"; the retention job (ADR 0017)
+        # "the oldest events".
+        indexes = [
+            models.Index(fields=["device", "type", "ts"]),
+            models.Index(fields=["received_at"], name="alarms_event_received"),
+        ]
         verbose_name = _("device event")
         verbose_name_plural = _("device events")
 

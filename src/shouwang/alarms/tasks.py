@@ -1,4 +1,5 @@
-"""Periodic jobs of the alarms: escalation of unanswered urgent alarms, and the passive watch."""
+"""Periodic jobs of the alarms: escalation of unanswered urgent alarms, the passive watch, and the
+retention of device events."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ from django_tasks import task
 from shouwang.core.scheduler import every
 
 from .incidents import escalate_overdue
+from .retention import purge_expired_events
 from .watch import run_watch
 
 
@@ -24,3 +26,10 @@ def escalate_overdue_alarms() -> None:
 def watch_elders() -> None:
     """Open welfare checks for silence and maintenance incidents for offline or flat devices."""
     run_watch()
+
+
+@every(dt.timedelta(hours=1), name="alarms.purge_expired_events")
+@task()
+def purge_expired_device_events() -> None:
+    """Delete device events past their retention; alarms and incidents' events are kept (ADR 0017)."""
+    purge_expired_events()
