@@ -474,6 +474,10 @@ SHOUWANG_ALARM_LATE_MINUTES = _env_int("ALARM_LATE_MINUTES", 60)
 # Device events that are not alarms (motion, door, check-in) are deleted after this many days; alarms and
 # every event of an incident are kept (ADR 0017). At least a week: the watch reads the last days' events.
 SHOUWANG_DEVICE_EVENT_RETENTION_DAYS = _env_int("DEVICE_EVENT_RETENTION_DAYS", 90, minimum=7)
+# The delivery check (alarms/delivery.py): heartbeats arriving at under this percentage of what the
+# devices' intervals promise raise a platform alarm, once at least DELIVERY_MIN_EXPECTED were expected.
+SHOUWANG_DELIVERY_ALERT_PERCENT = _env_int("DELIVERY_ALERT_PERCENT", 60, minimum=1)
+SHOUWANG_DELIVERY_MIN_EXPECTED = _env_int("DELIVERY_MIN_EXPECTED", 100, minimum=1)
 # A device event body larger than this (bytes) is refused unread (events are a few hundred bytes).
 SHOUWANG_ALARM_MAX_EVENT_BYTES = _env_int("ALARM_MAX_EVENT_BYTES", 16384)
 # After this many refused device-event posts from one address in a minute, the rest of its posts in that

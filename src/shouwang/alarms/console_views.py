@@ -29,7 +29,7 @@ from .models import (
     ResponderKind,
 )
 from .permissions import ALARM_ROLES, is_urgent, was_answered
-from .selectors import get_incident_for, open_queue, recent_events, storage_alerts
+from .selectors import delivery_alert, get_incident_for, open_queue, recent_events, storage_alerts
 
 S = IncidentState
 
@@ -69,6 +69,7 @@ def queue(request):
             "labels": _labels(),
             "time_zone": settings.TIME_ZONE,
             "storage_alerts": storage_alerts(),
+            "delivery_alert": delivery_alert(),
         },
     )
 

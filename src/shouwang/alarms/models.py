@@ -432,3 +432,30 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.elder_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryCheck(models.Model):
+    """One look at whether the devices' heartbeats arrive as their intervals promise (``delivery.py``):
+    a broker that drops messages, or a queue cap reached, shows as heartbeats arriving at a fraction of
+    what the devices send, across many devices at once, long before anyone misses an SOS."""
+
+    at = models.DateTimeField(_("checked at"), db_index=True)
+    total_heartbeats = models.PositiveBigIntegerField(_("heartbeats received in all"))
+    devices = models.PositiveIntegerField(_("devices expected to send"), default=0)
+    expected = models.FloatField(_("heartbeats expected"), default=0)
+    received = models.PositiveBigIntegerField(_("heartbeats received"), default=0)
+    # Raised when enough heartbeats were expected and too few came; carried over from the check before
+    # while too few were expected to judge, so a quiet night neither raises nor clears it.
+    alerting = models.BooleanField(_("alerting"), default=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("delivery check")
+        verbose_name_plural = _("delivery checks")
+
+    def __str__(self) -> str:
+        return f"delivery {self.at:%Y-%m-%d %H:%M} {self.received}/{self.expected:.0f}"
+
+    @property
+    def ratio(self) -> float | None:
+        return self.received / self.expected if self.expected else None

@@ -18,7 +18,7 @@ from shouwang.core.scope import scope_of
 from shouwang.core.text import is_digits
 from shouwang.elders.selectors import get_elder_for
 
-from .models import Device, DeviceEvent, Incident, IncidentState, IngestRejection, Priority
+from .models import DeliveryCheck, Device, DeviceEvent, Incident, IncidentState, IngestRejection, Priority
 from .permissions import may_read_elder_alarms, may_read_rejections, may_see_alarms
 
 
@@ -207,6 +207,27 @@ def storage_alerts() -> list[dict]:
         {**entry, "bridge": bridge, "since": dt.datetime.fromisoformat(entry["since"])}
         for bridge, entry in sorted(alerts.items())
     ]
+
+
+def delivery_alert() -> dict | None:
+    """The platform alarm of ``delivery.check_delivery`` while heartbeats go missing: since when, and
+    the latest check's figures; None when the latest check is fine (or there is none)."""
+    latest = DeliveryCheck.objects.order_by("-at", "-id").first()
+    if latest is None or not latest.alerting:
+        return None
+    last_fine = DeliveryCheck.objects.filter(alerting=False).order_by("-at", "-id").first()
+    streak = DeliveryCheck.objects.filter(alerting=True)
+    if last_fine is not None:
+        streak = streak.filter(at__gt=last_fine.at)
+    first = streak.order_by("at", "id").first() or latest
+    return {
+        "since": first.at,
+        "checked_at": latest.at,
+        "devices": latest.devices,
+        "expected": round(latest.expected),
+        "received": latest.received,
+        "percent": round(100 * latest.ratio) if latest.ratio is not None else None,
+    }
 
 
 def _iso(value: dt.datetime | None) -> str | None:

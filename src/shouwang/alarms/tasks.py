@@ -1,5 +1,5 @@
-"""Periodic jobs of the alarms: escalation of unanswered urgent alarms, the passive watch, and the
-retention of device events."""
+"""Periodic jobs of the alarms: escalation of unanswered urgent alarms, the passive watch, the check that
+device messages arrive, and the retention of device events."""
 
 import datetime as dt
 
@@ -7,6 +7,7 @@ from django_tasks import task
 
 from shouwang.core.scheduler import every
 
+from .delivery import check_delivery
 from .incidents import escalate_overdue
 from .retention import purge_expired_events
 from .watch import run_watch
@@ -33,3 +34,11 @@ def watch_elders() -> None:
 def purge_expired_device_events() -> None:
     """Delete device events past their retention; alarms and incidents' events are kept (ADR 0017)."""
     purge_expired_events()
+
+
+@every(dt.timedelta(minutes=5), name="alarms.check_delivery")
+@task()
+def check_device_delivery() -> None:
+    """Compare the heartbeats that arrived with what the devices promise; raise a platform alarm when
+    many go missing at once (a broker dropping messages)."""
+    check_delivery()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from shouwang.accounts.selectors import users_for
-from shouwang.alarms.selectors import storage_alerts
+from shouwang.alarms.selectors import delivery_alert, storage_alerts
 from shouwang.assessments.models import State
 from shouwang.assessments.selectors import assessments_for, due_for_assessment
 from shouwang.core.outbox import failed_messages_for, unsent_message_counts
@@ -94,7 +94,8 @@ def home_alarms(request):
 def healthz(request):
     """200 when the database answers; load balancers and the CLI use it. ``status`` is "degraded" (still
     200: this web server can serve) while an MQTT bridge fails to store alarms (``alarm_storage`` names
-    it): monitoring alerts on any status but "ok"."""
+    it) or while device heartbeats go missing across the fleet (``device_delivery``, ``alarms.delivery``):
+    monitoring alerts on any status but "ok"."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -110,6 +111,13 @@ def healthz(request):
             {"bridge": alert["bridge"], "since": alert["since"].isoformat(), "waiting": alert["waiting"]}
             for alert in alerts
         ]
+    if alert := delivery_alert():
+        body["status"] = "degraded"
+        body["device_delivery"] = {
+            "since": alert["since"].isoformat(),
+            "percent": alert["percent"],
+            "devices": alert["devices"],
+        }
     return JsonResponse(body)
 
 
