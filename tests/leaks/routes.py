@@ -276,6 +276,18 @@ CREATES = {
         {"reason": "emergency", "outcome": "referred", "elder_id": _theirs("elder_id")},
     ),
     "POST /api/v1/devices": ({"type": "sos_pendant", "serial": "SN-PROBE-1", "vendor": "探针"},),
+    "POST /api/v1/devices/bulk": (
+        {
+            "devices": lambda w: [
+                {
+                    "type": "sos_pendant",
+                    "serial": "SN-PROBE-B1",
+                    "vendor": "探针",
+                    "elder_id": _theirs("elder_id")(w),
+                }
+            ]
+        },
+    ),
     "POST /api/v1/benefits/runs": ({"region": lambda w: w.fields["community"]},),
     "POST /api/v1/benefits/cases/checks": ({"region": lambda w: w.fields["community"]},),
     "POST /api/v1/benefits/statements": ({"provider_id": lambda w: w.fields["provider_id"]},),

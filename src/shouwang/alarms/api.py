@@ -23,6 +23,7 @@ from .ingestion import (
     too_many_rejections,
 )
 from .models import Device, Incident, IncidentStep, RejectReason, Via
+from .registration import DeviceRow, register_devices
 from .selectors import get_device_for, get_incident_for, incident_detail, incident_payload, search_incidents
 
 router = Router(tags=["alarms"])
@@ -109,6 +110,21 @@ class DeviceCreatedOut(Schema):
     secret: str
 
 
+class DeviceBatchIn(Schema):
+    devices: list[DeviceIn]
+
+
+class DeviceRegisteredOut(Schema):
+    device_id: str
+    serial: str
+    secret: str
+
+
+class DeviceBatchOut(Schema):
+    registered: int
+    devices: list[DeviceRegisteredOut]
+
+
 class DeviceOut(Schema):
     device_id: str
     serial: str
@@ -150,6 +166,17 @@ class BindIn(Schema):
 def register_device(request, payload: DeviceIn):
     device, secret = services.register_device(actor=request.auth, **payload.dict())
     return Status(201, {"device_id": device.device_id, "secret": secret})
+
+
+@router.post(
+    "/devices/bulk",
+    response={201: DeviceBatchOut},
+    summary="Register a delivery of devices at once (all or nothing); the only time their secrets are shown",
+)
+def register_device_batch(request, payload: DeviceBatchIn):
+    made = register_devices(actor=request.auth, rows=[DeviceRow(**row.dict()) for row in payload.devices])
+    devices = [{"device_id": d.device_id, "serial": d.serial, "secret": secret} for d, secret in made]
+    return Status(201, {"registered": len(devices), "devices": devices})
 
 
 @router.get("/devices", response=DevicePage, summary="Devices in the caller's scope")

@@ -3,19 +3,24 @@ that one answer only), and a device's page with its recent events and bind / unb
 
 from __future__ import annotations
 
+import io
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from shouwang.core.errors import DomainError
+from shouwang.core.errors import DomainError, ValidationFailed
 from shouwang.core.forms import optional_int, perform
 from shouwang.core.pagination import page_number, paginate
+from shouwang.core.spreadsheets import open_sheet, write_xlsx
+from shouwang.elders.imports import kept_upload
 from shouwang.web.decorators import roles_page
 
-from . import services
+from . import registration, services
 from .models import DeviceState, DeviceType
 from .permissions import ALARM_ROLES
 from .selectors import devices_for, get_device_for, recent_events
@@ -94,6 +99,47 @@ def device_register(request):
         "alarms/devices/register.html",
         {"values": values, "errors": errors, "error": message, "types": DeviceType.choices},
     )
+
+
+@never_cache
+@device_page
+def device_bulk(request):
+    """A vendor's delivery list in, the devices' numbers and secrets out as a workbook, this once."""
+    context = {"limit": registration.MAX_DEVICES, "error": "", "errors": {}}
+    if request.method == "POST":
+        try:
+            made = _register_upload(request)
+        except DomainError as error:
+            context.update(error=error.message, errors=getattr(error, "errors", None) or {})
+            return render(request, "alarms/devices/bulk.html", context, status=422)
+        return _secrets_workbook(made)
+    return render(request, "alarms/devices/bulk.html", context)
+
+
+def _register_upload(request) -> list:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ValidationFailed(_("Choose the delivery list to upload."), errors={"file": _("Required.")})
+    with kept_upload(upload) as path, open_sheet(path) as sheet:
+        rows = registration.rows_from_sheet(sheet)
+    return registration.register_devices(actor=request.user, rows=rows)
+
+
+def _secrets_workbook(made: list) -> HttpResponse:
+    """The registered devices with their secrets, as a download that is never cached or kept."""
+    buffer = io.BytesIO()
+    header = [_("Device number"), _("Serial number / IMEI"), _("Type"), _("Elder number"), _("Secret")]
+    write_xlsx(
+        buffer,
+        header,
+        ([d.device_id, d.serial, d.type, d.elder_id or "", secret] for d, secret in made),
+        sheet_name="devices",
+    )
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="device-secrets.xlsx"'
+    return response
 
 
 @device_page

@@ -32,7 +32,7 @@ from .selectors import get_device_for
 AUDITED_FIELDS = ("device_id", "serial", "type", "vendor", "model", "elder", "state")
 
 
-def _require_role(actor) -> None:
+def require_device_manager(actor) -> None:
     """Alarm roles manage devices, and the platform itself (``SYSTEM``: the demo loader); a missing actor
     is refused."""
     require_actor(actor)
@@ -44,13 +44,8 @@ def new_device_id() -> str:
     return "dv_" + secrets.token_hex(8)
 
 
-def register_device(
-    *, actor, serial: str, type: str, vendor: str, elder_id: int | None = None, model: str = ""
-) -> tuple[Device, str]:
-    """Register a device (bound to ``elder_id`` when given); returns the device and its secret, which is
-    shown this once. Only a platform admin may register a device without an elder."""
-    _require_role(actor)
-    serial, vendor = (serial or "").strip(), (vendor or "").strip()
+def device_errors(*, serial: str, type: str, vendor: str) -> dict[str, str]:
+    """What is wrong with a device's details (its fields' messages), for one device or a whole batch."""
     errors = {}
     if not serial:
         errors["serial"] = _("Required.")
@@ -58,7 +53,17 @@ def register_device(
         errors["type"] = _("Unknown device type.")
     if not vendor:
         errors["vendor"] = _("Required.")
-    if errors:
+    return errors
+
+
+def register_device(
+    *, actor, serial: str, type: str, vendor: str, elder_id: int | None = None, model: str = ""
+) -> tuple[Device, str]:
+    """Register a device (bound to ``elder_id`` when given); returns the device and its secret, which is
+    shown this once. Only a platform admin may register a device without an elder."""
+    require_device_manager(actor)
+    serial, vendor = (serial or "").strip(), (vendor or "").strip()
+    if errors := device_errors(serial=serial, type=type, vendor=vendor):
         raise ValidationFailed(_("Please correct the device's details."), errors=errors)
     elder = _elder(actor, elder_id) if elder_id else None
     if elder is None and not is_system(actor) and not may_register_unbound_device(actor):
@@ -105,7 +110,7 @@ def _require_active(elder) -> None:
 @transaction.atomic
 def bind_device(*, actor, device_id: str, elder_id: int) -> Device:
     """Bind an active, unbound device to an elder in the actor's scope."""
-    _require_role(actor)
+    require_device_manager(actor)
     device = _locked(actor, device_id)
     if device.state == DeviceState.RETIRED:
         raise Conflict(_("A retired device cannot be bound."), code="device_retired")
@@ -130,7 +135,7 @@ def bind_device(*, actor, device_id: str, elder_id: int) -> Device:
 @transaction.atomic
 def unbind_device(*, actor, device_id: str, reason: str = "") -> Device:
     """Unbind a device from its elder; it keeps its community, so it stays in the same scope."""
-    _require_role(actor)
+    require_device_manager(actor)
     device = _locked(actor, device_id)
     if device.elder_id is None:
         raise Conflict(_("This device is not bound to anyone."), code="device_not_bound")
@@ -155,7 +160,7 @@ def _unbind(actor, device: Device, reason: str) -> Device:
 @transaction.atomic
 def retire_device(*, actor, device_id: str) -> Device:
     """Take a device out of service for good: unbound, and its messages are rejected from now on."""
-    _require_role(actor)
+    require_device_manager(actor)
     device = _locked(actor, device_id)
     if device.state == DeviceState.RETIRED:
         raise Conflict(_("This device is already retired."), code="illegal_transition")

@@ -21,6 +21,7 @@ from . import device_views  # noqa: E402
 urlpatterns += [
     path("devices/", device_views.device_list, name="devices"),
     path("devices/new/", device_views.device_register, name="device_register"),
+    path("devices/bulk/", device_views.device_bulk, name="device_bulk"),
     path("devices/<str:device_id>/", device_views.device_detail, name="device_detail"),
     path("devices/<str:device_id>/<slug:action>/", device_views.device_action, name="device_action"),
 ]
