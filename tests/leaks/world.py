@@ -50,7 +50,8 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
-from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, VisitTask, Volunteer
+from shouwang.visits import timebank
+from shouwang.visits.models import Activity, ActivitySignup, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -357,9 +358,7 @@ def build() -> World:
         skills=["visit"],
         id_number=make_resident_id("220202", dt.date(1990, 1, 1), 888),
     )
-    HoursEntry.objects.create(
-        volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
-    )
+    timebank.earn(actor=worker_b, volunteer=registered_b, minutes=15, task=visit_done, note="乙方工时")
     activity_b = Activity.objects.create(
         community_id=elder_b.community_id, title="乙方助乐活动", place="乙方活动室", capacity=5,
         starts_at=timezone.now() - dt.timedelta(hours=1), created_by=worker_b,

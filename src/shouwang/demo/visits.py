@@ -19,12 +19,11 @@ from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.roles import Role
 from shouwang.elders.models import Elder
+from shouwang.visits import timebank
 from shouwang.visits.activities import create_activity, record_attendance, sign_up
 from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
 from shouwang.visits.models import (
     Finding,
-    HoursEntry,
-    HoursKind,
     Skill,
     TaskState,
     VisitKind,
@@ -117,13 +116,11 @@ def _volunteer_team(volunteer: Volunteer, rng: random.Random) -> int:
     )  # fmt: skip
     if not all(member.pk for member in team):
         team = list(Volunteer.objects.filter(user__in=users).order_by("user__username"))
-    HoursEntry.objects.bulk_create(
-        HoursEntry(
-            volunteer=member, kind=HoursKind.EARNED, minutes=rng.choice((60, 90, 120, 180, 240)),
-            note="纸质台账结转", by=coordinator,
-        )
-        for member in team
-    )  # fmt: skip
+    for member in team:  # the opening balances, booked in the ledger like any earning
+        timebank.earn(
+            actor=coordinator, volunteer=member, minutes=rng.choice((60, 90, 120, 180, 240)),
+            note="纸质台账结转",
+        )  # fmt: skip
     donate_hours(actor=coordinator, from_id=team[0].pk, to_id=team[1].pk, minutes=30, note="结对互助")
     _activity(coordinator, community, team[:6], rng)
     return len(team) + 1
