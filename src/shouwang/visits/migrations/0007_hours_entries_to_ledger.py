@@ -38,16 +38,16 @@ def to_ledger(apps, schema_editor):
         label = getattr(v.user, "full_name", "") or v.user.username
         return account(f"hours:member:{v.pk}", "hours_member", f"时间银行 · {label}", v.community_id)
 
-    def book(entry, kind, lines, once_key=None, **links):
+    def book(entry, tx_kind, lines, once_key=None, **posting):
         posted = LedgerTransaction.objects.create(
-            kind=kind, memo=(entry.note or kind)[:200], actor_id=entry.by_id, once_key=once_key
+            kind=tx_kind, memo=(entry.note or tx_kind)[:200], actor_id=entry.by_id, once_key=once_key
         )
         # posted_at is auto_now_add: keep the entry's own time so the statement keeps its order.
         LedgerTransaction.objects.filter(pk=posted.pk).update(posted_at=entry.at)
         LedgerEntry.objects.bulk_create(
             LedgerEntry(transaction=posted, account_id=a, amount_fen=m) for a, m in lines
         )
-        HoursPosting.objects.create(transaction=posted, note=entry.note, **links)
+        HoursPosting.objects.create(transaction=posted, note=entry.note, **posting)
 
     for entry in HoursEntry.objects.order_by("at", "id"):
         v = volunteers[entry.volunteer_id]
