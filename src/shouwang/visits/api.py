@@ -382,3 +382,13 @@ def elder_risk(request, elder_id: Id):
             for p in risk.plan.values()
         ],
     }
+
+
+# Escorts and companionship (助行, 精神慰藉) under /visits/help: help_api.py.
+def _mount_help() -> None:
+    from .help_api import router as help_router
+
+    router.add_router("/help", help_router)
+
+
+_mount_help()
