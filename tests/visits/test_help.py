@@ -156,20 +156,27 @@ def test_done_then_confirmed_earns_the_minutes_once_through_the_ledger(
     assert AuditLog.objects.filter(action="visits.help.confirm", actor=worker_a).count() == 1
 
 
-def test_the_family_confirms_help_for_their_elder_only(team, elder, worker_a):
+def test_the_family_confirms_help_for_their_elder_only_in_the_portal(client, team, elder, worker_a):
     family = factories.user("elder", regions=(factories.COMMUNITY_A,), username="h_daughter")
     FamilyLink.objects.create(elder=elder, user=family, consent_way="in_person", consent_at=timezone.now())
     stranger = factories.user("elder", regions=(factories.COMMUNITY_A,), username="h_stranger")
     task = help.create_help(actor=worker_a, elder_id=elder.pk, kind="companionship", starts_at=_at(1))
+    client.force_login(family)
+    services = f"/portal/elders/{elder.pk}/services/"
+    assert f'data-confirm-help="{task.pk}"' not in client.get(services).content.decode()  # not done yet
     help.complete_help(actor=task.volunteer.user, help_id=task.pk, note="聊了家常")
-    assert help.confirmable_help(family, elder.pk) == {task.pk}
+    assert f'data-confirm-help="{task.pk}"' in client.get(services).content.decode()
     with pytest.raises(NotFound):
         help.confirm_help(actor=stranger, help_id=task.pk)
-    help.confirm_help(actor=family, help_id=task.pk)
+    answer = client.post(f"/portal/elders/{elder.pk}/help/{task.pk}/confirm/")
+    assert answer.status_code == 302
     assert timebank.balance_minutes(task.volunteer) == 60
+    task.refresh_from_db()
+    assert task.state == "confirmed" and task.confirmed_by == family
+    assert f'data-confirm-help="{task.pk}"' not in client.get(services).content.decode()
     with pytest.raises(Conflict):  # the coordinator comes second: no second earning
         help.confirm_help(actor=worker_a, help_id=task.pk)
-    assert help.confirmable_help(family, elder.pk) == set()
+    assert HoursPosting.objects.filter(help=task).count() == 1
 
 
 def test_the_worker_arranges_and_cancels_on_the_console(client, team, elder, worker_a, english):

@@ -90,6 +90,21 @@ def volunteer_view(task: HelpTask) -> dict:
     }
 
 
+def help_received(user, elder_id: int, *, limit: int = 20) -> list[HelpTask]:
+    """An elder's escorts and companionship given (done or confirmed), latest first, for the elder or their
+    family in the portal; nothing for anyone else."""
+    if not may_use_portal(user):
+        return []
+    return list(
+        HelpTask.objects.filter(
+            elder__in=my_elders(user).filter(pk=elder_id).values("pk"),
+            state__in=[HelpState.DONE, HelpState.CONFIRMED],
+        )
+        .select_related("volunteer__user")
+        .order_by("-done_at", "-pk")[:limit]
+    )
+
+
 def confirmable_help(user, elder_id: int) -> set[int]:
     """Of an elder's help tasks, the ids the elder or their family may confirm now (done, not confirmed)."""
     if not may_use_portal(user):
