@@ -278,6 +278,13 @@ def confirm_help(*, actor, help_id: int) -> HoursPosting:
     return posting
 
 
+def confirmed_task(posting: HoursPosting) -> HelpTask:
+    """The help task a confirmation's posting earned for."""
+    if posting.help is None:
+        raise NotFound(str(NOT_FOUND))
+    return posting.help
+
+
 def cancel_help(*, actor, help_id: int, reason: str) -> HelpTask:
     """A worker cancels a task not yet done (the elder went with family after all)."""
     require_actor(actor)

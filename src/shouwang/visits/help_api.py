@@ -118,7 +118,8 @@ def complete_help(request, help_id: Id, payload: HelpDoneIn):
 )
 def confirm_help(request, help_id: Id):
     posting = help.confirm_help(actor=request.auth, help_id=help_id)
-    return {"task": _out(request, posting.help), "hours": timebank.line_of(posting)}
+    task = help.confirmed_task(posting)
+    return {"task": _out(request, task), "hours": timebank.line_of(posting)}
 
 
 @router.post(

@@ -16,6 +16,7 @@ this module only books. A balance is the sum of the member account's entries.
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ def member_account(volunteer: Volunteer) -> Account:
     return _account(
         member_key(volunteer.pk),
         kind=AccountKind.HOURS_MEMBER,
-        name=f"{_('Time bank')} · {volunteer}",
+        name=_("Time bank · %(volunteer)s") % {"volunteer": volunteer},
         region_id=volunteer.community_id,
     )
 
@@ -46,7 +47,7 @@ def issued_account(community: str) -> Account:
     return _account(
         f"hours:issued:{community}",
         kind=AccountKind.HOURS_ISSUED,
-        name=f"{_('Hours issued')} · {community}",
+        name=_("Hours issued · %(community)s") % {"community": community},
         region_id=community,
     )
 
@@ -55,7 +56,7 @@ def redeemed_account(community: str) -> Account:
     return _account(
         f"hours:redeemed:{community}",
         kind=AccountKind.HOURS_REDEEMED,
-        name=f"{_('Hours redeemed')} · {community}",
+        name=_("Hours redeemed · %(community)s") % {"community": community},
         region_id=community,
     )
 
@@ -178,7 +179,7 @@ class StatementLine:
     kind: str
     minutes: int
     balance: int
-    at: object
+    at: dt.datetime
     note: str
     task_id: int | None = None
     activity_id: int | None = None
@@ -215,15 +216,17 @@ def statement_lines(volunteer: Volunteer) -> list[StatementLine]:
 def _line(entry: LedgerEntry, running: int) -> StatementLine:
     posted = entry.transaction
     posting = getattr(posted, "hours_posting", None)
-    common = {"id": entry.pk, "minutes": entry.amount_fen, "balance": running, "at": posted.posted_at}
+    amount, at = entry.amount_fen, posted.posted_at
     if posting is None:  # a reversal
-        return StatementLine(kind=HoursKind.REVERSED, note=posted.memo, **common)
+        return StatementLine(
+            id=entry.pk, kind=HoursKind.REVERSED, minutes=amount, balance=running, at=at, note=posted.memo
+        )
     kind, peer = posting.kind, posting.peer
-    if kind == HoursKind.DONATED and entry.amount_fen > 0:
+    if kind == HoursKind.DONATED and amount > 0:
         kind, peer = HoursKind.RECEIVED, posting.volunteer
     return StatementLine(
-        kind=kind, note=posting.note, task_id=posting.task_id, activity_id=posting.activity_id,
-        help_id=posting.help_id, peer=peer, **common,
+        id=entry.pk, kind=kind, minutes=amount, balance=running, at=at, note=posting.note,
+        task_id=posting.task_id, activity_id=posting.activity_id, help_id=posting.help_id, peer=peer,
     )  # fmt: skip
 
 
