@@ -24,6 +24,13 @@ def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
     assert team.count() >= 30 and all(balance_minutes(member) > 0 for member in team)
     assert HoursPosting.objects.filter(kind="donated").count() == 1
     assert HoursPosting.objects.filter(activity__attendance_at__isnull=False).exists()
+    from shouwang.visits.models import HelpTask
+
+    # Escorts and companionship: one confirmed (its hours earned), one waiting, the volunteer's to come.
+    assert set(HelpTask.objects.values_list("state", flat=True)) == {"open", "done", "confirmed"}
+    confirmed = HelpTask.objects.get(state="confirmed")
+    assert HoursPosting.objects.filter(help=confirmed, volunteer=confirmed.volunteer).exists()
+    assert HelpTask.objects.filter(volunteer=volunteer, state="open", kind="companionship").exists()
     client.force_login(User.objects.get(username="worker"))
     assert "data-task=" in client.get("/visits/").content.decode()
     client.force_login(User.objects.get(username="official"))
