@@ -356,7 +356,7 @@ def build() -> World:
     registered_b = Volunteer.objects.create(
         user=volunteer_b,
         community_id=elder_b.community_id,
-        skills=["visit"],
+        skills=["visit", "escort", "companionship"],
         id_number=make_resident_id("220202", dt.date(1990, 1, 1), 888),
     )
     timebank.earn(actor=worker_b, volunteer=registered_b, minutes=15, task=visit_done, note="乙方工时")
