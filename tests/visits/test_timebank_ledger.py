@@ -1,4 +1,4 @@
-"""The time bank on the platform's one double-entry ledger (ADR 0017): hours are minutes on accounts of
+"""The time bank on the platform's one double-entry ledger (ADR 0018): hours are minutes on accounts of
 their own unit, earned from the community's issued hours, redeemed into its redeemed hours; transactions
 never mix units; a reversal undoes once and never overdraws; benefits' money pages never show hours; the
 old single-entry rows migrate with their balances; concurrent gifts from one account never overdraw it

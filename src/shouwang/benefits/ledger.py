@@ -6,11 +6,11 @@ payable is what it is owed; the self-pay receivable is negative while elders owe
 always the sum of the entries (nothing stores them), and an account of a kind in ``NON_NEGATIVE_KINDS`` is
 locked (``select_for_update``, in id order so two postings never deadlock) and checked before an entry
 takes from it, so concurrent redemptions can never overdraw a voucher account. Entries are never changed:
-a correction is a reversing transaction (``reverse``). See ADR 0013 and 0017.
+a correction is a reversing transaction (``reverse``). See ADR 0013 and 0018.
 
 The posting itself (balanced per unit, immutable, locked non-negative accounts, reversal) is the
 platform's one double-entry core, ``shouwang.core.ledger``, which the volunteers' time bank uses too in
-minutes (ADR 0017); this module keeps what the money means.
+minutes (ADR 0018); this module keeps what the money means.
 """
 
 from __future__ import annotations

@@ -315,7 +315,7 @@ class LedgerEntry(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     # In the account's unit: fen on money accounts, minutes on time-bank accounts (the column kept the name
-    # it had when only money was booked; ADR 0017).
+    # it had when only money was booked; ADR 0018).
     amount_fen = models.BigIntegerField(_("amount (fen)"))
 
     class Meta:

@@ -1,5 +1,5 @@
 """The platform's one double-entry ledger, in two units: money in fen (benefits) and time in minutes (the
-volunteers' time bank). See ADR 0017, which extends ADR 0013.
+volunteers' time bank). See ADR 0018, which extends ADR 0013.
 
 What is generic lives here and both users call it:
 

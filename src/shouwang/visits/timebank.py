@@ -1,5 +1,5 @@
 """The volunteers' time bank (时间银行) on the platform's double-entry ledger (``core.ledger``, unit minute;
-ADR 0017). Hours are kept as whole minutes.
+ADR 0018). Hours are kept as whole minutes.
 
 Accounts, one unit (minute), made when first needed:
 

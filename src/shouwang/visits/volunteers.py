@@ -9,7 +9,7 @@ elders stay with the community workers.
 Hours are earned only for a visit the coordinator (or the elder, or their family) confirmed, once (the
 ledger's once-key and a database constraint too), and a home visit only when its position check passed
 (recorded within ``SHOUWANG_VISIT_RADIUS_M`` of the home). The hours are booked in the platform's
-double-entry ledger in minutes (``timebank``, ADR 0017): insert-only, the balance is the sum of the
+double-entry ledger in minutes (``timebank``, ADR 0018): insert-only, the balance is the sum of the
 volunteer's account and never goes below zero.
 """
 

@@ -1,5 +1,5 @@
 """The time bank's single-entry ``HoursEntry`` rows become transactions of the platform's double-entry
-ledger in minutes (ADR 0017), each with the ``HoursPosting`` that says what it was for:
+ledger in minutes (ADR 0018), each with the ``HoursPosting`` that says what it was for:
 
 - earned → issued hours of the volunteer's community −m, the volunteer's account +m (a visit or an
   activity keeps its once-key, so it still cannot earn twice);
