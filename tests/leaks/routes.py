@@ -302,6 +302,19 @@ CREATES = {
             "capacity": 5,
         },
     ),
+    "POST /api/v1/visits/help": (
+        {
+            "elder_id": _theirs("elder_id"),
+            "kind": "companionship",
+            "starts_at": lambda w: (timezone.now() + dt.timedelta(days=2)).isoformat(),
+        },
+        {
+            "elder_id": lambda w: w.fields["elder_id"],
+            "kind": "companionship",
+            "starts_at": lambda w: (timezone.now() + dt.timedelta(days=2)).isoformat(),
+            "visit_id": _theirs("visit_id", 1),
+        },
+    ),
     "POST /api/v1/facilities": (
         {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
     ),

@@ -50,7 +50,8 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
-from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, VisitTask, Volunteer
+from shouwang.visits import timebank
+from shouwang.visits.models import Activity, ActivitySignup, HelpTask, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -86,6 +87,7 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "help_id",
 )
 
 
@@ -354,17 +356,20 @@ def build() -> World:
     registered_b = Volunteer.objects.create(
         user=volunteer_b,
         community_id=elder_b.community_id,
-        skills=["visit"],
+        skills=["visit", "escort", "companionship"],
         id_number=make_resident_id("220202", dt.date(1990, 1, 1), 888),
     )
-    HoursEntry.objects.create(
-        volunteer=registered_b, kind="earned", minutes=15, task=visit_done, note="乙方工时"
-    )
+    timebank.earn(actor=worker_b, volunteer=registered_b, minutes=15, task=visit_done, note="乙方工时")
     activity_b = Activity.objects.create(
         community_id=elder_b.community_id, title="乙方助乐活动", place="乙方活动室", capacity=5,
         starts_at=timezone.now() - dt.timedelta(hours=1), created_by=worker_b,
     )  # fmt: skip
     ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
+    help_b = HelpTask.objects.create(
+        elder=elder_b, community_id=elder_b.community_id, kind="escort", starts_at=timezone.now(), minutes=60,
+        destination="乙方医院", need="乙方陪诊", volunteer=registered_b, state="done", done_at=timezone.now(),
+        created_by=worker_b,
+    )  # fmt: skip
     facility = register_facility(
         actor=SYSTEM,
         data={
@@ -423,6 +428,7 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "help_id": (help_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -457,6 +463,7 @@ def build() -> World:
         residency,
         facility_contract,
         activity_b,
+        help_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -484,6 +491,8 @@ def build() -> World:
         call_back.note,
         visit_done.notes,
         "乙方工时",
+        "乙方医院",
+        "乙方陪诊",
         "乙方嵌入式养老院",
         "乙方路1号",
         "乙方营业时间",

@@ -11,7 +11,7 @@ from shouwang.core.errors import Conflict, ValidationFailed
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import AuditLog
 from shouwang.visits import activities, volunteers
-from shouwang.visits.models import HoursEntry
+from shouwang.visits.models import HoursPosting
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_an_activity_from_creation_to_hours(client, helpers, worker_a, worker_b,
     assert (
         client.post(attendance, {"attended": [first.pk]}, content_type="application/json").status_code == 409
     )
-    assert HoursEntry.objects.filter(activity_id=activity_id).count() == 1
+    assert HoursPosting.objects.filter(activity_id=activity_id).count() == 1
     assert "data-signups" in client.get(page).content.decode()
     assert AuditLog.objects.filter(action="visits.activity.attendance", actor=worker_a).count() == 1
 

@@ -15,15 +15,22 @@ def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
     assert len({timezone.localdate(at) for at in done.values_list("done_at", flat=True)}) >= 10
     assert done.exclude(findings=[]).exists() and done.filter(incident__isnull=False).count() == 1
     assert VisitTask.objects.filter(state=TaskState.OPEN, escalated_at__isnull=False).exists()
-    from shouwang.visits.models import HoursEntry, Volunteer
+    from shouwang.visits.models import HoursPosting, Volunteer
     from shouwang.visits.volunteers import balance_minutes
 
     volunteer = Volunteer.objects.get(user__username="volunteer")
     assert balance_minutes(volunteer) > 0
     team = Volunteer.objects.filter(community_id=volunteer.community_id)
     assert team.count() >= 30 and all(balance_minutes(member) > 0 for member in team)
-    assert HoursEntry.objects.filter(kind="received").count() == 1
-    assert HoursEntry.objects.filter(activity__attendance_at__isnull=False).exists()
+    assert HoursPosting.objects.filter(kind="donated").count() == 1
+    assert HoursPosting.objects.filter(activity__attendance_at__isnull=False).exists()
+    from shouwang.visits.models import HelpTask
+
+    # Escorts and companionship: one confirmed (its hours earned), one waiting, the volunteer's to come.
+    assert set(HelpTask.objects.values_list("state", flat=True)) == {"open", "done", "confirmed"}
+    confirmed = HelpTask.objects.get(state="confirmed")
+    assert HoursPosting.objects.filter(help=confirmed, volunteer=confirmed.volunteer).exists()
+    assert HelpTask.objects.filter(volunteer=volunteer, state="open", kind="companionship").exists()
     client.force_login(User.objects.get(username="worker"))
     assert "data-task=" in client.get("/visits/").content.decode()
     client.force_login(User.objects.get(username="official"))

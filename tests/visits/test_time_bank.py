@@ -11,8 +11,8 @@ from shouwang.core.errors import Conflict, NotFound, ValidationFailed
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.models import AuditLog
 from shouwang.elders.models import FamilyLink
-from shouwang.visits import volunteers
-from shouwang.visits.models import HoursEntry, VisitTask
+from shouwang.visits import timebank, volunteers
+from shouwang.visits.models import HoursPosting, VisitTask
 from shouwang.visits.services import complete_visit
 from tests import factories
 
@@ -32,7 +32,7 @@ def bank(tree, worker_a, worker_b):
     giver = _volunteer(worker_a, factories.COMMUNITY_A, 101, "vol_giver")
     taker = _volunteer(worker_a, factories.COMMUNITY_A, 102, "vol_taker")
     far = _volunteer(worker_b, factories.COMMUNITY_B, 103, "vol_far")
-    HoursEntry.objects.create(volunteer=giver, kind="earned", minutes=60, by=worker_a)
+    timebank.earn(actor=worker_a, volunteer=giver, minutes=60, note="纸质台账结转")
     return giver, taker, far
 
 
@@ -131,4 +131,4 @@ def test_the_family_confirms_a_volunteers_visit_in_the_portal_and_it_earns_once(
     )
     with pytest.raises(Conflict):  # the coordinator comes second: no second earning
         volunteers.confirm_visit(actor=worker_a, task_id=task.pk)
-    assert HoursEntry.objects.filter(task=task).count() == 1
+    assert HoursPosting.objects.filter(task=task).count() == 1

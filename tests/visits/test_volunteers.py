@@ -9,11 +9,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shouwang.benefits.models import LedgerTransaction
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.idnumbers import make_resident_id
-from shouwang.visits import volunteers
+from shouwang.core.ledger import AlreadyPosted
+from shouwang.visits import timebank, volunteers
 from shouwang.visits.generation import generate_visits
-from shouwang.visits.models import HoursEntry, VisitTask
+from shouwang.visits.models import HoursPosting, VisitTask
 from shouwang.visits.services import complete_visit
 from tests import factories
 
@@ -84,8 +86,14 @@ def test_hours_are_earned_once_for_a_confirmed_visit_with_its_position(client, v
     assert answer.status_code == 200 and answer.json()["minutes"] == 15
     with pytest.raises(Conflict):
         volunteers.confirm_visit(actor=worker_a, task_id=phone.pk)
-    with pytest.raises(IntegrityError), transaction.atomic():  # the database keeps a visit earning once
-        HoursEntry.objects.create(volunteer=volunteer, kind="earned", minutes=15, task=phone)
+    with pytest.raises(AlreadyPosted):  # the ledger keeps a visit earning once, whoever asks
+        timebank.earn(actor=worker_a, volunteer=volunteer, minutes=15, task=phone)
+    with pytest.raises(IntegrityError), transaction.atomic():  # and so does the database
+        HoursPosting.objects.create(
+            transaction=LedgerTransaction.objects.create(kind="hours_earned", memo="again"),
+            kind="earned", volunteer=volunteer, task=phone,
+        )  # fmt: skip
+    assert HoursPosting.objects.filter(task=phone).count() == 1
 
     with pytest.raises(ValidationFailed):
         volunteers.redeem_hours(actor=worker_a, volunteer_id=volunteer.pk, minutes=16, note="助浴")

@@ -33,6 +33,7 @@ PAGES = {
     "visits:coverage": "admin official community_worker",
     "visits:volunteers": "admin official community_worker volunteer",
     "visits:activities": "admin official community_worker volunteer",
+    "visits:help": "admin official community_worker volunteer",
     "benefits:runs": "admin official community_worker",
     "benefits:policies": "admin official community_worker",
     "benefits:ledger": "admin official",

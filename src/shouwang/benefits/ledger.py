@@ -6,33 +6,34 @@ payable is what it is owed; the self-pay receivable is negative while elders owe
 always the sum of the entries (nothing stores them), and an account of a kind in ``NON_NEGATIVE_KINDS`` is
 locked (``select_for_update``, in id order so two postings never deadlock) and checked before an entry
 takes from it, so concurrent redemptions can never overdraw a voucher account. Entries are never changed:
-a correction is a reversing transaction (``reverse``). See ADR 0013.
+a correction is a reversing transaction (``reverse``). See ADR 0013 and 0018.
+
+The posting itself (balanced per unit, immutable, locked non-negative accounts, reversal) is the
+platform's one double-entry core, ``shouwang.core.ledger``, which the volunteers' time bank uses too in
+minutes (ADR 0018); this module keeps what the money means.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core import audit
-from shouwang.core.actors import as_user, is_system, require_actor
-from shouwang.core.errors import Conflict, ValidationFailed
+from shouwang.core import ledger as core_ledger
+from shouwang.core.actors import is_system, require_actor
+from shouwang.core.errors import ValidationFailed
 from shouwang.elders.models import Elder, ElderCategory
 from shouwang.regions.models import Region
 
 from .models import (
-    NON_NEGATIVE_KINDS,
     Account,
     AccountKind,
     EligibilityResult,
     EligibilityRun,
     FundSource,
-    LedgerEntry,
     LedgerTransaction,
     PolicyKind,
     PolicyVersion,
@@ -41,11 +42,9 @@ from .models import (
 from .permissions import may_redeem, require
 from .policies import EVERYBODY_ELSE
 
-ENTRY_BATCH = 5_000
-
-
-class InsufficientBalance(Conflict):
-    code = "insufficient_balance"
+ENTRY_BATCH = core_ledger.ENTRY_BATCH
+InsufficientBalance = core_ledger.InsufficientBalance
+balance = core_ledger.balance
 
 
 def yuan(fen: int) -> str:
@@ -123,19 +122,14 @@ def voucher_accounts(elders: dict[int, tuple[str, str]]) -> dict[int, int]:
     return {keys[key]: pk for key, pk in found}
 
 
-def balance(account_id: int) -> int:
-    return LedgerEntry.objects.filter(account_id=account_id).aggregate(total=Sum("amount_fen"))["total"] or 0
-
-
 def voucher_balance(elder_id: int) -> int:
     account = Account.objects.filter(key=voucher_key(elder_id)).values_list("pk", flat=True).first()
     return balance(account) if account else 0
 
 
-# --- posting --------------------------------------------------------------------------------------------
+# --- posting (the generic core: shouwang.core.ledger) ---------------------------------------------------
 
 
-@transaction.atomic
 def post(
     *,
     actor,
@@ -146,41 +140,10 @@ def post(
     order=None,
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
-    """Post ``lines`` (account id, signed fen) as one transaction, in the caller's transaction.
-
-    Refused when the lines do not sum to zero or when an account that may not go negative would."""
-    lines = [(account_id, fen) for account_id, fen in lines if fen]
-    if len(lines) < 2 or sum(fen for _account_id, fen in lines) != 0:
-        raise ValidationFailed(_("A ledger transaction needs two or more entries that sum to zero."))
-    _check_not_overdrawn(lines)
-    posted = LedgerTransaction.objects.create(
-        kind=kind, memo=memo[:200], actor=as_user(actor), run=run, order=order, reverses=reverses
+    """Post ``lines`` (account id, signed fen) as one transaction of money: the core's ``post``."""
+    return core_ledger.post(
+        actor=actor, kind=kind, memo=memo, lines=lines, run=run, order=order, reverses=reverses
     )
-    LedgerEntry.objects.bulk_create(
-        [LedgerEntry(transaction=posted, account_id=a, amount_fen=fen) for a, fen in lines],
-        batch_size=ENTRY_BATCH,
-    )
-    return posted
-
-
-def _check_not_overdrawn(lines: list[tuple[int, int]]) -> None:
-    taking: dict[int, int] = defaultdict(int)
-    for account_id, fen in lines:
-        taking[account_id] += fen
-    debited = [account_id for account_id, fen in taking.items() if fen < 0]
-    guarded = list(
-        Account.objects.select_for_update()
-        .filter(pk__in=debited, kind__in=NON_NEGATIVE_KINDS)
-        .order_by("pk")
-        .values_list("pk", "name")
-    )
-    for account_id, name in guarded:
-        available = balance(account_id)
-        if available + taking[account_id] < 0:
-            raise InsufficientBalance(
-                _("%(account)s holds ¥%(balance)s; ¥%(amount)s cannot be taken from it. Nothing was saved.")
-                % {"account": name, "balance": yuan(available), "amount": yuan(-taking[account_id])}
-            )
 
 
 def post_run(run: EligibilityRun, *, actor) -> list[LedgerTransaction]:
@@ -239,20 +202,9 @@ def _voucher_lines(run: EligibilityRun) -> list[tuple[int, int]]:
 def reverse(*, actor, transaction_id: int, reason: str) -> LedgerTransaction:
     """Undo a transaction by posting its opposite; refused when already reversed or when the reversal
     would overdraw an account (vouchers already spent)."""
-    with transaction.atomic():
-        original = LedgerTransaction.objects.select_for_update().get(pk=transaction_id)
-        if LedgerTransaction.objects.filter(reverses=original).exists():
-            raise Conflict(_("This transaction has already been reversed."), code="already_reversed")
-        lines = [(a, -fen) for a, fen in original.entries.values_list("account_id", "amount_fen")]
-        memo = _("Reversal of #%(id)s: %(reason)s") % {"id": original.pk, "reason": reason}
-        posted = post(actor=actor, kind=TransactionKind.REVERSAL, memo=memo, lines=lines, reverses=original)
-        audit.record(
-            actor=actor,
-            action="benefits.ledger.reverse",
-            obj=posted,
-            after={"reverses": original.pk, "reason": reason},
-        )
-        return posted
+    return core_ledger.reverse(
+        actor=actor, transaction_id=transaction_id, reason=reason, action="benefits.ledger.reverse"
+    )
 
 
 # --- vouchers at settlement -----------------------------------------------------------------------------

@@ -201,6 +201,18 @@ class AccountKind(models.TextChoices):
     EXPIRED = "expired", _("expired vouchers (过期服务券)")
     BANK_CLEARING = "bank_clearing", _("allowances sent to the bank (银行代发在途)")
     ALLOWANCE_PAID = "allowance_paid", _("allowances paid to elders (已发津贴)")
+    # The volunteers' time bank (时间银行, unit minute; see visits.timebank): each member's hours, the
+    # account the hours are earned from (it runs negative as hours are issued), and where redeemed hours go.
+    HOURS_MEMBER = "hours_member", _("a volunteer's hours (时间银行账户)")
+    HOURS_ISSUED = "hours_issued", _("hours issued for service (时间银行发放)")
+    HOURS_REDEEMED = "hours_redeemed", _("hours redeemed for help (时间银行兑换)")
+
+
+class LedgerUnit(models.TextChoices):
+    """What an account counts. A transaction moves one unit; balances are whole numbers of it."""
+
+    FEN = "fen", _("fen (分)")
+    MINUTE = "minute", _("minutes of service (分钟)")
 
 
 # Accounts whose balance may never fall below zero (a voucher cannot be overspent, nobody owes a provider
@@ -214,6 +226,7 @@ NON_NEGATIVE_KINDS = frozenset(
         AccountKind.EXPIRED,
         AccountKind.BANK_CLEARING,
         AccountKind.ALLOWANCE_PAID,
+        AccountKind.HOURS_MEMBER,
     }
 )
 
@@ -225,6 +238,7 @@ class Account(models.Model):
     # Unique per meaning: "fund:district:220202000000", "voucher:17", "provider:3", …
     key = models.CharField(max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    unit = models.CharField(_("unit"), max_length=8, choices=LedgerUnit.choices, default=LedgerUnit.FEN)
     fund_source = models.CharField(_("fund source"), max_length=10, choices=FundSource.choices, blank=True)
     # Whose account it is: scope filters on these without joins.
     region = models.ForeignKey("regions.Region", null=True, on_delete=models.PROTECT, related_name="+")
@@ -250,6 +264,9 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", _("reversal (冲正)")
     PAYMENT_SENT = "payment_sent", _("allowances sent to the bank (津贴代发)")
     PAYMENT_RETURNED = "payment_returned", _("bank return booked (银行回盘)")
+    HOURS_EARNED = "hours_earned", _("hours earned (时间银行存入)")
+    HOURS_DONATED = "hours_donated", _("hours given to another volunteer (时间银行转赠)")
+    HOURS_REDEEMED = "hours_redeemed", _("hours redeemed (时间银行兑换)")
 
 
 class LedgerTransaction(models.Model):
@@ -271,6 +288,8 @@ class LedgerTransaction(models.Model):
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
+    # Posted at most once per key ("earn:visit:12"): what a unique fact may post only once (core.ledger).
+    once_key = models.CharField(max_length=60, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-posted_at", "-id"]
@@ -295,6 +314,8 @@ class LedgerEntry(models.Model):
 
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # In the account's unit: fen on money accounts, minutes on time-bank accounts (the column kept the name
+    # it had when only money was booked; ADR 0018).
     amount_fen = models.BigIntegerField(_("amount (fen)"))
 
     class Meta:

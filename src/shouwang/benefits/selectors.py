@@ -27,6 +27,7 @@ from .models import (
     EligibilityRun,
     FundSource,
     LedgerEntry,
+    LedgerUnit,
     Policy,
     PolicyKind,
     PolicyVersion,
@@ -263,10 +264,12 @@ def _dash(value) -> str:
 
 
 def accounts_for(user) -> QuerySet[Account]:
-    """Accounts the user may see: by region, by provider, or their own elder's voucher account."""
+    """Money accounts the user may see: by region, by provider, or their own elder's voucher account.
+    (The time bank's accounts, in minutes, are read through ``visits.timebank``.)"""
     scope = scope_of(user)
     owner = ACCOUNT_OWNER.get(getattr(user, "effective_role", ""))
-    accounts = scope.filter(Account.objects.all(), region="region__code", provider="provider_id", owner=owner)
+    money = Account.objects.filter(unit=LedgerUnit.FEN)
+    accounts = scope.filter(money, region="region__code", provider="provider_id", owner=owner)
     return Account.objects.filter(pk__in=accounts.values("pk")) if owner else accounts
 
 

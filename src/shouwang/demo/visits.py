@@ -18,13 +18,13 @@ from shouwang.accounts.models import User
 from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.roles import Role
-from shouwang.elders.models import Elder
+from shouwang.elders.models import Elder, Status
+from shouwang.visits import help, timebank
 from shouwang.visits.activities import create_activity, record_attendance, sign_up
 from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
 from shouwang.visits.models import (
     Finding,
-    HoursEntry,
-    HoursKind,
+    HelpKind,
     Skill,
     TaskState,
     VisitKind,
@@ -117,16 +117,39 @@ def _volunteer_team(volunteer: Volunteer, rng: random.Random) -> int:
     )  # fmt: skip
     if not all(member.pk for member in team):
         team = list(Volunteer.objects.filter(user__in=users).order_by("user__username"))
-    HoursEntry.objects.bulk_create(
-        HoursEntry(
-            volunteer=member, kind=HoursKind.EARNED, minutes=rng.choice((60, 90, 120, 180, 240)),
-            note="纸质台账结转", by=coordinator,
-        )
-        for member in team
-    )  # fmt: skip
+    for member in team:  # the opening balances, booked in the ledger like any earning
+        timebank.earn(
+            actor=coordinator, volunteer=member, minutes=rng.choice((60, 90, 120, 180, 240)),
+            note="纸质台账结转",
+        )  # fmt: skip
     donate_hours(actor=coordinator, from_id=team[0].pk, to_id=team[1].pk, minutes=30, note="结对互助")
     _activity(coordinator, community, team[:6], rng)
+    _help_tasks(coordinator, community)
     return len(team) + 1
+
+
+def _help_tasks(worker: User, community: str) -> None:
+    """Escorts and companionship (助行, 精神慰藉) the worker arranged: one escort given and confirmed (its
+    hours earned), one companionship given and waiting for the family's confirmation, and two to come —
+    the demo volunteer's companionship tomorrow among them (the lightest load goes first)."""
+    elders = list(Elder.objects.filter(community_id=community, status=Status.ACTIVE).order_by("pk")[:4])
+    if len(elders) < 4:
+        return
+    soon = timezone.now() + dt.timedelta(minutes=5)
+    tomorrow = timezone.localtime(soon).replace(hour=15, minute=0) + dt.timedelta(days=1)
+    help.create_help(actor=worker, elder_id=elders[0].pk, kind=HelpKind.COMPANIONSHIP, starts_at=tomorrow,
+                     need="老人独居，想有人陪着聊聊天、读读报")  # fmt: skip
+    help.create_help(actor=worker, elder_id=elders[1].pk, kind=HelpKind.ESCORT,
+                     starts_at=tomorrow + dt.timedelta(days=1, hours=-6), destination="市中心医院复诊",
+                     need="带好医保卡和病历本")  # fmt: skip
+    given = help.create_help(actor=worker, elder_id=elders[2].pk, kind=HelpKind.ESCORT, starts_at=soon,
+                             destination="社区卫生服务中心取药")  # fmt: skip
+    help.complete_help(actor=given.volunteer.user, help_id=given.pk, note="已陪同取药并送回家")
+    help.confirm_help(actor=worker, help_id=given.pk)
+    waiting = help.create_help(
+        actor=worker, elder_id=elders[3].pk, kind=HelpKind.COMPANIONSHIP, starts_at=soon
+    )
+    help.complete_help(actor=waiting.volunteer.user, help_id=waiting.pk, note="陪老人下了两盘棋")
 
 
 def _activity(worker: User, community: str, helpers: list[Volunteer], rng: random.Random) -> None:

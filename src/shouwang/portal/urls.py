@@ -15,6 +15,7 @@ urlpatterns = [
     path("elders/<int:elder_id>/services/<int:order_id>/", views.service, name="service"),
     path("elders/<int:elder_id>/services/<int:order_id>/complain/", views.complain, name="complain"),
     path("elders/<int:elder_id>/visits/<int:visit_id>/confirm/", views.confirm_visit, name="confirm_visit"),
+    path("elders/<int:elder_id>/help/<int:help_id>/confirm/", views.confirm_help, name="confirm_help"),
     path("elders/<int:elder_id>/order/", views.order, name="order"),
     path("elders/<int:elder_id>/money/", views.money, name="money"),
     path("elders/<int:elder_id>/alarms/", views.alarms, name="alarms"),

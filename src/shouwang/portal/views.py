@@ -31,6 +31,7 @@ from shouwang.elders.services import update_contacts
 from shouwang.orders import complaints, confirmation
 from shouwang.orders.models import ComplaintSource, OrderSource, OrderState
 from shouwang.orders.services import create_order
+from shouwang.visits import help as visit_help
 from shouwang.visits import volunteers
 from shouwang.visits.selectors import visits_received
 
@@ -167,6 +168,7 @@ def service_list(request, elder_id: int):
         "past": past,
         "visits": visits_received(request.user, found.pk),
         "confirmable": volunteers.confirmable_visits(request.user, found.pk),
+        "help_received": visit_help.help_received(request.user, found.pk),
     }
     return _render(request, "services.html", context)
 
@@ -183,6 +185,20 @@ def confirm_visit(request, elder_id: int, visit_id: int):
     else:
         messages.success(request, _("Thank you. The visit is confirmed."))
     return redirect(reverse("portal:services", kwargs={"elder_id": found.pk}) + "#visits-received")
+
+
+@require_POST
+@portal_page
+def confirm_help(request, elder_id: int, help_id: int):
+    """The elder or family confirms an escort or companionship took place; the volunteer earns its hours."""
+    found = get_my_elder(request.user, elder_id)
+    try:
+        visit_help.confirm_help(actor=request.user, help_id=help_id)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, _("Thank you. The help is confirmed."))
+    return redirect(reverse("portal:services", kwargs={"elder_id": found.pk}) + "#help-received")
 
 
 @portal_page

@@ -1,7 +1,7 @@
 """Group activities (助乐): a community worker creates one (title, time, place, places); volunteers sign
 themselves up and the worker signs elders up, within the places; after it the worker records who came,
-once, and every volunteer who came earns the activity's minutes in the time bank (the same insert-only
-``HoursEntry`` table, once per activity and volunteer — a database constraint too)."""
+once, and every volunteer who came earns the activity's minutes in the time bank (``timebank.earn``: the
+ledger, once per activity and volunteer — a database constraint too)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from shouwang.core.scope import scope_of
 from shouwang.core.text import within_limit
 from shouwang.elders.selectors import elders_for
 
-from .models import Activity, ActivitySignup, HoursEntry, HoursKind, Volunteer
+from . import timebank
+from .models import Activity, ActivitySignup, Volunteer
 from .permissions import is_volunteer, may_organize_activities, may_read_activities
 
 NOT_FOUND = _("This activity does not exist or is outside your area.")
@@ -147,9 +148,9 @@ def record_attendance(*, actor, activity_id: int, attended: list[int]) -> Activi
         for signup in signups:
             signup.attended = signup.pk in came
             if signup.attended and signup.volunteer is not None:
-                HoursEntry.objects.create(
-                    volunteer=signup.volunteer, kind=HoursKind.EARNED, minutes=activity.minutes,
-                    activity=activity, note=activity.title, by=as_user(actor),
+                timebank.earn(
+                    actor=actor, volunteer=signup.volunteer, minutes=activity.minutes, activity=activity,
+                    note=activity.title,
                 )  # fmt: skip
                 earned += 1
         ActivitySignup.objects.bulk_update(signups, ["attended"])

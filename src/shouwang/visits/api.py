@@ -15,8 +15,8 @@ from shouwang.core.schemas import Code, Day, Id, Moment, Note, Page, PageSize, R
 from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
-from . import activities, services, volunteers
-from .models import Activity, HoursEntry, VisitTask
+from . import activities, services, timebank, volunteers
+from .models import Activity, HoursPosting, VisitTask
 from .permissions import may_read_risk
 from .selectors import coverage, get_task_for, rules_for, search_tasks
 from .tiers import risk_of
@@ -181,10 +181,14 @@ def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
 
 
 class HoursEntryOut(Schema):
+    """One entry of a volunteer's time-bank account (a ledger entry in minutes) and the balance after it."""
+
     id: int
     kind: str
     minutes: int
     task_id: int | None
+    activity_id: int | None
+    help_id: int | None
     peer_id: int | None
     note: str
     at: dt.datetime
@@ -201,15 +205,7 @@ class HoursStatementOut(Schema):
     "/{int:visit_id}/confirm", response=HoursEntryOut, summary="The coordinator confirms a volunteer's visit"
 )
 def confirm_visit(request, visit_id: Id):
-    entry = volunteers.confirm_visit(actor=request.auth, task_id=visit_id)
-    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
-
-
-def _entry(entry, balance: int) -> dict:
-    return {
-        **{f: getattr(entry, f) for f in ("id", "kind", "minutes", "task_id", "peer_id", "note", "at")},
-        "balance": balance,
-    }
+    return timebank.line_of(volunteers.confirm_visit(actor=request.auth, task_id=visit_id))
 
 
 @router.get(
@@ -222,13 +218,13 @@ def volunteer_hours(request, volunteer_id: Id):
     return {
         "volunteer_id": found["volunteer"].pk,
         "balance_minutes": found["balance"],
-        "entries": [_entry(line["entry"], line["balance"]) for line in found["lines"]],
+        "entries": found["lines"],
     }
 
 
 class HoursMoveIn(Schema):
     minutes: Annotated[int, Field(ge=1, le=1_000_000)]
-    note: Annotated[str, column_text(HoursEntry, "note")] = ""
+    note: Annotated[str, column_text(HoursPosting, "note")] = ""
 
 
 class DonationIn(HoursMoveIn):
@@ -241,14 +237,14 @@ class DonationIn(HoursMoveIn):
     summary="Give hours from a volunteer's time bank to another volunteer's",
 )
 def donate_hours(request, volunteer_id: Id, payload: DonationIn):
-    entry = volunteers.donate_hours(
+    posting = volunteers.donate_hours(
         actor=request.auth,
         from_id=volunteer_id,
         to_id=payload.to_id,
         minutes=payload.minutes,
         note=payload.note,
     )
-    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+    return timebank.line_of(posting)
 
 
 @router.post(
@@ -257,10 +253,10 @@ def donate_hours(request, volunteer_id: Id, payload: DonationIn):
     summary="The coordinator redeems a volunteer's hours for help they receive",
 )
 def redeem_hours(request, volunteer_id: Id, payload: HoursMoveIn):
-    entry = volunteers.redeem_hours(
+    posting = volunteers.redeem_hours(
         actor=request.auth, volunteer_id=volunteer_id, minutes=payload.minutes, note=payload.note
     )
-    return _entry(entry, volunteers.balance_minutes(entry.volunteer))
+    return timebank.line_of(posting)
 
 
 class ActivityOut(Schema):
@@ -386,3 +382,13 @@ def elder_risk(request, elder_id: Id):
             for p in risk.plan.values()
         ],
     }
+
+
+# Escorts and companionship (助行, 精神慰藉) under /visits/help: help_api.py.
+def _mount_help() -> None:
+    from .help_api import router as help_router
+
+    router.add_router("/help", help_router)
+
+
+_mount_help()

@@ -259,24 +259,93 @@ class ActivitySignup(models.Model):
         return f"{self.activity_id} {self.volunteer_id or ''}{self.elder_id or ''}"
 
 
+class HelpKind(models.TextChoices):
+    """The one-off help a volunteer gives an elder besides visits (PRODUCT.md §8); the volunteer needs the
+    skill of the same name."""
+
+    ESCORT = "escort", _("escort (助行)")
+    COMPANIONSHIP = "companionship", _("companionship (精神慰藉)")
+
+
+class HelpState(models.TextChoices):
+    OPEN = "open", _("to do (待服务)")
+    DONE = "done", _("done, to be confirmed (待确认)")
+    CONFIRMED = "confirmed", _("confirmed (已确认)")
+    CANCELLED = "cancelled", _("cancelled (已取消)")
+
+
+class HelpTask(TimeStampedModel):
+    """An escort (to the clinic, the bank, the market) or a companionship hour for one elder, made by a
+    community worker (or from a visit's finding) and assigned to a volunteer of the community with the
+    skill. The volunteer records it done; the coordinator or the elder (their family) confirms it, which
+    earns the volunteer the task's minutes in the time bank, once."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="help_tasks")
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=HelpKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=HelpState.choices, default=HelpState.OPEN)
+    starts_at = models.DateTimeField(_("starts at"))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    # What the volunteer needs to know, and nothing else: where to go (an escort) and what the help is for.
+    destination = models.CharField(_("destination"), max_length=120, blank=True)
+    need = models.CharField(_("what is needed"), max_length=300, blank=True)
+    volunteer = models.ForeignKey(
+        Volunteer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="help_tasks",
+        verbose_name=_("volunteer"),
+    )
+    visit = models.ForeignKey(
+        VisitTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("visit")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_note = models.CharField(_("how it went"), max_length=300, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1), name="help_minutes_positive"),
+        ]
+        indexes = [models.Index(fields=["community", "state"]), models.Index(fields=["volunteer", "state"])]
+        verbose_name = _("help task")
+        verbose_name_plural = _("help tasks")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.elder_id}"
+
+
 class HoursKind(models.TextChoices):
-    EARNED = "earned", _("earned for a confirmed visit")
+    EARNED = "earned", _("earned for confirmed service")
     REDEEMED = "redeemed", _("redeemed for help")
     DONATED = "donated", _("donated to another volunteer")
+    # Only on a statement: the taker's side of a donation.
     RECEIVED = "received", _("received from another volunteer")
+    REVERSED = "reversed", _("reversed")
 
 
-class HoursEntry(models.Model):
-    """One movement of a volunteer's time bank (时间银行), in minutes: rows are only ever inserted, the
-    balance is their sum and never below zero (``volunteers.redeem_hours`` checks under a lock). A visit
-    earns once: the task is unique among earned entries."""
+class HoursPosting(models.Model):
+    """What one time-bank transaction of the ledger (``core.ledger``, unit minute) was for: whose hours,
+    for which visit, activity or help task, given to whom. The minutes themselves are the ledger's entries;
+    this row is written in the same database transaction. A visit, a help task, and an activity per
+    volunteer earn once (the constraints below, and the ledger's ``once_key``)."""
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours")
+    transaction = models.OneToOneField(
+        "benefits.LedgerTransaction", on_delete=models.PROTECT, related_name="hours_posting"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=HoursKind.choices)
-    minutes = models.IntegerField(_("minutes"))
-    task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    # A donation is two entries: "donated" on the giver, "received" on the taker, each naming the other.
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="hours")
+    # A donation's taker.
     peer = models.ForeignKey(
         Volunteer,
         null=True,
@@ -285,29 +354,26 @@ class HoursEntry(models.Model):
         related_name="+",
         verbose_name=_("other volunteer"),
     )
+    task = models.ForeignKey(VisitTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    help = models.ForeignKey(HelpTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     class Meta:
-        ordering = ["volunteer", "at", "id"]
+        ordering = ["transaction"]
         constraints = [
-            models.UniqueConstraint(fields=["task"], condition=Q(kind="earned"), name="visit_earns_once"),
             models.UniqueConstraint(
-                fields=["activity", "volunteer"], condition=Q(kind="earned"), name="activity_earns_once"
+                fields=["task"], condition=Q(kind="earned"), name="hours_visit_earns_once"
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(kind__in=["earned", "received"], minutes__gt=0)
-                    | Q(kind__in=["redeemed", "donated"], minutes__lt=0)
-                ),
-                name="hours_sign_follows_kind",
+            models.UniqueConstraint(
+                fields=["help"], condition=Q(kind="earned"), name="hours_help_earns_once"
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"], condition=Q(kind="earned"), name="hours_activity_earns_once"
             ),
         ]
-        verbose_name = _("time-bank entry")
-        verbose_name_plural = _("time-bank entries")
+        verbose_name = _("time-bank posting")
+        verbose_name_plural = _("time-bank postings")
 
     def __str__(self) -> str:
-        return f"{self.volunteer_id} {self.kind} {self.minutes}"
+        return f"{self.volunteer_id} {self.kind} #{self.transaction_id}"

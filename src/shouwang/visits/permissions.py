@@ -91,3 +91,18 @@ def may_organize_activities(user) -> bool:
 
 def may_read_activities(user) -> bool:
     return role_of(user) in ACTIVITY_READERS
+
+
+# Escorts and companionship (助行, 精神慰藉): a community worker makes them for an elder; the volunteer they
+# are assigned to does them; the coordinators (workers, the bureau) read and confirm them.
+HELP_ORGANIZERS = WORKER_ROLES
+HELP_READERS = COORDINATOR_ROLES | VOLUNTEER_ROLES
+
+
+def may_organize_help(user) -> bool:
+    """Make an escort or a companionship task for an elder of the worker's community."""
+    return role_of(user) in HELP_ORGANIZERS
+
+
+def may_read_help(user) -> bool:
+    return role_of(user) in HELP_READERS

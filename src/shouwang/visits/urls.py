@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import help_views, views
 
 app_name = "visits"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("volunteers/<int:volunteer_id>/", views.volunteer_detail, name="volunteer"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/<int:activity_id>/", views.activity_detail, name="activity"),
+    path("help/", help_views.help_list, name="help"),
+    path("help/<int:help_id>/", help_views.help_task, name="help_task"),
 ]

@@ -24,7 +24,7 @@ from shouwang.elders.models import Category, LivingArrangement
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
-from . import activities, services, volunteers
+from . import activities, services, timebank, volunteers
 from .models import Finding, Outcome, Skill, TaskState, Tier, VisitKind, Volunteer
 from .permissions import (
     VISIT_READERS,
@@ -361,9 +361,10 @@ def volunteer_list(request):
         else:
             messages.success(request, _("The volunteer was registered."))
             return redirect("visits:volunteers")
+    shown = list(volunteers.volunteers_for(request.user)[:200])
+    balances = timebank.balances_minutes(shown)
     rows = [
-        {"volunteer": v, "id_number": mask_id_number(v.id_number), "balance": volunteers.balance_minutes(v)}
-        for v in volunteers.volunteers_for(request.user)[:200]
+        {"volunteer": v, "id_number": mask_id_number(v.id_number), "balance": balances[v.pk]} for v in shown
     ]
     registered = Volunteer.objects.values("user_id")
     return render(

@@ -6,16 +6,18 @@ check digit, any province), skills and free weekdays. The generation gives volun
 the phone and home visits of low- and medium-risk elders of their community on their free days; high-risk
 elders stay with the community workers.
 
-Hours are earned only for a visit the coordinator confirmed, once (a database constraint too), and a home
-visit only when its position check passed (recorded within ``SHOUWANG_VISIT_RADIUS_M`` of the home). The
-ledger is insert-only; the balance is the sum and never goes below zero.
+Hours are earned only for a visit the coordinator (or the elder, or their family) confirmed, once (the
+ledger's once-key and a database constraint too), and a home visit only when its position check passed
+(recorded within ``SHOUWANG_VISIT_RADIUS_M`` of the home). The hours are booked in the platform's
+double-entry ledger in minutes (``timebank``, ADR 0018): insert-only, the balance is the sum of the
+volunteer's account and never goes below zero.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +32,8 @@ from shouwang.core.text import within_limit
 from shouwang.portal.permissions import may_use_portal
 from shouwang.portal.selectors import my_elders
 
-from .models import HoursEntry, HoursKind, Skill, TaskState, Tier, VisitKind, VisitTask, Volunteer
+from . import timebank
+from .models import HoursPosting, Skill, TaskState, Tier, VisitKind, VisitTask, Volunteer
 from .permissions import is_volunteer, may_coordinate_volunteers
 from .selectors import tasks_for
 
@@ -58,20 +61,14 @@ def get_volunteer_for(user, volunteer_id: int) -> Volunteer:
         raise NotFound(str(NOT_FOUND)) from None
 
 
-def balance_minutes(volunteer: Volunteer) -> int:
-    return HoursEntry.objects.filter(volunteer=volunteer).aggregate(total=Sum("minutes"))["total"] or 0
+balance_minutes = timebank.balance_minutes
 
 
 def statement(user, volunteer_id: int) -> dict:
-    """A volunteer's entries, oldest first, each with the balance after it."""
+    """A volunteer's time-bank entries, oldest first, each with the balance after it."""
     volunteer = get_volunteer_for(user, volunteer_id)
-    running, lines = 0, []
-    for entry in (
-        HoursEntry.objects.filter(volunteer=volunteer).select_related("peer__user").order_by("at", "id")
-    ):
-        running += entry.minutes
-        lines.append({"entry": entry, "balance": running})
-    return {"volunteer": volunteer, "lines": lines, "balance": running}
+    lines = timebank.statement_lines(volunteer)
+    return {"volunteer": volunteer, "lines": lines, "balance": lines[-1].balance if lines else 0}
 
 
 def register_volunteer(
@@ -141,7 +138,7 @@ def _task_to_confirm(actor, task_id: int):
         raise NotFound(_("This visit does not exist or is outside your area.")) from None
 
 
-def confirm_visit(*, actor, task_id: int) -> HoursEntry:
+def confirm_visit(*, actor, task_id: int) -> HoursPosting:
     """The coordinator, or the elder (or their family, through the portal), confirms a volunteer's visit;
     it earns its minutes, once: whoever confirms first, the second is refused. A home visit earns only
     when the visitor's position was recorded near the home."""
@@ -162,16 +159,14 @@ def confirm_visit(*, actor, task_id: int) -> HoursEntry:
             )
         task.confirmed_at, task.confirmed_by = timezone.now(), as_user(actor)
         task.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
-        entry = HoursEntry.objects.create(
-            volunteer=volunteer, kind=HoursKind.EARNED, minutes=MINUTES_PER_VISIT[task.kind], task=task,
-            by=as_user(actor),
-        )  # fmt: skip
+        minutes = MINUTES_PER_VISIT[task.kind]
+        posting = timebank.earn(actor=actor, volunteer=volunteer, minutes=minutes, task=task)
         audit.record(
             actor=actor, action="visits.volunteer.confirm", obj=task,
-            after={"minutes": entry.minutes, "by_family": not may_coordinate_volunteers(actor)},
+            after={"minutes": minutes, "by_family": not may_coordinate_volunteers(actor)},
             region_code=task.community_id,
         )  # fmt: skip
-    return entry
+    return posting
 
 
 def confirmable_visits(user, elder_id: int) -> set[int]:
@@ -207,11 +202,10 @@ def _positive_minutes(minutes) -> int:
     return minutes
 
 
-def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "") -> HoursEntry:
+def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "") -> HoursPosting:
     """Give hours from one volunteer's bank to another's (时间银行转赠). A volunteer gives their own to a
     volunteer of the same community; a coordinator moves them between volunteers of their area. Never
-    below zero; both balances are locked in a fixed order (the smaller id first), so two crossing
-    donations wait for each other instead of deadlocking."""
+    below zero: the ledger locks the giver's account and checks its balance before taking."""
     require_actor(actor)
     if not (is_volunteer(actor) or may_coordinate_volunteers(actor)):
         raise Forbidden(_("Your role may not move time-bank hours."))
@@ -227,29 +221,7 @@ def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "
         if taker.pk == giver.pk:
             message = _("Choose another volunteer to give the hours to.")
             raise ValidationFailed(message, errors={"to_id": message})
-        list(Volunteer.objects.select_for_update().filter(pk__in=[giver.pk, taker.pk]).order_by("pk"))
-        balance = balance_minutes(giver)
-        if balance < minutes:
-            message = _("The balance is %(balance)s minutes; it never goes below zero.") % {
-                "balance": balance
-            }
-            raise ValidationFailed(message, errors={"minutes": message})
-        given = HoursEntry.objects.create(
-            volunteer=giver,
-            kind=HoursKind.DONATED,
-            minutes=-minutes,
-            peer=taker,
-            note=note,
-            by=as_user(actor),
-        )
-        HoursEntry.objects.create(
-            volunteer=taker,
-            kind=HoursKind.RECEIVED,
-            minutes=minutes,
-            peer=giver,
-            note=note,
-            by=as_user(actor),
-        )
+        given = timebank.give(actor=actor, giver=giver, taker=taker, minutes=minutes, note=note)
         audit.record(
             actor=actor, action="visits.volunteer.donate", obj=giver,
             after={"minutes": minutes, "to": taker.pk}, region_code=giver.community_id,
@@ -257,7 +229,7 @@ def donate_hours(*, actor, from_id: int, to_id: int, minutes: int, note: str = "
     return given
 
 
-def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursEntry:
+def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursPosting:
     """Take hours out of a volunteer's bank for help they receive; never below zero."""
     require_actor(actor)
     if not may_coordinate_volunteers(actor):
@@ -266,20 +238,12 @@ def redeem_hours(*, actor, volunteer_id: int, minutes: int, note: str) -> HoursE
     minutes = _positive_minutes(minutes)
     with transaction.atomic():
         volunteer = get_volunteer_for(actor, volunteer_id)
-        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()  # one movement at a time
-        if balance_minutes(volunteer) < minutes:
-            message = _("The balance is %(balance)s minutes; it never goes below zero.") % {
-                "balance": balance_minutes(volunteer)
-            }
-            raise ValidationFailed(message, errors={"minutes": message})
-        entry = HoursEntry.objects.create(
-            volunteer=volunteer, kind=HoursKind.REDEEMED, minutes=-minutes, note=note, by=as_user(actor)
-        )
+        posting = timebank.redeem(actor=actor, volunteer=volunteer, minutes=minutes, note=note)
         audit.record(
             actor=actor, action="visits.volunteer.redeem", obj=volunteer, after={"minutes": -minutes},
             region_code=volunteer.community_id,
         )  # fmt: skip
-    return entry
+    return posting
 
 
 def volunteer_visitors(communities: set[str]) -> dict[str, list[Volunteer]]:
