@@ -303,6 +303,43 @@ def test_the_inbox_hands_over_what_is_waiting_up_to_the_limit():
     assert inbox.take(limit=5, wait=0, timeout=0.05) == []
 
 
+def _event_message(mid: int, type: str) -> FakeMessage:
+    from shouwang.alarms.bridge import envelope
+
+    message = FakeMessage(mid)
+    body = json.dumps(
+        {"device_id": "dv_x", "event_id": f"e{mid}", "type": type, "ts": "2026-01-01T00:00:00+08:00"}
+    )
+    message.payload = envelope(body.encode(), "0" * 64)
+    return message
+
+
+def test_alarms_are_taken_before_a_backlog_of_heartbeats():
+    """A network coming back: thousands of heartbeats in flight, then an SOS and a fall behind them."""
+    from shouwang.alarms.bridge import Inbox
+
+    inbox = Inbox()
+    for mid in range(1, 2001):
+        inbox.put(_event_message(mid, "heartbeat"))
+    inbox.put(_event_message(2001, "sos"))
+    inbox.put(_event_message(2002, "fall"))
+    assert [d.mid for d in inbox.take(limit=500, wait=5, timeout=0.1)] == [2001, 2002]  # no lingering
+    first_routine = inbox.take(limit=500, wait=0, timeout=0.1)
+    assert [d.mid for d in first_routine] == list(range(1, 501))  # then the backlog, in order
+
+
+def test_an_alarm_arriving_while_a_batch_lingers_is_taken_at_once():
+    from shouwang.alarms.bridge import Inbox
+
+    inbox = Inbox()
+    inbox.put(_event_message(1, "heartbeat"))
+    threading.Timer(0.2, lambda: inbox.put(_event_message(2, "gas"))).start()
+    started = time.monotonic()
+    assert [d.mid for d in inbox.take(limit=500, wait=10, timeout=1)] == [2]
+    assert time.monotonic() - started < 5  # not the 10 s the heartbeat's batch would have waited
+    assert [d.mid for d in inbox.take(limit=500, wait=0, timeout=0.1)] == [1]
+
+
 def test_only_messages_of_the_current_connection_are_acknowledged():
     """After a reconnect the broker redelivers what was not acknowledged, under the same packet ids: an
     ack of the old copy could acknowledge another message that reuses the id."""
@@ -342,14 +379,22 @@ def test_a_failing_database_keeps_the_batch_unacknowledged_and_retried(monkeypat
 
 
 def _deliveries(*payloads):
-    from shouwang.alarms.bridge import Inbox
+    """One batch of ``payloads`` as the worker takes it off the inbox, in this order."""
+    from django.utils import timezone
 
-    inbox = Inbox()
-    for mid, payload in enumerate(payloads, start=1):
-        message = FakeMessage(mid)
-        message.payload = payload
-        inbox.put(message)
-    return inbox.take(limit=len(payloads), wait=0, timeout=0.1)
+    from shouwang.alarms.bridge import Delivery
+
+    return [
+        Delivery(
+            mid=mid,
+            qos=1,
+            payload=payload,
+            received_at=timezone.now(),
+            arrived=time.monotonic(),
+            connection=0,
+        )
+        for mid, payload in enumerate(payloads, start=1)
+    ]
 
 
 @pytest.mark.django_db

@@ -11,6 +11,9 @@
   redelivery into a no-op. A malformed message is stored as a rejection and acknowledged, so it is not
   redelivered forever, and it never holds back the messages around it: whatever fails in decoding or
   checking one message refuses that message alone (``ingestion``).
+- Alarms go first (``Inbox``): an alarm waiting in the inbox is taken before any heartbeat or other
+  state event that arrived earlier, so a backlog of heartbeats (a network coming back) does not delay an
+  SOS published behind it.
 - Only what can succeed later is retried: the database being away or busy (``ingestion.TRANSIENT``).
   The batch is then retried with backoff (at most ``MAX_RETRY_DELAY`` apart) and not acknowledged until
   it is stored (or the bridge stops, leaving it to the broker for the next connection); a failure
@@ -50,10 +53,11 @@ What Mosquitto 2.0 does (measured against 127.0.0.1:1883, Mosquitto 2.0.11):
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import logging
-import queue
+import re
 import threading
 import time
 import urllib.parse
@@ -69,6 +73,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from .incidents import ALARM_EVENTS
 from .ingestion import TRANSIENT, ingest_batch, max_event_bytes, reject_unprocessable
 from .models import Via
 
@@ -81,6 +86,8 @@ RECEIVE_MAXIMUM = 65535  # the MQTT v5 maximum
 MAX_RETRY_DELAY = 10.0  # seconds between two attempts to store a batch while the database is away
 # The envelope holds the body as a JSON string: escaping can make it up to six times the body's size.
 MAX_ENVELOPE_BYTES_PER_BODY_BYTE = 6
+ALARM_TYPES = tuple(str(kind) for kind in ALARM_EVENTS)  # the event types that open an incident
+MAX_SNIFF_BYTES = 4096  # how far into a message ``is_alarm`` looks for its type
 ALERTS_KEY = "alarms:storage-alerts"  # the cache entry listing the bridges whose storing fails
 
 
@@ -165,6 +172,19 @@ def unwrap(payload: bytes) -> tuple[bytes, str | None]:
     return payload, None
 
 
+# An event's type inside the envelope, where the body is a JSON string (its quotes escaped): read without
+# decoding, so paho's thread spends microseconds on it. A body it does not recognise is not an alarm here
+# and keeps its place in line; the ingestion still reads it properly.
+ALARM_TYPE = re.compile(
+    rb'\\?"type\\?"\s*:\s*\\?"(?:' + b"|".join(t.encode() for t in ALARM_TYPES) + rb')\\?"'
+)
+
+
+def is_alarm(payload: bytes) -> bool:
+    """Whether a message carries an alarm (SOS, fall, smoke, gas, water, low battery): see ``Inbox``."""
+    return ALARM_TYPE.search(payload[:MAX_SNIFF_BYTES]) is not None
+
+
 def store(deliveries: list[Delivery]) -> None:
     """Ingest the messages in one transaction. Raises only when the database fails (the caller retries)."""
     ingest_batch(
@@ -187,49 +207,57 @@ class Delivery:
 class Inbox:
     """What paho's thread hands to the worker, and the acknowledgements going back.
 
+    Alarms go first: a message whose event is an alarm (``is_alarm``) waits in a queue of its own, and
+    the worker takes every waiting alarm before any other message, without lingering for a fuller batch.
+    A network coming back can put tens of thousands of queued heartbeats in flight at once (the bridges
+    announce a receive maximum of 65535); an SOS published behind them is stored next, not after them.
+    Acknowledgements then go out of arrival order, which Mosquitto and the other brokers we know accept
+    (they track each packet id on its own).
+
     Every (re)connection and disconnection starts a new connection number; a message is acknowledged
     only if it came on the current one. After a disconnect the broker redelivers everything that was not
     acknowledged, with the same packet ids; a late ack of the old copy would reach the new connection
     and could acknowledge another message that reuses the id once the redelivered copy was acked."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
+        self._alarms: collections.deque[Delivery] = collections.deque()
+        self._routine: collections.deque[Delivery] = collections.deque()
+        self._ready = threading.Condition()
         self._lock = threading.Lock()
         self.connection = 0
 
     def put(self, message) -> None:
-        self._queue.put(
-            Delivery(
-                mid=message.mid,
-                qos=message.qos,
-                payload=message.payload,
-                received_at=timezone.now(),
-                arrived=time.monotonic(),
-                connection=self.connection,
-            )
+        delivery = Delivery(
+            mid=message.mid,
+            qos=message.qos,
+            payload=message.payload,
+            received_at=timezone.now(),
+            arrived=time.monotonic(),
+            connection=self.connection,
         )
+        with self._ready:
+            (self._alarms if is_alarm(message.payload) else self._routine).append(delivery)
+            self._ready.notify()
 
     def new_connection(self) -> None:
         with self._lock:
             self.connection += 1
 
     def take(self, limit: int, wait: float, timeout: float) -> list[Delivery]:
-        """Up to ``limit`` messages: what is waiting, plus what arrives until ``wait`` seconds after the
-        oldest of them arrived; empty if nothing came within ``timeout``."""
-        try:
-            batch = [self._queue.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        deadline = batch[0].arrived + wait
-        while len(batch) < limit:
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(
-                    self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                )
-            except queue.Empty:
-                break
-        return batch
+        """Up to ``limit`` messages: the waiting alarms at once if there are any; else what is waiting,
+        plus what arrives until ``wait`` seconds after the oldest of them arrived (an alarm arriving
+        meanwhile is taken instead, at once); empty if nothing came within ``timeout``."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: self._alarms or self._routine, timeout):
+                return []
+            if not self._alarms:
+                deadline = self._routine[0].arrived + wait
+                while len(self._routine) < limit and not self._alarms:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not self._ready.wait(remaining):
+                        break
+            waiting = self._alarms or self._routine
+            return [waiting.popleft() for _n in range(min(limit, len(waiting)))]
 
     def ack(self, client: mqtt.Client, deliveries: list[Delivery]) -> int:
         """Acknowledge the stored messages that came on the current connection; returns how many."""
