@@ -144,11 +144,13 @@ def _help_tasks(worker: User, community: str) -> None:
                      need="带好医保卡和病历本")  # fmt: skip
     given = help.create_help(actor=worker, elder_id=elders[2].pk, kind=HelpKind.ESCORT, starts_at=soon,
                              destination="社区卫生服务中心取药")  # fmt: skip
+    assert given.volunteer is not None  # create_help assigns a volunteer or refuses
     help.complete_help(actor=given.volunteer.user, help_id=given.pk, note="已陪同取药并送回家")
     help.confirm_help(actor=worker, help_id=given.pk)
     waiting = help.create_help(
         actor=worker, elder_id=elders[3].pk, kind=HelpKind.COMPANIONSHIP, starts_at=soon
     )
+    assert waiting.volunteer is not None
     help.complete_help(actor=waiting.volunteer.user, help_id=waiting.pk, note="陪老人下了两盘棋")
 
 
