@@ -3,6 +3,7 @@ suggestions equal to the brute-force optimum on small cases, the API per communi
 residents moving in and out of an institution (the registry's living arrangement follows)."""
 
 import datetime as dt
+import os
 import itertools
 import random
 
@@ -174,3 +175,19 @@ def test_residents_move_in_and_out_and_the_registry_follows(w, api):
         {"id_number": make_resident_id("220202", dt.date(1950, 1, 1), 999)},
     )
     assert unknown.status_code == 200 and "No elder with this ID number" in unknown.content.decode()
+
+
+def test_the_solver_writes_nothing_to_stdout():
+    """HiGHS's banner comes once per process, at the first solver made: a fresh interpreter shows it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from shouwang.facilities.coverage import solve_mclp\n"
+        "print(solve_mclp([frozenset({1, 2}), frozenset({2, 3}), frozenset({4})], 1, time_limit_s=5))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shouwang.settings"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout == "[0]\n"
+    assert "HiGHS" not in done.stderr

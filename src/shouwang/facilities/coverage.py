@@ -228,6 +228,17 @@ def suggest_sites(
     return [(candidates[useful[best[i]]], gain) for i, gain in chosen if gain > 0]
 
 
+def _quiet_highs() -> highspy._Highs:
+    """A HiGHS instance that writes nothing to stdout. ``highspy.Highs()`` registers its Python callback in
+    its constructor, and registering a callback logs the version banner, before any option can be set: a
+    command's or the API's output would carry it. The core binding it wraps (``highspy._Highs``, exported by
+    the package) takes ``output_flag`` first, so not even the banner is written."""
+    highs = highspy._Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("log_to_console", False)
+    return highs
+
+
 def solve_mclp(sets: Sequence[frozenset[int]], k: int, *, time_limit_s: float) -> list[int]:
     """The ``k`` of ``sets`` whose union is largest, by HiGHS (see the module's docstring), starting from the
     greedy choice. Returns their indices, ascending."""
@@ -237,8 +248,7 @@ def solve_mclp(sets: Sequence[frozenset[int]], k: int, *, time_limit_s: float) -
             reached_by[person].append(j)
     demand = Counter(tuple(js) for js in reached_by.values())  # one row per group reached alike
     n, m = len(sets), len(demand)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = _quiet_highs()
     highs.setOptionValue("time_limit", float(time_limit_s))
     highs.setOptionValue("threads", 1)
     inf = highspy.kHighsInf
