@@ -3,8 +3,8 @@ suggestions equal to the brute-force optimum on small cases, the API per communi
 residents moving in and out of an institution (the registry's living arrangement follows)."""
 
 import datetime as dt
-import os
 import itertools
+import os
 import random
 
 import pytest
