@@ -85,6 +85,10 @@ def main() -> None:
     picks = coverage.suggest_sites(uncovered, candidates, reach, args.k)
     suggestion_s, suggestion_cpu = time.perf_counter() - started, time.process_time() - cpu
 
+    started = time.perf_counter()
+    cells = coverage.density(people)
+    density_s = time.perf_counter() - started
+
     covered = sum(row.covered for row in rows.values())
     result = {
         "elders": args.elders,
@@ -96,6 +100,8 @@ def main() -> None:
         "uncovered": len(uncovered),
         "coverage_s": round(coverage_s, 2),
         "suggestion_s": round(suggestion_s, 2),
+        "density_s": round(density_s, 2),
+        "density_cells": len(cells),
         "coverage_cpu_s": round(coverage_cpu, 2),
         "suggestion_cpu_s": round(suggestion_cpu, 2),
         "added_covered": [gain for _site, gain in picks],
@@ -111,6 +117,7 @@ def main() -> None:
         f"{args.k} sites out of {args.candidates:,} candidates: {suggestion_s:.1f} s "
         f"(CPU {suggestion_cpu:.1f} s), adding {sum(result['added_covered']):,}"
     )
+    print(f"density of {args.elders:,} elders in {len(cells):,} H3 hexagons: {density_s:.1f} s")
     out = Path(__file__).with_name("results") / "coverage.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
 

@@ -191,3 +191,23 @@ def test_the_solver_writes_nothing_to_stdout():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert done.stdout == "[0]\n"
     assert "HiGHS" not in done.stderr
+
+
+def test_density_counts_elders_per_h3_hexagon():
+    """Three elders within 60 m of one hexagon's centre share it, one 3 km away has its own; each cell is
+    drawn by its six corners around the elders it counts."""
+    import h3
+
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(LAT, LON, coverage.DENSITY_RESOLUTION))
+    near = [offset_km(*centre, 0.06, bearing) for bearing in (0.0, 2.0, 4.0)]
+    far = offset_km(*centre, 3, 0)
+    people = [Person(i, "A", lat, lon) for i, (lat, lon) in enumerate([*near, far])]
+    cells = coverage.density(people)
+    assert sorted(cell["elders"] for cell in cells) == [1, 3]
+    assert all(h3.get_resolution(cell["cell"]) == 8 and len(cell["boundary"]) == 6 for cell in cells)
+    crowded = next(cell for cell in cells if cell["elders"] == 3)
+    corners = crowded["boundary"]
+    assert all(300 < distance_m(*centre, lat, lon) < 700 for lat, lon in corners)
+    lonely = next(cell for cell in cells if cell["elders"] == 1)
+    assert distance_m(*far, *h3.cell_to_latlng(lonely["cell"])) < 600
+    assert coverage.density([]) == []

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import h3
 import highspy
 import numpy as np
 from django.conf import settings
@@ -37,6 +38,10 @@ from .fields import SERVICE_CODES
 
 METRES_PER_DEGREE = math.pi * 6_371_008.8 / 180
 ANY = "any"
+# The map's density hexagons: H3 resolution 8, edges of about 530 m and 0.74 km² each, so a 15-minute
+# circle (about 770 m across the radius) spans a few of them; resolution 9 (200 m) makes a district's layer
+# tens of thousands of cells.
+DENSITY_RESOLUTION = 8
 
 log = logging.getLogger(__name__)
 
@@ -315,24 +320,16 @@ def _greedy(sets: Sequence[frozenset[int]], k: int) -> list[tuple[int, int]]:
     return chosen
 
 
-def density(people: Sequence[Person], cell_m: float = 500.0) -> list[dict]:
-    """Elders per square grid cell (for the map's density layer): the cell's bounds and its count."""
-    if not people:
-        return []
-    grid = _Grid(cell_m, _reference_latitude(people))
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for person in people:
-        counts[grid.key(person.lat, person.lon)] += 1
-    cells = []
-    for (cx, cy), count in counts.items():
-        south, west = cy * cell_m / METRES_PER_DEGREE, cx * cell_m / grid.kx
-        cells.append(
-            {
-                "south": round(south, 6),
-                "west": round(west, 6),
-                "north": round(south + cell_m / METRES_PER_DEGREE, 6),
-                "east": round(west + cell_m / grid.kx, 6),
-                "elders": count,
-            }
-        )
-    return cells
+def density(people: Sequence[Person], resolution: int = DENSITY_RESOLUTION) -> list[dict]:
+    """Elders per H3 hexagon (for the map's density layer): each cell's index, its six corners as
+    ``[lat, lon]`` pairs and its count, ordered by index. Hexagons have one distance from a cell to each of
+    its neighbours, so a cluster reads the same in every direction, which squares do not give."""
+    counts = Counter(h3.latlng_to_cell(person.lat, person.lon, resolution) for person in people)
+    return [
+        {
+            "cell": cell,
+            "boundary": [[round(lat, 6), round(lon, 6)] for lat, lon in h3.cell_to_boundary(cell)],
+            "elders": count,
+        }
+        for cell, count in sorted(counts.items())
+    ]
