@@ -1,6 +1,6 @@
-"""The service circle's map in a real browser: facilities with their rings, the elders' density hexagons (H3) and a
-suggested site are drawn by the page's own script (no inline script, nothing from the internet), and the
-page passes axe. Tiles come from a path on the test server."""
+"""The service circle's map in a real browser: facilities with their rings, the elders' density hexagons
+(H3) and a suggested site are drawn by the page's own script (no inline script, nothing from the
+internet), and the page passes axe. Tiles come from a path on the test server."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
