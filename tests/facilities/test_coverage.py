@@ -65,7 +65,7 @@ def test_coverage_on_a_hand_made_case():
 
 
 def _brute_force(people, candidates, reach, k):
-    sets = coverage._reaches(people, candidates, reach)
+    sets, _estimated = coverage._reaches(people, candidates, reach)
     return max(len(frozenset().union(*c)) for c in itertools.combinations(sets, k))
 
 
@@ -79,7 +79,7 @@ def test_site_suggestions_are_optimal_on_small_cases(seed):
     assert gains == sorted(gains, reverse=True)
     assert sum(gains) == _brute_force(people, candidates, 900.0, 3)
     # The greedy choice the solver starts from stays within its guarantee of the optimum.
-    sets = coverage._reaches(people, candidates, 900.0)
+    sets, _estimated = coverage._reaches(people, candidates, 900.0)
     greedy = sum(gain for _i, gain in coverage._greedy(sets, 3))
     assert greedy >= (1 - 1 / 2.718281828) * _brute_force(people, candidates, 900.0, 3)
 
@@ -92,7 +92,7 @@ def test_the_solver_beats_the_greedy_choice_where_it_falls_short():
         for i, x in enumerate([-150, -60, -50, 50, 60, 150])
     ]
     candidates = [Site("middle", LAT, LON), Site("west", *_at(0.1, 270)), Site("east", *_at(0.1, 90))]
-    sets = coverage._reaches(people, candidates, 100.0)
+    sets, _estimated = coverage._reaches(people, candidates, 100.0)
     assert [len(s) for s in sets] == [4, 3, 3]
     assert [gain for _i, gain in coverage._greedy(sets, 2)] == [4, 1]
     picks = coverage.suggest_sites(people, candidates, 100.0, 2, time_limit_s=5)

@@ -279,6 +279,7 @@ class CommunityCoverageOut(Schema):
     disabled: int
     disabled_covered: int
     unlocated: int
+    estimated: int
     gap: bool
     by_service: dict[str, float]
 
@@ -287,6 +288,8 @@ class CoverageOut(Schema):
     region: str
     minutes: int
     reach_m: int
+    walk_times: str
+    estimated: int
     communities: list[CommunityCoverageOut]
     uncovered_elders: int
 
@@ -303,6 +306,7 @@ class SiteOut(Schema):
     lat: float
     lon: float
     added_covered: int
+    estimated: int
 
 
 class MealRateIn(Schema):
@@ -400,12 +404,16 @@ def create(request, payload: FacilityIn):
 @router.get("/coverage", response=CoverageOut, summary="The service circle per community")
 def coverage(request, region: RegionCode, minutes: Minutes | None = None):
     """Per community: elders with coordinates, those within ``minutes`` of walking of a community facility,
-    the share, the same for elders living alone and disabled elders, and the share per service."""
+    the share, the same for elders living alone and disabled elders, and the share per service. With
+    walking times from the travel matrix (``walk_times`` = ``matrix``), ``estimated`` counts the elders
+    whose answer used the straight line because the matrix lacked a pair."""
     circle = circle_for(request.auth, region=region, minutes=minutes)
     return {
         "region": circle.region.code,
         "minutes": circle.minutes,
         "reach_m": round(circle.reach_m),
+        "walk_times": circle.walk_times,
+        "estimated": circle.estimated,
         "communities": circle.rows,
         "uncovered_elders": len(circle.uncovered),
     }

@@ -397,6 +397,7 @@ def circle_export(request):
         _("Disabled (失能)"),
         _("Disabled within reach"),
         _("Without coordinates"),
+        _("Estimated (pair missing from the travel matrix)"),
         *(str(label) for _code, label in labels),
     ]
     handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once streamed
@@ -414,6 +415,7 @@ def circle_export(request):
                     row["disabled"],
                     row["disabled_covered"],
                     row["unlocated"],
+                    row["estimated"],
                     *(row["by_service"][code] for code, _label in labels),
                 ]
             )
