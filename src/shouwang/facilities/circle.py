@@ -140,7 +140,7 @@ def circle_for(user, *, region: str, minutes: int | None = None) -> Circle:
     rows.sort(key=lambda r: (r["share"], r["community"]))
     facilities = list(facilities_for(user, region=area.code).filter(lat__isnull=False, active=True))
     walk_times = "matrix" if matrix is not None else "straight"
-    estimated = sum(row["estimated"] for row in rows)
+    estimated = sum(row.estimated for row in result.values())
     return Circle(area, minutes, reach_m, rows, uncovered, people, facilities, walk_times, estimated)
 
 

@@ -39,6 +39,7 @@ import h3
 import highspy
 import numpy as np
 from django.conf import settings
+from highspy._core import _Highs
 
 from .fields import SERVICE_CODES
 
@@ -313,12 +314,12 @@ def suggest_sites(
     return [(candidates[useful[best[i]]], gain) for i, gain in chosen if gain > 0]
 
 
-def _quiet_highs() -> highspy._Highs:
+def _quiet_highs() -> _Highs:
     """A HiGHS instance that writes nothing to stdout. ``highspy.Highs()`` registers its Python callback in
     its constructor, and registering a callback logs the version banner, before any option can be set: a
-    command's or the API's output would carry it. The core binding it wraps (``highspy._Highs``, exported by
-    the package) takes ``output_flag`` first, so not even the banner is written."""
-    highs = highspy._Highs()
+    command's or the API's output would carry it. The core binding it wraps (``_Highs``, which the package
+    exports too) takes ``output_flag`` first, so not even the banner is written."""
+    highs = _Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("log_to_console", False)
     return highs

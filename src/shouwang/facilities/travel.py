@@ -84,7 +84,7 @@ def travel_points(region: Region, sites: list[Site]) -> tuple[list[tuple], list[
     centres = Region.objects.filter(
         code__startswith=prefix_of(region.code), level=Level.COMMUNITY, centre_lat__isnull=False
     ).order_by("code")
-    targets += [(f"community:{r.code}", r.centre_lat, r.centre_lon) for r in centres]
+    targets += [(f"community:{r.code}", float(r.centre_lat or 0), float(r.centre_lon or 0)) for r in centres]
     return origins, targets
 
 
@@ -95,7 +95,10 @@ def region_people(region: Region) -> list[Person]:
     rows = Elder.objects.filter(
         community__code__startswith=prefix_of(region.code), status=Status.ACTIVE, lat__isnull=False
     ).values_list("pk", "community_id", "lat", "lon")
-    return [Person(pk, community, lat, lon) for pk, community, lat, lon in rows.iterator(chunk_size=20_000)]
+    return [
+        Person(pk, community, float(lat or 0), float(lon or 0))
+        for pk, community, lat, lon in rows.iterator(chunk_size=20_000)
+    ]
 
 
 # --- the import ----------------------------------------------------------------------------------------
