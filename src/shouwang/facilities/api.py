@@ -37,6 +37,7 @@ from .selectors import (
     get_facility_for,
     meal_counts,
     meals_for,
+    missing_figures,
     monthly_for,
     residents_for,
 )
@@ -479,6 +480,33 @@ def overdue(request):
             "due": item.due,
         }
         for item in overdue_reports(request.auth)
+    ]
+
+
+class MissingFiguresOut(Schema):
+    facility_id: int
+    facility_name: str
+    operator: str
+    month: dt.date
+    due: dt.date
+    last_reported: dt.date | None
+
+
+@router.get(
+    "/figures/overdue", response=list[MissingFiguresOut], summary="Monthly figures past their due day"
+)
+def figures_overdue(request):
+    """Facilities whose operator has not reported the latest month past its due day (the 15th)."""
+    return [
+        {
+            "facility_id": item.facility.pk,
+            "facility_name": item.facility.name,
+            "operator": item.facility.provider.name,
+            "month": item.month,
+            "due": item.due,
+            "last_reported": item.last_reported,
+        }
+        for item in missing_figures(request.auth)
     ]
 
 
