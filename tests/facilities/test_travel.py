@@ -128,7 +128,7 @@ def test_the_circle_uses_the_imported_matrix_when_configured(w, api, tmp_path):
 
 
 @pytest.mark.django_db
-def test_an_import_is_all_or_nothing_and_replaces_a_targets_times(w, tmp_path):
+def test_an_import_is_all_or_nothing_and_replaces_a_targets_times(w, tmp_path, english):
     origin = cell(A_LAT, A_LON)
     day_care = f"facility:{w.day_care.pk}"
     import_travel_csv(
