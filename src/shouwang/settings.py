@@ -340,6 +340,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SHOUWANG_WALK_METRES_PER_MINUTE = _env_float("WALK_METRES_PER_MINUTE", 67.0, minimum=1.0)
 SHOUWANG_DETOUR_FACTOR = _env_float("DETOUR_FACTOR", 1.3, minimum=1.0)
 SHOUWANG_SERVICE_CIRCLE_MINUTES = _env_int("SERVICE_CIRCLE_MINUTES", 15, minimum=1)
+# How the circle judges a walk: "straight" (the straight line × the detour factor above) or "matrix" (the
+# walking times a routing engine computed offline, imported with `shouwang import_travel_matrix`; a pair
+# missing from it falls back to the straight line and is reported as estimated). docs/operations.md.
+SHOUWANG_WALK_TIMES = os.environ.get("WALK_TIMES", "straight").strip().lower()
+if SHOUWANG_WALK_TIMES not in ("straight", "matrix"):
+    raise ImproperlyConfigured(f"WALK_TIMES={SHOUWANG_WALK_TIMES!r} is not one of straight, matrix.")
 # How long HiGHS may search for the best new sites (MCLP); past it the best choice found so far (never worse
 # than the greedy one it starts from) is suggested. Decision 0016.
 SHOUWANG_SITE_SOLVER_SECONDS = _env_float("SITE_SOLVER_SECONDS", 30.0, minimum=1.0)

@@ -1,6 +1,6 @@
-"""The service circle's map in a real browser: facilities with their rings, the elders' density cells and a
-suggested site are drawn by the page's own script (no inline script, nothing from the internet), and the
-page passes axe. Tiles come from a path on the test server."""
+"""The service circle's map in a real browser: facilities with their rings, the elders' density hexagons
+(H3) and a suggested site are drawn by the page's own script (no inline script, nothing from the
+internet), and the page passes axe. Tiles come from a path on the test server."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -42,7 +42,7 @@ def test_the_circle_map_draws_facilities_density_and_a_suggested_site(live_serve
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/facilities/circle/?region={factories.DISTRICT}&suggest=1&k=1")
     page.wait_for_selector("[data-circle-map] .leaflet-tile-loaded")
-    # two density cells, the facility's ring and dot, the suggested site's ring; and the site's marker
+    # two density hexagons, the facility's ring and dot, the suggested site's ring; and the site's marker
     assert page.locator("[data-circle-map] path.leaflet-interactive").count() == 5
     assert page.locator("[data-circle-map] .leaflet-marker-icon").count() == 1
     assert "远处老人" in page.locator("main").inner_text()

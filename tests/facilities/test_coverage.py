@@ -4,6 +4,7 @@ residents moving in and out of an institution (the registry's living arrangement
 
 import datetime as dt
 import itertools
+import os
 import random
 
 import pytest
@@ -64,7 +65,7 @@ def test_coverage_on_a_hand_made_case():
 
 
 def _brute_force(people, candidates, reach, k):
-    sets = coverage._reaches(people, candidates, reach)
+    sets, _estimated = coverage._reaches(people, candidates, reach)
     return max(len(frozenset().union(*c)) for c in itertools.combinations(sets, k))
 
 
@@ -78,7 +79,7 @@ def test_site_suggestions_are_optimal_on_small_cases(seed):
     assert gains == sorted(gains, reverse=True)
     assert sum(gains) == _brute_force(people, candidates, 900.0, 3)
     # The greedy choice the solver starts from stays within its guarantee of the optimum.
-    sets = coverage._reaches(people, candidates, 900.0)
+    sets, _estimated = coverage._reaches(people, candidates, 900.0)
     greedy = sum(gain for _i, gain in coverage._greedy(sets, 3))
     assert greedy >= (1 - 1 / 2.718281828) * _brute_force(people, candidates, 900.0, 3)
 
@@ -91,7 +92,7 @@ def test_the_solver_beats_the_greedy_choice_where_it_falls_short():
         for i, x in enumerate([-150, -60, -50, 50, 60, 150])
     ]
     candidates = [Site("middle", LAT, LON), Site("west", *_at(0.1, 270)), Site("east", *_at(0.1, 90))]
-    sets = coverage._reaches(people, candidates, 100.0)
+    sets, _estimated = coverage._reaches(people, candidates, 100.0)
     assert [len(s) for s in sets] == [4, 3, 3]
     assert [gain for _i, gain in coverage._greedy(sets, 2)] == [4, 1]
     picks = coverage.suggest_sites(people, candidates, 100.0, 2, time_limit_s=5)
@@ -174,3 +175,39 @@ def test_residents_move_in_and_out_and_the_registry_follows(w, api):
         {"id_number": make_resident_id("220202", dt.date(1950, 1, 1), 999)},
     )
     assert unknown.status_code == 200 and "No elder with this ID number" in unknown.content.decode()
+
+
+def test_the_solver_writes_nothing_to_stdout():
+    """HiGHS's banner comes once per process, at the first solver made: a fresh interpreter shows it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from shouwang.facilities.coverage import solve_mclp\n"
+        "print(solve_mclp([frozenset({1, 2}), frozenset({2, 3}), frozenset({4})], 1, time_limit_s=5))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shouwang.settings"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout == "[0]\n"
+    assert "HiGHS" not in done.stderr
+
+
+def test_density_counts_elders_per_h3_hexagon():
+    """Three elders within 60 m of one hexagon's centre share it, one 3 km away has its own; each cell is
+    drawn by its six corners around the elders it counts."""
+    import h3
+
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(LAT, LON, coverage.DENSITY_RESOLUTION))
+    near = [offset_km(*centre, 0.06, bearing) for bearing in (0.0, 2.0, 4.0)]
+    far = offset_km(*centre, 3, 0)
+    people = [Person(i, "A", lat, lon) for i, (lat, lon) in enumerate([*near, far])]
+    cells = coverage.density(people)
+    assert sorted(cell["elders"] for cell in cells) == [1, 3]
+    assert all(h3.get_resolution(cell["cell"]) == 8 and len(cell["boundary"]) == 6 for cell in cells)
+    crowded = next(cell for cell in cells if cell["elders"] == 3)
+    corners = crowded["boundary"]
+    assert all(300 < distance_m(*centre, lat, lon) < 700 for lat, lon in corners)
+    lonely = next(cell for cell in cells if cell["elders"] == 1)
+    assert distance_m(*far, *h3.cell_to_latlng(lonely["cell"])) < 600
+    assert coverage.density([]) == []

@@ -17,6 +17,8 @@ from shouwang.facilities.models import MealRecord
 from shouwang.regions.models import Region
 from tests import factories
 
+from .conftest import facility
+
 pytestmark = pytest.mark.django_db
 
 
@@ -100,3 +102,46 @@ def test_the_bureau_sets_meal_rates(w, api):
         == 403
     )
     assert [rate["fen_per_meal"] for rate in operator.get("/api/v1/facilities/meal-rates").json()] == [500]
+
+
+OTHER_COUNTY = [
+    ("220203000000", "邻区", ""),
+    ("220203001000", "邻街道", ""),
+    ("220203001001", "邻社区", "111"),
+]
+
+
+def test_a_number_registered_outside_the_district_gets_the_answer_an_unknown_one_gets(w, api, diners):
+    """A meal point of another district learns nothing from its form: the elder's number registered there
+    and a number registered nowhere are refused alike, and both lookups are audited, masked."""
+    from shouwang.core.models import AuditLog
+    from shouwang.regions.services import load_regions
+
+    load_regions(
+        actor=SYSTEM, rows=[{"code": c, "name": n, "urban_rural_type": t} for c, n, t in OTHER_COUNTY]
+    )
+    neighbour = factories.provider("邻区服务商", region_code="220203000000")
+    point = facility(neighbour, "220203001001", name="邻区老年食堂", kind="meal_point", services=["meal"])
+    counter = factories.user("provider_admin", provider_id=neighbour.pk)
+    poor, _plain, _gone = diners  # registered in district 220202
+    unknown = factories.make_resident_id("220203", dt.date(1950, 1, 1), 998)
+    client = api(counter)
+    url = f"/api/v1/facilities/{point.pk}/meals"
+    today = timezone.localdate().isoformat()
+    known_answer = client.post(url, {"day": today, "people": [poor.id_number]})
+    unknown_answer = client.post(url, {"day": today, "people": [unknown]})
+    assert known_answer.status_code == unknown_answer.status_code == 422
+    known, unknown_body = known_answer.json(), unknown_answer.json()
+    assert known["code"] == unknown_body["code"] == "unknown_diners"
+    assert known["message"] == unknown_body["message"]
+    assert list(known["errors"].values()) == list(unknown_body["errors"].values())
+    assert not MealRecord.objects.exists()
+    trail = AuditLog.objects.filter(action="facilities.meal_lookup_refused", object_id=str(point.pk))
+    assert trail.count() == 2
+    shown = str(list(trail.values_list("after", flat=True)))
+    assert poor.id_number not in shown and unknown not in shown and poor.id_number[-4:] in shown
+    # The elder's own district's point records the same number.
+    own = api(w.padmin_b).post(
+        f"/api/v1/facilities/{w.meal_point.pk}/meals", {"day": today, "people": [poor.id_number]}
+    )
+    assert own.status_code == 200 and own.json()["recorded"] == 1

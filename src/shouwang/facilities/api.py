@@ -37,6 +37,7 @@ from .selectors import (
     get_facility_for,
     meal_counts,
     meals_for,
+    missing_figures,
     monthly_for,
     residents_for,
 )
@@ -279,6 +280,7 @@ class CommunityCoverageOut(Schema):
     disabled: int
     disabled_covered: int
     unlocated: int
+    estimated: int
     gap: bool
     by_service: dict[str, float]
 
@@ -287,6 +289,8 @@ class CoverageOut(Schema):
     region: str
     minutes: int
     reach_m: int
+    walk_times: str
+    estimated: int
     communities: list[CommunityCoverageOut]
     uncovered_elders: int
 
@@ -303,6 +307,7 @@ class SiteOut(Schema):
     lat: float
     lon: float
     added_covered: int
+    estimated: int
 
 
 class MealRateIn(Schema):
@@ -400,12 +405,16 @@ def create(request, payload: FacilityIn):
 @router.get("/coverage", response=CoverageOut, summary="The service circle per community")
 def coverage(request, region: RegionCode, minutes: Minutes | None = None):
     """Per community: elders with coordinates, those within ``minutes`` of walking of a community facility,
-    the share, the same for elders living alone and disabled elders, and the share per service."""
+    the share, the same for elders living alone and disabled elders, and the share per service. With
+    walking times from the travel matrix (``walk_times`` = ``matrix``), ``estimated`` counts the elders
+    whose answer used the straight line because the matrix lacked a pair."""
     circle = circle_for(request.auth, region=region, minutes=minutes)
     return {
         "region": circle.region.code,
         "minutes": circle.minutes,
         "reach_m": round(circle.reach_m),
+        "walk_times": circle.walk_times,
+        "estimated": circle.estimated,
         "communities": circle.rows,
         "uncovered_elders": len(circle.uncovered),
     }
@@ -471,6 +480,33 @@ def overdue(request):
             "due": item.due,
         }
         for item in overdue_reports(request.auth)
+    ]
+
+
+class MissingFiguresOut(Schema):
+    facility_id: int
+    facility_name: str
+    operator: str
+    month: dt.date
+    due: dt.date
+    last_reported: dt.date | None
+
+
+@router.get(
+    "/figures/overdue", response=list[MissingFiguresOut], summary="Monthly figures past their due day"
+)
+def figures_overdue(request):
+    """Facilities whose operator has not reported the latest month past its due day (the 15th)."""
+    return [
+        {
+            "facility_id": item.facility.pk,
+            "facility_name": item.facility.name,
+            "operator": item.facility.provider.name,
+            "month": item.month,
+            "due": item.due,
+            "last_reported": item.last_reported,
+        }
+        for item in missing_figures(request.auth)
     ]
 
 

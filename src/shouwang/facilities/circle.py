@@ -13,7 +13,7 @@ from shouwang.core.errors import Forbidden, NotFound, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Level, Region, prefix_of
 
-from . import coverage
+from . import coverage, travel
 from .coverage import CommunityCoverage, Person, Site
 from .models import Facility, FacilityKind
 from .permissions import may_read_coverage
@@ -37,6 +37,10 @@ class Circle:
     uncovered: list[Person]
     people: list[Person]
     facilities: list[Facility]
+    # "straight" or "matrix" (settings.SHOUWANG_WALK_TIMES), and how many elders' answers rest on a
+    # straight-line estimate because the matrix lacked a pair
+    walk_times: str = "straight"
+    estimated: int = 0
 
 
 def _checked(user, region_code: str, minutes: int) -> Region:
@@ -82,7 +86,7 @@ def _people(user, region: Region) -> tuple[list[Person], dict[str, int]]:
     return people, unlocated
 
 
-def _sites(people: list[Person], reach_m: float) -> list[Site]:
+def sites_near(people: list[Person], reach_m: float) -> list[Site]:
     """Every facility in operation near the elders, whoever runs it: an elder walks over a boundary."""
     if not people:
         return []
@@ -109,7 +113,9 @@ def circle_for(user, *, region: str, minutes: int | None = None) -> Circle:
     area = _checked(user, region, minutes)
     reach_m = coverage.reach_metres(minutes)
     people, unlocated = _people(user, area)
-    result, uncovered = coverage.compute(people, _sites(people, reach_m), reach_m)
+    sites = sites_near(people, reach_m * travel.PACE_SLACK)
+    matrix = travel.matrix_for([site.target for site in sites], minutes)
+    result, uncovered = coverage.compute(people, sites, reach_m, matrix=matrix)
     names = dict(Region.objects.filter(code__in=[*result, *unlocated]).values_list("code", "name"))
     rows = []
     for code in sorted({*result, *unlocated}):
@@ -127,12 +133,15 @@ def circle_for(user, *, region: str, minutes: int | None = None) -> Circle:
                 "disabled_covered": row.disabled_covered,
                 "by_service": {code: row.service_share(code) for code in coverage.SERVICE_CODES},
                 "unlocated": unlocated.get(code, 0),
+                "estimated": row.estimated,
                 "gap": row.elders > 0 and row.share < GAP_SHARE,
             }
         )
     rows.sort(key=lambda r: (r["share"], r["community"]))
     facilities = list(facilities_for(user, region=area.code).filter(lat__isnull=False, active=True))
-    return Circle(area, minutes, reach_m, rows, uncovered, people, facilities)
+    walk_times = "matrix" if matrix is not None else "straight"
+    estimated = sum(row.estimated for row in result.values())
+    return Circle(area, minutes, reach_m, rows, uncovered, people, facilities, walk_times, estimated)
 
 
 def candidate_sites(region: Region, uncovered: list[Person], reach_m: float) -> list[Site]:
@@ -150,14 +159,26 @@ def candidate_sites(region: Region, uncovered: list[Person], reach_m: float) -> 
 
 
 def suggestions_for(user, *, region: str, k: int, minutes: int | None = None) -> list[dict]:
-    """Up to ``k`` sites for new facilities that reach the most elders the circle misses now."""
+    """Up to ``k`` sites for new facilities that reach the most elders the circle misses now; ``estimated``
+    counts the elders a site reaches only by the straight line, the travel matrix lacking the pair (a
+    cluster's centre is never in it)."""
     if not 1 <= k <= MAX_SITES:
         message = _("Ask for 1 to %(max)d sites.") % {"max": MAX_SITES}
         raise ValidationFailed(message, errors={"k": message})
     circle = circle_for(user, region=region, minutes=minutes)
     candidates = candidate_sites(circle.region, circle.uncovered, circle.reach_m)
-    picks = coverage.suggest_sites(circle.uncovered, candidates, circle.reach_m, k)
+    matrix = travel.matrix_for([site.target for site in candidates], circle.minutes)
+    picks = coverage.suggest_sites(circle.uncovered, candidates, circle.reach_m, k, matrix=matrix)
+    picked = [site for site, _gain in picks]
+    estimated = coverage.estimated_reach(circle.uncovered, picked, circle.reach_m, matrix)
     return [
-        {"key": str(site.key), "label": site.label, "lat": site.lat, "lon": site.lon, "added_covered": gain}
-        for site, gain in picks
+        {
+            "key": str(site.key),
+            "label": site.label,
+            "lat": site.lat,
+            "lon": site.lon,
+            "added_covered": gain,
+            "estimated": guessed,
+        }
+        for (site, gain), guessed in zip(picks, estimated, strict=True)
     ]

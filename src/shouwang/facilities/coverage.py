@@ -16,6 +16,12 @@ greedy choice (each step adds the site that reaches the most elders not yet reac
 the solver's starting point, so even when ``SHOUWANG_SITE_SOLVER_SECONDS`` runs out the suggestion is never
 worse than it.
 
+Where the bureau has walking times from a routing engine (``SHOUWANG_WALK_TIMES = "matrix"``; see
+``travel``), a :class:`TravelMatrix` replaces the straight line: an elder is reached when the matrix's
+walk from the elder's small H3 cell to the facility is within the minutes. A pair the matrix lacks falls
+back to the straight line × detour, and the elder is counted as ``estimated``, so the page and the API
+say how much of the answer is an estimate.
+
 The functions here work on plain tuples, so the benchmark and tests call them without a database; the
 selector ``coverage_for`` reads the scoped registry into them.
 """
@@ -26,17 +32,26 @@ import heapq
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import h3
 import highspy
 import numpy as np
 from django.conf import settings
+from highspy._core import _Highs
 
 from .fields import SERVICE_CODES
 
 METRES_PER_DEGREE = math.pi * 6_371_008.8 / 180
 ANY = "any"
+# The map's density hexagons: H3 resolution 8, edges of about 530 m and 0.74 km² each, so a 15-minute
+# circle (about 770 m across the radius) spans a few of them; resolution 9 (200 m) makes a district's layer
+# tens of thousands of cells.
+DENSITY_RESOLUTION = 8
+# The travel matrix's origins: H3 resolution 10 cells (edges of about 66 m, 0.015 km²), small enough that
+# the walk from the cell's centre stands for the walk from every home in it.
+MATRIX_RESOLUTION = 10
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +63,35 @@ def reach_metres(minutes: float) -> float:
 
 @dataclass(frozen=True)
 class Site:
-    """A facility (or a candidate site) on the map, with the services it offers."""
+    """A facility (or a candidate site) on the map, with the services it offers. ``target`` names it in
+    the travel matrix: ``facility:<id>`` for a facility (an integer key), else its key
+    (``community:<code>``)."""
 
     key: int | str
     lat: float
     lon: float
     services: frozenset = frozenset()
     label: str = ""
+    target: str = field(init=False, default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", self.key if isinstance(self.key, str) else f"facility:{self.key}")
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Walking times from a routing engine: ``seconds[(origin cell, target)]`` (``math.inf`` where the
+    engine found no route), the longest walk that counts (``limit_s``), and ``bound_m``, the farthest in a
+    straight line such a walk can end (a street is never shorter than the straight line), beyond which no
+    pair is looked at."""
+
+    seconds: Mapping[tuple[str, str], float]
+    limit_s: float
+    bound_m: float
+    resolution: int = MATRIX_RESOLUTION
+
+    def origin(self, lat: float, lon: float) -> str:
+        return h3.latlng_to_cell(lat, lon, self.resolution)
 
 
 @dataclass(frozen=True)
@@ -76,6 +113,8 @@ class CommunityCoverage:
     alone_covered: int = 0
     disabled: int = 0
     disabled_covered: int = 0
+    # elders whose answer rests on at least one straight-line estimate (a pair missing from the matrix)
+    estimated: int = 0
     by_service: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -134,12 +173,18 @@ def compute(
     reach_m: float,
     *,
     services: Sequence[str] = SERVICE_CODES,
+    matrix: TravelMatrix | None = None,
 ) -> tuple[dict[str, CommunityCoverage], list[Person]]:
-    """Coverage per community (any facility, and per service), and the people no facility reaches."""
-    grid = _Grid(reach_m, _reference_latitude(people) if people else 0.0)
+    """Coverage per community (any facility, and per service), and the people no facility reaches; by the
+    walking times of ``matrix`` where it has the pair, else by the straight-line ``reach_m``."""
+    bound_m = max(reach_m, matrix.bound_m) if matrix else reach_m
+    grid = _Grid(bound_m, _reference_latitude(people) if people else 0.0)
     for site in sites:
         grid.add(site.lat, site.lon, site)
-    reach_sq = reach_m * reach_m
+    reach_sq, bound_sq = reach_m * reach_m, bound_m * bound_m
+    times = matrix.seconds if matrix else None
+    limit_s = matrix.limit_s if matrix else 0.0
+    origin = ""
     wanted = frozenset(services)
     result: dict[str, CommunityCoverage] = {}
     uncovered: list[Person] = []
@@ -152,19 +197,32 @@ def compute(
         row.elders += 1
         row.alone += person.alone
         row.disabled += person.disabled
-        reached = False
+        reached = guessed = False
         offered: set[str] = set()
         lat, lon = person.lat, person.lon
         kx = METRES_PER_DEGREE * math.cos(math.radians(lat))
+        if matrix is not None:
+            origin = matrix.origin(lat, lon)
         # the distance test of ``within``, inlined: this loop runs a million times
         for site in grid.near(lat, lon):
             dy = (lat - site.lat) * METRES_PER_DEGREE
             dx = (lon - site.lon) * kx
-            if dx * dx + dy * dy <= reach_sq:
-                reached = True
-                offered |= site.services
-                if offered >= wanted:
-                    break
+            d_sq = dx * dx + dy * dy
+            if d_sq > bound_sq:
+                continue
+            if times is not None:
+                walk = times.get((origin, site.target))
+                if walk is None:
+                    guessed = True
+                    if d_sq > reach_sq:
+                        continue
+                elif walk > limit_s:
+                    continue
+            reached = True
+            offered |= site.services
+            if offered >= wanted:
+                break
+        row.estimated += guessed
         if not reached:
             uncovered.append(person)
             continue
@@ -189,19 +247,46 @@ def cluster_candidates(people: Sequence[Person], cell_m: float) -> list[Site]:
     return sites
 
 
-def _reaches(people: Sequence[Person], candidates: Sequence[Site], reach_m: float) -> list[frozenset[int]]:
-    grid = _Grid(reach_m, _reference_latitude(people) if people else 0.0)
+def _reaches(
+    people: Sequence[Person],
+    candidates: Sequence[Site],
+    reach_m: float,
+    matrix: TravelMatrix | None = None,
+) -> tuple[list[frozenset[int]], list[int]]:
+    """Whom each candidate reaches (indices into ``people``), and how many of them only by a straight-line
+    estimate, the matrix lacking the pair."""
+    bound_m = max(reach_m, matrix.bound_m) if matrix else reach_m
+    grid = _Grid(bound_m, _reference_latitude(people) if people else 0.0)
     for index, person in enumerate(people):
         grid.add(person.lat, person.lon, index)
-    reach_sq = reach_m * reach_m
-    return [
-        frozenset(
-            i
-            for i in grid.near(site.lat, site.lon)
-            if within(site.lat, site.lon, people[i].lat, people[i].lon, reach_sq)
-        )
-        for site in candidates
-    ]
+    reach_sq, bound_sq = reach_m * reach_m, bound_m * bound_m
+    origins = [matrix.origin(p.lat, p.lon) for p in people] if matrix else []
+    sets, estimated = [], []
+    for site in candidates:
+        members, guessed = set(), 0
+        for i in grid.near(site.lat, site.lon):
+            person = people[i]
+            if not within(site.lat, site.lon, person.lat, person.lon, bound_sq):
+                continue
+            if matrix is not None:
+                walk = matrix.seconds.get((origins[i], site.target))
+                if walk is None:
+                    if not within(site.lat, site.lon, person.lat, person.lon, reach_sq):
+                        continue
+                    guessed += 1
+                elif walk > matrix.limit_s:
+                    continue
+            members.add(i)
+        sets.append(frozenset(members))
+        estimated.append(guessed)
+    return sets, estimated
+
+
+def estimated_reach(
+    people: Sequence[Person], sites: Sequence[Site], reach_m: float, matrix: TravelMatrix | None
+) -> list[int]:
+    """For each site, how many of ``people`` it reaches only by the straight-line estimate."""
+    return _reaches(people, sites, reach_m, matrix)[1] if matrix else [0] * len(sites)
 
 
 def suggest_sites(
@@ -211,11 +296,12 @@ def suggest_sites(
     k: int,
     *,
     time_limit_s: float | None = None,
+    matrix: TravelMatrix | None = None,
 ) -> list[tuple[Site, int]]:
     """Up to ``k`` candidate sites that together reach the most ``uncovered`` people (the MCLP optimum, or
     the best found within ``time_limit_s``, by default ``SHOUWANG_SITE_SOLVER_SECONDS``), in the order of a
     greedy pass over them, each with how many more people it reaches than those before (``added_covered``)."""
-    sets = _reaches(uncovered, candidates, reach_m)
+    sets, _estimated = _reaches(uncovered, candidates, reach_m, matrix)
     useful = [i for i, s in enumerate(sets) if s]
     if not useful or k <= 0:
         return []
@@ -228,6 +314,17 @@ def suggest_sites(
     return [(candidates[useful[best[i]]], gain) for i, gain in chosen if gain > 0]
 
 
+def _quiet_highs() -> _Highs:
+    """A HiGHS instance that writes nothing to stdout. ``highspy.Highs()`` registers its Python callback in
+    its constructor, and registering a callback logs the version banner, before any option can be set: a
+    command's or the API's output would carry it. The core binding it wraps (``_Highs``, which the package
+    exports too) takes ``output_flag`` first, so not even the banner is written."""
+    highs = _Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("log_to_console", False)
+    return highs
+
+
 def solve_mclp(sets: Sequence[frozenset[int]], k: int, *, time_limit_s: float) -> list[int]:
     """The ``k`` of ``sets`` whose union is largest, by HiGHS (see the module's docstring), starting from the
     greedy choice. Returns their indices, ascending."""
@@ -237,8 +334,7 @@ def solve_mclp(sets: Sequence[frozenset[int]], k: int, *, time_limit_s: float) -
             reached_by[person].append(j)
     demand = Counter(tuple(js) for js in reached_by.values())  # one row per group reached alike
     n, m = len(sets), len(demand)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = _quiet_highs()
     highs.setOptionValue("time_limit", float(time_limit_s))
     highs.setOptionValue("threads", 1)
     inf = highspy.kHighsInf
@@ -305,24 +401,16 @@ def _greedy(sets: Sequence[frozenset[int]], k: int) -> list[tuple[int, int]]:
     return chosen
 
 
-def density(people: Sequence[Person], cell_m: float = 500.0) -> list[dict]:
-    """Elders per square grid cell (for the map's density layer): the cell's bounds and its count."""
-    if not people:
-        return []
-    grid = _Grid(cell_m, _reference_latitude(people))
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for person in people:
-        counts[grid.key(person.lat, person.lon)] += 1
-    cells = []
-    for (cx, cy), count in counts.items():
-        south, west = cy * cell_m / METRES_PER_DEGREE, cx * cell_m / grid.kx
-        cells.append(
-            {
-                "south": round(south, 6),
-                "west": round(west, 6),
-                "north": round(south + cell_m / METRES_PER_DEGREE, 6),
-                "east": round(west + cell_m / grid.kx, 6),
-                "elders": count,
-            }
-        )
-    return cells
+def density(people: Sequence[Person], resolution: int = DENSITY_RESOLUTION) -> list[dict]:
+    """Elders per H3 hexagon (for the map's density layer): each cell's index, its six corners as
+    ``[lat, lon]`` pairs and its count, ordered by index. Hexagons have one distance from a cell to each of
+    its neighbours, so a cluster reads the same in every direction, which squares do not give."""
+    counts = Counter(h3.latlng_to_cell(person.lat, person.lon, resolution) for person in people)
+    return [
+        {
+            "cell": cell,
+            "boundary": [[round(lat, 6), round(lon, 6)] for lat, lon in h3.cell_to_boundary(cell)],
+            "elders": count,
+        }
+        for cell, count in sorted(counts.items())
+    ]

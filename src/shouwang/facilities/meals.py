@@ -24,6 +24,7 @@ from shouwang.core.actors import as_user, is_system, require_actor
 from shouwang.core.errors import Forbidden, ValidationFailed
 from shouwang.core.idnumbers import InvalidIdNumber, parse_resident_id
 from shouwang.elders.models import Elder, ElderCategory, Status
+from shouwang.regions.models import PREFIX_LENGTH, Level
 
 from .models import MEAL_SERVICE, FacilityKind, Meal, MealFlag, MealRecord, MealSubsidyRate, MealUnpaid
 from .permissions import may_keep_facilities, may_record_meals
@@ -102,11 +103,40 @@ def _numbers(people: list[str]) -> tuple[list[str], dict[str, str]]:
     return list(dict.fromkeys(numbers)), errors
 
 
+def meal_area(facility) -> str:
+    """The region prefix of the elders a meal point serves: its county (区/县), whose budget pays the meal
+    subsidies. An elder from elsewhere eats at a point of their own district."""
+    return facility.community_id[: PREFIX_LENGTH[Level.COUNTY]]
+
+
+def _diners_in_area(facility, numbers: list[str]) -> dict[str, Elder]:
+    """The elders of ``numbers`` registered in the meal point's area, by ID number. A number registered
+    elsewhere is left out exactly as an unknown one is, so the counter cannot learn from the answer whether
+    a number belongs to an elder anywhere in the registry."""
+    found = Elder.objects.filter(id_number__in=numbers, community__code__startswith=meal_area(facility))
+    return {elder.id_number: elder for elder in found}
+
+
+def _audit_refused_lookup(actor, facility, *, looked_up: int, refused: list[str]) -> None:
+    """Leave a trace of a list refused for numbers that are not diners of this point: the audit keeps them
+    masked with a fingerprint (decision 0012), so a number tried again and again shows as the same one.
+    Written on its own, as the refusal saves nothing else."""
+    audit.record(
+        actor=actor,
+        action="facilities.meal_lookup_refused",
+        obj=facility,
+        after={"looked_up": looked_up, "refused_id_number": refused},
+        region_code=facility.community_id,
+        provider_id=facility.provider_id,
+    )
+
+
 def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], meal: str = Meal.LUNCH) -> dict:
-    """Record one sitting of a meal point: ``people`` are the diners' ID numbers. Every number must be a
-    registered elder, or nothing is saved. A diner already recorded for that sitting is counted once (and
-    paid once). Returns ``recorded``, ``already``, ``flagged`` and ``unpaid`` counts and the subsidy paid
-    from vouchers in fen."""
+    """Record one sitting of a meal point: ``people`` are the diners' ID numbers. Every number must be an
+    elder registered in the point's district (``meal_area``), or nothing is saved and the refusal is
+    audited; a number unknown and one registered elsewhere get the same answer. A diner already recorded
+    for that sitting is counted once (and paid once). Returns ``recorded``, ``already``, ``flagged`` and
+    ``unpaid`` counts and the subsidy paid from vouchers in fen."""
     require_actor(actor)
     if not (is_system(actor) or may_record_meals(actor)):
         raise Forbidden(_("Your role may not record meals."))
@@ -127,11 +157,12 @@ def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], me
             _("One list holds at most %(n)d people.") % {"n": MAX_LIST}, code="list_too_long"
         )
     numbers, errors = _numbers(people)
-    elders = {e.id_number: e for e in Elder.objects.filter(id_number__in=numbers)}
+    elders = _diners_in_area(facility, numbers)
     for number in numbers:
         if number not in elders:
-            errors[number] = _("No elder with this ID number is registered.")
+            errors[number] = _("No elder with this ID number is registered in this meal point's district.")
     if errors:
+        _audit_refused_lookup(actor, facility, looked_up=len(numbers), refused=list(errors))
         # The masked numbers only: whoever records meals at a provider never sees ID numbers in full.
         from shouwang.core.masking import mask_id_number
 
@@ -180,7 +211,7 @@ def record_meals(*, actor, facility_id: int, day: dt.date, people: list[str], me
             actor=actor,
             action="facilities.meals_recorded",
             obj=facility,
-            after={"day": day, "meal": meal, **summary},
+            after={"day": day, "meal": meal, "looked_up": len(numbers), **summary},
             region_code=facility.community_id,
             provider_id=facility.provider_id,
         )

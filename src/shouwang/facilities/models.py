@@ -276,3 +276,22 @@ class OperatingReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.contract} {self.period}"
+
+
+class TravelTime(models.Model):
+    """One walking time of the travel matrix, computed offline by a routing engine (OSRM's ``table``,
+    Valhalla's ``sources_to_targets``) and imported (``facilities.travel``): from an origin, a small H3
+    cell of homes, to a target, ``facility:<id>`` or a candidate site ``community:<code>``. ``seconds``
+    is empty where the engine found no walking route."""
+
+    origin = models.CharField(_("origin cell (H3)"), max_length=16)
+    target = models.CharField(_("target"), max_length=40)
+    seconds = models.PositiveIntegerField(_("walking time (s)"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["target", "origin"], name="one_time_per_pair")]
+        verbose_name = _("walking time")
+        verbose_name_plural = _("walking times")
+
+    def __str__(self) -> str:
+        return f"{self.origin} → {self.target}"

@@ -4,8 +4,10 @@ provider's administrator only those its organisation runs. Missing and forbidden
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.core.actors import is_system
@@ -105,3 +107,52 @@ def meal_counts(
 
 def coverage_visible(user) -> bool:
     return may_read_coverage(user)
+
+
+# An operator's figures for a month are due by this day of the next month.
+FIGURES_DUE_DAY = 15
+
+
+@dataclass(frozen=True)
+class MissingFigures:
+    facility: Facility
+    month: dt.date
+    due: dt.date
+    last_reported: dt.date | None
+
+
+def _last_month_due(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest month whose figures are past due on ``today``, and their due day."""
+    this_month = today.replace(day=1)
+    due = this_month.replace(day=FIGURES_DUE_DAY)
+    if today <= due:  # last month's are not due yet: the month before is the latest past due
+        this_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+        due = this_month.replace(day=FIGURES_DUE_DAY)
+    return (this_month - dt.timedelta(days=1)).replace(day=1), due
+
+
+def missing_figures(user, *, today: dt.date | None = None) -> list[MissingFigures]:
+    """Facilities in operation, among those ``user`` may see, whose operator has not reported the figures
+    of the latest month past its due day: those registered before that month ended or reporting earlier
+    other months (a facility registered since owes nothing for it), with the last month each reported."""
+    month, due = _last_month_due(today or timezone.localdate())
+    month_end = (month + dt.timedelta(days=32)).replace(day=1)
+    facilities = facilities_for(user).filter(active=True)
+    last = dict(
+        MonthlyFigures.objects.filter(facility__in=facilities.values("pk"))
+        .values("facility_id")
+        .annotate(last=Max("month"))
+        .values_list("facility_id", "last")
+    )
+    done = set(
+        MonthlyFigures.objects.filter(facility__in=facilities.values("pk"), month=month).values_list(
+            "facility_id", flat=True
+        )
+    )
+    missing = []
+    for facility in facilities.order_by("community_id", "name"):
+        reported = last.get(facility.pk)
+        operating = facility.created_at.date() < month_end or reported is not None
+        if facility.pk not in done and operating:
+            missing.append(MissingFigures(facility, month, due, reported))
+    return missing

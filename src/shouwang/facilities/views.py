@@ -37,6 +37,7 @@ from .selectors import (
     get_facility_for,
     meal_counts,
     meals_for,
+    missing_figures,
     pending_changes_for,
     residents_for,
 )
@@ -397,6 +398,7 @@ def circle_export(request):
         _("Disabled (失能)"),
         _("Disabled within reach"),
         _("Without coordinates"),
+        _("Estimated (pair missing from the travel matrix)"),
         *(str(label) for _code, label in labels),
     ]
     handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it once streamed
@@ -414,6 +416,7 @@ def circle_export(request):
                     row["disabled"],
                     row["disabled_covered"],
                     row["unlocated"],
+                    row["estimated"],
                     *(row["by_service"][code] for code, _label in labels),
                 ]
             )
@@ -425,13 +428,15 @@ def circle_export(request):
 
 @roles_page(permissions.FIGURE_REPORTERS)
 def contract_list(request):
-    """公建民营 contracts with their reports, and the periodic reports past their due date."""
+    """公建民营 contracts with their reports, the periodic reports past their due date, and the facilities
+    whose monthly figures are past due."""
     return render(
         request,
         "facilities/contracts.html",
         {
             "contracts": contracts_for(request.user).prefetch_related("reports")[:200],
             "overdue": overdue_reports(request.user),
+            "missing_figures": missing_figures(request.user),
             "form": ReportForm(),
             "kinds": ReportKind.choices,
         },

@@ -1,4 +1,4 @@
-/* The 15-minute service circle on a map: facilities with their reach, elder density as grid cells and
+/* The 15-minute service circle on a map: facilities with their reach, elder density as H3 hexagons and
    suggested sites. Leaflet comes from django-leaflet's static files; without a tile server the layers are
    drawn on a plain background. */
 (function () {
@@ -14,10 +14,9 @@
   var bounds = [];
   var most = Math.max.apply(null, data.density.map(function (c) { return c.elders; }).concat([1]));
   data.density.forEach(function (cell) {
-    var box = [[cell.south, cell.west], [cell.north, cell.east]];
-    window.L.rectangle(box, { stroke: false, fillColor: "#7b3294", fillOpacity: 0.1 + 0.5 * cell.elders / most })
+    window.L.polygon(cell.boundary, { stroke: false, fillColor: "#7b3294", fillOpacity: 0.1 + 0.5 * cell.elders / most })
       .bindTooltip(String(cell.elders)).addTo(map);
-    bounds.push(box[0], box[1]);
+    Array.prototype.push.apply(bounds, cell.boundary);
   });
   var colours = { day_care: "#1b7837", service_centre: "#2166ac", rural_home: "#b35806", meal_point: "#d6604d", embedded: "#4d4d4d", institution: "#542788" };
   data.facilities.forEach(function (f) {
