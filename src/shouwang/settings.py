@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "shouwang.hotline",
     "shouwang.visits",
     "shouwang.facilities",
+    "shouwang.routes",
     "shouwang.web",
     "shouwang.demo",
 ]
