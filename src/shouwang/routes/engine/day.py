@@ -1,0 +1,377 @@
+"""A provider's (or a district's) day: caregivers with shifts, skills and homes; visits with windows,
+durations, required skills, and some that need two caregivers at once. Planned with PyVRP by
+decomposition (docs/decisions/0017-routes-engine.md):
+
+1. double visits are placed first, each on two qualified caregivers at one fixed start;
+2. a placed double visit cuts each of its caregivers' shifts into segments that end and start at the
+   elder's home, which becomes a depot; one PyVRP vehicle type per segment;
+3. skills are routing profiles: one per distinct skill set, arcs into a visit the set cannot do are
+   prohibitively long;
+4. every visit is an optional client with a large prize; what is left out is reported with a reason.
+
+Times are whole seconds from midnight. Travel comes from a matrix (seconds) or from coordinates:
+great-circle distance x detour factor / speed of the caregiver's mode.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+EARTH_RADIUS_M = 6_371_000
+FORBIDDEN = 10**8  # seconds: an arc nobody will drive
+PRIZE = 10**7  # worth more than any detour, so a visit is left out only when it cannot fit
+
+NO_QUALIFIED = "no caregiver has the skills"
+NO_SHIFT = "outside every qualified caregiver's shift"
+NO_PAIR = "no two qualified caregivers free at the same time"
+NO_ROOM = "no room in any qualified caregiver's day"
+
+
+@dataclass(frozen=True)
+class Caregiver:
+    key: int
+    lat: float
+    lon: float
+    shift_start: int
+    shift_end: int
+    skills: frozenset[str] = frozenset()
+    mode: str = "bike"
+
+
+@dataclass(frozen=True)
+class Visit:
+    key: int
+    lat: float
+    lon: float
+    early: int  # earliest start
+    late: int  # latest start
+    duration: int
+    skills: frozenset[str] = frozenset()
+    double: bool = False
+    preferred: int | None = None  # the caregiver the elder had before
+
+
+@dataclass
+class Day:
+    caregivers: list[Caregiver]
+    visits: list[Visit]
+    speeds: dict[str, float] = field(default_factory=lambda: {"walk": 1.2, "bike": 4.0, "car": 8.0})  # m/s
+    detour: float = 1.3
+    matrix: Callable[[tuple[float, float], tuple[float, float], str], int] | None = None
+
+    def travel(self, a: tuple[float, float], b: tuple[float, float], mode: str) -> int:
+        if self.matrix is not None:
+            return self.matrix(a, b, mode)
+        return math.ceil(great_circle_m(a, b) * self.detour / self.speeds[mode])
+
+
+@dataclass(frozen=True)
+class Stop:
+    visit: int
+    start: int
+    end: int
+
+
+@dataclass
+class DayPlan:
+    routes: dict[int, list[Stop]]
+    unassigned: dict[int, str]
+    travel_seconds: int = 0
+
+    @property
+    def travel_minutes(self) -> float:
+        return self.travel_seconds / 60
+
+    def check(self, day: Day) -> list[str]:
+        """Every rule of the day, checked from the stops alone."""
+        return check_day_plan(day, self)
+
+
+def great_circle_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def _great_circle_matrix(points: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(points[:, 0]), np.radians(points[:, 1])
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def _can_do(c: Caregiver, v: Visit) -> bool:
+    return v.skills <= c.skills
+
+
+def _in_shift(c: Caregiver, v: Visit) -> bool:
+    return max(c.shift_start, v.early) + v.duration <= c.shift_end and v.late >= c.shift_start
+
+
+# --- step 1: double visits ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Appointment:
+    visit: Visit
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.visit.duration
+
+
+def _fits(day: Day, c: Caregiver, booked: list[Appointment], v: Visit, start: int) -> bool:
+    """Whether c can be at v from ``start`` given its other fixed appointments, shift and travel."""
+    here = (v.lat, v.lon)
+    home = (c.lat, c.lon)
+    if start - day.travel(home, here, c.mode) < c.shift_start:
+        return False
+    if start + v.duration + day.travel(here, home, c.mode) > c.shift_end:
+        return False
+    for other in booked:
+        there = (other.visit.lat, other.visit.lon)
+        if other.start <= start and other.end + day.travel(there, here, c.mode) > start:
+            return False
+        if other.start > start and start + v.duration + day.travel(here, there, c.mode) > other.start:
+            return False
+    return True
+
+
+def place_double_visits(day: Day, unassigned: dict[int, str]) -> dict[int, list[Appointment]]:
+    booked: dict[int, list[Appointment]] = {c.key: [] for c in day.caregivers}
+    pairs: dict[int, list[int]] = {}
+    for v in sorted((v for v in day.visits if v.double), key=lambda v: (v.late, v.early)):
+        able = [c for c in day.caregivers if _can_do(c, v) and _in_shift(c, v)]
+        if len(able) < 2:
+            unassigned[v.key] = NO_QUALIFIED if sum(_can_do(c, v) for c in day.caregivers) < 2 else NO_SHIFT
+            continue
+        # the nearest first, the elder's own caregiver before everyone
+        able.sort(key=lambda c: (c.key != v.preferred, great_circle_m((c.lat, c.lon), (v.lat, v.lon))))
+        chosen = None
+        for start in range(v.early, v.late + 1, 15 * 60):
+            free = [c for c in able if _fits(day, c, booked[c.key], v, start)]
+            if len(free) >= 2:
+                chosen = (start, free[:2])
+                break
+        if chosen is None:
+            unassigned[v.key] = NO_PAIR
+            continue
+        start, two = chosen
+        for c in two:
+            booked[c.key].append(Appointment(v, start))
+        pairs[v.key] = [c.key for c in two]
+    for appointments in booked.values():
+        appointments.sort(key=lambda a: a.start)
+    return booked
+
+
+# --- steps 2 to 4: PyVRP on shift segments ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    caregiver: Caregiver
+    start_point: tuple[float, float]
+    end_point: tuple[float, float]
+    earliest: int
+    latest: int
+
+
+def _segments(c: Caregiver, appointments: list[Appointment]) -> list[Segment]:
+    points = [((c.lat, c.lon), c.shift_start)]
+    ends = []
+    for a in appointments:
+        ends.append(((a.visit.lat, a.visit.lon), a.start))
+        points.append(((a.visit.lat, a.visit.lon), a.end))
+    ends.append(((c.lat, c.lon), c.shift_end))
+    return [
+        Segment(c, start_point, end_point, earliest, latest)
+        for (start_point, earliest), (end_point, latest) in zip(points, ends, strict=True)
+        if latest > earliest
+    ]
+
+
+def plan_day(day: Day, seconds: float, seed: int = 1) -> DayPlan:
+    from pyvrp import Client, Depot, Location, ProblemData, VehicleType, solve
+    from pyvrp.stop import MaxRuntime
+
+    unassigned: dict[int, str] = {}
+    booked = place_double_visits(day, unassigned)
+    singles = []
+    for v in day.visits:
+        if v.double:
+            continue
+        if not any(_can_do(c, v) for c in day.caregivers):
+            unassigned[v.key] = NO_QUALIFIED
+        elif not any(_can_do(c, v) and _in_shift(c, v) for c in day.caregivers):
+            unassigned[v.key] = NO_SHIFT
+        else:
+            singles.append(v)
+    segments = [s for c in day.caregivers for s in _segments(c, booked[c.key])]
+
+    # locations: segment ends (depots) first, then the single visits
+    depot_points = sorted({s.start_point for s in segments} | {s.end_point for s in segments})
+    depot_index = {p: i for i, p in enumerate(depot_points)}
+    points = np.array(depot_points + [(v.lat, v.lon) for v in singles], dtype=float).reshape(-1, 2)
+    metres = _great_circle_matrix(points) * day.detour if len(points) else np.zeros((0, 0))
+    skill_sets = sorted({c.skills for c in day.caregivers}, key=sorted)
+    modes = sorted({c.mode for c in day.caregivers})
+    profiles: dict[tuple[frozenset[str], str], int] = {}
+    matrices = []
+    n_depots = len(depot_points)
+    for skills in skill_sets:
+        for mode in modes:
+            if day.matrix is None:
+                seconds_matrix = np.ceil(metres / day.speeds[mode]).astype(np.int64)
+            else:
+                seconds_matrix = np.array(
+                    [[day.matrix(tuple(a), tuple(b), mode) for b in points] for a in points], dtype=np.int64
+                )
+            unable = [n_depots + i for i, v in enumerate(singles) if not v.skills <= skills]
+            seconds_matrix[:, unable] = FORBIDDEN
+            np.fill_diagonal(seconds_matrix, 0)
+            profiles[(skills, mode)] = len(matrices)
+            matrices.append(seconds_matrix)
+    locations = [Location(float(lon), float(lat)) for lat, lon in points]
+    depots = [Depot(i) for i in range(n_depots)]
+    clients = [
+        Client(
+            n_depots + i,
+            service_duration=v.duration,
+            tw_early=v.early,
+            tw_late=v.late,
+            prize=PRIZE,
+            required=False,
+        )
+        for i, v in enumerate(singles)
+    ]
+    vehicle_types = [
+        VehicleType(
+            1,
+            start_depot=depot_index[s.start_point],
+            end_depot=depot_index[s.end_point],
+            tw_early=s.earliest,
+            tw_late=s.latest,
+            profile=profiles[(s.caregiver.skills, s.caregiver.mode)],
+            name=str(s.caregiver.key),
+        )
+        for s in segments
+    ]
+    routes: dict[int, list[Stop]] = {c.key: [] for c in day.caregivers}
+    for c in day.caregivers:
+        for a in booked[c.key]:
+            routes[c.key].append(Stop(a.visit.key, a.start, a.end))
+    served: set[int] = set()
+    if singles and vehicle_types:
+        data = ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)
+        result = solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
+        for route in result.best.routes():
+            caregiver = segments[route.vehicle_type()].caregiver
+            for act in route.schedule():
+                if act.is_client():
+                    v = singles[act.idx]
+                    routes[caregiver.key].append(Stop(v.key, int(act.start_time), int(act.end_time)))
+                    served.add(v.key)
+    for v in singles:
+        if v.key not in served:
+            unassigned[v.key] = NO_ROOM
+    for stops in routes.values():
+        stops.sort(key=lambda s: s.start)
+    plan = DayPlan(routes=routes, unassigned=unassigned)
+    plan.travel_seconds = _travel(day, plan)
+    return plan
+
+
+def _travel(day: Day, plan: DayPlan) -> int:
+    by_key = {v.key: v for v in day.visits}
+    total = 0
+    for c in day.caregivers:
+        stops = plan.routes.get(c.key, [])
+        if not stops:
+            continue
+        path = [(c.lat, c.lon), *[(by_key[s.visit].lat, by_key[s.visit].lon) for s in stops], (c.lat, c.lon)]
+        total += sum(day.travel(a, b, c.mode) for a, b in zip(path, path[1:], strict=False))
+    return total
+
+
+def check_day_plan(day: Day, plan: DayPlan) -> list[str]:
+    by_key = {v.key: v for v in day.visits}
+    problems: list[str] = []
+    seen: dict[int, list[tuple[int, int]]] = {}
+    for c in day.caregivers:
+        here, free_at = (c.lat, c.lon), c.shift_start
+        for stop in plan.routes.get(c.key, []):
+            v = by_key[stop.visit]
+            there = (v.lat, v.lon)
+            seen.setdefault(v.key, []).append((c.key, stop.start))
+            if not v.skills <= c.skills:
+                problems.append(f"caregiver {c.key} lacks skills for visit {v.key}")
+            if stop.start < free_at + day.travel(here, there, c.mode):
+                problems.append(f"caregiver {c.key} cannot reach visit {v.key} by {stop.start}")
+            if not v.early <= stop.start <= v.late:
+                problems.append(f"visit {v.key} starts outside its window")
+            if stop.end != stop.start + v.duration:
+                problems.append(f"visit {v.key} has the wrong length")
+            here, free_at = there, stop.end
+        if free_at + day.travel(here, (c.lat, c.lon), c.mode) > c.shift_end:
+            problems.append(f"caregiver {c.key} home after the shift ends")
+    for v in day.visits:
+        done = seen.get(v.key, [])
+        wanted = 0 if v.key in plan.unassigned else (2 if v.double else 1)
+        if len(done) != wanted:
+            problems.append(f"visit {v.key} served {len(done)} times, expected {wanted}")
+        if v.double and len(done) == 2 and (done[0][0] == done[1][0] or done[0][1] != done[1][1]):
+            problems.append(f"double visit {v.key} not two caregivers at one time")
+    return problems
+
+
+def generate_district_day(caregivers: int, visits: int, seed: int = 7) -> Day:
+    """A synthetic district: homes within ~6 km, day and half-day shifts, three skill levels, 5 % double."""
+    rng = random.Random(seed)
+    centre = (43.85, 126.55)
+
+    def point():
+        return (centre[0] + rng.uniform(-0.05, 0.05), centre[1] + rng.uniform(-0.07, 0.07))
+
+    levels = [frozenset({"care"}), frozenset({"care", "bath"}), frozenset({"care", "bath", "nurse"})]
+    people = []
+    for key in range(caregivers):
+        lat, lon = point()
+        start = rng.choice([7, 8, 8, 9]) * 3600
+        length = rng.choice([8, 8, 8, 8, 6]) * 3600
+        people.append(
+            Caregiver(
+                key, lat, lon, start, start + length, rng.choice(levels), rng.choice(["bike", "bike", "car"])
+            )
+        )
+    jobs = []
+    for key in range(visits):
+        lat, lon = point()
+        early = rng.randrange(8 * 3600, 16 * 3600, 900)
+        double = rng.random() < 0.05
+        skills = (
+            frozenset({"care", "bath"})
+            if double
+            else rng.choice([levels[0], levels[0], levels[1], levels[2]])
+        )
+        jobs.append(
+            Visit(
+                key,
+                lat,
+                lon,
+                early,
+                early + rng.choice([1, 2, 3]) * 3600,
+                rng.choice([20, 30, 30, 45]) * 60,
+                skills,
+                double,
+                preferred=rng.randrange(caregivers),
+            )
+        )
+    return Day(people, jobs)
