@@ -241,7 +241,7 @@ def run_mankowska(seconds: float, only: list[str] | None) -> None:
             best[name],
             round(answer["objective"], 2),
             f"{gap:.2f} %",
-            "ok" if not problems else problems,
+            problems or "ok",
         )
     summary = {
         "instances": len(rows),
