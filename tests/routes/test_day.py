@@ -19,9 +19,9 @@ NURSE = frozenset({"care", "nurse"})
 
 def small_day() -> Day:
     caregivers = [
-        Caregiver(1, 43.850, 126.550, 8 * H, 16 * H, BATH),
-        Caregiver(2, 43.855, 126.560, 8 * H, 16 * H, BATH),
-        Caregiver(3, 43.845, 126.540, 8 * H, 12 * H, NURSE),
+        Caregiver(1, 43.850, 126.550, ((8 * H, 12 * H), (13 * H, 17 * H)), BATH | {"lift"}),
+        Caregiver(2, 43.855, 126.560, ((8 * H, 16 * H),), BATH),
+        Caregiver(3, 43.845, 126.540, ((8 * H, 12 * H),), NURSE),
     ]
     visits = [
         Visit(10, 43.851, 126.552, 9 * H, 10 * H, 1800, CARE),
@@ -30,6 +30,7 @@ def small_day() -> Day:
         Visit(13, 43.852, 126.545, 13 * H, 15 * H, 1800, CARE),
         Visit(14, 43.852, 126.545, 9 * H, 12 * H, 1800, frozenset({"dialysis"})),
         Visit(15, 43.852, 126.545, 20 * H, 21 * H, 1800, CARE),
+        Visit(16, 43.852, 126.546, 12 * H, 12 * H + 1200, 1800, frozenset({"lift"})),
     ]
     return Day(caregivers, visits)
 
@@ -43,14 +44,14 @@ def test_a_small_day_meets_windows_skills_and_the_double_visit():
     assert sorted(k for k, _ in doubles) == [1, 2] and doubles[0][1] == doubles[1][1] == 10 * H
     assert where[11][0] == 3  # only the nurse may do the nursing visit
     assert {10, 13} <= set(where)
-    assert plan.unassigned == {14: NO_QUALIFIED, 15: NO_SHIFT}
+    assert plan.unassigned == {14: NO_QUALIFIED, 15: NO_SHIFT, 16: NO_SHIFT}  # 16 falls in lunch
 
 
 def test_the_day_checker_catches_a_double_visit_done_by_one_caregiver_and_a_late_start():
     day = small_day()
     plan = DayPlan(
         routes={1: [Stop(12, 10 * H, 11 * H), Stop(10, 11 * H, 11 * H + 1800)], 2: [], 3: []},
-        unassigned={11: "x", 13: "x", 14: "x", 15: "x"},
+        unassigned={11: "x", 13: "x", 14: "x", 15: "x", 16: "x"},
     )
     problems = check_day_plan(day, plan)
     assert any("visit 12 served 1 times" in p for p in problems)

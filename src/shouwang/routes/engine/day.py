@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,8 +38,7 @@ class Caregiver:
     key: int
     lat: float
     lon: float
-    shift_start: int
-    shift_end: int
+    shifts: tuple[tuple[int, int], ...]  # one or more ranges; the gap between two is the lunch break
     skills: frozenset[str] = frozenset()
     mode: str = "bike"
 
@@ -111,7 +111,7 @@ def _can_do(c: Caregiver, v: Visit) -> bool:
 
 
 def _in_shift(c: Caregiver, v: Visit) -> bool:
-    return max(c.shift_start, v.early) + v.duration <= c.shift_end and v.late >= c.shift_start
+    return any(max(a, v.early) + v.duration <= b and v.late >= a for a, b in c.shifts)
 
 
 # --- step 1: double visits ------------------------------------------------------------------------------
@@ -131,9 +131,8 @@ def _fits(day: Day, c: Caregiver, booked: list[Appointment], v: Visit, start: in
     """Whether c can be at v from ``start`` given its other fixed appointments, shift and travel."""
     here = (v.lat, v.lon)
     home = (c.lat, c.lon)
-    if start - day.travel(home, here, c.mode) < c.shift_start:
-        return False
-    if start + v.duration + day.travel(here, home, c.mode) > c.shift_end:
+    leave, back = start - day.travel(home, here, c.mode), start + v.duration + day.travel(here, home, c.mode)
+    if not any(a <= leave and back <= b for a, b in c.shifts):
         return False
     for other in booked:
         there = (other.visit.lat, other.visit.lon)
@@ -185,23 +184,30 @@ class Segment:
 
 
 def _segments(c: Caregiver, appointments: list[Appointment]) -> list[Segment]:
-    points = [((c.lat, c.lon), c.shift_start)]
-    ends = []
-    for a in appointments:
-        ends.append(((a.visit.lat, a.visit.lon), a.start))
-        points.append(((a.visit.lat, a.visit.lon), a.end))
-    ends.append(((c.lat, c.lon), c.shift_end))
-    return [
-        Segment(c, start_point, end_point, earliest, latest)
-        for (start_point, earliest), (end_point, latest) in zip(points, ends, strict=True)
-        if latest > earliest
-    ]
+    """Each shift range runs from the home base and back; fixed appointments cut it further."""
+    home = (c.lat, c.lon)
+    segments = []
+    for first, last in c.shifts:
+        starts, ends = [(home, first)], []
+        for a in appointments:
+            if first <= a.start and a.end <= last:
+                ends.append(((a.visit.lat, a.visit.lon), a.start))
+                starts.append(((a.visit.lat, a.visit.lon), a.end))
+        ends.append((home, last))
+        segments += [
+            Segment(c, start_point, end_point, earliest, latest)
+            for (start_point, earliest), (end_point, latest) in zip(starts, ends, strict=True)
+            if latest > earliest
+        ]
+    return segments
 
 
 def plan_day(day: Day, seconds: float, seed: int = 1) -> DayPlan:
+    """Plan the whole day within ``seconds`` of wall time (preparation included)."""
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType, solve
     from pyvrp.stop import MaxRuntime
 
+    started = time.monotonic()
     unassigned: dict[int, str] = {}
     booked = place_double_visits(day, unassigned)
     singles = []
@@ -271,7 +277,9 @@ def plan_day(day: Day, seconds: float, seed: int = 1) -> DayPlan:
     served: set[int] = set()
     if singles and vehicle_types:
         data = ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)
-        result = solve(data, stop=MaxRuntime(seconds), seed=seed, display=False)
+        del matrices  # ProblemData holds its own copies
+        budget = max(1.0, seconds - (time.monotonic() - started) - 1.0)  # a second kept for the answer
+        result = solve(data, stop=MaxRuntime(budget), seed=seed, display=False)
         for route in result.best.routes():
             caregiver = segments[route.vehicle_type()].caregiver
             for act in route.schedule():
@@ -306,22 +314,28 @@ def check_day_plan(day: Day, plan: DayPlan) -> list[str]:
     problems: list[str] = []
     seen: dict[int, list[tuple[int, int]]] = {}
     for c in day.caregivers:
-        here, free_at = (c.lat, c.lon), c.shift_start
-        for stop in plan.routes.get(c.key, []):
-            v = by_key[stop.visit]
-            there = (v.lat, v.lon)
-            seen.setdefault(v.key, []).append((c.key, stop.start))
-            if not v.skills <= c.skills:
-                problems.append(f"caregiver {c.key} lacks skills for visit {v.key}")
-            if stop.start < free_at + day.travel(here, there, c.mode):
-                problems.append(f"caregiver {c.key} cannot reach visit {v.key} by {stop.start}")
-            if not v.early <= stop.start <= v.late:
-                problems.append(f"visit {v.key} starts outside its window")
-            if stop.end != stop.start + v.duration:
-                problems.append(f"visit {v.key} has the wrong length")
-            here, free_at = there, stop.end
-        if free_at + day.travel(here, (c.lat, c.lon), c.mode) > c.shift_end:
-            problems.append(f"caregiver {c.key} home after the shift ends")
+        stops = plan.routes.get(c.key, [])
+        for first, last in c.shifts:
+            here, free_at = (c.lat, c.lon), first
+            for stop in stops:
+                if not first <= stop.start < last:
+                    continue
+                v = by_key[stop.visit]
+                there = (v.lat, v.lon)
+                seen.setdefault(v.key, []).append((c.key, stop.start))
+                if not v.skills <= c.skills:
+                    problems.append(f"caregiver {c.key} lacks skills for visit {v.key}")
+                if stop.start < free_at + day.travel(here, there, c.mode):
+                    problems.append(f"caregiver {c.key} cannot reach visit {v.key} by {stop.start}")
+                if not v.early <= stop.start <= v.late:
+                    problems.append(f"visit {v.key} starts outside its window")
+                if stop.end != stop.start + v.duration:
+                    problems.append(f"visit {v.key} has the wrong length")
+                here, free_at = there, stop.end
+            if free_at + day.travel(here, (c.lat, c.lon), c.mode) > last:
+                problems.append(f"caregiver {c.key} home after the shift ends at {last}")
+        if any(not any(a <= stop.start < b for a, b in c.shifts) for stop in stops):
+            problems.append(f"caregiver {c.key} has a visit outside the shifts")
     for v in day.visits:
         done = seen.get(v.key, [])
         wanted = 0 if v.key in plan.unassigned else (2 if v.double else 1)
@@ -345,12 +359,9 @@ def generate_district_day(caregivers: int, visits: int, seed: int = 7) -> Day:
     for key in range(caregivers):
         lat, lon = point()
         start = rng.choice([7, 8, 8, 9]) * 3600
-        length = rng.choice([8, 8, 8, 8, 6]) * 3600
-        people.append(
-            Caregiver(
-                key, lat, lon, start, start + length, rng.choice(levels), rng.choice(["bike", "bike", "car"])
-            )
-        )
+        shifts = ((start, start + 4 * 3600), (start + 5 * 3600, start + 9 * 3600))  # an hour for lunch
+        mode = rng.choice(["bike", "bike", "car"])
+        people.append(Caregiver(key, lat, lon, shifts, rng.choice(levels), mode))
     jobs = []
     for key in range(visits):
         lat, lon = point()
