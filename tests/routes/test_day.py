@@ -9,6 +9,7 @@ from shouwang.routes.engine.day import (
     check_day_plan,
     generate_district_day,
     plan_day,
+    replan_day,
 )
 
 H = 3600
@@ -64,3 +65,36 @@ def test_a_generated_district_plan_is_feasible():
     assert check_day_plan(day, plan) == []
     planned = sum(len(stops) for stops in plan.routes.values())
     assert planned >= 40
+
+
+def test_a_sick_call_moves_only_that_caregivers_visits_and_keeps_other_routes():
+    day = generate_district_day(caregivers=6, visits=40, seed=5)
+    before = plan_day(day, seconds=1)
+    sick = max(before.routes, key=lambda k: len(before.routes[k]))
+    moved = {s.visit for s in before.routes[sick]}
+    after = replan_day(day, before, absent={sick})
+    assert check_day_plan(day, after) == []
+    assert sick not in after.routes
+    receivers = {k for k, stops in after.routes.items() if {s.visit for s in stops} & moved}
+    for key, stops in after.routes.items():
+        if key not in receivers:
+            assert stops == before.routes[key]
+    for visit in moved:
+        assert visit in after.unassigned or any(
+            s.visit == visit for stops in after.routes.values() for s in stops
+        )
+
+
+def test_a_cancelled_visit_leaves_its_route_and_an_added_one_is_placed():
+    day = small_day()
+    before = plan_day(day, seconds=1)
+    added = Visit(20, 43.851, 126.553, 14 * H, 15 * H, 1800, CARE)
+    day.visits = [v for v in day.visits if v.key != 13] + [added]
+    after = replan_day(day, before, dropped={13})
+    assert check_day_plan(day, after) == []
+    placed = {s.visit for stops in after.routes.values() for s in stops}
+    assert 13 not in placed and 20 in placed
+    untouched = [k for k, stops in before.routes.items() if 13 not in {s.visit for s in stops}]
+    for key in untouched:
+        if 20 not in {s.visit for s in after.routes[key]}:
+            assert after.routes[key] == before.routes[key]

@@ -386,3 +386,119 @@ def generate_district_day(caregivers: int, visits: int, seed: int = 7) -> Day:
             )
         )
     return Day(people, jobs)
+
+
+# --- re-planning --------------------------------------------------------------------------------------------
+
+
+def _timed(day: Day, c: Caregiver, visits: list[Visit], fixed: dict[int, int]) -> list[Stop] | None:
+    """Earliest starts for ``visits`` in this order on c's shifts (double visits keep their fixed start);
+    None when the order does not fit."""
+    stops: list[Stop] = []
+    home = (c.lat, c.lon)
+    shift = 0
+    here, free_at = home, c.shifts[0][0]
+    for v in visits:
+        there = (v.lat, v.lon)
+        while True:
+            first, last = c.shifts[shift]
+            start = max(free_at + day.travel(here, there, c.mode), v.early)
+            if v.key in fixed:
+                start = fixed[v.key] if start <= fixed[v.key] else start + 10**9  # cannot be late for it
+            if start <= v.late and start + v.duration + day.travel(there, home, c.mode) <= last:
+                break
+            shift += 1  # go home and take it after the break, in the next range
+            if shift == len(c.shifts):
+                return None
+            here, free_at = home, c.shifts[shift][0]
+        stops.append(Stop(v.key, start, start + v.duration))
+        here, free_at = there, start + v.duration
+    return stops
+
+
+def _route_travel(day: Day, c: Caregiver, visits: list[Visit]) -> int:
+    path = [(c.lat, c.lon), *[(v.lat, v.lon) for v in visits], (c.lat, c.lon)]
+    return sum(day.travel(a, b, c.mode) for a, b in zip(path, path[1:], strict=False))
+
+
+def replan_day(
+    day: Day, previous: DayPlan, *, absent: set[int] = frozenset(), dropped: set[int] = frozenset()
+) -> DayPlan:
+    """Re-plan after a sick call (``absent`` caregivers), cancellations (``dropped`` visits) and visits of
+    ``day`` that the previous plan does not know (added). Routes that need not change stay as they were:
+    a cancelled visit simply leaves its route; the absent caregivers' visits and the added ones are put,
+    one by one, where they add the least travel, which touches only the routes that receive them."""
+    by_key = {v.key: v for v in day.visits}
+    people = {c.key: c for c in day.caregivers}
+    routes: dict[int, list[Stop]] = {}
+    loose: list[Visit] = []
+    fixed: dict[int, int] = {}
+    for key, stops in previous.routes.items():
+        kept = [s for s in stops if s.visit not in dropped and s.visit in by_key]
+        if key in absent or key not in people:
+            loose += [by_key[s.visit] for s in kept if not by_key[s.visit].double]
+            continue
+        routes[key] = kept
+        fixed.update({s.visit: s.start for s in kept if by_key[s.visit].double})
+    # a double visit whose partner is away is re-placed whole
+    for v in day.visits:
+        holders = [k for k, stops in routes.items() if any(s.visit == v.key for s in stops)]
+        if v.double and len(holders) == 1 and v.key not in dropped:
+            routes[holders[0]] = [s for s in routes[holders[0]] if s.visit != v.key]
+            fixed.pop(v.key, None)
+            loose.append(v)
+    known = {s.visit for stops in previous.routes.values() for s in stops} | set(previous.unassigned)
+    loose += [v for v in day.visits if v.key not in known and v.key not in dropped]
+    unassigned = {k: r for k, r in previous.unassigned.items() if k not in dropped}
+    for v in sorted(loose, key=lambda v: (v.late, v.early)):
+        unassigned.pop(v.key, None)
+        if v.double:
+            if not _place_double_into(day, routes, people, by_key, fixed, v):
+                unassigned[v.key] = NO_PAIR
+            continue
+        best = None
+        for key, stops in routes.items():
+            c = people[key]
+            if not _can_do(c, v):
+                continue
+            current = [by_key[s.visit] for s in stops]
+            base = _route_travel(day, c, current)
+            for at in range(len(current) + 1):
+                trial = [*current[:at], v, *current[at:]]
+                timed = _timed(day, c, trial, fixed)
+                if timed is not None:
+                    added = _route_travel(day, c, trial) - base
+                    if best is None or added < best[0]:
+                        best = (added, key, timed)
+        if best is None:
+            unassigned[v.key] = NO_ROOM if any(_can_do(c, v) for c in people.values()) else NO_QUALIFIED
+        else:
+            routes[best[1]] = best[2]
+    plan = DayPlan(
+        routes={**{c.key: [] for c in day.caregivers if c.key not in absent}, **routes}, unassigned=unassigned
+    )
+    plan.travel_seconds = _travel(day, plan)
+    return plan
+
+
+def _place_double_into(day, routes, people, by_key, fixed, v: Visit) -> bool:
+    """Two caregivers at one start for a re-placed double visit, each at the cheapest spot in its route."""
+    for start in range(v.early, v.late + 1, 15 * 60):
+        options = []
+        for key, stops in routes.items():
+            c = people[key]
+            if not _can_do(c, v) or any(s.visit == v.key for s in stops):
+                continue
+            current = [by_key[s.visit] for s in stops]
+            trials = [[*current[:at], v, *current[at:]] for at in range(len(current) + 1)]
+            timed = [t for t in (_timed(day, c, trial, {**fixed, v.key: start}) for trial in trials) if t]
+            if timed:
+                cheapest = min(timed, key=lambda t: _route_travel(day, c, [by_key[s.visit] for s in t]))
+                options.append((_route_travel(day, c, [by_key[s.visit] for s in cheapest]), key, cheapest))
+        if len(options) >= 2:
+            options.sort(key=lambda o: o[0])
+            for _added, key, timed_stops in options[:2]:
+                routes[key] = timed_stops
+            fixed[v.key] = start
+            return True
+    return False
