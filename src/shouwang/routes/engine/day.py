@@ -143,7 +143,11 @@ def _fits(day: Day, c: Caregiver, booked: list[Appointment], v: Visit, start: in
     return True
 
 
-def place_double_visits(day: Day, unassigned: dict[int, str]) -> dict[int, list[Appointment]]:
+def place_double_visits(
+    day: Day, unassigned: dict[int, str], latest_first: bool = False
+) -> dict[int, list[Appointment]]:
+    """Each double visit on the two nearest qualified caregivers free at its earliest (or, with
+    ``latest_first``, its latest) possible start, trying starts 15 minutes apart."""
     booked: dict[int, list[Appointment]] = {c.key: [] for c in day.caregivers}
     pairs: dict[int, list[int]] = {}
     for v in sorted((v for v in day.visits if v.double), key=lambda v: (v.late, v.early)):
@@ -154,7 +158,10 @@ def place_double_visits(day: Day, unassigned: dict[int, str]) -> dict[int, list[
         # the nearest first, the elder's own caregiver before everyone
         able.sort(key=lambda c: (c.key != v.preferred, great_circle_m((c.lat, c.lon), (v.lat, v.lon))))
         chosen = None
-        for start in range(v.early, v.late + 1, 15 * 60):
+        starts = list(range(v.early, v.late + 1, 15 * 60))
+        if v.late not in starts:
+            starts.append(v.late)
+        for start in reversed(starts) if latest_first else starts:
             free = [c for c in able if _fits(day, c, booked[c.key], v, start)]
             if len(free) >= 2:
                 chosen = (start, free[:2])
@@ -203,13 +210,28 @@ def _segments(c: Caregiver, appointments: list[Appointment]) -> list[Segment]:
 
 
 def plan_day(day: Day, seconds: float, seed: int = 1) -> DayPlan:
-    """Plan the whole day within ``seconds`` of wall time (preparation included)."""
+    """Plan the whole day within ``seconds`` of wall time (preparation included).
+
+    Where the double visits' greedy placement at their earliest start leaves visits out, the day is
+    planned again with them at their latest start, and the better plan (fewer visits left out, then less
+    travel) is kept: the repair step of decision 0017."""
+    started = time.monotonic()
+    if not any(v.double for v in day.visits):
+        return _plan_day(day, seconds, seed, latest_first=False)
+    first = _plan_day(day, seconds / 2, seed, latest_first=False)
+    if not first.unassigned:
+        return first
+    second = _plan_day(day, max(1.0, seconds - (time.monotonic() - started)), seed, latest_first=True)
+    return min((first, second), key=lambda p: (len(p.unassigned), p.travel_seconds))
+
+
+def _plan_day(day: Day, seconds: float, seed: int, latest_first: bool) -> DayPlan:
     from pyvrp import Client, Depot, Location, ProblemData, VehicleType, solve
     from pyvrp.stop import MaxRuntime
 
     started = time.monotonic()
     unassigned: dict[int, str] = {}
-    booked = place_double_visits(day, unassigned)
+    booked = place_double_visits(day, unassigned, latest_first)
     singles = []
     for v in day.visits:
         if v.double:
