@@ -42,9 +42,15 @@ def map_links(order) -> dict | None:
 
 @roles_page(permissions.CAREGIVER_ROLES)
 def my_visits(request):
+    from shouwang.routes.selectors import planned_starts_for
+
     orders = list(evv.todays_visits(request.user))
+    # A published route plan orders the day (routes app); otherwise the windows do.
+    planned = planned_starts_for(request.user, timezone.localdate())
     for order in orders:
         order.map = map_links(order)
+        order.planned_at = planned.get(order.pk)
+    orders.sort(key=lambda o: (o.planned_at or o.window_start, o.pk))
     return render(request, "orders/visits/my_visits.html", {"orders": orders, "today": timezone.localdate()})
 
 

@@ -38,3 +38,13 @@ def published_stops_of(staff, day: dt.date):
         .select_related("order__elder")
         .order_by("position")
     )
+
+
+def planned_starts_for(user, day: dt.date) -> dict[int, dt.datetime]:
+    """For a caregiver's login: order id -> planned start in the day's published plan (empty if none)."""
+    from .models import PlannedStop
+
+    stops = PlannedStop.objects.filter(
+        caregiver__user=user, plan__day=day, plan__state=PlanState.PUBLISHED
+    ).values_list("order_id", "starts_at")
+    return dict(stops)
