@@ -41,6 +41,7 @@ from shouwang.facilities.models import (
 )
 from shouwang.facilities.services import register_facility
 from shouwang.hotline.models import CareCall
+from shouwang.routes.models import PlannedStop, RoutePlan
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
     Complaint,
@@ -86,6 +87,7 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "route_plan_id",
 )
 
 
@@ -395,6 +397,15 @@ def build() -> World:
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
+    route_plan = RoutePlan.objects.create(provider=provider_b, day=timezone.localdate(), reason="乙方路线重排")
+    PlannedStop.objects.create(
+        plan=route_plan,
+        caregiver=carer_b,
+        order=orders[0],
+        position=0,
+        starts_at=orders[0].window_start,
+        ends_at=orders[0].window_end,
+    )
     theirs = {
         "elder_id": (elder_b.pk,),
         "order_id": tuple(order.pk for order in orders),
@@ -423,6 +434,7 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "route_plan_id": (route_plan.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -457,6 +469,7 @@ def build() -> World:
         residency,
         facility_contract,
         activity_b,
+        route_plan,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)

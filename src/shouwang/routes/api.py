@@ -74,17 +74,17 @@ def current(request, day: Day):
     return plan
 
 
-@router.get("/plans/{int:plan_id}", response=PlanOut, summary="One plan")
-def one(request, plan_id: Id):
-    return selectors.get_plan_for(request.auth, plan_id)
+@router.get("/plans/{int:route_plan_id}", response=PlanOut, summary="One plan")
+def one(request, route_plan_id: Id):
+    return selectors.get_plan_for(request.auth, route_plan_id)
 
 
-@router.post("/plans/{int:plan_id}/publish", response=PlanOut, summary="Publish a draft to the caregivers")
-def publish(request, plan_id: Id):
-    return services.publish(actor=request.auth, plan_id=plan_id)
+@router.post("/plans/{int:route_plan_id}/publish", response=PlanOut, summary="Publish a draft to the caregivers")
+def publish(request, route_plan_id: Id):
+    return services.publish(actor=request.auth, plan_id=route_plan_id)
 
 
-@router.post("/plans/{int:plan_id}/replan", response={201: PlanOut}, summary="Re-plan after a sick call")
-def replan(request, plan_id: Id, payload: ReplanIn):
-    plan = services.replan(actor=request.auth, plan_id=plan_id, absent=payload.absent, reason=payload.reason)
+@router.post("/plans/{int:route_plan_id}/replan", response={201: PlanOut}, summary="Re-plan after a sick call")
+def replan(request, route_plan_id: Id, payload: ReplanIn):
+    plan = services.replan(actor=request.auth, plan_id=route_plan_id, absent=payload.absent, reason=payload.reason)
     return Status(201, plan)

@@ -6,6 +6,6 @@ app_name = "routes"
 urlpatterns = [
     path("", views.day_plan, name="day"),
     path("plan/", views.plan_day, name="plan"),
-    path("<int:plan_id>/publish/", views.publish, name="publish"),
-    path("<int:plan_id>/replan/", views.replan, name="replan"),
+    path("<int:route_plan_id>/publish/", views.publish, name="publish"),
+    path("<int:route_plan_id>/replan/", views.replan, name="replan"),
 ]

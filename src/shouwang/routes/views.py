@@ -127,8 +127,8 @@ def plan_day(request):
 
 @require_POST
 @console_page("routes:day")
-def publish(request, plan_id: int):
-    plan = selectors.get_plan_for(request.user, plan_id)
+def publish(request, route_plan_id: int):
+    plan = selectors.get_plan_for(request.user, route_plan_id)
     perform(
         request,
         lambda: services.publish(actor=request.user, plan_id=plan.pk),
@@ -139,8 +139,8 @@ def publish(request, plan_id: int):
 
 @require_POST
 @console_page("routes:day")
-def replan(request, plan_id: int):
-    plan = selectors.get_plan_for(request.user, plan_id)
+def replan(request, route_plan_id: int):
+    plan = selectors.get_plan_for(request.user, route_plan_id)
     absent = [int(v) for v in request.POST.getlist("absent") if v.isdigit()]
     perform(
         request,
