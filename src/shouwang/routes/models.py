@@ -68,7 +68,7 @@ class UnplannedReason(models.TextChoices):
 class UnplannedVisit(models.Model):
     plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="unplanned")
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(_("reason"), max_length=16, choices=UnplannedReason.choices)
+    reason = models.CharField(_("why not planned"), max_length=16, choices=UnplannedReason.choices)
 
     def __str__(self) -> str:
         return f"{self.plan_id}/{self.order_id}: {self.reason}"
