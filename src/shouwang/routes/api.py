@@ -79,12 +79,18 @@ def one(request, route_plan_id: Id):
     return selectors.get_plan_for(request.auth, route_plan_id)
 
 
-@router.post("/plans/{int:route_plan_id}/publish", response=PlanOut, summary="Publish a draft to the caregivers")
+@router.post(
+    "/plans/{int:route_plan_id}/publish", response=PlanOut, summary="Publish a draft to the caregivers"
+)
 def publish(request, route_plan_id: Id):
     return services.publish(actor=request.auth, plan_id=route_plan_id)
 
 
-@router.post("/plans/{int:route_plan_id}/replan", response={201: PlanOut}, summary="Re-plan after a sick call")
+@router.post(
+    "/plans/{int:route_plan_id}/replan", response={201: PlanOut}, summary="Re-plan after a sick call"
+)
 def replan(request, route_plan_id: Id, payload: ReplanIn):
-    plan = services.replan(actor=request.auth, plan_id=route_plan_id, absent=payload.absent, reason=payload.reason)
+    plan = services.replan(
+        actor=request.auth, plan_id=route_plan_id, absent=payload.absent, reason=payload.reason
+    )
     return Status(201, plan)

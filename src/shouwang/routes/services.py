@@ -201,6 +201,11 @@ def make_plan(*, actor, day: dt.date | None, seconds: float | None = None) -> Ro
     if day is None:
         message = _("Choose the day to plan.")
         raise ValidationFailed(message, errors={"day": message})
+    return plan_provider_day(actor=actor, provider_id=provider_id, day=day, seconds=seconds)
+
+
+def plan_provider_day(*, actor, provider_id: int, day: dt.date, seconds: float | None = None) -> RoutePlan:
+    """The planning itself, for a provider already checked (``make_plan``) or for the platform (the demo)."""
     travel, _orders, unplaceable = build_day(provider_id, day)
     result = engine.plan_day(travel, seconds=seconds or settings.SHOUWANG_ROUTES_SECONDS)
     return _save(actor, provider_id, day, result, travel, unplaceable)
