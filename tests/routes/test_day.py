@@ -98,3 +98,19 @@ def test_a_cancelled_visit_leaves_its_route_and_an_added_one_is_placed():
     for key in untouched:
         if 20 not in {s.visit for s in after.routes[key]}:
             assert after.routes[key] == before.routes[key]
+
+
+def test_retiming_repairs_a_route_that_arrives_too_early_and_drops_what_cannot_fit():
+    from shouwang.routes.engine.day import NO_ROOM, _retime
+
+    day = small_day()
+    routes = {
+        3: [Stop(11, 9 * H, 9 * H + 1800), Stop(10, 9 * H, 9 * H + 1800)],  # both at 9:00: impossible
+        1: [Stop(13, 13 * H, 13 * H + 1800), Stop(16, 13 * H, 13 * H + 1800)],  # 16 closes at 12:20
+    }
+    unassigned: dict[int, str] = {}
+    _retime(day, routes, unassigned, fixed={})
+    first, second = routes[3]
+    assert (first.visit, first.start) == (11, 9 * H)
+    assert second.visit == 10 and second.start > first.end
+    assert [s.visit for s in routes[1]] == [13] and unassigned == {16: NO_ROOM}

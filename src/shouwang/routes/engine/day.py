@@ -314,9 +314,40 @@ def _plan_day(day: Day, seconds: float, seed: int, latest_first: bool) -> DayPla
             unassigned[v.key] = NO_ROOM
     for stops in routes.values():
         stops.sort(key=lambda s: s.start)
+    _retime(day, routes, unassigned, {a.visit.key: a.start for c in booked.values() for a in c})
     plan = DayPlan(routes=routes, unassigned=unassigned)
     plan.travel_seconds = _travel(day, plan)
     return plan
+
+
+def _retime(
+    day: Day, routes: dict[int, list[Stop]], unassigned: dict[int, str], fixed: dict[int, int]
+) -> None:
+    """Time every route again from its order, dropping a visit that cannot be reached in time.
+
+    PyVRP returns its best plan when the time runs out even if that plan still has time warp (arriving
+    after a window closes); on a starved machine that happens. Each caregiver's visits are re-timed at
+    their earliest starts in the order found, fixed double visits always kept, and a single visit that no
+    longer fits is left out (``NO_ROOM``), so a returned plan is always feasible."""
+    by_key = {v.key: v for v in day.visits}
+    for c in day.caregivers:
+        stops = routes.get(c.key, [])
+        if not stops:
+            continue
+        kept = [by_key[s.visit] for s in stops if s.visit in fixed]
+        timed = _timed(day, c, kept, fixed) or []
+        order = {s.visit: i for i, s in enumerate(stops)}
+        for s in stops:
+            if s.visit in fixed:
+                continue
+            v = by_key[s.visit]
+            trial = sorted([*kept, v], key=lambda x: order[x.key])
+            attempt = _timed(day, c, trial, fixed)
+            if attempt is None:
+                unassigned[v.key] = NO_ROOM
+            else:
+                kept, timed = trial, attempt
+        routes[c.key] = timed
 
 
 def _travel(day: Day, plan: DayPlan) -> int:
