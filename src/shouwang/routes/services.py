@@ -129,7 +129,7 @@ def build_day(provider_id: int, day: dt.date) -> tuple[engine.Day, list[Order], 
             unplaceable.append(order)
         else:
             visits.append(visit)
-    fallback = (provider.lat, provider.lon) if provider.lat is not None else None
+    fallback = (provider.lat, provider.lon) if provider.lat is not None and provider.lon is not None else None
     caregivers = _caregivers(provider_id, day, fallback)
     travel = engine.Day(
         caregivers,

@@ -88,7 +88,8 @@ def day_plan(request):
     day = _day(request.GET.get("day"))
     plan = selectors.current_plan(request.user, day)
     routes = _routes(plan) if plan else []
-    provider_id = scope_of(request.user).provider_id
+    # the page is for provider dispatchers only (permissions.ROUTE_PAGE_ROLES): their scope names it
+    provider_id = scope_of(request.user).provider_id or 0
     caregivers = StaffMember.objects.filter(
         provider_id=provider_id, active=True, job=StaffJob.CAREGIVER
     ).order_by("name")

@@ -20,6 +20,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -252,7 +253,7 @@ def _plan_day(day: Day, seconds: float, seed: int, latest_first: bool) -> DayPla
     skill_sets = sorted({c.skills for c in day.caregivers}, key=sorted)
     modes = sorted({c.mode for c in day.caregivers})
     profiles: dict[tuple[frozenset[str], str], int] = {}
-    matrices = []
+    matrices: list[Any] = []  # int64 square arrays, one per profile
     n_depots = len(depot_points)
     for skills in skill_sets:
         for mode in modes:
@@ -475,7 +476,11 @@ def _route_travel(day: Day, c: Caregiver, visits: list[Visit]) -> int:
 
 
 def replan_day(
-    day: Day, previous: DayPlan, *, absent: set[int] = frozenset(), dropped: set[int] = frozenset()
+    day: Day,
+    previous: DayPlan,
+    *,
+    absent: frozenset[int] | set[int] = frozenset(),
+    dropped: frozenset[int] | set[int] = frozenset(),
 ) -> DayPlan:
     """Re-plan after a sick call (``absent`` caregivers), cancellations (``dropped`` visits) and visits of
     ``day`` that the previous plan does not know (added). Routes that need not change stay as they were:
