@@ -380,14 +380,7 @@ def solve_mankowska(inst: MankowskaInstance, seconds: float, seed: int = 1) -> P
     current_cost = current.figures()[0]
     best, best_cost = current.copy(), current_cost
     started = time.monotonic()
-    stale = 0  # iterations since the best improved: past a while, start again from a new construction
     while time.monotonic() < deadline:
-        stale += 1
-        if stale > 400:
-            fresh = Plan(inst, jobs)
-            if _recreate(fresh, list(range(len(jobs.node))), rng) and fresh.schedule():
-                current, current_cost = fresh, fresh.figures()[0]
-            stale = 0
         trial = current.copy()
         removed = _ruin(trial, rng)
         if not _recreate(trial, removed, rng) or not trial.schedule():
@@ -398,7 +391,7 @@ def solve_mankowska(inst: MankowskaInstance, seconds: float, seed: int = 1) -> P
         if cost < current_cost * (1 + threshold) - 1e-9 or cost <= current_cost:
             current, current_cost = trial, cost
             if cost < best_cost - 1e-9:
-                best, best_cost, stale = trial.copy(), cost, 0
+                best, best_cost = trial.copy(), cost
     best.schedule()
     return best
 
