@@ -30,6 +30,8 @@ def test_the_dispatcher_plans_a_day_sees_it_on_the_map_and_publishes(live_server
         ("14:00", (43.855, 126.553)),
     ):
         accepted(provider, elder, hhmm, where=where)
+    # planning runs the solver inside the request; on a shared machine pages can take a while
+    page.set_default_timeout(180_000)
     page.route("**/map-tiles/**", lambda route: route.fulfill(body=_png(), content_type="image/png"))
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", admin.username)
