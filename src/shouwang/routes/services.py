@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.catalog.models import Certificate
 from shouwang.core import audit
+from shouwang.core.actors import as_user
 from shouwang.core.errors import Conflict, Forbidden, ValidationFailed
 from shouwang.core.scope import scope_of
 from shouwang.orders.models import Order, OrderState
@@ -152,7 +153,7 @@ def _save(
     plan = RoutePlan.objects.create(
         provider_id=provider_id,
         day=day,
-        created_by=actor,
+        created_by=as_user(actor),
         replaces=replaces,
         reason=reason,
         travel_minutes=round(result.travel_minutes, 1),
