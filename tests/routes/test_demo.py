@@ -12,5 +12,8 @@ def check_the_demo_has_a_draft_route_plan_for_today():
     orders = {o.pk for o in day_orders(plan.provider_id, plan.day)}
     planned = set(plan.stops.values_list("order_id", flat=True))
     unplanned = set(plan.unplanned.values_list("order_id", flat=True))
-    assert planned | unplanned == orders and not planned & unplanned
+    # later steps of the loader move some of the day's orders on (in service, cancelled): the plan still
+    # holds every order that is open, each once as planned or not planned
+    assert orders <= planned | unplanned and not planned & unplanned
+    assert planned, "the demo provider's caregivers get routes"
     assert set(plan.stops.values_list("caregiver__provider_id", flat=True)) <= {plan.provider_id}
