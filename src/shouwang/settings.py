@@ -341,9 +341,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SHOUWANG_WALK_METRES_PER_MINUTE = _env_float("WALK_METRES_PER_MINUTE", 67.0, minimum=1.0)
 SHOUWANG_DETOUR_FACTOR = _env_float("DETOUR_FACTOR", 1.3, minimum=1.0)
 SHOUWANG_SERVICE_CIRCLE_MINUTES = _env_int("SERVICE_CIRCLE_MINUTES", 15, minimum=1)
-# Caregiver routes (issue 21, decision 0017): travel is the great-circle distance x SHOUWANG_DETOUR_FACTOR at the
-# speed of the caregiver's mode (metres per second); how long the planner searches a provider's day; which
-# catalogue items need two caregivers at once (助浴 of a bedridden elder).
+# Caregiver routes (issue 21, decision 0017): travel is the great-circle distance x
+# SHOUWANG_DETOUR_FACTOR at the speed of the caregiver's mode (metres per second); how long the planner
+# searches a provider's day; which catalogue items need two caregivers at once (助浴 of a bedridden elder).
 SHOUWANG_ROUTES_SPEEDS = {
     "walk": _env_float("ROUTES_WALK_M_PER_S", 1.2, minimum=0.1),
     "bike": _env_float("ROUTES_BIKE_M_PER_S", 4.0, minimum=0.1),

@@ -41,7 +41,6 @@ from shouwang.facilities.models import (
 )
 from shouwang.facilities.services import register_facility
 from shouwang.hotline.models import CareCall
-from shouwang.routes.models import PlannedStop, RoutePlan
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
     Complaint,
@@ -51,6 +50,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
+from shouwang.routes.models import PlannedStop, RoutePlan
 from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
@@ -397,7 +397,9 @@ def build() -> World:
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
-    route_plan = RoutePlan.objects.create(provider=provider_b, day=timezone.localdate(), reason="乙方路线重排")
+    route_plan = RoutePlan.objects.create(
+        provider=provider_b, day=timezone.localdate(), reason="乙方路线重排"
+    )
     PlannedStop.objects.create(
         plan=route_plan,
         caregiver=carer_b,
