@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "shouwang.hotline",
     "shouwang.visits",
     "shouwang.facilities",
+    "shouwang.routes",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -346,6 +347,19 @@ SHOUWANG_SERVICE_CIRCLE_MINUTES = _env_int("SERVICE_CIRCLE_MINUTES", 15, minimum
 SHOUWANG_WALK_TIMES = os.environ.get("WALK_TIMES", "straight").strip().lower()
 if SHOUWANG_WALK_TIMES not in ("straight", "matrix"):
     raise ImproperlyConfigured(f"WALK_TIMES={SHOUWANG_WALK_TIMES!r} is not one of straight, matrix.")
+# Caregiver routes (issue 21, decision 0020): travel is the great-circle distance x
+# SHOUWANG_DETOUR_FACTOR at the speed of the caregiver's mode (metres per second); how long the planner
+# searches a provider's day; which catalogue items need two caregivers at once (助浴 of a bedridden elder).
+SHOUWANG_ROUTES_SPEEDS = {
+    "walk": _env_float("ROUTES_WALK_M_PER_S", 1.2, minimum=0.1),
+    "bike": _env_float("ROUTES_BIKE_M_PER_S", 4.0, minimum=0.1),
+    "car": _env_float("ROUTES_CAR_M_PER_S", 8.0, minimum=0.1),
+}
+SHOUWANG_ROUTES_MODE = os.environ.get("ROUTES_MODE", "bike")
+SHOUWANG_ROUTES_SECONDS = _env_float("ROUTES_SECONDS", 10.0, minimum=1.0)
+SHOUWANG_ROUTES_DOUBLE_ITEMS = tuple(
+    code for code in os.environ.get("ROUTES_DOUBLE_ITEMS", "bathing").split(",") if code
+)
 # How long HiGHS may search for the best new sites (MCLP); past it the best choice found so far (never worse
 # than the greedy one it starts from) is suggested. Decision 0016.
 SHOUWANG_SITE_SOLVER_SECONDS = _env_float("SITE_SOLVER_SECONDS", 30.0, minimum=1.0)

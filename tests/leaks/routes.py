@@ -72,6 +72,8 @@ EXEMPT = {
     "POST /api/v1/elders/imports": "an upload whose rows are checked against the importer's communities "
     "by the import job (tests/elders/test_imports.py)",
     "GET /api/v1/facilities/meal-rates": "meal subsidy rates are public rules, nobody's data",
+    "POST /api/v1/routes/plans": "plans the caller's own provider's day and names no object: the provider "
+    "comes from the caller's scope (tests/routes/test_services.py)",
     "POST /api/v1/facilities/meal-rates": "meal subsidy rates are public rules; who may write them: "
     "tests/facilities/test_meals.py",
     # Console

@@ -50,6 +50,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
+from shouwang.routes.models import PlannedStop, RoutePlan
 from shouwang.visits import timebank
 from shouwang.visits.models import Activity, ActivitySignup, HelpTask, VisitTask, Volunteer
 from tests import factories
@@ -88,6 +89,7 @@ KINDS = (
     "contract_id",
     "activity_id",
     "help_id",
+    "route_plan_id",
 )
 
 
@@ -400,6 +402,17 @@ def build() -> World:
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
+    route_plan = RoutePlan.objects.create(
+        provider=provider_b, day=timezone.localdate(), reason="乙方路线重排"
+    )
+    PlannedStop.objects.create(
+        plan=route_plan,
+        caregiver=carer_b,
+        order=orders[0],
+        position=0,
+        starts_at=orders[0].window_start,
+        ends_at=orders[0].window_end,
+    )
     theirs = {
         "elder_id": (elder_b.pk,),
         "order_id": tuple(order.pk for order in orders),
@@ -429,6 +442,7 @@ def build() -> World:
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
         "help_id": (help_b.pk,),
+        "route_plan_id": (route_plan.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -464,6 +478,7 @@ def build() -> World:
         facility_contract,
         activity_b,
         help_b,
+        route_plan,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)

@@ -184,7 +184,7 @@ def test_todays_visits_page_lists_own_visits_in_time_order(client, elder, admitt
     of.OrderFactory(elder=elder, state="assigned", provider=admitted_a, caregiver=carer_a)  # tomorrow
     client.force_login(carer_a.user)
     response = client.get("/orders/visits/")
-    assert [order.pk for order in response.context["orders"]] == [early.pk, late.pk]
+    assert [row.order.pk for row in response.context["rows"]] == [early.pk, late.pk]
     html = response.content.decode()
     assert "https://uri.amap.com/marker?position=" in html and elder.name in html
     assert elder.id_number not in html and elder.phone not in html

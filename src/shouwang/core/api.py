@@ -174,6 +174,7 @@ def build_api() -> NinjaAPI:
     from shouwang.portal.api import router as portal_router
     from shouwang.providers.api import router as providers_router
     from shouwang.regions.api import router as regions_router
+    from shouwang.routes.api import router as routes_router
     from shouwang.visits.api import elder_router as elder_visits_router
     from shouwang.visits.api import router as visits_router
 
@@ -190,6 +191,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/assessments", assessments_router)
     api.add_router("/orders", orders_router)
     api.add_router("/facilities", facilities_router)
+    api.add_router("/routes", routes_router)
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
     api.add_router("/calls", hotline_router)

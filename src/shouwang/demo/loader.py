@@ -30,6 +30,7 @@ from .hotline import load_hotline
 from .orders import load_orders
 from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
+from .routes import load_routes
 from .statements import load_statements
 from .visits import load_visits
 
@@ -170,6 +171,7 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # Benefits before orders: the settled demo orders are paid partly from the vouchers credited here.
     load_payments(load_benefits(city=DISTRICT[:4].ljust(12, "0"), district=DISTRICT))
     load_orders(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
+    load_routes(provider_id=provider_ids[0])
     link_family()
     load_alarms(community_codes=assessed, seed=seed)
     # statements next: they settle the rest of the order history into the ledger, which the checks read

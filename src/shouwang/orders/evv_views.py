@@ -8,6 +8,7 @@ location, the signature drawing and the photo before the form goes. Caregivers s
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import roles_page
 
 from . import confirmation, evv, permissions
-from .models import CorrectionState, ExceptionKind, ExceptionState, OrderState
+from .models import CorrectionState, ExceptionKind, ExceptionState, Order, OrderState
 
 
 def map_links(order) -> dict | None:
@@ -42,10 +43,25 @@ def map_links(order) -> dict | None:
 
 @roles_page(permissions.CAREGIVER_ROLES)
 def my_visits(request):
-    orders = list(evv.todays_visits(request.user))
-    for order in orders:
-        order.map = map_links(order)
-    return render(request, "orders/visits/my_visits.html", {"orders": orders, "today": timezone.localdate()})
+    from shouwang.routes.selectors import planned_starts_for
+
+    # A published route plan orders the day (routes app); otherwise the windows do.
+    planned = planned_starts_for(request.user, timezone.localdate())
+    rows = [
+        TodaysVisit(order=order, map=map_links(order), planned_at=planned.get(order.pk))
+        for order in evv.todays_visits(request.user)
+    ]
+    rows.sort(key=lambda row: (row.planned_at or row.order.window_start, row.order.pk))
+    return render(request, "orders/visits/my_visits.html", {"rows": rows, "today": timezone.localdate()})
+
+
+@dataclass(frozen=True)
+class TodaysVisit:
+    """A line of the caregiver's day: the order, its map links, and its planned start if a route says."""
+
+    order: Order
+    map: dict | None
+    planned_at: dt.datetime | None
 
 
 @roles_page(permissions.CAREGIVER_ROLES)

@@ -33,6 +33,7 @@ NAVIGATION = (
     NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
     NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
     NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),
+    NavItem(_("Caregiver routes"), "routes:day", pages.CAREGIVER_ROUTE_PAGE_ROLES),
     NavItem(_("Today's visits"), "orders:my_visits", pages.VISIT_PAGE_ROLES),
     NavItem(_("Visit exceptions"), "orders:exceptions", pages.VISIT_EXCEPTION_PAGE_ROLES),
     NavItem(_("Correction requests"), "orders:corrections", pages.CORRECTION_PAGE_ROLES),

@@ -17,6 +17,7 @@ from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
+from shouwang.routes.permissions import ROUTE_PAGE_ROLES
 from shouwang.visits import permissions as visits
 
 HOME_PAGE_ROLES = EVERY_ROLE
@@ -30,6 +31,7 @@ PHONE_DESK_ROLES = orders.DESK_ROLES
 # The order board in the navigation is the region's; a provider's administrator has its incoming orders.
 ORDER_BOARD_PAGE_ROLES = REGION_STAFF_ROLES
 INCOMING_ORDER_PAGE_ROLES = orders.PROVIDER_BOARD_ROLES
+CAREGIVER_ROUTE_PAGE_ROLES = ROUTE_PAGE_ROLES
 VISIT_PAGE_ROLES = orders.CAREGIVER_ROLES
 VISIT_EXCEPTION_PAGE_ROLES = orders.VISIT_REVIEWERS
 CORRECTION_PAGE_ROLES = orders.CORRECTION_READERS
