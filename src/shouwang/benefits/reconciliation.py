@@ -548,10 +548,10 @@ def _lines_against_results(report: CashReconciliation, run: EligibilityRun, owed
             _amount_differs,
         ),
     ]
-    for kind in kinds:
-        kind.count = missing["count"] if kind.kind == "not_in_batch" else kind.rows.count()
-    for status, kind in LINE_STATUS_KINDS.items():
-        rows = _RowDifferences(kind, latest.filter(status=status).values_list(*LINE_FIELDS), _by_status)
+    for compared in kinds:
+        compared.count = missing["count"] if compared.kind == "not_in_batch" else compared.rows.count()
+    for status, name in LINE_STATUS_KINDS.items():
+        rows = _RowDifferences(name, latest.filter(status=status).values_list(*LINE_FIELDS), _by_status)
         rows.count = by_status.get(status, (0, 0))[0]
         kinds.append(rows)
     report.row_kinds = kinds
