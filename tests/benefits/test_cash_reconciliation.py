@@ -20,7 +20,11 @@ MARCH = dt.date(2026, 3, 1)
 
 
 def kinds(report) -> list[str]:
-    return sorted(d.kind for d in report.differences)
+    return sorted(d.kind for d in report.all_differences())
+
+
+def messages(report) -> list[str]:
+    return [d.message for d in report.all_differences()]
 
 
 def cash(user):
@@ -31,7 +35,7 @@ def cash(user):
 def test_before_any_batch_the_whole_amount_is_owed_and_said_so(run, official, english):
     report = cash(official)
     assert kinds(report) == ["no_batch"]
-    assert "¥1,100.00 owed to 3 elders" in report.differences[0].message
+    assert "¥1,100.00 owed to 3 elders" in messages(report)[0]
     assert (report.results_fen, report.unpaid_fen, report.ledger_payable_fen) == (1100_00, 1100_00, 1100_00)
 
 
@@ -41,7 +45,7 @@ def test_a_fully_returned_batch_agrees_but_for_what_cannot_be_paid(batch, run, p
     report = cash(official)
 
     assert kinds(report) == ["no_account"]
-    assert "王五" in report.differences[0].message and "no account" in report.differences[0].message
+    assert "王五" in messages(report)[0] and "no account" in messages(report)[0]
     assert (report.paid_fen, report.at_bank_fen, report.unpaid_fen) == (1000_00, 0, 100_00)
     assert (report.ledger_paid_fen, report.ledger_at_bank_fen, report.ledger_payable_fen) == (
         1000_00,
@@ -72,7 +76,7 @@ def test_each_cash_difference_is_listed_with_its_reason(batch, run, people, offi
     assert kinds(report) == sorted(
         ["line_amount_differs", "refused", "withheld", "return_row_unknown", "ledger_owed_differs"]
     )
-    words = {d.kind: d.message for d in report.differences}
+    words = {d.kind: d.message for d in report.all_differences()}
     assert "账户已销户" in words["refused"]
     assert "died (2026-04-03)" in words["withheld"]
     assert "not in this batch" in words["return_row_unknown"] and "88.00" in words["return_row_unknown"]
@@ -111,10 +115,15 @@ def test_the_page_the_api_and_the_export_show_the_cash_side(batch, people, offic
     export = client.get("/api/v1/benefits/reconciliation/export", {"month": "2026-03"})
 
     assert "Cash allowances" in page and "王五" in page and "is at the bank" in page
-    [report] = body
+    assert (body["count"], body["page"]) == (1, 1)
+    [report] = body["items"]
     assert (report["results_fen"], report["at_bank_fen"], report["agrees"]) == (1100_00, 1000_00, False)
-    assert sorted(d["kind"] for d in report["differences"]) == ["at_bank", "at_bank", "no_account"]
-    assert report["differences"][0]["label"]
+    assert report["difference_count"] == 3 and report["counts"] == {"at_bank": 2, "no_account": 1}
+    url = f"/api/v1/benefits/reconciliation/payments/{report['run_id']}/differences"
+    differences = client.get(url).json()
+    assert differences["count"] == 3
+    assert sorted(d["kind"] for d in differences["items"]) == ["at_bank", "at_bank", "no_account"]
+    assert differences["items"][0]["label"]
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(export.streaming_content)))
     assert workbook.sheet_names[-2:] == ["Payments", "Payment differences"]
     rows = workbook.get_sheet_by_index(3).to_python()
@@ -126,7 +135,7 @@ def test_the_page_the_api_and_the_export_show_the_cash_side(batch, people, offic
 
 def test_a_user_outside_the_area_sees_no_run_in_the_api(batch, client, street_official, worker_a):
     client.force_login(street_official)
-    assert client.get("/api/v1/benefits/reconciliation/payments", {"month": "2026-03"}).json() == []
+    assert client.get("/api/v1/benefits/reconciliation/payments", {"month": "2026-03"}).json()["items"] == []
     client.force_login(worker_a)
     assert client.get("/api/v1/benefits/reconciliation/payments", {"month": "2026-03"}).status_code in (
         403,
@@ -138,3 +147,63 @@ def test_the_page_speaks_chinese_by_default(batch, official, client):
     client.force_login(official)
     page = client.get("/benefits/reconciliation/?month=2026-03").content.decode()
     assert "现金津贴" in page and "已送银行，尚无回盘" in page and "未发放：老人没有账号" in page
+
+
+def test_the_differences_page_through_the_runs_own_then_row_by_row(batch, run, people, official, english):
+    from shouwang.benefits.models import EligibilityResult
+
+    # C's row is taken out of the batch (C is owed but in no batch); B is owed nothing now (B's row pays
+    # what the run does not owe), and the ledger no longer agrees.
+    PaymentLine.objects.filter(batch=batch, elder=people["c"]).delete()
+    EligibilityResult.objects.filter(run=run, elder=people["b"]).update(cash_fen=0)
+    report = cash(official)
+    everything = list(report.all_differences())
+
+    pages = [report.differences_page(page=n, page_size=2) for n in (1, 2, 3, 4)]
+
+    assert report.difference_count == len(everything) == pages[0].count
+    assert report.counts["not_in_batch"] == 1 and report.counts["line_without_result"] == 1
+    assert [d.message for p in pages[: pages[0].pages] for d in p.items] == [d.message for d in everything]
+    assert pages[-1].page == pages[0].pages  # past the end: the last page
+    [lone] = report.differences_page(kind="not_in_batch").items
+    assert (lone.elder_id, lone.result_fen) == (people["c"].pk, 100_00)
+    [extra] = report.differences_page(kind="line_without_result").items
+    assert extra.elder_id == people["b"].pk and "which the run does not owe" in extra.message
+
+
+def test_one_runs_differences_are_read_only_by_officials_of_its_area(
+    batch, run, client, official, street_official, worker_a
+):
+    url = f"/api/v1/benefits/reconciliation/payments/{run.pk}/differences"
+    client.force_login(official)
+    assert client.get(url, {"kind": "at_bank", "page_size": 1}).json()["count"] == 2
+    assert client.get(url, {"kind": "nonsense"}).json()["count"] == 3  # an unknown kind: every kind
+    client.force_login(street_official)  # the district's run is outside a street's area
+    missing = client.get(f"/api/v1/benefits/reconciliation/payments/{run.pk + 1000}/differences")
+    assert client.get(url).status_code == missing.status_code == 404
+    assert client.get(url).json() == missing.json()
+    client.force_login(worker_a)
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_a_run_not_yet_approved_has_no_cash_side(policies, official, client):
+    from shouwang.benefits import services
+    from shouwang.core.actors import SYSTEM
+
+    computed = services.start_run(actor=SYSTEM, month="2026-03", region_code="220202000000")
+    client.force_login(official)
+    answer = client.get(f"/api/v1/benefits/reconciliation/payments/{computed.pk}/differences")
+    assert answer.status_code == 404
+
+
+def test_the_page_pages_one_runs_differences(batch, run, official, client, english, monkeypatch):
+    from shouwang.benefits import statement_views
+
+    monkeypatch.setattr(statement_views, "CASH_DIFFERENCES_PER_PAGE", 1)
+    client.force_login(official)
+    asked = [{"month": "2026-03", "run": run.pk, "page": n} for n in (1, 2, 3)]
+    pages = [client.get("/benefits/reconciliation/", query).content.decode() for query in asked]
+    shown = [[m for m in messages(cash(official)) if m in page] for page in pages]
+    assert [len(messages) for messages in shown] == [1, 1, 1]
+    assert len({messages[0] for messages in shown}) == 3
+    assert "Page 2 of 3" in pages[1] and f"run={run.pk}" in pages[1]

@@ -10,6 +10,7 @@ import pytest
 from shouwang.benefits import payments, services
 from shouwang.benefits.models import LineStatus, PaymentBatch
 from shouwang.core.actors import SYSTEM
+from shouwang.core.errors import Conflict
 from tests import factories
 from tests.benefits import factories as bf
 from tests.benefits.conftest import approved
@@ -94,3 +95,25 @@ def test_a_version_carrying_vouchers_over_is_published_from_the_policy_page(poli
     client.post(url, {**form, "action": "publish"})
     assert fuwu.versions.order_by("-number").first().year_end == "carry_over"
     assert "结转下年" in client.get(url).content.decode()
+
+
+def test_the_run_page_shows_withheld_rows_with_their_reason(run, client, official, english):
+    from shouwang.elders.models import Elder
+    from shouwang.elders.services import record_life_event
+
+    payments.create_batch(actor=official, run_id=run.pk)  # 王五 has no account: not paid
+    wang = Elder.objects.get(name="王五")
+    record_life_event(actor=official, elder_id=wang.pk, event="deceased", date=dt.date(2026, 4, 3))
+    with pytest.raises(Conflict):  # dead since: withheld, not re-issued, and nothing else to re-issue
+        payments.reissue_batch(actor=official, run_id=run.pk)
+    client.force_login(official)
+
+    page = client.get(f"/benefits/runs/{run.pk}/").content.decode()
+
+    assert "Withheld: died or moved out" in page
+    assert "王五: " in page and "died (2026-04-03)" in page
+    assert f"/benefits/runs/{run.pk}/payments/1/?status=withheld" in page
+    # An official of the other street sees the run's batches but not this street's rows (nor the name).
+    client.force_login(factories.user("official", regions=("220202002000",), username="other_street"))
+    other = client.get(f"/benefits/runs/{run.pk}/")
+    assert other.status_code == 404 or "王五" not in other.content.decode()

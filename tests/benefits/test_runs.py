@@ -142,6 +142,23 @@ def test_a_death_stops_payment_from_the_next_month_with_its_reason(policies, off
     assert april.totals["amount_fen"] == 0
 
 
+def test_elders_who_left_the_region_count_as_stopped_wherever_their_ids_fall(policies, monkeypatch):
+    monkeypatch.setattr(runs, "BATCH", 2)
+    elders = [bf.elder(born=dt.date(1940, 1, 1)) for _ in range(7)]  # all past 80: 高龄津贴
+    march = _run(region=factories.STREET_A)
+    # Three move to another street: one between two batches of April, one inside a batch, the last after
+    # every batch (April's batches are elders 0-1 and 3-5).
+    moved = [elders[2].pk, elders[4].pk, elders[6].pk]
+    Elder.objects.filter(pk__in=moved).update(community_id=factories.COMMUNITY_B)
+
+    april = _run(month=APRIL, region=factories.STREET_A)
+
+    assert (march.totals["policies"]["gaoling"]["eligible"], april.elder_count) == (7, 4)
+    assert april.totals["policies"]["gaoling"]["stopped"] == 3
+    assert april.totals["policies"]["gaoling"]["eligible"] == 4
+    assert not EligibilityResult.objects.filter(run=april, elder_id__in=moved).exists()
+
+
 def test_new_and_changed_against_last_month_say_why(policies, english):
     turning_80 = bf.elder(born=dt.date(1946, 3, 15))
     turning_90 = bf.elder(born=dt.date(1936, 3, 10))
@@ -358,3 +375,14 @@ def test_the_set_based_run_gives_the_rows_of_a_straightforward_evaluation(polici
 
     april = _run(month=APRIL)
     assert _stored(april) == {e.pk: _row_by_hand(e, APRIL, before[e.pk]) for e in elders}
+
+
+def test_an_elder_with_results_cannot_be_deleted(policies):
+    from django.db.models import ProtectedError
+
+    elder = bf.elder()
+    run = _run()
+    with pytest.raises(ProtectedError):
+        elder.delete()
+    run.delete()  # a run's results go with it
+    assert not EligibilityResult.objects.filter(elder=elder).exists()

@@ -161,8 +161,16 @@ class EligibilityResult(models.Model):
     outcome differs from last month's to ``{"change": new|stopped|changed, "reasons": [fact changes]}``.
     ``fingerprint`` identifies the outcomes, so next month's run sees at a glance which elders changed."""
 
-    run = models.ForeignKey(EligibilityRun, on_delete=models.CASCADE, related_name="results")
-    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No foreign-key constraints in the database (docs/decisions/0021): a run writes a million rows, and
+    # PostgreSQL checks each row's two keys one by one at commit, locking every elder's row. Only
+    # ``runs.compute`` writes results, holding its run's row lock, from elders it has just read; elders are
+    # never deleted (PROTECT still guards the ORM). The run's own index is the unique (run, elder) one.
+    run = models.ForeignKey(
+        EligibilityRun, on_delete=models.CASCADE, related_name="results", db_index=False, db_constraint=False
+    )
+    elder = models.ForeignKey(
+        "elders.Elder", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     community_code = models.CharField(max_length=12)
     # The facts on the first of the month.
     age = models.PositiveSmallIntegerField(_("age"))

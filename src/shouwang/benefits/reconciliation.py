@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.core.errors import Forbidden, NotFound
+from shouwang.core.pagination import MAX_PAGE_SIZE, Page, page_count, paginate
 from shouwang.core.scope import scope_of
 from shouwang.orders.models import Order
 from shouwang.providers.models import Provider
@@ -318,10 +321,26 @@ class CashDifference:
 
 
 @dataclass
+class _RowDifferences:
+    """One kind of row-level difference: its rows in the database (counted and sliced there, never all
+    read into Python) and how a slice of them reads as differences."""
+
+    kind: str
+    rows: QuerySet
+    describe: Callable[[list], list[CashDifference]]
+    count: int = 0
+
+
+@dataclass
 class CashReconciliation:
     """One approved run's cash allowances followed through to the elders. ``results_fen`` is what the run
     owes; the lines split it into paid, at the bank (sent, no return yet) and unpaid (no account, refused
-    and waiting, withheld, or in no batch); the ledger's three accounts for the run must hold the same."""
+    and waiting, withheld, or in no batch); the ledger's three accounts for the run must hold the same.
+
+    The sums and counts are aggregated by the database. The differences come in two parts: those about
+    the run as a whole (``summary``: the ledger, the bank's returns, no batch yet), and those about single
+    elders, one kind at a time, counted by the database and read a page at a time (``differences_page``,
+    ``all_differences``): a run of a million elders sent to the bank has a million rows waiting."""
 
     run_id: int
     region_code: str
@@ -337,11 +356,61 @@ class CashReconciliation:
     ledger_payable_fen: int = 0
     ledger_at_bank_fen: int = 0
     ledger_paid_fen: int = 0
-    differences: list[CashDifference] = field(default_factory=list)
+    summary: list[CashDifference] = field(default_factory=list)
+    row_kinds: list[_RowDifferences] = field(default_factory=list, repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many differences of each kind (kinds with none left out), in the order they are listed."""
+        found: dict[str, int] = defaultdict(int)
+        for difference in self.summary:
+            found[difference.kind] += 1
+        for rows in self.row_kinds:
+            if rows.count:
+                found[rows.kind] += rows.count
+        return dict(found)
+
+    @property
+    def difference_count(self) -> int:
+        return len(self.summary) + sum(rows.count for rows in self.row_kinds)
 
     @property
     def agrees(self) -> bool:
-        return not self.differences
+        return not self.difference_count
+
+    def differences_page(self, *, kind: str = "", page: int = 1, page_size: int | None = None) -> Page:
+        """One page of the differences (of one kind if given), the run's own first, then row by row."""
+        summary = [d for d in self.summary if d.kind == kind] if kind else self.summary
+        row_kinds = [rows for rows in self.row_kinds if rows.kind == kind] if kind else self.row_kinds
+        size = max(1, min(page_size or settings.SHOUWANG_PAGE_SIZE, MAX_PAGE_SIZE))
+        count = len(summary) + sum(rows.count for rows in row_kinds)
+        page = max(1, min(page, page_count(count, size)))
+        start = (page - 1) * size
+        return Page(
+            items=_slice(summary, row_kinds, start, start + size), count=count, page=page, page_size=size
+        )
+
+    def all_differences(self) -> Iterator[CashDifference]:
+        """Every difference, read a chunk at a time (for the xlsx export)."""
+        yield from self.summary
+        for rows in self.row_kinds:
+            for start in range(0, rows.count, EXPORT_CHUNK):
+                yield from rows.describe(list(rows.rows[start : start + EXPORT_CHUNK]))
+
+
+EXPORT_CHUNK = 5_000
+
+
+def _slice(summary: list, row_kinds: list[_RowDifferences], start: int, stop: int) -> list[CashDifference]:
+    """Differences ``start`` to ``stop`` of the summary followed by each kind's rows."""
+    found = summary[start:stop]
+    offset = len(summary)
+    for rows in row_kinds:
+        low, high = max(start - offset, 0), min(stop - offset, rows.count)
+        if low < high:
+            found += rows.describe(list(rows.rows[low:high]))
+        offset += rows.count
+    return found
 
 
 CASH_KIND_LABELS = {
@@ -360,159 +429,213 @@ CASH_KIND_LABELS = {
     "return_row_unknown": gettext_lazy("bank return row not in the batch"),
 }
 KIND_LABELS.update(CASH_KIND_LABELS)
+# The kinds a line's status gives when it is the elder's latest line, and the status's sum it adds to.
+LINE_STATUS_KINDS = {
+    LineStatus.SENT: "at_bank",
+    LineStatus.NO_ACCOUNT: "no_account",
+    LineStatus.FAILED: "refused",
+    LineStatus.WITHHELD: "withheld",
+}
+LINE_FIELDS = (
+    "elder_id",
+    "name",
+    "batch__number",
+    "seq",
+    "amount_fen",
+    "status",
+    "bank_reason",
+    "withheld_reason",
+)
+
+
+def _approved_runs(user):
+    if not may_read_reconciliation(user):
+        raise Forbidden(_("Only officials read the reconciliation report."))
+    return scope_of(user).filter(
+        EligibilityRun.objects.select_related("region").filter(state=RunState.APPROVED), region="region__code"
+    )
 
 
 def reconcile_payments(user, month: dt.date) -> list[CashReconciliation]:
     """The cash side of every run of ``month`` the district has approved, in the user's area (officials
     and admins; the runs of regions inside their area)."""
-    if not may_read_reconciliation(user):
-        raise Forbidden(_("Only officials read the reconciliation report."))
-    runs = scope_of(user).filter(
-        EligibilityRun.objects.select_related("region").filter(month=month, state=RunState.APPROVED),
-        region="region__code",
+    return [_reconcile_run(run) for run in _approved_runs(user).filter(month=month).order_by("region_id")]
+
+
+def payment_reports(user, month: dt.date, *, page: int = 1, page_size: int | None = None) -> Page:
+    """``reconcile_payments`` a page of runs at a time."""
+    found = paginate(
+        _approved_runs(user).filter(month=month).order_by("region_id"), page=page, page_size=page_size
     )
-    return [_reconcile_run(run) for run in runs.order_by("region_id")]
+    found.items = [_reconcile_run(run) for run in found.items]
+    return found
+
+
+def reconcile_run_payments(user, run_id: int) -> CashReconciliation:
+    """The cash side of one approved run in the user's area (NotFound otherwise, also when not approved)."""
+    run = _approved_runs(user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(_("This run does not exist, is not approved or is outside your area."))
+    return _reconcile_run(run)
 
 
 def _reconcile_run(run: EligibilityRun) -> CashReconciliation:
     report = CashReconciliation(
         run_id=run.pk, region_code=run.region_id, region_name=run.region.name, month=run.month
     )
-    owed = dict(EligibilityResult.objects.filter(run=run, cash_fen__gt=0).values_list("elder_id", "cash_fen"))
-    report.elder_count, report.results_fen = len(owed), sum(owed.values())
+    owed = EligibilityResult.objects.filter(run=run, cash_fen__gt=0)
+    totals = owed.aggregate(count=Count("pk"), fen=Sum("cash_fen"))
+    report.elder_count, report.results_fen = totals["count"], totals["fen"] or 0
     batches = list(run.payment_batches.order_by("number"))
     report.batch_count = len(batches)
-    lines = list(
-        PaymentLine.objects.filter(batch__run=run)
-        .order_by("batch__number", "seq")
-        .values_list(
-            "elder_id",
-            "name",
-            "batch__number",
-            "seq",
-            "amount_fen",
-            "status",
-            "bank_reason",
-            "withheld_reason",
-        )
-    )
-    _lines_against_results(report, owed, lines, bool(batches))
-    _ledger_against_lines(report, run, batches, lines)
+    _lines_against_results(report, run, owed, batched=bool(batches))
+    _ledger_against_lines(report, run, batches)
     _returns(report, batches)
     return report
 
 
-def _lines_against_results(report: CashReconciliation, owed: dict[int, int], lines, batched: bool) -> None:
-    first: dict[int, tuple] = {}  # elder → their line in the first batch that holds them
-    last: dict[int, tuple] = {}  # elder → their latest line (earlier ones were re-issued)
-    for line in lines:
-        first.setdefault(line[0], line)
-        last[line[0]] = line
-    add = report.differences.append
+def _lines_against_results(report: CashReconciliation, run: EligibilityRun, owed, *, batched: bool) -> None:
+    """The batches' rows against the run's allowances, compared by the database: each elder's first line
+    (in the lowest batch that holds them) against what the run owes, and each elder's latest line (earlier
+    ones were re-issued) by its status."""
     if not batched:
-        if owed:
-            add(
+        if report.elder_count:
+            report.summary.append(
                 CashDifference(
                     "no_batch",
                     _("No payment batch has been made: ¥%(amount)s owed to %(count)s elders is not paid.")
-                    % {"amount": yuan(report.results_fen), "count": len(owed)},
+                    % {"amount": yuan(report.results_fen), "count": report.elder_count},
                     result_fen=report.results_fen,
                 )
             )
         report.unpaid_fen = report.results_fen
         return
-    for elder_id, fen in owed.items():
-        if elder_id not in first:
-            report.unpaid_fen += fen
-            add(
-                CashDifference(
-                    "not_in_batch",
-                    _("Elder #%(id)s is owed ¥%(amount)s by the run but is in no payment batch.")
-                    % {"id": elder_id, "amount": yuan(fen)},
-                    elder_id=elder_id,
-                    result_fen=fen,
-                )
-            )
-    for elder_id, (_e, name, number, seq, fen, _status, _bank, _held) in first.items():
-        if elder_id not in owed:
-            add(
-                CashDifference(
-                    "line_without_result",
-                    _("Batch %(number)s row %(seq)s pays %(name)s ¥%(amount)s, which the run does not owe.")
-                    % {"number": number, "seq": seq, "name": name, "amount": yuan(fen)},
-                    elder_id=elder_id,
-                    batch_number=number,
-                    seq=seq,
-                    line_fen=fen,
-                )
-            )
-        elif owed[elder_id] != fen:
-            add(
-                CashDifference(
-                    "line_amount_differs",
-                    _("Batch %(number)s row %(seq)s pays %(name)s ¥%(paid)s; the run owes ¥%(owed)s.")
-                    % {
-                        "number": number,
-                        "seq": seq,
-                        "name": name,
-                        "paid": yuan(fen),
-                        "owed": yuan(owed[elder_id]),
-                    },
-                    elder_id=elder_id,
-                    batch_number=number,
-                    seq=seq,
-                    result_fen=owed[elder_id],
-                    line_fen=fen,
-                )
-            )
-    for elder_id, (_e, name, number, seq, fen, status, bank_reason, held_reason) in last.items():
-        if status == LineStatus.PAID:
-            report.paid_fen += fen
-            continue
+    lines = PaymentLine.objects.filter(batch__run=run)
+    of_elder = {"elder_id": OuterRef("elder_id")}
+    first = lines.filter(~Exists(lines.filter(**of_elder, batch__number__lt=OuterRef("batch__number"))))
+    latest = lines.exclude(status=LineStatus.REISSUED).order_by("batch__number", "seq")
+    in_no_batch = owed.filter(~Exists(lines.filter(**of_elder))).order_by("elder_id")
+    missing = in_no_batch.aggregate(count=Count("pk"), fen=Sum("cash_fen"))
+    by_status = {
+        status: (count, fen or 0)
+        for status, count, fen in latest.order_by()
+        .values("status")
+        .annotate(count=Count("pk"), fen=Sum("amount_fen"))
+        .values_list("status", "count", "fen")
+    }
+    report.paid_fen = by_status.get(LineStatus.PAID, (0, 0))[1]
+    report.at_bank_fen = by_status.get(LineStatus.SENT, (0, 0))[1]
+    report.unpaid_fen = (missing["fen"] or 0) + sum(
+        by_status.get(status, (0, 0))[1]
+        for status in (LineStatus.NO_ACCOUNT, LineStatus.FAILED, LineStatus.WITHHELD)
+    )
+    owed_amount = owed.filter(**of_elder).values("cash_fen")[:1]
+    kinds = [
+        _RowDifferences("not_in_batch", in_no_batch.values_list("elder_id", "cash_fen"), _not_in_batch),
+        _RowDifferences(
+            "line_without_result",
+            first.filter(~Exists(owed.filter(**of_elder)))
+            .order_by("batch__number", "seq")
+            .values_list(*LINE_FIELDS),
+            _without_result,
+        ),
+        _RowDifferences(
+            "line_amount_differs",
+            first.filter(Exists(owed.filter(**of_elder).exclude(cash_fen=OuterRef("amount_fen"))))
+            .annotate(owed=Subquery(owed_amount))
+            .order_by("batch__number", "seq")
+            .values_list(*LINE_FIELDS, "owed"),
+            _amount_differs,
+        ),
+    ]
+    for compared in kinds:
+        compared.count = missing["count"] if compared.kind == "not_in_batch" else compared.rows.count()
+    for status, name in LINE_STATUS_KINDS.items():
+        rows = _RowDifferences(name, latest.filter(status=status).values_list(*LINE_FIELDS), _by_status)
+        rows.count = by_status.get(status, (0, 0))[0]
+        kinds.append(rows)
+    report.row_kinds = kinds
+
+
+def _not_in_batch(rows: list) -> list[CashDifference]:
+    return [
+        CashDifference(
+            "not_in_batch",
+            _("Elder #%(id)s is owed ¥%(amount)s by the run but is in no payment batch.")
+            % {"id": elder_id, "amount": yuan(fen)},
+            elder_id=elder_id,
+            result_fen=fen,
+        )
+        for elder_id, fen in rows
+    ]
+
+
+def _without_result(rows: list) -> list[CashDifference]:
+    return [
+        CashDifference(
+            "line_without_result",
+            _("Batch %(number)s row %(seq)s pays %(name)s ¥%(amount)s, which the run does not owe.")
+            % {"number": number, "seq": seq, "name": name, "amount": yuan(fen)},
+            elder_id=elder_id,
+            batch_number=number,
+            seq=seq,
+            line_fen=fen,
+        )
+        for elder_id, name, number, seq, fen, *_rest in rows
+    ]
+
+
+def _amount_differs(rows: list) -> list[CashDifference]:
+    return [
+        CashDifference(
+            "line_amount_differs",
+            _("Batch %(number)s row %(seq)s pays %(name)s ¥%(paid)s; the run owes ¥%(owed)s.")
+            % {"number": number, "seq": seq, "name": name, "paid": yuan(fen), "owed": yuan(owed)},
+            elder_id=elder_id,
+            batch_number=number,
+            seq=seq,
+            result_fen=owed,
+            line_fen=fen,
+        )
+        for elder_id, name, number, seq, fen, _status, _bank, _held, owed in rows
+    ]
+
+
+def _by_status(rows: list) -> list[CashDifference]:
+    """Latest lines not paid: at the bank, no account, refused and waiting, or withheld."""
+    found = []
+    for elder_id, name, number, seq, fen, status, bank_reason, held_reason in rows:
         if status == LineStatus.SENT:
-            report.at_bank_fen += fen
             message = _(
                 "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is at the bank, with no return yet."
             )
         elif status == LineStatus.NO_ACCOUNT:
-            report.unpaid_fen += fen
             message = _(
                 "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is not paid: the elder has no account."
             )
         elif status == LineStatus.FAILED:
-            report.unpaid_fen += fen
             message = _(
                 "Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) was refused by the bank (%(reason)s) "
                 "and waits to be re-issued."
             )
         else:  # withheld (a re-issued line is never the last)
-            report.unpaid_fen += fen
             message = _("Batch %(number)s row %(seq)s (%(name)s, ¥%(amount)s) is not re-issued: %(reason)s")
-        kind = {
-            LineStatus.SENT: "at_bank",
-            LineStatus.NO_ACCOUNT: "no_account",
-            LineStatus.FAILED: "refused",
-        }.get(status, "withheld")
-        add(
+        kind = LINE_STATUS_KINDS[status]
+        reason = (bank_reason or _("no reason given")) if kind == "refused" else held_reason
+        found.append(
             CashDifference(
                 kind,
-                message
-                % {
-                    "number": number,
-                    "seq": seq,
-                    "name": name,
-                    "amount": yuan(fen),
-                    "reason": (bank_reason or _("no reason given")) if kind == "refused" else held_reason,
-                },
+                message % {"number": number, "seq": seq, "name": name, "amount": yuan(fen), "reason": reason},
                 elder_id=elder_id,
                 batch_number=number,
                 seq=seq,
                 line_fen=fen,
             )
         )
+    return found
 
 
-def _ledger_against_lines(report: CashReconciliation, run: EligibilityRun, batches, lines) -> None:
+def _ledger_against_lines(report: CashReconciliation, run: EligibilityRun, batches) -> None:
     """The run's allowances in the ledger (its posting and any reversal, its batches' sending and the
     returns' booking) on the three accounts, against the lines."""
     transactions = [batch.sent_transaction_id for batch in batches if batch.sent_transaction_id]
@@ -538,7 +661,7 @@ def _ledger_against_lines(report: CashReconciliation, run: EligibilityRun, batch
     report.ledger_at_bank_fen = sums.get(AccountKind.BANK_CLEARING, 0)
     report.ledger_paid_fen = sums.get(AccountKind.ALLOWANCE_PAID, 0)
     owed_in_ledger = report.ledger_payable_fen + report.ledger_at_bank_fen + report.ledger_paid_fen
-    add = report.differences.append
+    add = report.summary.append
     if owed_in_ledger != report.results_fen:
         add(
             CashDifference(
@@ -586,7 +709,7 @@ def _returns(report: CashReconciliation, batches) -> None:
     report.return_count = len(returns)
     for got in returns:
         for row in got.report.get("unknown", []):
-            report.differences.append(
+            report.summary.append(
                 CashDifference(
                     "return_row_unknown",
                     _(

@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 from django.db.models import CharField, Q
@@ -105,29 +105,39 @@ def compute(run: EligibilityRun) -> None:
     EligibilityResult.objects.filter(run=run).delete()
     changes: dict[str, Counter] = defaultdict(Counter)
     elders = 0
+    last = 0  # the highest elder id computed so far
     with bulk_session():
         for batch in facts_batches(run.region_id, month):
-            elders += _compute_batch(run, batch, evaluator, previous, changes)
+            elders += _compute_batch(run, batch, evaluator, previous, changes, after=last)
+            last = batch[-1][0]
     if previous is not None:
-        _count_gone(previous, run, changes)
+        # Last month's elders beyond the last one computed now: none of them has a row now.
+        gone = EligibilityResult.objects.filter(run=previous, elder_id__gt=last)
+        _count_stopped(gone.values_list("outcomes", flat=True).iterator(chunk_size=BATCH), changes)
     run.elder_count = elders
     run.eligible_count = evaluator.eligible_elders()
     run.totals = evaluator.totals(versions, changes)
     run.computed_at = timezone.now()
 
 
-def _compute_batch(run: EligibilityRun, batch, evaluator: Evaluator, previous, changes) -> int:
-    """Evaluate, compare with last month and insert one batch of elders; returns how many."""
-    before = _previous_fingerprints(previous, batch[0][0], batch[-1][0])
+def _compute_batch(run: EligibilityRun, batch, evaluator: Evaluator, previous, changes, *, after: int) -> int:
+    """Evaluate, compare with last month and insert one batch of elders; returns how many.
+
+    Last month's fingerprints are read for every elder id after ``after`` (the previous batch's last) up
+    to this batch's last, so that the batches together cover every id: an elder of last month's run met
+    in no batch has left the region's registry, and whatever they were paid stopped."""
+    before = _previous_fingerprints(previous, after, batch[-1][0])
     outcome_of, run_id = evaluator.outcome, run.pk
     rows, changed = [], []
     for elder_id, facts in batch:
         outcome = outcome_of(facts)
-        if previous is not None and before.get(elder_id) != outcome.fingerprint:
+        if previous is not None and before.pop(elder_id, None) != outcome.fingerprint:
             changed.append((len(rows), elder_id, facts, outcome))
         rows.append([run_id, elder_id, *facts, *outcome.stored])
     if changed:
         _mark_changes(rows, changed, previous, changes)
+    if before:  # those left in ``before`` have no row in this run
+        _count_stopped(_outcomes_of(previous, list(before)), changes)
     insert_rows(EligibilityResult, RESULT_COLUMNS, rows)
     return len(batch)
 
@@ -209,11 +219,20 @@ def _categories(region_code: str, low: int, high: int) -> dict[int, str]:
     return {elder_id: ",".join(sorted(codes)) for elder_id, codes in found.items()}
 
 
-def _previous_fingerprints(previous: EligibilityRun | None, low: int, high: int) -> dict[int, str]:
+def _previous_fingerprints(previous: EligibilityRun | None, after: int, high: int) -> dict[int, str]:
+    """Elder id → fingerprint of last month's results for the ids in (``after``, ``high``]."""
     if previous is None:
         return {}
-    rows = EligibilityResult.objects.filter(run=previous, elder_id__gte=low, elder_id__lte=high)
+    rows = EligibilityResult.objects.filter(run=previous, elder_id__gt=after, elder_id__lte=high)
     return dict(_plain_rows(rows.values_list("elder_id", "fingerprint")))
+
+
+def _outcomes_of(previous: EligibilityRun, elder_ids: list[int]) -> Iterator[dict]:
+    """Last month's outcomes of these elders (a chunk of ids per query: SQLite bounds the parameters)."""
+    rows = EligibilityResult.objects.filter(run=previous)
+    for start in range(0, len(elder_ids), 1000):
+        chunk = elder_ids[start : start + 1000]
+        yield from rows.filter(elder_id__in=chunk).values_list("outcomes", flat=True)
 
 
 def _mark_changes(rows: list[list], changed: list[tuple], previous: EligibilityRun, counts) -> None:
@@ -255,13 +274,11 @@ def _change(new: dict, old: dict | None, facts: tuple, old_row: tuple | None) ->
     return {"change": change, "reasons": reasons or [{"fact": "rules"}]}
 
 
-def _count_gone(previous: EligibilityRun, run: EligibilityRun, counts) -> None:
-    """Elders paid last month who have no row now (they left the region's registry) also stopped."""
-    gone = EligibilityResult.objects.filter(run=previous).exclude(
-        elder_id__in=EligibilityResult.objects.filter(run=run).values("elder_id")
-    )
-    for outcomes in gone.values_list("outcomes", flat=True).iterator(chunk_size=BATCH):
-        for code, outcome in outcomes.items():
+def _count_stopped(outcomes: Iterable[dict], counts) -> None:
+    """Last month's outcomes of elders with no row now (they left the region's registry): whatever they
+    were paid stopped."""
+    for outcome_by_code in outcomes:
+        for code, outcome in outcome_by_code.items():
             if outcome.get("eligible"):
                 counts[code]["stopped"] += 1
 

@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Id, MaxText, Page, PageSize, RegionCode
+from shouwang.core.schemas import Code, Id, MaxText, Page, PageSize, RegionCode
 
 from . import budgets, reconciliation, statements
 from .statement_exports import reconciliation_xlsx, statement_xlsx
@@ -286,20 +286,50 @@ class CashReconciliationOut(Schema):
     ledger_at_bank_fen: int
     ledger_paid_fen: int
     agrees: bool
-    differences: list[CashDifferenceOut]
+    difference_count: int
+    counts: dict[str, int]
 
     @staticmethod
     def resolve_month(report) -> str:
         return report.month.strftime("%Y-%m")
 
 
+class CashReconciliationPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CashReconciliationOut]
+
+
+class CashDifferencePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CashDifferenceOut]
+
+
 @router.get(
     "/reconciliation/payments",
-    response=list[CashReconciliationOut],
+    response=CashReconciliationPage,
     summary="Cash allowances of a month's approved runs against payment batches, ledger and bank returns",
 )
-def reconciliation_payments(request, month: Month):
-    return reconciliation.reconcile_payments(request.auth, statements.statement_month(month))
+def reconciliation_payments(request, month: Month, page: Page = 1, page_size: PageSize | None = None):
+    return reconciliation.payment_reports(
+        request.auth, statements.statement_month(month), page=page, page_size=page_size
+    )
+
+
+@router.get(
+    "/reconciliation/payments/{int:run_id}/differences",
+    response=CashDifferencePage,
+    summary="An approved run's cash differences, a page at a time",
+)
+def reconciliation_payment_differences(
+    request, run_id: Id, kind: Code = "", page: Page = 1, page_size: PageSize | None = None
+):
+    report = reconciliation.reconcile_run_payments(request.auth, run_id)
+    kind = kind if kind in reconciliation.CASH_KIND_LABELS else ""
+    return report.differences_page(kind=kind, page=page, page_size=page_size)
 
 
 # --- budgets --------------------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def _cash_sheets(writer: SheetWriter, cash: list[CashReconciliation]) -> None:
                 report.batch_count,
                 report.return_count,
                 _("yes") if report.agrees else _("no"),
-                len(report.differences),
+                report.difference_count,
             ]
         )
     writer.add_sheet(
@@ -188,7 +188,7 @@ def _cash_sheets(writer: SheetWriter, cash: list[CashReconciliation]) -> None:
         sheet_name=_("Payment differences"),
     )
     for report in cash:
-        for difference in report.differences:
+        for difference in report.all_differences():
             writer.append(
                 [
                     report.region_name,

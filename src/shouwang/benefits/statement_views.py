@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -174,14 +175,13 @@ def statement_export(request, statement_id: int):
 
 
 # A run of a large district can list thousands of unpaid rows: the page shows the first ones, the xlsx all.
-CASH_DIFFERENCES_SHOWN = 200
+CASH_DIFFERENCES_PER_PAGE = 50
 
 
 @console_page("benefits:reconciliation")
 def reconciliation_page(request):
     month = _month_from(request.GET.get("month"))
     reports = reconciliation.reconcile_month(request.user, month)
-    cash = reconciliation.reconcile_payments(request.user, month)
     return render(
         request,
         "benefits/reconciliation.html",
@@ -189,10 +189,27 @@ def reconciliation_page(request):
             "month": month,
             "reports": reports,
             "agreeing": sum(report.agrees for report in reports),
-            "cash": cash,
-            "shown": CASH_DIFFERENCES_SHOWN,
+            "cash": _cash_rows(request, month),
         },
     )
+
+
+def _cash_rows(request, month: dt.date) -> list[dict]:
+    """Each approved run's cash side with a page of its differences: the page asked for (``?run=&page=``)
+    for that run, the first for the others."""
+    asked_run, asked_page = request.GET.get("run", ""), page_number(request.GET.get("page"))
+    rows = []
+    for report in reconciliation.reconcile_payments(request.user, month):
+        page = asked_page if asked_run == str(report.run_id) else 1
+        rows.append(
+            {
+                "report": report,
+                "counts": [(reconciliation.kind_label(kind), n) for kind, n in report.counts.items()],
+                "page": report.differences_page(page=page, page_size=CASH_DIFFERENCES_PER_PAGE),
+                "query": urlencode({"month": month.strftime("%Y-%m"), "run": report.run_id}),
+            }
+        )
+    return rows
 
 
 @console_page("benefits:reconciliation")
