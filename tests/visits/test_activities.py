@@ -54,7 +54,7 @@ def test_an_activity_from_creation_to_hours(client, helpers, worker_a, worker_b,
     client.force_login(two.user)
     page = f"/visits/activities/{activity_id}/"
     assert "data-sign-up" in client.get(page).content.decode()
-    assert client.post(page, {}).status_code == 302
+    assert client.post(f"{page}sign-up/", {}).status_code == 302
     third = factories.user("volunteer", regions=(factories.COMMUNITY_A,), username="vol_3")
     late = volunteers.register_volunteer(
         actor=worker_a, user_id=third.pk, community=factories.COMMUNITY_A, skills=["visit"],
@@ -94,9 +94,11 @@ def test_an_activity_from_creation_to_hours(client, helpers, worker_a, worker_b,
 def test_the_console_creates_an_activity_and_refuses_bad_input(client, helpers, worker_a, english):
     client.force_login(worker_a)
     bad = client.post(
-        "/visits/activities/", {"community": factories.COMMUNITY_A, "title": "", "capacity": "0"}
+        "/visits/activities/",
+        {"community": factories.COMMUNITY_A, "title": "", "capacity": "5", "place": "活动室",
+         "starts_at": "2030-01-05T09:30"},  # fmt: skip
     )
-    assert bad.status_code == 200 and "Give the activity a title" in bad.content.decode()
+    assert bad.status_code == 422 and "Give the activity a title" in bad.content.decode()
     good = client.post(
         "/visits/activities/",
         {"community": factories.COMMUNITY_A, "title": "象棋角", "starts_at": "2030-01-05T09:30",

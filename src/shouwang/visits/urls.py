@@ -16,4 +16,13 @@ urlpatterns = [
     path("volunteers/<int:volunteer_id>/", views.volunteer_detail, name="volunteer"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/<int:activity_id>/", views.activity_detail, name="activity"),
+    path("activities/<int:activity_id>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:activity_id>/cancel/", views.activity_cancel, name="activity_cancel"),
+    path("activities/<int:activity_id>/sign-up/", views.activity_sign_up, name="activity_sign_up"),
+    path(
+        "activities/<int:activity_id>/signups/<int:signup_id>/cancel/",
+        views.signup_cancel,
+        name="signup_cancel",
+    ),
+    path("activities/<int:activity_id>/attendance/", views.activity_attendance, name="activity_attendance"),
 ]
