@@ -9,14 +9,14 @@ from typing import Annotated
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from shouwang.core.errors import Forbidden, NotFound
+from shouwang.core.errors import Forbidden, NotFound, ValidationFailed
 from shouwang.core.pagination import paginate
 from shouwang.core.schemas import Code, Day, Id, Moment, Note, Page, PageSize, RegionCode, column_text
 from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
-from . import activities, services, volunteers
-from .models import Activity, HoursEntry, VisitRule, VisitTask
+from . import activities, referrals, services, volunteers
+from .models import Activity, HoursEntry, Referral, ReferralState, VisitRule, VisitTask
 from .permissions import may_edit_rules, may_read_risk
 from .selectors import coverage, get_task_for, rule_preview, rules_for, search_tasks
 from .tiers import risk_of
@@ -245,6 +245,86 @@ def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
         actor=request.auth, task_id=visit_id, assessor_id=payload.assessor_id
     )
     return _followed(request, visit_id, assessment)
+
+
+class ReferralIn(Schema):
+    reason: Annotated[str, column_text(Referral, "reason")] = ""
+
+
+class ReferralOut(Schema):
+    id: int
+    task_id: int
+    elder_id: int
+    elder_name: str
+    community: str
+    state: str
+    reason: str
+    due_on: dt.date
+    overdue: bool
+    doctor: str
+    appointment_at: dt.datetime | None
+    outcome: str
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_elder_name(referral: Referral) -> str:
+        return referral.elder.name
+
+    @staticmethod
+    def resolve_community(referral: Referral) -> str:
+        return referral.community_id
+
+    @staticmethod
+    def resolve_overdue(referral: Referral) -> bool:
+        return referrals.is_overdue(referral)
+
+
+class ReferralMoveIn(Schema):
+    state: Code
+    doctor: Annotated[str, column_text(Referral, "doctor")] = ""
+    appointment_at: Moment | None = None
+    note: Annotated[str, column_text(Referral, "outcome")] = ""
+
+
+@router.post(
+    "/{int:visit_id}/follow-up/referral",
+    response={201: ReferralOut},
+    summary="Refer the visited elder to a doctor; the community worker follows it through",
+)
+def follow_up_referral(request, visit_id: Id, payload: ReferralIn):
+    referral = referrals.refer(actor=request.auth, task_id=visit_id, reason=payload.reason)
+    return Status(201, referrals.get_referral_for(request.auth, referral.pk))
+
+
+@router.get(
+    "/referrals",
+    response=list[ReferralOut],
+    summary="Doctor referrals of the caller's area: unsettled by default, overdue first",
+)
+def list_referrals(request, state: Code = "", overdue: bool = False):
+    if state and state not in ReferralState.values:
+        raise ValidationFailed(_("Unknown referral state."), errors={"state": _("Unknown referral state.")})
+    if state:
+        found = list(referrals.referrals_for(request.auth).filter(state=state).order_by("due_on", "id")[:500])
+    else:
+        found = [row["referral"] for row in referrals.open_referrals(request.auth)]
+    return [referral for referral in found if referrals.is_overdue(referral)] if overdue else found
+
+
+@router.get("/referrals/{int:referral_id}", response=ReferralOut, summary="One doctor referral")
+def get_referral(request, referral_id: Id):
+    return referrals.get_referral_for(request.auth, referral_id)
+
+
+@router.post(
+    "/referrals/{int:referral_id}/move",
+    response=ReferralOut,
+    summary="Move a referral on: contacted, booked (appointment), done or declined (with the outcome)",
+)
+def move_referral(request, referral_id: Id, payload: ReferralMoveIn):
+    moves = payload.dict()
+    referrals.advance(actor=request.auth, referral_id=referral_id, to_state=moves.pop("state"), **moves)
+    return referrals.get_referral_for(request.auth, referral_id)
 
 
 class HoursEntryOut(Schema):

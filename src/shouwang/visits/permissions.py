@@ -108,3 +108,18 @@ def may_cancel_signup(user, signup) -> bool:
     if may_organize_activities(user):
         return True
     return is_volunteer(user) and signup.volunteer is not None and signup.volunteer.user_id == user.pk
+
+
+# Referrals to a doctor (转介就医): asked for by whoever made the visit; the community's workers follow
+# them through (contact the doctor, book, close with the outcome); the bureau reads them.
+REFERRAL_KEEPERS = WORKER_ROLES
+REFERRAL_READERS = BUREAU_ROLES | WORKER_ROLES
+
+
+def may_read_referrals(user) -> bool:
+    return role_of(user) in REFERRAL_READERS
+
+
+def may_keep_referrals(user) -> bool:
+    """Move a referral on: doctor contacted, appointment booked, seen or declined."""
+    return role_of(user) in REFERRAL_KEEPERS

@@ -25,4 +25,6 @@ urlpatterns = [
         name="signup_cancel",
     ),
     path("activities/<int:activity_id>/attendance/", views.activity_attendance, name="activity_attendance"),
+    path("referrals/", views.referral_list, name="referrals"),
+    path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
 ]

@@ -22,16 +22,18 @@ from shouwang.core.spreadsheets import SheetWriter
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
-from . import activities, services, volunteers
+from . import activities, referrals, services, volunteers
 from .forms import (
     ActivityForm,
     AttendanceForm,
     CancelActivityForm,
     ElderSignupForm,
     NewActivityForm,
+    ReferralForm,
+    ReferralMoveForm,
     RuleForm,
 )
-from .models import Finding, Outcome, Skill, TaskState, VisitKind, Volunteer
+from .models import Finding, Outcome, Referral, Skill, TaskState, VisitKind, Volunteer
 from .permissions import (
     VISIT_READERS,
     is_visitor,
@@ -41,6 +43,7 @@ from .permissions import (
     may_complete_visit,
     may_coordinate_volunteers,
     may_edit_rules,
+    may_keep_referrals,
     may_keep_rule,
     may_organize_activities,
 )
@@ -56,7 +59,7 @@ from .selectors import (
     search_tasks,
 )
 
-FOLLOW_UPS = ("order", "incident", "review", "confirm")
+FOLLOW_UPS = ("order", "incident", "review", "referral", "confirm")
 
 
 @console_page("visits:list")
@@ -142,6 +145,7 @@ def task_detail(request, visit_id: int):
             and may_coordinate_volunteers(request.user)
             and Volunteer.objects.filter(user_id=task.done_by_id or 0).exists(),
             "volunteer": is_volunteer(request.user),
+            "referral": Referral.objects.filter(task=task).first(),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code")
             if may_do and task.state == TaskState.DONE and not task.order_id
             else [],
@@ -177,6 +181,14 @@ def follow_up(request, visit_id: int, name: str):
                 actor=request.user, task_id=task.pk, note=post.get("note", "")
             ),
             _("The call centre was alerted."),
+        )
+    elif name == "referral":
+        form = ReferralForm(post)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        perform(
+            request,
+            lambda: referrals.refer(actor=request.user, task_id=task.pk, reason=reason),
+            _("A doctor referral was opened; the community worker follows it through."),
         )
     elif name == "confirm":
         perform(
@@ -602,3 +614,49 @@ def activity_attendance(request, activity_id: int):
             return redirect("visits:activity", activity_id=found.pk)
     context = _activity_context(request, found, attendance_form=form)
     return render(request, "visits/activity.html", context, status=422)
+
+
+# --- doctor referrals (转介就医) ------------------------------------------------------------------------
+
+
+@console_page("visits:referrals")
+def referral_list(request):
+    """The worker's unsettled referrals, the overdue first."""
+    rows = referrals.open_referrals(request.user)
+    return render(
+        request,
+        "visits/referrals.html",
+        {"rows": rows, "overdue_count": sum(1 for row in rows if row["overdue"])},
+    )
+
+
+@console_page("visits:referrals")
+def referral_detail(request, referral_id: int):
+    """One referral: why, from which visit, its moves; the worker records the next one."""
+    found = referrals.get_referral_for(request.user, referral_id)
+    form = ReferralMoveForm(request.POST or None, initial={"doctor": found.doctor})
+    keeper = may_keep_referrals(request.user) and found.state in referrals.OPEN_STATES
+    if request.method == "POST":
+        if not keeper:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                moves = dict(form.cleaned_data)
+                referrals.advance(
+                    actor=request.user, referral_id=found.pk, to_state=moves.pop("state"), **moves
+                )
+            except DomainError as failure:
+                attach_error(form, failure)
+            else:
+                messages.success(request, _("The referral was updated."))
+                return redirect("visits:referral", referral_id=found.pk)
+    return render(
+        request,
+        "visits/referral.html",
+        {
+            "referral": found,
+            "overdue": referrals.is_overdue(found),
+            "form": form if keeper else None,
+        },
+        status=422 if form.errors else 200,
+    )
