@@ -50,7 +50,7 @@ from shouwang.orders.models import (
     Visit,
     VisitException,
 )
-from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, VisitTask, Volunteer
+from shouwang.visits.models import Activity, ActivitySignup, HoursEntry, Referral, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -86,6 +86,8 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "signup_id",
+    "referral_id",
 )
 
 
@@ -364,7 +366,11 @@ def build() -> World:
         community_id=elder_b.community_id, title="乙方助乐活动", place="乙方活动室", capacity=5,
         starts_at=timezone.now() - dt.timedelta(hours=1), created_by=worker_b,
     )  # fmt: skip
-    ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
+    signup_b = ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
+    referral_b = Referral.objects.create(
+        task=visit_done, elder=elder_b, community_id=elder_b.community_id, reason="乙方转介原因",
+        due_on=timezone.localdate(),
+    )  # fmt: skip
     facility = register_facility(
         actor=SYSTEM,
         data={
@@ -423,6 +429,8 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "signup_id": (signup_b.pk,),
+        "referral_id": (referral_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -457,6 +465,8 @@ def build() -> World:
         residency,
         facility_contract,
         activity_b,
+        signup_b,
+        referral_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -471,6 +481,7 @@ def build() -> World:
         family_b.full_name,
         volunteer_b.full_name,
         activity_b.title,
+        referral_b.reason,
         complaint.description,
         exception.detail,
         correction.reason,
