@@ -322,7 +322,7 @@ def _locked_rule(actor, rule_id: int) -> VisitRule:
     from .selectors import rules_for
 
     try:
-        rule = rules_for(actor).select_for_update().get(pk=rule_id)
+        rule = rules_for(actor).select_for_update(of=("self",)).get(pk=rule_id)
     except (VisitRule.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This visit rule does not exist.")) from None
     if not may_keep_rule(actor, rule.region_id):

@@ -539,23 +539,32 @@ def activity_edit(request, activity_id: int):
     )
 
 
+def _on_activity_page(request, activity, form, form_name: str, step, success: str):
+    """A form of the activity's page: its service call when the form is valid, back to the page with a
+    message; else the page again with the form and its errors (422)."""
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except DomainError as failure:
+            attach_error(form, failure)
+        else:
+            messages.success(request, success)
+            return redirect("visits:activity", activity_id=activity.pk)
+    context = _activity_context(request, activity, **{form_name: form})
+    return render(request, "visits/activity.html", context, status=422)
+
+
 @require_POST
 @console_page("visits:activities")
 def activity_cancel(request, activity_id: int):
     found = activities.get_activity_for(request.user, activity_id)
-    form = CancelActivityForm(request.POST)
-    if form.is_valid():
-        try:
-            activities.cancel_activity(
-                actor=request.user, activity_id=found.pk, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as failure:
-            attach_error(form, failure)
-        else:
-            messages.success(request, _("The activity was cancelled; the people signed up are told."))
-            return redirect("visits:activity", activity_id=found.pk)
-    context = _activity_context(request, found, cancel_form=form)
-    return render(request, "visits/activity.html", context, status=422)
+    return _on_activity_page(
+        request, found, CancelActivityForm(request.POST), "cancel_form",
+        lambda data: activities.cancel_activity(
+            actor=request.user, activity_id=found.pk, reason=data["reason"]
+        ),
+        _("The activity was cancelled; the people signed up are told."),
+    )  # fmt: skip
 
 
 @require_POST
@@ -569,19 +578,11 @@ def activity_sign_up(request, activity_id: int):
         )
         return redirect("visits:activity", activity_id=found.pk)
     elders = _signable_elders(request.user, found, activities.signups_of(found))
-    form = ElderSignupForm(request.POST, elders=elders)
-    if form.is_valid():
-        try:
-            activities.sign_up(
-                actor=request.user, activity_id=found.pk, elder_id=form.cleaned_data["elder_id"]
-            )
-        except DomainError as failure:
-            attach_error(form, failure)
-        else:
-            messages.success(request, _("Signed up."))
-            return redirect("visits:activity", activity_id=found.pk)
-    context = _activity_context(request, found, elder_form=form)
-    return render(request, "visits/activity.html", context, status=422)
+    return _on_activity_page(
+        request, found, ElderSignupForm(request.POST, elders=elders), "elder_form",
+        lambda data: activities.sign_up(actor=request.user, activity_id=found.pk, elder_id=data["elder_id"]),
+        _("Signed up."),
+    )  # fmt: skip
 
 
 @require_POST
@@ -602,18 +603,13 @@ def activity_attendance(request, activity_id: int):
     """After the activity, the worker ticks who came."""
     found = activities.get_activity_for(request.user, activity_id)
     form = AttendanceForm(request.POST, signups=activities.signups_of(found))
-    if form.is_valid():
-        try:
-            activities.record_attendance(
-                actor=request.user, activity_id=found.pk, attended=form.cleaned_data["attended"]
-            )
-        except DomainError as failure:
-            attach_error(form, failure)
-        else:
-            messages.success(request, _("The attendance was recorded."))
-            return redirect("visits:activity", activity_id=found.pk)
-    context = _activity_context(request, found, attendance_form=form)
-    return render(request, "visits/activity.html", context, status=422)
+    return _on_activity_page(
+        request, found, form, "attendance_form",
+        lambda data: activities.record_attendance(
+            actor=request.user, activity_id=found.pk, attended=data["attended"]
+        ),
+        _("The attendance was recorded."),
+    )  # fmt: skip
 
 
 # --- doctor referrals (转介就医) ------------------------------------------------------------------------
