@@ -240,9 +240,9 @@ def change_activity(
     the place changes, everyone signed up is told."""
     require_actor(actor)
     _require_organizer(actor)
-    title, place = _checked_details(title, place, starts_at, capacity, minutes)
     with transaction.atomic():
-        activity = _locked(actor, activity_id)
+        activity = _locked(actor, activity_id)  # another area's is missing before anything is checked
+        title, place = _checked_details(title, place, starts_at, capacity, minutes)
         _require_not_started(activity, _("The activity has started; it can no longer be changed."))
         taken = _places(activity).count()
         if capacity < taken:
@@ -278,11 +278,11 @@ def cancel_activity(*, actor, activity_id: int, reason: str) -> Activity:
     for it and nobody can sign up any more."""
     require_actor(actor)
     _require_organizer(actor)
-    reason = within_limit(reason, REASON_LENGTH, field="reason", label=_("The reason"))
-    if not reason:
-        _refuse("reason", _("Say why the activity is cancelled; the people signed up are told."))
     with transaction.atomic():
-        activity = _locked(actor, activity_id)
+        activity = _locked(actor, activity_id)  # another area's is missing before anything is checked
+        reason = within_limit(reason, REASON_LENGTH, field="reason", label=_("The reason"))
+        if not reason:
+            _refuse("reason", _("Say why the activity is cancelled; the people signed up are told."))
         _require_not_started(activity, _("The activity has started; it can no longer be cancelled."))
         activity.cancelled_at, activity.cancelled_by = timezone.now(), as_user(actor)
         activity.cancel_reason = reason

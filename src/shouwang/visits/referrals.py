@@ -115,8 +115,6 @@ def advance(
     require_actor(actor)
     if not may_keep_referrals(actor):
         raise Forbidden(_("Only a community worker follows referrals through."))
-    if to_state not in S.values or to_state == S.OPEN:
-        _refuse("state", _("Choose what happened to the referral."))
     doctor = within_limit(doctor, 120, field="doctor", label=_("The doctor or clinic"))
     note = within_limit(note, OUTCOME_LENGTH, field="note", label=_("The outcome"))
     with transaction.atomic():
@@ -124,6 +122,8 @@ def advance(
             referral = referrals_for(actor).select_for_update(of=("self",)).get(pk=referral_id)
         except (Referral.DoesNotExist, ValueError, TypeError):
             raise NotFound(str(NOT_FOUND)) from None
+        if to_state not in S.values or to_state == S.OPEN:
+            _refuse("state", _("Choose what happened to the referral."))
         if to_state not in MOVES[referral.state]:
             raise Conflict(
                 _("This referral is %(state)s and cannot become %(target)s.")
