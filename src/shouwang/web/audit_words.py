@@ -15,6 +15,7 @@ from shouwang.benefits.models import RunState, StatementState
 from shouwang.elders.models import LifeEvent
 from shouwang.orders.models import CorrectionState, OrderState
 from shouwang.providers.models import ListKind
+from shouwang.visits.models import ReferralState
 
 WORDS = {
     "accounts.login": _("signed in"),
@@ -154,10 +155,6 @@ WORDS = {
     "visits.activity.cancel": _("cancelled a group activity"),
     "visits.activity.cancel_sign_up": _("cancelled a sign-up for a group activity"),
     "visits.referral.open": _("referred an elder to a doctor after a visit"),
-    "visits.referral.contacted": _("contacted the doctor for a referral"),
-    "visits.referral.booked": _("booked a doctor's appointment for a referral"),
-    "visits.referral.done": _("closed a referral: seen by the doctor"),
-    "visits.referral.declined": _("closed a referral: declined"),
     "visits.rule.retire": _("retired a visit rule"),
     "visits.follow_up.order": _("ordered services after a visit"),
     "visits.follow_up.review": _("asked for a re-assessment after a visit"),
@@ -178,6 +175,7 @@ FAMILIES = {
     ("elders.", ""): (LifeEvent, _("recorded a life event: %(state)s")),
     ("orders.correction_", ""): (CorrectionState, _("decided a visit correction: %(state)s")),
     ("providers.", "_list"): (ListKind, _("put a provider on the %(state)s")),
+    ("visits.referral.", ""): (ReferralState, _("moved a doctor referral on: %(state)s")),
 }
 
 
