@@ -481,6 +481,9 @@ SHOUWANG_LINK_CODES_PER_DAY = _env_int("LINK_CODES_PER_DAY", 5, minimum=1)
 SHOUWANG_VISIT_LEAD_DAYS = _env_int("VISIT_LEAD_DAYS", 7)
 SHOUWANG_VISIT_OVERDUE_DAYS = _env_int("VISIT_OVERDUE_DAYS", 3)
 SHOUWANG_VISIT_INCIDENT_DAYS = _env_int("VISIT_INCIDENT_DAYS", 30, minimum=1)
+# A referral to a doctor asked for on a visit should be settled (the elder seen, or declined) within this
+# many days, or by its appointment's day once booked; past that it shows as overdue to the worker.
+SHOUWANG_REFERRAL_DAYS = _env_int("REFERRAL_DAYS", 7, minimum=1)
 # A home visit recorded farther than this from the elder's home (metres) is flagged on the visit.
 SHOUWANG_VISIT_RADIUS_M = _env_int("VISIT_RADIUS_M", 300, minimum=1)
 

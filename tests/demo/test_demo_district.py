@@ -23,7 +23,7 @@ from tests.portal.test_demo import (
     check_the_demo_family_is_linked_with_consent_and_sees_its_elder_in_the_portal,
 )
 from tests.routes.test_demo import check_the_demo_has_a_draft_route_plan_for_today
-from tests.visits.test_demo import check_the_demo_has_a_month_of_visits_and_some_overdue
+from tests.visits.test_demo import check_the_demo_has_three_months_of_visits_and_some_overdue
 from tests.web.test_home_queues import (
     check_the_officials_home_page_in_the_demo_district_stays_within_a_fixed_number_of_queries,
 )
@@ -43,6 +43,6 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_orders_spend_vouchers_and_the_family_sees_its_elders_balance_and_history(client)
     check_the_demo_family_is_linked_with_consent_and_sees_its_elder_in_the_portal(client)
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list(client)
-    check_the_demo_has_a_month_of_visits_and_some_overdue(client)
+    check_the_demo_has_three_months_of_visits_and_some_overdue(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

@@ -3,9 +3,13 @@ roles, the pages behind them (an elder, an assessment report, an incident with i
 and the public pages carry the policy, and Chromium reports nothing it blocked (the `csp_violations`
 fixture fails the test on any report)."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from shouwang.assessments.services import start_assessment
+from shouwang.visits.activities import create_activity
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -42,12 +46,20 @@ def district(live_server, settings):
     factories.contact(elder)
     incident = IncidentFactory(device=DeviceFactory(elder=elder))
     assessment = start_assessment(actor=worker, elder_id=elder.pk, assessor_id=users["assessor"].pk)
+    activity = create_activity(
+        actor=worker, community=factories.COMMUNITY_A, title="合唱", place="活动室", capacity=10,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )  # fmt: skip
     behind_the_navigation = {
         # The portal has no menu: its elder's page lists the portal's tasks.
         "elder": ["/portal/link/", f"/portal/elders/{elder.pk}/"]
         + [f"/portal/elders/{elder.pk}/{task}/" for task in PORTAL_TASKS],
         "official": [f"/elders/{elder.pk}/", "/api/v1/docs"],
-        "community_worker": [f"/assessments/{assessment.pk}/report/"],
+        "community_worker": [
+            f"/assessments/{assessment.pk}/report/",
+            f"/visits/activities/{activity.pk}/",
+            f"/visits/activities/{activity.pk}/edit/",
+        ],
         "operator": [f"/alarms/console/{incident.pk}/"],
         "admin": ["/admin/"],
     }

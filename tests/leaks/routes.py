@@ -107,6 +107,13 @@ EXEMPT = {
     "visits:rules": "visit rules are public rules; the counts are of the caller's own area",
     "visits:rule_new": "visit rules are public rules; who may write them: tests/visits",
     "visits:rule": "visit rules are public rules; who may write them: tests/visits",
+    "POST /api/v1/visits/rules": "visit rules are public rules; who may write them, by region: "
+    "tests/visits/test_rules_api.py",
+    "POST /api/v1/visits/rules/preview": "counts the caller's own area for the posted rule; stores nothing",
+    "PUT /api/v1/visits/rules/{rule_id}": "visit rules are public rules; who may change them, by region: "
+    "tests/visits/test_rules_api.py",
+    "POST /api/v1/visits/rules/{rule_id}/retire": "visit rules are public rules; who may retire them, by "
+    "region: tests/visits/test_rules_api.py",
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "web:favicon": "the site's icon, a static file",

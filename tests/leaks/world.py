@@ -52,7 +52,7 @@ from shouwang.orders.models import (
 )
 from shouwang.routes.models import PlannedStop, RoutePlan
 from shouwang.visits import timebank
-from shouwang.visits.models import Activity, ActivitySignup, HelpTask, VisitTask, Volunteer
+from shouwang.visits.models import Activity, ActivitySignup, HelpTask, Referral, VisitTask, Volunteer
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -90,6 +90,8 @@ KINDS = (
     "activity_id",
     "help_id",
     "route_plan_id",
+    "signup_id",
+    "referral_id",
 )
 
 
@@ -366,11 +368,15 @@ def build() -> World:
         community_id=elder_b.community_id, title="乙方助乐活动", place="乙方活动室", capacity=5,
         starts_at=timezone.now() - dt.timedelta(hours=1), created_by=worker_b,
     )  # fmt: skip
-    ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
+    signup_b = ActivitySignup.objects.create(activity=activity_b, volunteer=registered_b, by=worker_b)
     help_b = HelpTask.objects.create(
         elder=elder_b, community_id=elder_b.community_id, kind="escort", starts_at=timezone.now(), minutes=60,
         destination="乙方医院", need="乙方陪诊", volunteer=registered_b, state="done", done_at=timezone.now(),
         created_by=worker_b,
+    )  # fmt: skip
+    referral_b = Referral.objects.create(
+        task=visit_done, elder=elder_b, community_id=elder_b.community_id, reason="乙方转介原因",
+        due_on=timezone.localdate(),
     )  # fmt: skip
     facility = register_facility(
         actor=SYSTEM,
@@ -443,6 +449,8 @@ def build() -> World:
         "activity_id": (activity_b.pk,),
         "help_id": (help_b.pk,),
         "route_plan_id": (route_plan.pk,),
+        "signup_id": (signup_b.pk,),
+        "referral_id": (referral_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -479,6 +487,8 @@ def build() -> World:
         activity_b,
         help_b,
         route_plan,
+        signup_b,
+        referral_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -493,6 +503,7 @@ def build() -> World:
         family_b.full_name,
         volunteer_b.full_name,
         activity_b.title,
+        referral_b.reason,
         complaint.description,
         exception.detail,
         correction.reason,

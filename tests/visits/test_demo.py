@@ -5,7 +5,7 @@ from django.utils import timezone
 from shouwang.visits.models import TaskState, VisitRule, VisitTask
 
 
-def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
+def check_the_demo_has_three_months_of_visits_and_some_overdue(client):
     """The default rules, a month of visits done on many days with findings and an incident from one, open
     tasks for the worker, some overdue ones escalated; the worker's list and the coverage page show them."""
     from shouwang.accounts.models import User
@@ -15,6 +15,17 @@ def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
     assert len({timezone.localdate(at) for at in done.values_list("done_at", flat=True)}) >= 10
     assert done.exclude(findings=[]).exists() and done.filter(incident__isnull=False).count() == 1
     assert VisitTask.objects.filter(state=TaskState.OPEN, escalated_at__isnull=False).exists()
+    # Three months of visits (the issue's), and the doctor referrals their health findings led to, at every
+    # stage: settled with an outcome, booked, still open and some of those overdue.
+    first_day = min(timezone.localdate(at) for at in done.values_list("done_at", flat=True))
+    assert (timezone.localdate() - first_day).days >= 85
+    from shouwang.visits.models import Referral
+    from shouwang.visits.referrals import is_overdue
+
+    referrals = list(Referral.objects.all())
+    assert {"open", "booked", "done", "declined"} <= {referral.state for referral in referrals}
+    assert all(referral.outcome for referral in referrals if referral.state in ("done", "declined"))
+    assert any(is_overdue(referral) for referral in referrals)
     from shouwang.visits.models import HoursPosting, Volunteer
     from shouwang.visits.volunteers import balance_minutes
 
@@ -33,6 +44,7 @@ def check_the_demo_has_a_month_of_visits_and_some_overdue(client):
     assert HelpTask.objects.filter(volunteer=volunteer, state="open", kind="companionship").exists()
     client.force_login(User.objects.get(username="worker"))
     assert "data-task=" in client.get("/visits/").content.decode()
+    assert "data-overdue-count" in client.get("/visits/referrals/").content.decode()
     client.force_login(User.objects.get(username="official"))
     page = client.get(f"/visits/coverage/?month={timezone.localdate():%Y-%m}").content.decode()
     assert "data-coverage" in page

@@ -103,6 +103,7 @@ def test_rules_are_checked_and_audited(tree, official, worker_a, english):
         "interval_days": 3,
         "min_age": 90,
         "arrangements": ["alone"],
+        "region": factories.DISTRICT,
     }
     with pytest.raises(Forbidden):
         services.save_rule(actor=worker_a, values=values)

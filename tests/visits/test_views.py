@@ -56,6 +56,7 @@ def test_rules_preview_and_coverage(client, task, official, worker_a, english, t
         "interval_days": "7",
         "arrangements": ["alone"],
         "active": "on",
+        "region": factories.DISTRICT,
     }
     preview = client.post("/visits/rules/new/", {**values, "preview": "1"}).content.decode()
     assert 'data-preview="1"' in preview and not VisitRule.objects.filter(name="独居：每周电话").exists()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 from django import forms
 from django.contrib import messages
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,6 +77,15 @@ def optional_int(raw: object) -> int | None:
     """A whole number sent by a form or a query string, or None when absent or not one."""
     text = str(raw or "")
     return int(text) if is_digits(text) else None
+
+
+def optional_moment(raw: str | None) -> dt.datetime | None:
+    """A time typed in an <input type=datetime-local>, in the local time zone; None when empty or not a
+    time (the service then says why)."""
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat(raw)) if raw and len(raw) < 30 else None
+    except ValueError:
+        return None
 
 
 def optional_date(raw: str | None) -> dt.date | None:

@@ -1,16 +1,19 @@
-"""Demo regular visits: a month of history in the communities that have a community worker, with
-findings and a follow-up, and a few visits left undone so that they are overdue and escalated.
+"""Demo regular visits: three months of history in the communities that have a community worker, with
+findings and their follow-ups (an incident, doctor referrals at every stage), and a few visits left
+undone so that they are overdue and escalated.
 
-The month is played day by day through the real paths: the generation makes the tasks due that day
-(``generate_visits(today=day)``), the assigned worker records most of them (``complete_visit``) and the
-record is moved back to that day, so the next day's generation reads a true history. Deterministic for a
-seed.
+The last five weeks are played day by day through the real paths: the generation makes the tasks due that
+day (``generate_visits(today=day)``), the assigned worker records most of them (``complete_visit``) and
+the record is moved back to that day, so the next day's generation reads a true history. The two months
+before are written in bulk (``_earlier_history``), as the plan of each elder asked for them: replaying them
+too would triple the demo's first start. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 
 from django.utils import timezone
 
@@ -19,22 +22,30 @@ from shouwang.core.actors import SYSTEM
 from shouwang.core.idnumbers import make_resident_id
 from shouwang.core.roles import Role
 from shouwang.elders.models import Elder, Status
-from shouwang.visits import help, timebank
+from shouwang.visits import help, referrals, timebank
 from shouwang.visits.activities import create_activity, record_attendance, sign_up
 from shouwang.visits.generation import escalate_overdue, generate_visits, visitors_by_community
 from shouwang.visits.models import (
     Finding,
     HelpKind,
+    Outcome,
+    Referral,
+    ReferralState,
     Skill,
     TaskState,
+    Tier,
     VisitKind,
     VisitTask,
     Volunteer,
 )  # fmt: skip
 from shouwang.visits.services import complete_visit, follow_up_incident
+from shouwang.visits.tiers import risks_of
 from shouwang.visits.volunteers import confirm_visit, donate_hours, register_volunteer
 
 HISTORY_DAYS = 35
+# Written in bulk before the replayed weeks: with them, three months of visits.
+EARLIER_DAYS = 56
+EARLIER_LATE_SHARE = 0.1
 DONE_SHARE = 0.6
 NEGLECTED_DAYS = 10
 FINDING_SHARE = 0.2
@@ -49,8 +60,11 @@ def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
     today = timezone.localdate()
     volunteer = _register_volunteer(community_codes[0]) if community_codes else None
     neglected: set[int] = set()
-    done = 0
+    done = _earlier_history(elders, today - dt.timedelta(days=HISTORY_DAYS), rng, volunteer)
     alerted = False
+    # health findings of the community workers' visits (a volunteer's go to the worker first)
+    referred: list[VisitTask] = []
+    workers = set(User.objects.filter(role=Role.COMMUNITY_WORKER).values_list("pk", flat=True))
     for back in range(HISTORY_DAYS, 0, -1):
         day = today - dt.timedelta(days=back)
         generate_visits(actor=SYSTEM, today=day, elders=elders)
@@ -76,8 +90,11 @@ def load_visits(*, community_codes: list[str], seed: int) -> dict[str, int]:
             if not alerted and task.findings:
                 follow_up_incident(actor=task.assignee, task_id=task.pk, note="请呼叫中心今天回访老人。")
                 alerted = True
+            elif Finding.HEALTH in task.findings and task.assignee_id in workers:
+                referred.append(task)
     generate_visits(actor=SYSTEM, today=today, elders=elders)
     escalated = escalate_overdue()
+    _recent_referrals(referred)
     confirmed = _confirm_volunteer_visits(volunteer) if volunteer else 0
     team = _volunteer_team(volunteer, rng) if volunteer else 0
     return {"done": done, "escalated": len(escalated), "confirmed": confirmed, "volunteers": team}
@@ -214,3 +231,131 @@ def _record(task: VisitTask, day: dt.date, rng: random.Random) -> None:
     at = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59))))
     VisitTask.objects.filter(pk=task.pk).update(done_at=at)
     task.findings = findings
+
+
+DOCTORS = ("社区卫生服务站王医生", "街道卫生院内科", "家庭医生签约团队李医生")
+OUTCOMES = {
+    ReferralState.DONE: (
+        "血压偏高，已调整用药，两周后复诊。",
+        "检查无大碍，嘱多饮水、按时服药。",
+        "已转上级医院复查。",
+    ),
+    ReferralState.DECLINED: ("老人不愿去医院，已告知家属。", "家属已自行带老人就医。"),
+}
+
+
+def _earlier_history(elders, until: dt.date, rng: random.Random, volunteer: Volunteer | None) -> int:
+    """The two months before ``until``, in bulk: each elder's planned visits (by the plan of the day) at
+    their interval, done by their community's worker — or, for every other elder not at high risk of the
+    volunteer's community, by the volunteer, who keeps them in the replayed weeks (continuity) — on the
+    due day or a little after (now and then more than the grace late, which the coverage report shows),
+    with findings now and then; a health finding led to a doctor referral, settled since (seen or
+    declined) but for a few still open, some overdue. Returns how many visits were written."""
+    workers = visitors_by_community(set(elders.values_list("community_id", flat=True)))
+    people = {elder.pk: elder for elder in elders.only("pk", "community_id", "lat", "lon")}
+    start = until - dt.timedelta(days=EARLIER_DAYS)
+    tasks = []
+    for elder_id, risk in sorted(risks_of(elders, today=start).items()):
+        elder = people[elder_id]
+        team = [user for user in workers.get(elder.community_id, []) if user.role == Role.COMMUNITY_WORKER]
+        if not team:
+            continue
+        worker = team[elder_id % len(team)]
+        if (
+            volunteer is not None
+            and elder.community_id == volunteer.community_id
+            and risk.tier != Tier.HIGH
+            and elder_id % 2 == 0
+        ):
+            worker = volunteer.user
+        for planned in risk.plan.values():
+            due = start + dt.timedelta(days=rng.randrange(planned.interval_days))
+            while due < until:
+                tasks.append(_past_visit(elder, worker, planned, risk.tier, due, until, rng))
+                due += dt.timedelta(days=planned.interval_days)
+    VisitTask.objects.bulk_create(tasks, batch_size=500)
+    if not all(task.pk for task in tasks):  # backends that do not return ids from bulk inserts
+        tasks = list(VisitTask.objects.filter(elder__in=elders, due_on__lt=until).order_by("pk"))
+    referred: Counter[str] = Counter()  # per community, so that each community's worker has an overdue one
+    past = []
+    for task in tasks:
+        if Finding.HEALTH in task.findings:
+            n = referred[task.community_id]
+            past.append(_past_referral(task, REFERRAL_STATES[n % len(REFERRAL_STATES)], rng))
+            referred[task.community_id] += 1
+    Referral.objects.bulk_create(past)
+    return len(tasks)
+
+
+def _past_visit(elder, worker, planned, tier: str, due: dt.date, until: dt.date, rng: random.Random):
+    late = rng.randint(4, 6) if rng.random() < EARLIER_LATE_SHARE else rng.choice((0, 0, 0, 1, 2))
+    day = min(due + dt.timedelta(days=late), until - dt.timedelta(days=1))
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59))))
+    findings = rng.sample(Finding.values, k=rng.randint(1, 2)) if rng.random() < FINDING_SHARE else []
+    task = VisitTask(
+        elder_id=elder.pk, community_id=elder.community_id, rule=planned.rule, kind=planned.kind, tier=tier,
+        due_on=due, state=TaskState.DONE, assignee=worker, done_at=at, done_by=worker,
+        outcome=Outcome.MET if rng.random() < 0.95 else Outcome.NOT_REACHED, findings=findings,
+        notes=rng.choice(NOTES),
+    )  # fmt: skip
+    if planned.kind == VisitKind.HOME:
+        task.lat = (elder.lat or 43.85) + rng.uniform(-0.0005, 0.0005)
+        task.lon = (elder.lon or 126.55) + rng.uniform(-0.0005, 0.0005)
+        task.distance_m = rng.randint(5, 60)
+    return task
+
+
+# The past referrals' states in turn, per community: mostly settled, a few left open (overdue by now) —
+# the first one too, so that even a small demo district has an overdue referral on each worker's list.
+S = ReferralState
+REFERRAL_STATES = (
+    S.OPEN,
+    S.DONE,
+    S.DECLINED,
+    S.DONE,
+    S.CONTACTED,
+    S.DONE,
+    S.DONE,
+    S.DECLINED,
+    S.DONE,
+    S.DONE,
+)
+
+
+def _past_referral(task: VisitTask, state: ReferralState, rng: random.Random) -> Referral:
+    opened = task.done_at or timezone.now()  # always set: the past visits are done
+    due_on = timezone.localdate(opened) + dt.timedelta(days=7)
+    referral = Referral(
+        task=task, elder_id=task.elder_id, community_id=task.community_id, state=state,
+        reason="巡访发现：身体不适，建议就医。", due_on=due_on, created_by=task.done_by,
+    )  # fmt: skip
+    if state != ReferralState.OPEN:
+        referral.doctor = rng.choice(DOCTORS)
+    if state in OUTCOMES:
+        referral.outcome = rng.choice(OUTCOMES[state])
+        referral.closed_by = task.done_by
+        referral.closed_at = opened + dt.timedelta(days=rng.randint(1, 6))
+    return referral
+
+
+def _recent_referrals(tasks: list[VisitTask]) -> None:
+    """Health findings of the replayed weeks referred through the real service; the first one booked,
+    the second already seen by the doctor, the third declined, the rest waiting for the worker."""
+    for n, task in enumerate(tasks[:6]):
+        worker = task.assignee
+        referral = referrals.refer(actor=worker, task_id=task.pk)
+        if n == 0:
+            referrals.advance(
+                actor=worker, referral_id=referral.pk, to_state=ReferralState.BOOKED, doctor=DOCTORS[0],
+                appointment_at=timezone.now() + dt.timedelta(days=2),
+            )  # fmt: skip
+        elif n == 1:
+            referrals.advance(
+                actor=worker, referral_id=referral.pk, to_state=ReferralState.DONE, doctor=DOCTORS[2],
+                note=OUTCOMES[ReferralState.DONE][1],
+            )  # fmt: skip
+        elif n == 2:
+            referrals.advance(
+                actor=worker, referral_id=referral.pk, to_state=ReferralState.DECLINED,
+                note=OUTCOMES[ReferralState.DECLINED][1],
+            )  # fmt: skip

@@ -9,16 +9,16 @@ from typing import Annotated
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from shouwang.core.errors import NotFound
+from shouwang.core.errors import Forbidden, NotFound, ValidationFailed
 from shouwang.core.pagination import paginate
 from shouwang.core.schemas import Code, Day, Id, Moment, Note, Page, PageSize, RegionCode, column_text
 from shouwang.orders.api import OrderItemIn
 from shouwang.orders.models import Order
 
-from . import activities, services, timebank, volunteers
-from .models import Activity, HoursPosting, VisitTask
-from .permissions import may_read_risk
-from .selectors import coverage, get_task_for, rules_for, search_tasks
+from . import activities, referrals, services, timebank, volunteers
+from .models import Activity, HoursPosting, Referral, ReferralState, VisitRule, VisitTask
+from .permissions import may_edit_rules, may_read_risk
+from .selectors import coverage, get_task_for, rule_preview, rules_for, search_tasks
 from .tiers import risk_of
 
 router = Router(tags=["visits"])
@@ -126,11 +126,78 @@ class VisitRuleOut(Schema):
     tier: str
     kind: str
     interval_days: int
+    region: str | None
+
+    @staticmethod
+    def resolve_region(rule: VisitRule) -> str | None:
+        return rule.region_id
 
 
-@router.get("/rules", response=list[VisitRuleOut], summary="The visit rules")
+class VisitRuleIn(Schema):
+    name: Annotated[str, column_text(VisitRule, "name")]
+    region: RegionCode | None = None
+    position: Annotated[int, Field(ge=0, le=999)] = 0
+    active: bool = True
+    arrangements: Annotated[list[Code], Field(max_length=20)] = []
+    categories: Annotated[list[Code], Field(max_length=40)] = []
+    min_age: Annotated[int, Field(ge=0, le=130)] | None = None
+    min_ability_level: Annotated[int, Field(ge=0, le=4)] | None = None
+    tier: Code
+    kind: Code
+    interval_days: Annotated[int, Field(ge=1, le=730)]
+
+
+class VisitRulePreviewOut(Schema):
+    caught: int
+
+
+class VisitRuleSavedOut(VisitRuleOut):
+    caught: int
+
+
+@router.get("/rules", response=list[VisitRuleOut], summary="The visit rules that apply in the caller's area")
 def list_rules(request):
     return list(rules_for(request.auth))
+
+
+def _require_rule_editor(user) -> None:
+    if not may_edit_rules(user):
+        raise Forbidden(_("Only the bureau edits the visit rules."))
+
+
+@router.post(
+    "/rules/preview",
+    response=VisitRulePreviewOut,
+    summary="How many active elders of the caller's area a rule would catch (nothing saved)",
+)
+def preview_rule(request, payload: VisitRuleIn):
+    _require_rule_editor(request.auth)
+    return {"caught": rule_preview(request.auth, services.checked_rule(payload.dict()))}
+
+
+def _saved(request, rule: VisitRule) -> VisitRule:
+    """The rule as saved, with how many elders of the caller's area it catches now."""
+    rule.caught = rule_preview(request.auth, rule)  # type: ignore[attr-defined]
+    return rule
+
+
+@router.post("/rules", response={201: VisitRuleSavedOut}, summary="Create a visit rule for a region of yours")
+def create_rule(request, payload: VisitRuleIn):
+    return Status(201, _saved(request, services.save_rule(actor=request.auth, values=payload.dict())))
+
+
+@router.put("/rules/{int:rule_id}", response=VisitRuleSavedOut, summary="Change a visit rule of your regions")
+def update_rule(request, rule_id: Id, payload: VisitRuleIn):
+    return _saved(request, services.save_rule(actor=request.auth, values=payload.dict(), rule_id=rule_id))
+
+
+@router.post(
+    "/rules/{int:rule_id}/retire",
+    response=VisitRuleSavedOut,
+    summary="Retire a visit rule: it catches nobody from the next generation on",
+)
+def retire_rule(request, rule_id: Id):
+    return _saved(request, services.retire_rule(actor=request.auth, rule_id=rule_id))
 
 
 @router.get("/{int:visit_id}", response=VisitTaskOut, summary="One visit task")
@@ -178,6 +245,86 @@ def follow_up_review(request, visit_id: Id, payload: ReviewFollowUpIn):
         actor=request.auth, task_id=visit_id, assessor_id=payload.assessor_id
     )
     return _followed(request, visit_id, assessment)
+
+
+class ReferralIn(Schema):
+    reason: Annotated[str, column_text(Referral, "reason")] = ""
+
+
+class ReferralOut(Schema):
+    id: int
+    task_id: int
+    elder_id: int
+    elder_name: str
+    community: str
+    state: str
+    reason: str
+    due_on: dt.date
+    overdue: bool
+    doctor: str
+    appointment_at: dt.datetime | None
+    outcome: str
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_elder_name(referral: Referral) -> str:
+        return referral.elder.name
+
+    @staticmethod
+    def resolve_community(referral: Referral) -> str:
+        return referral.community_id
+
+    @staticmethod
+    def resolve_overdue(referral: Referral) -> bool:
+        return referrals.is_overdue(referral)
+
+
+class ReferralMoveIn(Schema):
+    state: Code
+    doctor: Annotated[str, column_text(Referral, "doctor")] = ""
+    appointment_at: Moment | None = None
+    note: Annotated[str, column_text(Referral, "outcome")] = ""
+
+
+@router.post(
+    "/{int:visit_id}/follow-up/referral",
+    response={201: ReferralOut},
+    summary="Refer the visited elder to a doctor; the community worker follows it through",
+)
+def follow_up_referral(request, visit_id: Id, payload: ReferralIn):
+    referral = referrals.refer(actor=request.auth, task_id=visit_id, reason=payload.reason)
+    return Status(201, referrals.get_referral_for(request.auth, referral.pk))
+
+
+@router.get(
+    "/referrals",
+    response=list[ReferralOut],
+    summary="Doctor referrals of the caller's area: unsettled by default, overdue first",
+)
+def list_referrals(request, state: Code = "", overdue: bool = False):
+    if state and state not in ReferralState.values:
+        raise ValidationFailed(_("Unknown referral state."), errors={"state": _("Unknown referral state.")})
+    if state:
+        found = list(referrals.referrals_for(request.auth).filter(state=state).order_by("due_on", "id")[:500])
+    else:
+        found = [row["referral"] for row in referrals.open_referrals(request.auth)]
+    return [referral for referral in found if referrals.is_overdue(referral)] if overdue else found
+
+
+@router.get("/referrals/{int:referral_id}", response=ReferralOut, summary="One doctor referral")
+def get_referral(request, referral_id: Id):
+    return referrals.get_referral_for(request.auth, referral_id)
+
+
+@router.post(
+    "/referrals/{int:referral_id}/move",
+    response=ReferralOut,
+    summary="Move a referral on: contacted, booked (appointment), done or declined (with the outcome)",
+)
+def move_referral(request, referral_id: Id, payload: ReferralMoveIn):
+    moves = payload.dict()
+    referrals.advance(actor=request.auth, referral_id=referral_id, to_state=moves.pop("state"), **moves)
+    return referrals.get_referral_for(request.auth, referral_id)
 
 
 class HoursEntryOut(Schema):
@@ -269,19 +416,28 @@ class ActivityOut(Schema):
     minutes: int
     taken: int
     attendance_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancel_reason: str
 
     @staticmethod
     def resolve_community(activity) -> str:
         return activity.community_id
 
 
-class ActivityIn(Schema):
-    community: RegionCode
+class ActivityChangeIn(Schema):
     title: Annotated[str, column_text(Activity, "title")]
     starts_at: Moment
     place: Annotated[str, column_text(Activity, "place")]
     capacity: Annotated[int, Field(ge=1, le=1000)]
     minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+
+
+class ActivityIn(ActivityChangeIn):
+    community: RegionCode
+
+
+class ActivityCancelIn(Schema):
+    reason: Annotated[str, column_text(Activity, "cancel_reason")]
 
 
 class SignupOut(Schema):
@@ -336,6 +492,36 @@ def sign_up(request, activity_id: Id, payload: SignupIn):
     return Status(
         201, activities.sign_up(actor=request.auth, activity_id=activity_id, elder_id=payload.elder_id)
     )
+
+
+@router.put(
+    "/activities/{int:activity_id}",
+    response=ActivityDetailOut,
+    summary="Change an activity before it starts (the people signed up are told of a new time or place)",
+)
+def change_activity(request, activity_id: Id, payload: ActivityChangeIn):
+    activities.change_activity(actor=request.auth, activity_id=activity_id, **payload.dict())
+    return activities.get_activity_for(request.auth, activity_id)
+
+
+@router.post(
+    "/activities/{int:activity_id}/cancel",
+    response=ActivityDetailOut,
+    summary="Cancel an activity before it starts, with the reason the people signed up are told",
+)
+def cancel_activity(request, activity_id: Id, payload: ActivityCancelIn):
+    activities.cancel_activity(actor=request.auth, activity_id=activity_id, reason=payload.reason)
+    return activities.get_activity_for(request.auth, activity_id)
+
+
+@router.post(
+    "/activities/{int:activity_id}/signups/{int:signup_id}/cancel",
+    response=ActivityDetailOut,
+    summary="Cancel a sign-up before the activity starts (a volunteer their own, the worker anyone's)",
+)
+def cancel_signup(request, activity_id: Id, signup_id: Id):
+    activities.cancel_signup(actor=request.auth, activity_id=activity_id, signup_id=signup_id)
+    return activities.get_activity_for(request.auth, activity_id)
 
 
 @router.post(

@@ -9,14 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import perform
+from shouwang.core.forms import optional_int, optional_moment, perform
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page
 
 from . import help
 from .models import HelpKind, HelpState
 from .permissions import is_volunteer, may_coordinate_volunteers, may_organize_help
-from .views import _moment, _number
 
 
 @console_page("visits:help")
@@ -28,9 +27,10 @@ def help_list(request):
         raw_minutes = post.get("minutes", "")
         try:
             created = help.create_help(
-                actor=request.user, elder_id=_number(post.get("elder_id", "")), kind=post.get("kind", ""),
-                starts_at=_moment(post.get("starts_at", "")),  # type: ignore[arg-type]
-                minutes=_number(raw_minutes) if raw_minutes else None,
+                actor=request.user, elder_id=optional_int(post.get("elder_id")) or 0,
+                kind=post.get("kind", ""), starts_at=optional_moment(post.get("starts_at")),  # type: ignore[arg-type]
+                # Minutes that are not a number are refused (as 0), not taken as the default.
+                minutes=(optional_int(raw_minutes) or 0) if raw_minutes else None,
                 destination=post.get("destination", ""), need=post.get("need", ""),
             )  # fmt: skip
         except DomainError as failure:

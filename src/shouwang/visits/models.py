@@ -48,6 +48,16 @@ class VisitRule(TimeStampedModel):
     tier = models.CharField(_("risk tier"), max_length=8, choices=Tier.choices)
     kind = models.CharField(_("visit kind"), max_length=8, choices=VisitKind.choices)
     interval_days = models.PositiveSmallIntegerField(_("every (days)"))
+    # Where the rule applies: elders of this region's subtree. Without one it is a platform default
+    # (DOMAIN.md §6), kept by the platform admin; an official keeps the rules of the regions they cover.
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("applies in"),
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -211,6 +221,11 @@ class Activity(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attendance_at = models.DateTimeField(_("attendance recorded at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "id"]
@@ -240,6 +255,11 @@ class ActivitySignup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+    # A cancelled sign-up stays (who cancelled and when); it frees its place and may be taken again.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["activity", "at", "id"]
@@ -249,8 +269,14 @@ class ActivitySignup(models.Model):
                 | Q(volunteer__isnull=False, elder__isnull=True),
                 name="signup_is_a_volunteer_or_an_elder",
             ),
-            models.UniqueConstraint(fields=["activity", "volunteer"], name="signup_volunteer_once"),
-            models.UniqueConstraint(fields=["activity", "elder"], name="signup_elder_once"),
+            models.UniqueConstraint(
+                fields=["activity", "volunteer"],
+                condition=Q(cancelled_at__isnull=True),
+                name="signup_volunteer_once",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "elder"], condition=Q(cancelled_at__isnull=True), name="signup_elder_once"
+            ),
         ]
         verbose_name = _("sign-up")
         verbose_name_plural = _("sign-ups")
@@ -377,3 +403,48 @@ class HoursPosting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer_id} {self.kind} #{self.transaction_id}"
+
+
+class ReferralState(models.TextChoices):
+    OPEN = "open", _("to contact (待联系)")
+    CONTACTED = "contacted", _("doctor contacted (已联系)")
+    BOOKED = "booked", _("appointment booked (已预约)")
+    DONE = "done", _("seen by the doctor (已就诊)")
+    DECLINED = "declined", _("declined (未就诊)")
+
+
+class Referral(TimeStampedModel):
+    """A referral to a doctor (转介就医) a visit's finding asked for: the community worker contacts the
+    family doctor or clinic, books the elder in, and closes it with the outcome (seen, or declined and
+    why). ``due_on`` is the day it should be settled by (the appointment's day once booked); past it, an
+    unsettled referral is overdue on the worker's list."""
+
+    task = models.OneToOneField(VisitTask, on_delete=models.PROTECT, related_name="referral")
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="referrals")
+    community = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReferralState.choices, default=ReferralState.OPEN
+    )
+    reason = models.CharField(_("why a doctor"), max_length=300)
+    due_on = models.DateField(_("settle by"), db_index=True)
+    doctor = models.CharField(_("doctor or clinic"), max_length=120, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["community", "state", "due_on"])]
+        verbose_name = _("doctor referral")
+        verbose_name_plural = _("doctor referrals")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.elder_id} {self.state}"

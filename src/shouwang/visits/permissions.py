@@ -3,6 +3,7 @@
 
 from shouwang.core.permissions import BUREAU_ROLES, REGION_STAFF_ROLES, role_of
 from shouwang.core.roles import Role
+from shouwang.core.scope import scope_of
 
 # Community workers (网格员) and volunteers make the visits; a volunteer sees only their own.
 WORKER_ROLES = frozenset({Role.COMMUNITY_WORKER})
@@ -66,6 +67,15 @@ def may_edit_rules(user) -> bool:
     return role_of(user) in RULE_EDITORS
 
 
+def may_keep_rule(user, region_code: str | None) -> bool:
+    """Write a rule that applies in ``region_code``: an official whose regions cover it. A rule that
+    applies everywhere (no region: the platform defaults) only the platform admin."""
+    if role_of(user) not in RULE_EDITORS:
+        return False
+    scope = scope_of(user)
+    return scope.everything if region_code is None else scope.covers_region(region_code)
+
+
 def may_read_rules(user) -> bool:
     return role_of(user) in RULE_READERS
 
@@ -106,3 +116,25 @@ def may_organize_help(user) -> bool:
 
 def may_read_help(user) -> bool:
     return role_of(user) in HELP_READERS
+
+
+def may_cancel_signup(user, signup) -> bool:
+    """A volunteer cancels their own sign-up; the organiser anyone's (an elder's, for the elder)."""
+    if may_organize_activities(user):
+        return True
+    return is_volunteer(user) and signup.volunteer is not None and signup.volunteer.user_id == user.pk
+
+
+# Referrals to a doctor (转介就医): asked for by whoever made the visit; the community's workers follow
+# them through (contact the doctor, book, close with the outcome); the bureau reads them.
+REFERRAL_KEEPERS = WORKER_ROLES
+REFERRAL_READERS = BUREAU_ROLES | WORKER_ROLES
+
+
+def may_read_referrals(user) -> bool:
+    return role_of(user) in REFERRAL_READERS
+
+
+def may_keep_referrals(user) -> bool:
+    """Move a referral on: doctor contacted, appointment booked, seen or declined."""
+    return role_of(user) in REFERRAL_KEEPERS

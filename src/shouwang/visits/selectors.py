@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,9 +101,21 @@ def is_overdue(task: VisitTask, today: dt.date | None = None) -> bool:
 
 
 def rules_for(user) -> QuerySet[VisitRule]:
+    """The rules that apply somewhere in the user's area: the platform defaults, the rules of regions
+    inside it and of the regions above it (a district's rule applies to the worker's community)."""
     if not may_read_rules(user):
         return VisitRule.objects.none()
-    return VisitRule.objects.all()
+    rules = VisitRule.objects.select_related("region")
+    scope = scope_of(user)
+    if scope.everything:
+        return rules
+    above = {
+        prefix[:length].ljust(12, "0") for prefix in scope.region_prefixes for length in (2, 4, 6, 9, 12)
+    }
+    inside = Q()
+    for prefix in scope.region_prefixes:
+        inside |= Q(region__code__startswith=prefix)
+    return rules.filter(Q(region__isnull=True) | Q(region_id__in=above) | inside)
 
 
 def get_rule_for(user, rule_id: int) -> VisitRule:
@@ -111,6 +123,14 @@ def get_rule_for(user, rule_id: int) -> VisitRule:
         return rules_for(user).get(pk=rule_id)
     except (VisitRule.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("This visit rule does not exist.")) from None
+
+
+def rule_regions(user) -> QuerySet[Region]:
+    """The regions an official may write rules for: those of their area above the communities."""
+    from shouwang.regions.models import Level
+
+    regions = Region.objects.exclude(level=Level.COMMUNITY).order_by("code")
+    return scope_of(user).filter(regions, region="code")[:200]
 
 
 def rule_preview(user, rule: VisitRule, *, today: dt.date | None = None) -> int:

@@ -18,9 +18,10 @@ from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.core.geo import distance_m
 from shouwang.core.text import within_limit
 from shouwang.elders.models import Category, LivingArrangement
+from shouwang.regions.models import Region
 
 from .models import Finding, Outcome, TaskState, Tier, VisitKind, VisitRule, VisitTask
-from .permissions import may_complete_visit, may_edit_rules, may_follow_up
+from .permissions import may_complete_visit, may_edit_rules, may_follow_up, may_keep_rule
 from .selectors import NOT_FOUND, tasks_for
 
 NOTES_LENGTH = 2000
@@ -222,6 +223,7 @@ RULE_FIELDS = (
     "tier",
     "kind",
     "interval_days",
+    "region_id",
 )
 
 
@@ -268,7 +270,11 @@ def checked_rule(values: dict) -> VisitRule:
     kind = values.get("kind")
     if kind not in VisitKind.values:
         errors["kind"] = _("Choose a phone call or a home visit.")
+    region = values.get("region") or None
+    if region is not None and not Region.objects.filter(code=region).exists():
+        errors["region"] = _("Choose a region of your area.")
     rule = VisitRule(
+        region_id=region,
         name=name,
         position=_whole(values.get("position"), 0, 999, "position", _("The position"), errors, optional=True)
         or 0,
@@ -301,27 +307,73 @@ def _rule_record(rule: VisitRule) -> dict:
     return {field: getattr(rule, field) for field in RULE_FIELDS}
 
 
+def _refuse_rule_region(actor, region_id: str | None) -> None:
+    if not may_keep_rule(actor, region_id):
+        message = (
+            _("Only the platform admin keeps the rules that apply everywhere; choose a region of your area.")
+            if region_id is None
+            else _("Choose a region of your area.")
+        )
+        raise ValidationFailed(message, errors={"region": message})
+
+
+def _locked_rule(actor, rule_id: int) -> VisitRule:
+    """A rule the actor may keep, locked; one outside their regions is as missing as one that never was."""
+    from .selectors import rules_for
+
+    try:
+        rule = rules_for(actor).select_for_update(of=("self",)).get(pk=rule_id)
+    except (VisitRule.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("This visit rule does not exist.")) from None
+    if not may_keep_rule(actor, rule.region_id):
+        raise NotFound(_("This visit rule does not exist."))
+    return rule
+
+
 def save_rule(*, actor, values: dict, rule_id: int | None = None) -> VisitRule:
     """Create a rule, or change one (``rule_id``); the next generation applies it (open tasks the
-    changed plan no longer asks for are cancelled then)."""
+    changed plan no longer asks for are cancelled then). An official keeps the rules of the regions they
+    cover (before and after the change); the platform admin also the platform defaults."""
     require_actor(actor)
     if not may_edit_rules(actor):
         raise Forbidden(_("Only the bureau edits the visit rules."))
     checked = checked_rule(values)
     with transaction.atomic():
         if rule_id is None:
+            _refuse_rule_region(actor, checked.region_id)
             checked.save()
-            audit.record(actor=actor, action="visits.rule.create", obj=checked, after=_rule_record(checked))
+            audit.record(
+                actor=actor, action="visits.rule.create", obj=checked, after=_rule_record(checked),
+                region_code=checked.region_id or "",
+            )  # fmt: skip
             return checked
-        try:
-            rule = VisitRule.objects.select_for_update().get(pk=rule_id)
-        except (VisitRule.DoesNotExist, ValueError, TypeError):
-            raise NotFound(_("This visit rule does not exist.")) from None
+        rule = _locked_rule(actor, rule_id)
+        _refuse_rule_region(actor, checked.region_id)
         before = _rule_record(rule)
         for field in RULE_FIELDS:
             setattr(rule, field, getattr(checked, field))
         rule.save()
         audit.record(
-            actor=actor, action="visits.rule.update", obj=rule, before=before, after=_rule_record(rule)
-        )
+            actor=actor, action="visits.rule.update", obj=rule, before=before, after=_rule_record(rule),
+            region_code=rule.region_id or "",
+        )  # fmt: skip
+    return rule
+
+
+def retire_rule(*, actor, rule_id: int) -> VisitRule:
+    """Retire a rule: it catches nobody from the next generation on (the open tasks it alone asked for
+    are cancelled then); it stays, with the tasks it made, and can be made active again by saving it."""
+    require_actor(actor)
+    if not may_edit_rules(actor):
+        raise Forbidden(_("Only the bureau edits the visit rules."))
+    with transaction.atomic():
+        rule = _locked_rule(actor, rule_id)
+        if not rule.active:
+            raise Conflict(_("This visit rule is already retired."), code="already_retired")
+        rule.active = False
+        rule.save(update_fields=["active", "updated_at"])
+        audit.record(
+            actor=actor, action="visits.rule.retire", obj=rule, before={"active": True},
+            after={"active": False}, region_code=rule.region_id or "",
+        )  # fmt: skip
     return rule

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from shouwang.alarms.models import Incident, IncidentKind
 from shouwang.elders.models import Elder, ElderCategory, Status
+from shouwang.regions.models import prefix_of
 
 from .models import TIER_ORDER, Tier, VisitKind, VisitRule
 
@@ -80,6 +81,8 @@ def born_by(today: dt.date, years: int) -> dt.date:
 def rule_condition(rule: VisitRule, today: dt.date) -> Q:
     """The elders a rule catches, as one condition on ``Elder`` (the preview counts with it too)."""
     condition = Q()
+    if rule.region_id:
+        condition &= Q(community__code__startswith=prefix_of(rule.region_id))
     if rule.arrangements:
         condition &= Q(living_arrangement__in=rule.arrangements)
     if rule.categories:

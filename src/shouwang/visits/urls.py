@@ -18,4 +18,15 @@ urlpatterns = [
     path("activities/<int:activity_id>/", views.activity_detail, name="activity"),
     path("help/", help_views.help_list, name="help"),
     path("help/<int:help_id>/", help_views.help_task, name="help_task"),
+    path("activities/<int:activity_id>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:activity_id>/cancel/", views.activity_cancel, name="activity_cancel"),
+    path("activities/<int:activity_id>/sign-up/", views.activity_sign_up, name="activity_sign_up"),
+    path(
+        "activities/<int:activity_id>/signups/<int:signup_id>/cancel/",
+        views.signup_cancel,
+        name="signup_cancel",
+    ),
+    path("activities/<int:activity_id>/attendance/", views.activity_attendance, name="activity_attendance"),
+    path("referrals/", views.referral_list, name="referrals"),
+    path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
 ]

@@ -3,10 +3,8 @@ region's task list, the rules with their preview, and the coverage report (table
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,25 +13,38 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import ConsoleForm, attach_error, perform
+from shouwang.core.forms import attach_error, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.core.spreadsheets import SheetWriter
-from shouwang.elders.models import Category, LivingArrangement
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
-from . import activities, services, timebank, volunteers
-from .models import Finding, Outcome, Skill, TaskState, Tier, VisitKind, Volunteer
+from . import activities, referrals, services, timebank, volunteers
+from .forms import (
+    ActivityForm,
+    AttendanceForm,
+    CancelActivityForm,
+    ElderSignupForm,
+    NewActivityForm,
+    ReferralForm,
+    ReferralMoveForm,
+    RuleForm,
+)
+from .models import Finding, Outcome, Referral, Skill, TaskState, VisitKind, Volunteer
 from .permissions import (
     VISIT_READERS,
     is_visitor,
     is_volunteer,
     is_worker,
+    may_cancel_signup,
     may_complete_visit,
     may_coordinate_volunteers,
     may_edit_rules,
+    may_keep_referrals,
+    may_keep_rule,
     may_organize_activities,
 )
 from .selectors import (
@@ -43,11 +54,12 @@ from .selectors import (
     is_overdue,
     my_open_tasks,
     rule_preview,
+    rule_regions,
     rules_for,
     search_tasks,
 )
 
-FOLLOW_UPS = ("order", "incident", "review", "confirm")
+FOLLOW_UPS = ("order", "incident", "review", "referral", "confirm")
 
 
 @console_page("visits:list")
@@ -133,6 +145,7 @@ def task_detail(request, visit_id: int):
             and may_coordinate_volunteers(request.user)
             and Volunteer.objects.filter(user_id=task.done_by_id or 0).exists(),
             "volunteer": is_volunteer(request.user),
+            "referral": Referral.objects.filter(task=task).first(),
             "items": ServiceItem.objects.filter(active=True).order_by("category", "position", "code")
             if may_do and task.state == TaskState.DONE and not task.order_id
             else [],
@@ -169,6 +182,14 @@ def follow_up(request, visit_id: int, name: str):
             ),
             _("The call centre was alerted."),
         )
+    elif name == "referral":
+        form = ReferralForm(post)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        perform(
+            request,
+            lambda: referrals.refer(actor=request.user, task_id=task.pk, reason=reason),
+            _("A doctor referral was opened; the community worker follows it through."),
+        )
     elif name == "confirm":
         perform(
             request,
@@ -192,44 +213,17 @@ def follow_up(request, visit_id: int, name: str):
 # --- rules --------------------------------------------------------------------------------------------
 
 
-class RuleForm(ConsoleForm):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
-    tier = forms.ChoiceField(
-        label=gettext_lazy("Risk tier"), choices=[(t.value, t.label) for t in Tier if t != Tier.NONE]
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("Visit kind"), choices=VisitKind.choices)
-    interval_days = forms.IntegerField(label=gettext_lazy("Every (days)"), min_value=1, max_value=730)
-    arrangements = forms.MultipleChoiceField(
-        label=gettext_lazy("Living arrangements (none ticked: any)"),
-        choices=LivingArrangement.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    categories = forms.MultipleChoiceField(
-        label=gettext_lazy("Categories (any one of them; none ticked: any)"),
-        choices=Category.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    min_age = forms.IntegerField(
-        label=gettext_lazy("Aged at least"), min_value=0, max_value=130, required=False
-    )
-    min_ability_level = forms.IntegerField(
-        label=gettext_lazy("Ability level at least (0 intact … 4 fully lost)"),
-        min_value=0,
-        max_value=4,
-        required=False,
-    )
-    position = forms.IntegerField(
-        label=gettext_lazy("Position in the list"), min_value=0, max_value=999, required=False
-    )
-    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
-
-
 @console_page("visits:rules")
 def rule_list(request):
     """The rules, each with how many active elders in the official's area it catches now."""
-    rows = [{"rule": rule, "caught": rule_preview(request.user, rule)} for rule in rules_for(request.user)]
+    rows = [
+        {
+            "rule": rule,
+            "caught": rule_preview(request.user, rule),
+            "may_keep": may_keep_rule(request.user, rule.region_id),
+        }
+        for rule in rules_for(request.user)
+    ]
     return render(request, "visits/rules.html", {"rows": rows, "may_edit": may_edit_rules(request.user)})
 
 
@@ -237,11 +231,14 @@ def rule_list(request):
 def rule_edit(request, rule_id: int | None = None):
     """Edit a rule (or make one) with a preview: "Preview" counts the elders it would catch, unsaved."""
     rule = get_rule_for(request.user, rule_id) if rule_id is not None else None
-    if not may_edit_rules(request.user):
+    if not may_edit_rules(request.user) or (
+        rule is not None and not may_keep_rule(request.user, rule.region_id)
+    ):
         raise PermissionDenied
     preview = None
+    regions = rule_regions(request.user)
     if request.method == "POST":
-        form = RuleForm(request.POST)
+        form = RuleForm(request.POST, regions=regions)
         if form.is_valid():
             values = {**form.cleaned_data}
             try:
@@ -254,10 +251,11 @@ def rule_edit(request, rule_id: int | None = None):
             except DomainError as failure:
                 attach_error(form, failure)
     elif rule is not None:
-        form = RuleForm(initial={field: getattr(rule, field) for field in services.RULE_FIELDS})
+        initial = {field: getattr(rule, field) for field in services.RULE_FIELDS}
+        form = RuleForm(initial={**initial, "region": rule.region_id or ""}, regions=regions)
         preview = rule_preview(request.user, rule)
     else:
-        form = RuleForm(initial={"active": True})
+        form = RuleForm(initial={"active": True}, regions=regions)
     return render(request, "visits/rule_form.html", {"form": form, "rule": rule, "preview": preview})
 
 
@@ -449,93 +447,213 @@ def volunteer_detail(request, volunteer_id: int):
 # --- group activities (助乐) -------------------------------------------------------------------------
 
 
-def _moment(raw: str) -> dt.datetime | None:
-    """A time typed in an <input type=datetime-local>, read in the local time zone; None when not a time."""
-    try:
-        return timezone.make_aware(dt.datetime.fromisoformat(raw)) if raw and len(raw) < 30 else None
-    except ValueError:
-        return None
-
-
-def _number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
-
-
 @console_page("visits:activities")
 def activity_list(request):
     """The area's activities, soonest first; a community worker creates one here."""
-    errors: dict[str, str] = {}
-    post = request.POST
+    organizer = may_organize_activities(request.user)
+    communities = _my_communities(request.user) if organizer else []
+    form = NewActivityForm(request.POST or None, communities=communities, initial={"minutes": 60})
     if request.method == "POST":
-        try:
-            created = activities.create_activity(
-                actor=request.user, community=post.get("community", ""), title=post.get("title", ""),
-                starts_at=_moment(post.get("starts_at", "")), place=post.get("place", ""),  # type: ignore[arg-type]
-                capacity=_number(post.get("capacity", "")), minutes=_number(post.get("minutes", "60")),
-            )  # fmt: skip
-        except DomainError as failure:
-            errors = getattr(failure, "errors", None) or {"": failure.message}
-            messages.error(request, failure.message)
-        else:
-            messages.success(request, _("The activity was created."))
-            return redirect("visits:activity", activity_id=created.pk)
+        if not organizer:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                created = activities.create_activity(actor=request.user, **form.cleaned_data)
+            except DomainError as failure:
+                attach_error(form, failure)
+            else:
+                messages.success(request, _("The activity was created."))
+                return redirect("visits:activity", activity_id=created.pk)
     return render(
         request,
         "visits/activities.html",
         {
             "activities": activities.activities_for(request.user)[:200],
-            "may_organize": may_organize_activities(request.user),
-            "communities": _my_communities(request.user),
-            "errors": errors,
-            "values": post,
+            "may_organize": organizer,
+            "form": form if organizer else None,
         },
+        status=422 if form.errors else 200,
     )
+
+
+def _signable_elders(user, activity, signed) -> list:
+    """The elders of the activity's community the worker may still sign up."""
+    taken = [s.elder_id for s in signed if s.elder_id]
+    elders = elders_for(user).filter(community_id=activity.community_id).exclude(pk__in=taken)
+    return list(elders.order_by("name")[:300])
+
+
+def _activity_context(request, activity, **forms_given) -> dict:
+    organizer = may_organize_activities(request.user)
+    signed = list(activities.signups_of(activity))
+    open_ = activity.cancelled_at is None and activity.attendance_at is None
+    upcoming = open_ and activity.starts_at > timezone.now()
+    elders = _signable_elders(request.user, activity, signed) if organizer and open_ else []
+    return {
+        "activity": activity,
+        "signups": [
+            {"signup": s, "may_cancel": upcoming and may_cancel_signup(request.user, s)} for s in signed
+        ],
+        "may_organize": organizer,
+        "upcoming": upcoming,
+        "attendance_form": forms_given.get("attendance_form")
+        or (AttendanceForm(signups=signed) if organizer and open_ and not upcoming else None),
+        "elder_form": forms_given.get("elder_form") or (ElderSignupForm(elders=elders) if elders else None),
+        "cancel_form": forms_given.get("cancel_form")
+        or (CancelActivityForm() if organizer and upcoming else None),
+        "may_sign_up": is_volunteer(request.user)
+        and open_
+        and not any(s.volunteer and s.volunteer.user_id == request.user.pk for s in signed),
+    }
 
 
 @console_page("visits:activities")
 def activity_detail(request, activity_id: int):
-    """One activity: its sign-ups; a volunteer signs up, the worker signs elders up and records who came."""
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action == "attendance":
-            attended = [int(v) for v in request.POST.getlist("attended") if v.isdigit() and len(v) < 12]
-            perform(
-                request,
-                lambda: activities.record_attendance(
-                    actor=request.user, activity_id=activity_id, attended=attended
-                ),
-                _("The attendance was recorded."),
-            )
-        else:
-            elder = request.POST.get("elder_id", "")
-            perform(
-                request,
-                lambda: activities.sign_up(
-                    actor=request.user, activity_id=activity_id, elder_id=_number(elder) if elder else None
-                ),
-                _("Signed up."),
-            )
-        return redirect("visits:activity", activity_id=activity_id)
+    """One activity: its sign-ups; a volunteer signs up or cancels, the worker signs elders up, changes or
+    cancels the activity before it starts and records who came after."""
     found = activities.get_activity_for(request.user, activity_id)
-    organizer = may_organize_activities(request.user)
-    signed = activities.signups_of(found)
+    return render(request, "visits/activity.html", _activity_context(request, found))
+
+
+@console_page("visits:activities")
+def activity_edit(request, activity_id: int):
+    """Change an activity before it starts (the people signed up are told of a new time or place)."""
+    found = activities.get_activity_for(request.user, activity_id)
+    if not may_organize_activities(request.user):
+        raise PermissionDenied
+    initial = {field: getattr(found, field) for field in ("title", "place", "capacity", "minutes")}
+    initial["starts_at"] = timezone.localtime(found.starts_at)
+    form = ActivityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activities.change_activity(actor=request.user, activity_id=found.pk, **form.cleaned_data)
+        except DomainError as failure:
+            attach_error(form, failure)
+        else:
+            messages.success(request, _("The activity was changed."))
+            return redirect("visits:activity", activity_id=found.pk)
     return render(
         request,
-        "visits/activity.html",
+        "visits/activity_form.html",
+        {"activity": found, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def _on_activity_page(request, activity, form, form_name: str, step, success: str):
+    """A form of the activity's page: its service call when the form is valid, back to the page with a
+    message; else the page again with the form and its errors (422)."""
+    if form.is_valid():
+        try:
+            step(form.cleaned_data)
+        except DomainError as failure:
+            attach_error(form, failure)
+        else:
+            messages.success(request, success)
+            return redirect("visits:activity", activity_id=activity.pk)
+    context = _activity_context(request, activity, **{form_name: form})
+    return render(request, "visits/activity.html", context, status=422)
+
+
+@require_POST
+@console_page("visits:activities")
+def activity_cancel(request, activity_id: int):
+    found = activities.get_activity_for(request.user, activity_id)
+    return _on_activity_page(
+        request, found, CancelActivityForm(request.POST), "cancel_form",
+        lambda data: activities.cancel_activity(
+            actor=request.user, activity_id=found.pk, reason=data["reason"]
+        ),
+        _("The activity was cancelled; the people signed up are told."),
+    )  # fmt: skip
+
+
+@require_POST
+@console_page("visits:activities")
+def activity_sign_up(request, activity_id: int):
+    """A volunteer signs themselves up (no elder named); the worker signs up the elder chosen."""
+    found = activities.get_activity_for(request.user, activity_id)
+    if "elder_id" not in request.POST:
+        perform(
+            request, lambda: activities.sign_up(actor=request.user, activity_id=found.pk), _("Signed up.")
+        )
+        return redirect("visits:activity", activity_id=found.pk)
+    elders = _signable_elders(request.user, found, activities.signups_of(found))
+    return _on_activity_page(
+        request, found, ElderSignupForm(request.POST, elders=elders), "elder_form",
+        lambda data: activities.sign_up(actor=request.user, activity_id=found.pk, elder_id=data["elder_id"]),
+        _("Signed up."),
+    )  # fmt: skip
+
+
+@require_POST
+@console_page("visits:activities")
+def signup_cancel(request, activity_id: int, signup_id: int):
+    found = activities.get_activity_for(request.user, activity_id)
+    perform(
+        request,
+        lambda: activities.cancel_signup(actor=request.user, activity_id=found.pk, signup_id=signup_id),
+        _("The sign-up was cancelled; the place is free again."),
+    )
+    return redirect("visits:activity", activity_id=found.pk)
+
+
+@require_POST
+@console_page("visits:activities")
+def activity_attendance(request, activity_id: int):
+    """After the activity, the worker ticks who came."""
+    found = activities.get_activity_for(request.user, activity_id)
+    form = AttendanceForm(request.POST, signups=activities.signups_of(found))
+    return _on_activity_page(
+        request, found, form, "attendance_form",
+        lambda data: activities.record_attendance(
+            actor=request.user, activity_id=found.pk, attended=data["attended"]
+        ),
+        _("The attendance was recorded."),
+    )  # fmt: skip
+
+
+# --- doctor referrals (转介就医) ------------------------------------------------------------------------
+
+
+@console_page("visits:referrals")
+def referral_list(request):
+    """The worker's unsettled referrals, the overdue first."""
+    rows = referrals.open_referrals(request.user)
+    return render(
+        request,
+        "visits/referrals.html",
+        {"rows": rows, "overdue_count": sum(1 for row in rows if row["overdue"])},
+    )
+
+
+@console_page("visits:referrals")
+def referral_detail(request, referral_id: int):
+    """One referral: why, from which visit, its moves; the worker records the next one."""
+    found = referrals.get_referral_for(request.user, referral_id)
+    form = ReferralMoveForm(request.POST or None, initial={"doctor": found.doctor})
+    keeper = may_keep_referrals(request.user) and found.state in referrals.OPEN_STATES
+    if request.method == "POST":
+        if not keeper:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                moves = dict(form.cleaned_data)
+                referrals.advance(
+                    actor=request.user, referral_id=found.pk, to_state=moves.pop("state"), **moves
+                )
+            except DomainError as failure:
+                attach_error(form, failure)
+            else:
+                messages.success(request, _("The referral was updated."))
+                return redirect("visits:referral", referral_id=found.pk)
+    return render(
+        request,
+        "visits/referral.html",
         {
-            "activity": found,
-            "signups": signed,
-            "may_organize": organizer,
-            "started": found.starts_at <= timezone.now(),
-            "elders": (
-                elders_for(request.user)
-                .filter(community_id=found.community_id)
-                .exclude(pk__in=signed.exclude(elder=None).values("elder_id"))
-                .order_by("name")[:300]
-                if organizer
-                else []
-            ),
-            "may_sign_up": is_volunteer(request.user)
-            and not signed.filter(volunteer__user_id=request.user.pk).exists(),
+            "referral": found,
+            "overdue": referrals.is_overdue(found),
+            "form": form if keeper else None,
         },
+        status=422 if form.errors else 200,
     )

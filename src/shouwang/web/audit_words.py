@@ -15,6 +15,7 @@ from shouwang.benefits.models import RunState, StatementState
 from shouwang.elders.models import LifeEvent
 from shouwang.orders.models import CorrectionState, OrderState
 from shouwang.providers.models import ListKind
+from shouwang.visits.models import ReferralState
 
 WORDS = {
     "accounts.login": _("signed in"),
@@ -150,6 +151,11 @@ WORDS = {
     "visits.activity.attendance": _("recorded who came to a group activity"),
     "visits.activity.create": _("created a group activity"),
     "visits.activity.sign_up": _("signed up for a group activity"),
+    "visits.activity.change": _("changed a group activity"),
+    "visits.activity.cancel": _("cancelled a group activity"),
+    "visits.activity.cancel_sign_up": _("cancelled a sign-up for a group activity"),
+    "visits.referral.open": _("referred an elder to a doctor after a visit"),
+    "visits.rule.retire": _("retired a visit rule"),
     "visits.follow_up.order": _("ordered services after a visit"),
     "visits.follow_up.review": _("asked for a re-assessment after a visit"),
     "visits.generated": _("made the due visits"),
@@ -174,6 +180,7 @@ FAMILIES = {
     ("elders.", ""): (LifeEvent, _("recorded a life event: %(state)s")),
     ("orders.correction_", ""): (CorrectionState, _("decided a visit correction: %(state)s")),
     ("providers.", "_list"): (ListKind, _("put a provider on the %(state)s")),
+    ("visits.referral.", ""): (ReferralState, _("moved a doctor referral on: %(state)s")),
 }
 
 

@@ -49,6 +49,7 @@ NAVIGATION = (
     NavItem(_("Volunteers"), "visits:volunteers", pages.VOLUNTEER_PAGE_ROLES),
     NavItem(_("Group activities"), "visits:activities", pages.ACTIVITY_PAGE_ROLES),
     NavItem(_("Escorts and companionship"), "visits:help", pages.HELP_PAGE_ROLES),
+    NavItem(_("Doctor referrals"), "visits:referrals", pages.REFERRAL_PAGE_ROLES),
     NavItem(_("Benefit runs"), "benefits:runs", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Benefit policies"), "benefits:policies", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Ledger"), "benefits:ledger", pages.LEDGER_PAGE_ROLES),
