@@ -35,7 +35,7 @@ def beds_for(user, *, state: str = "") -> QuerySet[HomeCareBed]:
     if not _readable(user):
         return HomeCareBed.objects.none()
     beds = HomeCareBed.objects.select_related("elder", "provider", "community")
-    beds = scope_of(user).filter(beds, region="community_id", provider="provider_id")
+    beds = scope_of(user).filter(beds, region="community__code", provider="provider_id")
     return beds.filter(state=state) if state else beds
 
 
@@ -50,7 +50,7 @@ def rentals_for(user, *, open_only: bool = False) -> QuerySet[DeviceRental]:
     if not _readable(user):
         return DeviceRental.objects.none()
     rentals = DeviceRental.objects.select_related("elder", "provider")
-    rentals = scope_of(user).filter(rentals, region="community_id", provider="provider_id")
+    rentals = scope_of(user).filter(rentals, region="community__code", provider="provider_id")
     return rentals.filter(returned_on__isnull=True) if open_only else rentals
 
 
@@ -71,7 +71,7 @@ def respite_for(user, *, elder_id: int | None = None) -> QuerySet[RespiteStay]:
     if not _readable(user):
         return RespiteStay.objects.none()
     stays = RespiteStay.objects.select_related("elder", "provider")
-    stays = scope_of(user).filter(stays, region="community_id", provider="provider_id")
+    stays = scope_of(user).filter(stays, region="community__code", provider="provider_id")
     return stays.filter(elder_id=elder_id) if elder_id is not None else stays
 
 
@@ -87,7 +87,7 @@ def ltc_rules() -> QuerySet[LtcRule]:
 def ltc_statuses_for(user, *, state: str = "") -> QuerySet[LtcStatus]:
     if not (is_system(user) or may_read_ltc_status(user)):
         return LtcStatus.objects.none()
-    statuses = scope_of(user).filter(LtcStatus.objects.select_related("elder"), region="community_id")
+    statuses = scope_of(user).filter(LtcStatus.objects.select_related("elder"), region="community__code")
     return statuses.filter(state=state) if state else statuses
 
 
@@ -95,7 +95,7 @@ def batches_for(user) -> QuerySet[ClaimBatch]:
     if not _readable(user):
         return ClaimBatch.objects.none()
     batches = ClaimBatch.objects.select_related("provider", "region")
-    return scope_of(user).filter(batches, region="region_id", provider="provider_id")
+    return scope_of(user).filter(batches, region="region__code", provider="provider_id")
 
 
 def get_batch_for(user, batch_id: int) -> ClaimBatch:
