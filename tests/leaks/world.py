@@ -40,6 +40,7 @@ from shouwang.facilities.models import (
     Residency,
 )
 from shouwang.facilities.services import register_facility
+from shouwang.homecare.models import ClaimBatch, DeviceRental, HomeCareBed
 from shouwang.hotline.models import CareCall
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
@@ -86,6 +87,9 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "bed_id",
+    "rental_id",
+    "batch_id",
 )
 
 
@@ -394,6 +398,16 @@ def build() -> World:
     OperatingReport.objects.create(
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
+    bed = HomeCareBed.objects.create(
+        elder=elder_b, provider=provider_b, community_id=elder_b.community_id, applied_on=timezone.localdate()
+    )
+    rental = DeviceRental.objects.create(
+        elder=elder_b, community_id=elder_b.community_id, provider=provider_b, item="乙方轮椅",
+        starts_on=timezone.localdate() - dt.timedelta(days=30), due_on=timezone.localdate() - dt.timedelta(days=1),
+    )  # fmt: skip
+    claim_batch = ClaimBatch.objects.create(
+        provider=provider_b, region_id=provider_b.region_id, month=timezone.localdate().replace(day=1)
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -423,6 +437,9 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "bed_id": (bed.pk,),
+        "rental_id": (rental.pk,),
+        "batch_id": (claim_batch.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -457,6 +474,9 @@ def build() -> World:
         residency,
         facility_contract,
         activity_b,
+        bed,
+        rental,
+        claim_batch,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -489,6 +509,7 @@ def build() -> World:
         "乙方营业时间",
         "乙方产权单位",
         "乙方严重事件",
+        "乙方轮椅",
     )
     secrets = (
         elder_a.id_number,
