@@ -402,9 +402,13 @@ def build() -> World:
         elder=elder_b, provider=provider_b, community_id=elder_b.community_id, applied_on=timezone.localdate()
     )
     rental = DeviceRental.objects.create(
-        elder=elder_b, community_id=elder_b.community_id, provider=provider_b, item="乙方轮椅",
-        starts_on=timezone.localdate() - dt.timedelta(days=30), due_on=timezone.localdate() - dt.timedelta(days=1),
-    )  # fmt: skip
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        provider=provider_b,
+        item="乙方轮椅",
+        starts_on=timezone.localdate() - dt.timedelta(days=30),
+        due_on=timezone.localdate() - dt.timedelta(days=1),
+    )
     claim_batch = ClaimBatch.objects.create(
         provider=provider_b, region_id=provider_b.region_id, month=timezone.localdate().replace(day=1)
     )

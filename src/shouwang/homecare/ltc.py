@@ -442,7 +442,7 @@ def _claim_lines(batch: ClaimBatch, orders: dict, rules: dict, start: dt.date) -
         .annotate(total=Sum("claimed_fen"))
         .values_list("elder_id", "total")
     )
-    lines = []
+    lines: list[ClaimLine] = []
     for elder_id, status in sorted(
         statuses.items(), key=lambda item: (item[1].elder.community_id, item[1].elder.name)
     ):
@@ -452,7 +452,7 @@ def _claim_lines(batch: ClaimBatch, orders: dict, rules: dict, start: dt.date) -
             for pk, amount, day in orders[elder_id]
             if status.valid_until and day <= status.valid_until
         ]
-        if rule is None or not covered:
+        if rule is None or status.level is None or not covered:
             continue
         amount = sum(fen for _pk, fen in covered)
         room = max(0, rule.monthly_cap_fen - claimed_elsewhere.get(elder_id, 0))

@@ -13,7 +13,7 @@ HOMECARE_READERS = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN}
 BED_APPLICANTS = BUREAU_ROLES | {Role.COMMUNITY_WORKER}
 # Each move of the lifecycle, by who makes it: the provider adapts the home and installs the devices, the
 # bureau signs the contract that starts the service; either ends it.
-BED_MOVERS = {
+BED_MOVERS: dict[str, frozenset[str]] = {
     BedState.ASSESSED: BED_APPLICANTS,
     BedState.EQUIPPED: BUREAU_ROLES | {Role.PROVIDER_ADMIN},
     BedState.IN_SERVICE: BUREAU_ROLES,
@@ -41,7 +41,7 @@ def may_apply_for_bed(user) -> bool:
 
 
 def may_move_bed(user, to_state: str) -> bool:
-    return role_of(user) in BED_MOVERS.get(to_state, frozenset())
+    return role_of(user) in BED_MOVERS.get(to_state, frozenset[str]())
 
 
 def may_keep_package(user) -> bool:

@@ -42,6 +42,13 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, errors={field: message})
 
 
+def _refused(errors: dict[str, str]) -> ValidationFailed:
+    """Every problem of a form at once: the one message, or a summary when there are several."""
+    if len(errors) == 1:
+        return ValidationFailed(next(iter(errors.values())), errors=errors)
+    return ValidationFailed(_("Please correct the marked fields."), errors=errors)
+
+
 def visible_elder(actor, elder_id: int) -> Elder:
     """An elder of the actor's area (the same NotFound for missing and outside)."""
     from shouwang.elders.selectors import get_elder_for
@@ -164,11 +171,8 @@ def equip_bed(*, actor, bed_id: int, adaptation_done_on: dt.date | None, adaptat
         errors["adaptation_done_on"] = _("Give the day the home adaptation was finished (not in the future).")
     if not note:
         errors["adaptation_note"] = _("Say what was adapted in the home.")
-    if errors:
-        raise ValidationFailed(
-            next(iter(errors.values())) if len(errors) == 1 else _("Please correct the marked fields."),
-            errors=errors,
-        )
+    if errors or adaptation_done_on is None:
+        raise _refused(errors)
     with transaction.atomic():
         bed = _locked(actor, bed_id, S.EQUIPPED, _("Only the provider or the bureau records the equipment."))
         devices = list(
@@ -409,11 +413,8 @@ def record_rental(
         errors["starts_on"] = _("Give the day the rental starts.")
     if due_on is None or (starts_on is not None and due_on < starts_on):
         errors["due_on"] = _("Give the day the device is due back, on or after the start.")
-    if errors:
-        raise ValidationFailed(
-            next(iter(errors.values())) if len(errors) == 1 else _("Please correct the marked fields."),
-            errors=errors,
-        )
+    if errors or starts_on is None or due_on is None:
+        raise _refused(errors)
     with transaction.atomic():
         rental = DeviceRental.objects.create(
             elder=elder,
