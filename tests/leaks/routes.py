@@ -110,7 +110,6 @@ EXEMPT = {
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "web:favicon": "the site's icon, a static file",
-    "GET /api/v1/homecare/ltc/designations": "the agency's designated providers are a published list",
     "GET /api/v1/homecare/ltc/rules": "LTC rules (share and cap per level) are public rules, nobody's data",
     "POST /api/v1/homecare/ltc/rules": "LTC rules are public rules; who may write them: tests/homecare",
     "POST /api/v1/homecare/ltc/statuses/import": "an upload whose rows are matched against the importer's "
@@ -311,8 +310,8 @@ CREATES = {
     ),
     "POST /api/v1/homecare/ltc/statuses": ({"elder_id": _theirs("elder_id"), "state": "applied"},),
     "POST /api/v1/homecare/ltc/batches": ({"provider_id": _theirs("provider_id"), "month": "2020-01"},),
-    "homecare:apply": ({"id_number": lambda w: w.secrets[3], "provider": _theirs("provider_id")},),
-    "homecare:batch_new": ({"provider": _theirs("provider_id"), "month": "2020-01"},),
+    "homecare:apply": {"id_number": lambda w: w.secrets[3], "provider": _theirs("provider_id")},
+    "homecare:batch_new": {"provider": _theirs("provider_id"), "month": "2020-01"},
 }
 
 

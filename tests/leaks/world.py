@@ -40,7 +40,7 @@ from shouwang.facilities.models import (
     Residency,
 )
 from shouwang.facilities.services import register_facility
-from shouwang.homecare.models import ClaimBatch, DeviceRental, HomeCareBed
+from shouwang.homecare.models import ClaimBatch, DeviceRental, HomeCareBed, LtcDesignation
 from shouwang.hotline.models import CareCall
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
@@ -398,8 +398,16 @@ def build() -> World:
     OperatingReport.objects.create(
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
+    # Ended, so that a control may apply for a new bed for the same elder.
     bed = HomeCareBed.objects.create(
-        elder=elder_b, provider=provider_b, community_id=elder_b.community_id, applied_on=timezone.localdate()
+        elder=elder_b,
+        provider=provider_b,
+        community_id=elder_b.community_id,
+        applied_on=timezone.localdate(),
+        state="ended",
+    )
+    LtcDesignation.objects.create(
+        provider=provider_b, agency_code="乙方定点", designated_from=dt.date(2019, 1, 1)
     )
     rental = DeviceRental.objects.create(
         elder=elder_b,
@@ -514,6 +522,7 @@ def build() -> World:
         "乙方产权单位",
         "乙方严重事件",
         "乙方轮椅",
+        "乙方定点",
     )
     secrets = (
         elder_a.id_number,

@@ -472,7 +472,7 @@ def respite_summary(request, elder_id: Id, year: Annotated[int, Field(ge=2000, l
     "/ltc/designations", response=list[DesignationOut], summary="Providers designated for LTC insurance"
 )
 def list_designations(request):
-    return list(selectors.designations())
+    return list(selectors.designations_for(request.auth))
 
 
 @router.post("/ltc/designations", response={201: DesignationOut}, summary="Record a designation (the bureau)")

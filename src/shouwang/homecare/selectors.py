@@ -75,9 +75,15 @@ def respite_for(user, *, elder_id: int | None = None) -> QuerySet[RespiteStay]:
     return stays.filter(elder_id=elder_id) if elder_id is not None else stays
 
 
-def designations() -> QuerySet[LtcDesignation]:
-    """The agency's designated providers: a public list (the agency publishes it)."""
-    return LtcDesignation.objects.select_related("provider")
+def designations_for(user) -> QuerySet[LtcDesignation]:
+    """The designations of the providers the user oversees (officials) or works for (its administrator)."""
+    from shouwang.providers.selectors import providers_for
+
+    if not _readable(user):
+        return LtcDesignation.objects.none()
+    return LtcDesignation.objects.select_related("provider").filter(
+        provider__in=providers_for(user).values("pk")
+    )
 
 
 def ltc_rules() -> QuerySet[LtcRule]:

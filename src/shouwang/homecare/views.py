@@ -40,10 +40,22 @@ def _int(raw: str | None) -> int:
         return 0
 
 
+def _providers_serving(user):
+    """The providers a bed may be applied for with: those serving the user's area (or the user's own)."""
+    from shouwang.core.scope import scope_of
+    from shouwang.providers.models import Provider, ProviderState
+
+    providers = Provider.objects.exclude(state__in=(ProviderState.REJECTED, ProviderState.EXITED))
+    return (
+        scope_of(user)
+        .filter(providers, region="service_areas__code", provider="id")
+        .distinct()
+        .order_by("name")[:500]
+    )
+
+
 @console_page("homecare:beds")
 def bed_list(request):
-    from shouwang.providers.models import Provider
-
     state = request.GET.get("state", "")
     state = state if state in BedState.values else ""
     return render(
@@ -54,7 +66,7 @@ def bed_list(request):
             "state": state,
             "states": BedState.choices,
             "may_apply": may_apply_for_bed(request.user),
-            "providers": Provider.objects.exclude(state__in=("rejected", "exited")).order_by("name")[:500],
+            "providers": _providers_serving(request.user),
             "rentals": selectors.rentals_for(request.user, open_only=True)[:200],
             "today": timezone.localdate(),
             "respite": selectors.respite_for(request.user)[:200],
@@ -175,7 +187,7 @@ def ltc_page(request):
         {
             "statuses": selectors.ltc_statuses_for(request.user)[:500],
             "show_statuses": may_read_ltc_status(request.user),
-            "designations": selectors.designations(),
+            "designations": selectors.designations_for(request.user),
             "rules": selectors.ltc_rules(),
             "batches": selectors.batches_for(request.user)[:200],
             "may_keep": may_keep_ltc(request.user),
