@@ -109,14 +109,16 @@ def test_a_bed_needs_an_assessment_and_a_device_and_one_open_bed_per_elder(
     official, provider_admin_a, provider_a, elder_a
 ):
     bed = services.apply_for_bed(actor=official, elder_id=elder_a.pk, provider_id=provider_a.pk)
-    with pytest.raises(ValidationFailed, match="assessment"):
+    with pytest.raises(ValidationFailed) as unassessed:
         services.assess_bed(actor=official, bed_id=bed.pk)
+    assert "请先评估" in unassessed.value.message
     assessed(elder_a, level=0)
-    with pytest.raises(ValidationFailed, match="level 1"):
+    with pytest.raises(ValidationFailed) as too_low:
         services.assess_bed(actor=official, bed_id=bed.pk)
+    assert "1 级及以上" in too_low.value.message
     assessed(elder_a, level=2)
     services.assess_bed(actor=official, bed_id=bed.pk)
-    with pytest.raises(ValidationFailed, match="alarm device"):
+    with pytest.raises(ValidationFailed, match="报警设备"):
         services.equip_bed(
             actor=provider_admin_a,
             bed_id=bed.pk,
@@ -147,7 +149,7 @@ def test_the_month_lists_shortfalls_and_pays_the_subsidy_in_proportion(
     assert closed.subsidy_fen == 40_000  # 2 of the 3 services delivered
     assert [row["code"] for row in closed.shortfalls] == ["bathing"]
     assert ledger.balance(ledger.provider_account(provider_a).pk) == 40_000
-    with pytest.raises(Conflict, match="already closed"):
+    with pytest.raises(Conflict, match="已结算"):
         services.close_month(actor=official, bed_id=bed.pk, month=last_month())
     with pytest.raises(ValidationFailed):
         services.close_month(actor=official, bed_id=bed.pk, month=timezone.localdate())

@@ -75,7 +75,7 @@ def test_a_bad_row_in_the_status_file_saves_nothing(tmp_path, official, elder_a,
         ["身份证号", "状态", "护理等级", "有效期至"],
         [[elder_a.id_number, "已享受", "3", VALID], [elder_b.id_number, "已享受", "", VALID]],
     )
-    with pytest.raises(ValidationFailed, match="Row 3|第 3 行|3"):
+    with pytest.raises(ValidationFailed, match="第 3 行"):
         ltc.import_statuses(actor=official, path=path)
     assert not LtcStatus.objects.exists()
 
@@ -138,7 +138,7 @@ def test_a_malformed_answer_saves_nothing(tmp_path, official, insured, elder_a):
 
 
 def test_an_undesignated_provider_cannot_claim(official, provider_b):
-    with pytest.raises(ValidationFailed, match="designated"):
+    with pytest.raises(ValidationFailed, match="不是长期护理保险定点机构"):
         ltc.make_batch(actor=official, provider_id=provider_b.pk, month=last_month())
 
 
