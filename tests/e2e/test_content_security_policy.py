@@ -6,6 +6,7 @@ fixture fails the test on any report)."""
 import pytest
 
 from shouwang.assessments.services import start_assessment
+from shouwang.homecare.services import apply_for_bed
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -42,11 +43,12 @@ def district(live_server, settings):
     factories.contact(elder)
     incident = IncidentFactory(device=DeviceFactory(elder=elder))
     assessment = start_assessment(actor=worker, elder_id=elder.pk, assessor_id=users["assessor"].pk)
+    bed = apply_for_bed(actor=official, elder_id=elder.pk, provider_id=provider.pk)
     behind_the_navigation = {
         # The portal has no menu: its elder's page lists the portal's tasks.
         "elder": ["/portal/link/", f"/portal/elders/{elder.pk}/"]
         + [f"/portal/elders/{elder.pk}/{task}/" for task in PORTAL_TASKS],
-        "official": [f"/elders/{elder.pk}/", "/api/v1/docs"],
+        "official": [f"/elders/{elder.pk}/", "/api/v1/docs", f"/homecare/beds/{bed.pk}/"],
         "community_worker": [f"/assessments/{assessment.pk}/report/"],
         "operator": [f"/alarms/console/{incident.pk}/"],
         "admin": ["/admin/"],
