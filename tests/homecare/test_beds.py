@@ -191,3 +191,15 @@ def test_the_console_shows_an_illegal_step_as_a_message(client, official, provid
     assert response.status_code == 200
     assert "不能改为" in page or "cannot become" in page
     assert HomeCareBed.objects.get(pk=bed.pk).state == BedState.APPLIED
+
+
+def test_the_daily_job_closes_last_month_of_beds_in_service_once(
+    official, provider_admin_a, provider_a, ready_elder
+):
+    bed = _in_service(official, provider_admin_a, ready_elder, provider_a, subsidy=30_000)
+    served(ready_elder, provider_a, items=[("cleaning", 2), ("bathing", 1)])
+
+    assert services.close_last_month() == 1
+    assert services.close_last_month() == 0
+    closed = bed.months.get()
+    assert closed.month == last_month() and closed.subsidy_fen == 30_000 and closed.shortfalls == []

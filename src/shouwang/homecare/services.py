@@ -545,3 +545,28 @@ def shortfalls_by_bed(beds, month: dt.date) -> dict[int, list[dict]]:
     for bed in beds:
         found[bed.pk] = [row for row in delivery(bed, month) if row["shortfall"]]
     return found
+
+
+def close_last_month(today: dt.date | None = None) -> int:
+    """Close last month for every bed that was in service in it and is not yet closed (the scheduler's
+    job, as the platform); each bed in its own transaction, a bed another worker closed meanwhile is
+    passed over. Returns how many were closed."""
+    from shouwang.core.actors import SYSTEM
+
+    start = ((today or timezone.localdate()).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    _start, end = month_bounds(start)
+    due = (
+        HomeCareBed.objects.filter(service_from__lt=end)
+        .exclude(ended_on__lt=start)
+        .exclude(months__month=start)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    closed = 0
+    for bed_id in list(due):
+        try:
+            close_month(actor=SYSTEM, bed_id=bed_id, month=start)
+        except Conflict:
+            continue  # closed by another worker meanwhile
+        closed += 1
+    return closed
