@@ -57,8 +57,10 @@ def _beds(elder_ids: list[int], provider_id: int) -> int:
     month = last_month(timezone.localdate())
     for index, elder_id in enumerate(ordered):
         bed = services.apply_for_bed(actor=SYSTEM, elder_id=elder_id, provider_id=provider_id)
+        if index == 7:
+            services.end_bed(actor=SYSTEM, bed_id=bed.pk, reason="家属撤回申请")
         if index >= 6:
-            continue  # two still waiting for their assessment
+            continue  # one still waiting for its assessment, one withdrawn
         services.assess_bed(actor=SYSTEM, bed_id=bed.pk)
         if elder_id not in with_device or index >= 5:
             continue
