@@ -157,3 +157,22 @@ def test_scope_of_claims(
     assert client.get("/api/v1/homecare/ltc/statuses").json() == []
     upload = SimpleUploadedFile("a.xlsx", io.BytesIO(b"x").getvalue())
     assert client.post(f"/api/v1/homecare/ltc/batches/{batch.pk}/answer", {"file": upload}).status_code == 404
+
+
+def test_the_console_imports_the_answer_and_shows_the_report(
+    client, official, insured, elder_a, provider_admin_b
+):
+    served(elder_a, insured, items=["cleaning"], amount_fen=100_000)
+    batch = ltc.make_batch(actor=official, provider_id=insured.pk, month=last_month())
+    client.force_login(official)
+    assert batch.reference in client.get("/homecare/ltc/").content.decode()
+
+    upload = SimpleUploadedFile(
+        "审核结果.xlsx", ltc.answer_file(batch, {}, extra=[["LTC000000-0-1", "", "支付", "", ""]])
+    )
+    page = client.post(f"/homecare/ltc/batches/{batch.pk}/", {"file": upload}).content.decode()
+
+    assert "支付 1 条，拒付 0 条，1 行不属于本批次" in page
+    assert batch.lines.get().status == ClaimStatus.PAID
+    client.force_login(provider_admin_b)
+    assert client.get(f"/homecare/ltc/batches/{batch.pk}/").status_code == 404
