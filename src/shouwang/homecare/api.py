@@ -79,7 +79,7 @@ class BedOut(Schema):
     def resolve_package(bed) -> list[dict]:
         return [
             {"code": line.item.code, "name": line.item.name, "quantity": line.quantity}
-            for line in bed.package.select_related("item")
+            for line in bed.package.all()
         ]
 
 
@@ -334,7 +334,7 @@ def _bed(request, bed_id: int):
 
 @router.get("/beds", response=BedPage, summary="Home care beds in the caller's scope")
 def list_beds(request, state: Code = "", page: Page = 1, page_size: PageSize = 50):
-    beds = selectors.beds_for(request.auth, state=state).prefetch_related("devices")
+    beds = selectors.beds_for(request.auth, state=state).prefetch_related("devices", "package__item")
     return paginate(beds, page=page, page_size=page_size)
 
 
