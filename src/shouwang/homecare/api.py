@@ -101,7 +101,7 @@ class EquipIn(Schema):
     adaptation_note: Text
 
 
-class StartIn(Schema):
+class BedStartIn(Schema):
     service_from: Day
     monthly_subsidy_fen: Fen
 
@@ -147,7 +147,7 @@ class BedMonthOut(Schema):
     transaction_id: int | None
 
 
-class TransitionOut(Schema):
+class BedTransitionOut(Schema):
     from_state: str
     to_state: str
     at: dt.datetime
@@ -286,7 +286,7 @@ class BatchIn(Schema):
     month: Month
 
 
-class BatchOut(Schema):
+class ClaimBatchOut(Schema):
     id: int
     reference: str
     provider_id: int
@@ -302,7 +302,7 @@ class BatchOut(Schema):
         return batch.provider.name
 
 
-class LineOut(Schema):
+class ClaimLineOut(Schema):
     seq: int
     reference: str
     elder_id: int
@@ -354,7 +354,7 @@ def bed_detail(request, bed_id: Id):
     return _bed(request, bed_id)
 
 
-@router.get("/beds/{int:bed_id}/transitions", response=list[TransitionOut], summary="The bed's lifecycle")
+@router.get("/beds/{int:bed_id}/transitions", response=list[BedTransitionOut], summary="The bed's lifecycle")
 def bed_transitions(request, bed_id: Id):
     return list(_bed(request, bed_id).transitions.all())
 
@@ -381,7 +381,7 @@ def package(request, bed_id: Id, payload: PackageIn):
 
 
 @router.post("/beds/{int:bed_id}/start", response=BedOut, summary="Start the service (the bureau)")
-def start(request, bed_id: Id, payload: StartIn):
+def start(request, bed_id: Id, payload: BedStartIn):
     services.start_service(actor=request.auth, bed_id=bed_id, **payload.dict())
     return _bed(request, bed_id)
 
@@ -510,12 +510,14 @@ def import_statuses(request, file: File[UploadedFile]):
     return ltc.import_status_upload(actor=request.auth, upload=file)
 
 
-@router.get("/ltc/batches", response=list[BatchOut], summary="Claim batches")
+@router.get("/ltc/batches", response=list[ClaimBatchOut], summary="Claim batches")
 def list_batches(request):
     return list(selectors.batches_for(request.auth)[:500])
 
 
-@router.post("/ltc/batches", response={201: BatchOut}, summary="Make a provider's claim batch for a month")
+@router.post(
+    "/ltc/batches", response={201: ClaimBatchOut}, summary="Make a provider's claim batch for a month"
+)
 def add_batch(request, payload: BatchIn):
     batch = ltc.make_batch(
         actor=request.auth, provider_id=payload.provider_id, month=parse_month(payload.month)
@@ -523,12 +525,12 @@ def add_batch(request, payload: BatchIn):
     return Status(201, selectors.get_batch_for(request.auth, batch.pk))
 
 
-@router.get("/ltc/batches/{int:batch_id}", response=BatchOut, summary="One claim batch")
+@router.get("/ltc/batches/{int:batch_id}", response=ClaimBatchOut, summary="One claim batch")
 def batch_detail(request, batch_id: Id):
     return selectors.get_batch_for(request.auth, batch_id)
 
 
-@router.get("/ltc/batches/{int:batch_id}/lines", response=list[LineOut], summary="The batch's lines")
+@router.get("/ltc/batches/{int:batch_id}/lines", response=list[ClaimLineOut], summary="The batch's lines")
 def batch_lines(request, batch_id: Id, status: Code = ""):
     return list(selectors.lines_of(selectors.get_batch_for(request.auth, batch_id), status=status))
 
