@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "shouwang.visits",
     "shouwang.facilities",
     "shouwang.routes",
+    "shouwang.homecare",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -506,3 +507,8 @@ SHOUWANG_ALARM_MAX_EVENT_BYTES = _env_int("ALARM_MAX_EVENT_BYTES", 16384)
 # After this many refused device-event posts from one address in a minute, the rest of its posts in that
 # minute are answered 429 unread (0: no limit). Good events never count.
 SHOUWANG_DEVICE_EVENT_REJECTIONS_PER_MINUTE = _env_int("DEVICE_EVENT_REJECTIONS_PER_MINUTE", 30)
+
+# Home care (homecare): a home care bed needs this ability level (GB/T 42195: 0 intact … 4 total loss) or
+# above; respite care (喘息服务) grants this many days a year to each elder.
+SHOUWANG_HOMECARE_BED_MIN_LEVEL = _env_int("HOMECARE_BED_MIN_LEVEL", 1)
+SHOUWANG_HOMECARE_RESPITE_DAYS_A_YEAR = _env_int("HOMECARE_RESPITE_DAYS_A_YEAR", 28, minimum=1)

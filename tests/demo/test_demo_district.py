@@ -16,6 +16,9 @@ from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_
 from tests.facilities.test_demo import (
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
 )
+from tests.homecare.test_demo import (
+    check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim,
+)
 from tests.hotline.test_demo import (
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list,
 )
@@ -45,4 +48,5 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list(client)
     check_the_demo_has_three_months_of_visits_and_some_overdue(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
+    check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

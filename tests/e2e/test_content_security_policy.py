@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shouwang.assessments.services import start_assessment
 from shouwang.visits.activities import create_activity
+from shouwang.homecare.services import apply_for_bed
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
@@ -50,11 +51,12 @@ def district(live_server, settings):
         actor=worker, community=factories.COMMUNITY_A, title="合唱", place="活动室", capacity=10,
         starts_at=timezone.now() + dt.timedelta(days=2),
     )  # fmt: skip
+    bed = apply_for_bed(actor=official, elder_id=elder.pk, provider_id=provider.pk)
     behind_the_navigation = {
         # The portal has no menu: its elder's page lists the portal's tasks.
         "elder": ["/portal/link/", f"/portal/elders/{elder.pk}/"]
         + [f"/portal/elders/{elder.pk}/{task}/" for task in PORTAL_TASKS],
-        "official": [f"/elders/{elder.pk}/", "/api/v1/docs"],
+        "official": [f"/elders/{elder.pk}/", "/api/v1/docs", f"/homecare/beds/{bed.pk}/"],
         "community_worker": [
             f"/assessments/{assessment.pk}/report/",
             f"/visits/activities/{activity.pk}/",

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from shouwang.alarms.console_views import ACTIONS as INCIDENT_ACTIONS
+from shouwang.homecare.views import ACTIONS as HOMECARE_BED_ACTIONS
 from shouwang.orders.views import ACTIONS as ORDER_ACTIONS
 from shouwang.orders.views import COMPLAINT_ACTIONS
 from shouwang.visits.views import FOLLOW_UPS as VISIT_FOLLOW_UPS
@@ -47,6 +48,7 @@ BUTTONS = {
     "alarms:incident_action": tuple(INCIDENT_ACTIONS),
     "alarms:device_action": ("bind", "unbind", "retire"),
     "visits:follow_up": VISIT_FOLLOW_UPS,
+    "homecare:bed_action": HOMECARE_BED_ACTIONS,
 }
 
 # Routes that carry no one's personal data or scope, with the reason. Keys are "METHOD /path" for the API
@@ -117,6 +119,10 @@ EXEMPT = {
     "set_language": "the caller's own language choice",
     "healthz": "the liveness probe: 'ok' and nothing else",
     "web:favicon": "the site's icon, a static file",
+    "GET /api/v1/homecare/ltc/rules": "LTC rules (share and cap per level) are public rules, nobody's data",
+    "POST /api/v1/homecare/ltc/rules": "LTC rules are public rules; who may write them: tests/homecare",
+    "POST /api/v1/homecare/ltc/statuses/import": "an upload whose rows are matched against the importer's "
+    "own elders; others are reported masked (tests/homecare/test_ltc.py)",
     "api:openapi-json": "the API's description",
     "api:openapi-view": "the API's description",
     "api:api-root": "the API's root",
@@ -328,6 +334,18 @@ CREATES = {
         {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
     ),
     "POST /api/v1/facilities/site-suggestions": ({"region": lambda w: w.fields["community"]},),
+    "POST /api/v1/homecare/beds": ({"elder_id": _theirs("elder_id")},),
+    "POST /api/v1/homecare/rentals": (
+        {"elder_id": _theirs("elder_id"), "due_on": lambda w: w.fields["ends_on"]},
+    ),
+    "POST /api/v1/homecare/respite": ({"elder_id": _theirs("elder_id"), "days": 1},),
+    "POST /api/v1/homecare/ltc/designations": (
+        {"provider_id": _theirs("provider_id"), "agency_code": "PROBE", "designated_from": "2020-01-01"},
+    ),
+    "POST /api/v1/homecare/ltc/statuses": ({"elder_id": _theirs("elder_id"), "state": "applied"},),
+    "POST /api/v1/homecare/ltc/batches": ({"provider_id": _theirs("provider_id"), "month": "2020-01"},),
+    "homecare:apply": {"id_number": lambda w: w.secrets[3], "provider": _theirs("provider_id")},
+    "homecare:batch_new": {"provider": _theirs("provider_id"), "month": "2020-01"},
 }
 
 

@@ -40,6 +40,7 @@ from shouwang.facilities.models import (
     Residency,
 )
 from shouwang.facilities.services import register_facility
+from shouwang.homecare.models import ClaimBatch, DeviceRental, HomeCareBed, LtcDesignation
 from shouwang.hotline.models import CareCall
 from shouwang.hotline.services import record_call
 from shouwang.orders.models import (
@@ -92,6 +93,9 @@ KINDS = (
     "route_plan_id",
     "signup_id",
     "referral_id",
+    "bed_id",
+    "rental_id",
+    "batch_id",
 )
 
 
@@ -407,6 +411,28 @@ def build() -> World:
     OperatingReport.objects.create(
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
+    # Ended, so that a control may apply for a new bed for the same elder.
+    bed = HomeCareBed.objects.create(
+        elder=elder_b,
+        provider=provider_b,
+        community_id=elder_b.community_id,
+        applied_on=timezone.localdate(),
+        state="ended",
+    )
+    LtcDesignation.objects.create(
+        provider=provider_b, agency_code="乙方定点", designated_from=dt.date(2019, 1, 1)
+    )
+    rental = DeviceRental.objects.create(
+        elder=elder_b,
+        community_id=elder_b.community_id,
+        provider=provider_b,
+        item="乙方轮椅",
+        starts_on=timezone.localdate() - dt.timedelta(days=30),
+        due_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    claim_batch = ClaimBatch.objects.create(
+        provider=provider_b, region_id=provider_b.region_id, month=timezone.localdate().replace(day=1)
+    )
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     route_plan = RoutePlan.objects.create(
         provider=provider_b, day=timezone.localdate(), reason="乙方路线重排"
@@ -451,6 +477,9 @@ def build() -> World:
         "route_plan_id": (route_plan.pk,),
         "signup_id": (signup_b.pk,),
         "referral_id": (referral_b.pk,),
+        "bed_id": (bed.pk,),
+        "rental_id": (rental.pk,),
+        "batch_id": (claim_batch.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -489,6 +518,9 @@ def build() -> World:
         route_plan,
         signup_b,
         referral_b,
+        bed,
+        rental,
+        claim_batch,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -524,6 +556,8 @@ def build() -> World:
         "乙方营业时间",
         "乙方产权单位",
         "乙方严重事件",
+        "乙方轮椅",
+        "乙方定点",
     )
     secrets = (
         elder_a.id_number,

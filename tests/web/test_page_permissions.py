@@ -16,6 +16,8 @@ PAGES = {
     "hotline:desk": STAFF,
     "facilities:list": f"{STAFF} provider_admin",
     "facilities:circle": "admin official community_worker",
+    "homecare:beds": f"{STAFF} provider_admin",
+    "homecare:ltc": f"{STAFF} provider_admin",
     "orders:desk": f"{STAFF} provider_admin",
     "orders:board": STAFF,
     "orders:provider_board": "provider_admin",

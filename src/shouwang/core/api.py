@@ -169,6 +169,7 @@ def build_api() -> NinjaAPI:
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
+    from shouwang.homecare.api import router as homecare_router
     from shouwang.hotline.api import router as hotline_router
     from shouwang.orders.api import router as orders_router
     from shouwang.portal.api import router as portal_router
@@ -192,6 +193,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/orders", orders_router)
     api.add_router("/facilities", facilities_router)
     api.add_router("/routes", routes_router)
+    api.add_router("/homecare", homecare_router)
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
     api.add_router("/calls", hotline_router)

@@ -26,6 +26,7 @@ from .assessments import load_assessments
 from .benefits import link_family, load_benefits
 from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
+from .homecare import load_homecare
 from .hotline import load_hotline
 from .orders import load_orders
 from .payments import load_payments
@@ -183,6 +184,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_visits(community_codes=visited, seed=seed)
     # last: its planted death must not change what the anomaly checks above found
     load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
+    # after the facilities: its month closing and claims read the finished order history
+    load_homecare(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

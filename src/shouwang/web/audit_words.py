@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.benefits.case_models import CaseState
 from shouwang.benefits.models import RunState, StatementState
 from shouwang.elders.models import LifeEvent
+from shouwang.homecare.models import BedState
 from shouwang.orders.models import CorrectionState, OrderState
 from shouwang.providers.models import ListKind
 from shouwang.visits.models import ReferralState
@@ -81,6 +82,18 @@ WORDS = {
     "catalog.item.retire": _("retired a service item"),
     "catalog.item.update": _("changed a service item"),
     "facilities.register": _("registered a facility"),
+    "homecare.bed.package": _("set a home care bed's service package"),
+    "homecare.bed.month_closed": _("closed a home care bed's month and paid its subsidy"),
+    "homecare.rental.start": _("lent an assistive device"),
+    "homecare.rental.return": _("recorded an assistive device's return"),
+    "homecare.respite": _("recorded respite care days"),
+    "homecare.ltc.designate": _("designated a provider for LTC insurance"),
+    "homecare.ltc.rule": _("set an LTC insurance rule"),
+    "homecare.ltc.status": _("entered an elder's LTC status"),
+    "homecare.ltc.import": _("imported the LTC agency's status file"),
+    "homecare.ltc.batch": _("made an LTC claim batch"),
+    "homecare.ltc.export": _("exported an LTC claim file"),
+    "homecare.ltc.answer": _("imported the LTC agency's answer"),
     "facilities.update": _("changed a facility"),
     "facilities.change_proposed": _("proposed a change to a facility"),
     "facilities.change_approved": _("approved a change to a facility"),
@@ -174,6 +187,7 @@ WORDS = {
 # (prefix, suffix) of a family → the choices its variable part comes from, and the phrase around the label.
 FAMILIES = {
     ("order.", ""): (OrderState, _("moved an order to %(state)s")),
+    ("homecare.bed.", ""): (BedState, _("moved a home care bed to %(state)s")),
     ("benefits.run.", ""): (RunState, _("moved an eligibility run to %(state)s")),
     ("benefits.case.", ""): (CaseState, _("moved an anomaly case to %(state)s")),
     ("benefits.statement.", ""): (StatementState, _("moved a provider statement to %(state)s")),

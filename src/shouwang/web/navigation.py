@@ -30,6 +30,8 @@ NAVIGATION = (
     NavItem(_("Hotline desk"), "hotline:desk", pages.HOTLINE_DESK_PAGE_ROLES),
     NavItem(_("Facilities"), "facilities:list", pages.FACILITY_PAGE_ROLES),
     NavItem(_("Service circle"), "facilities:circle", pages.SERVICE_CIRCLE_PAGE_ROLES),
+    NavItem(_("Home care beds"), "homecare:beds", pages.HOME_CARE_PAGE_ROLES),
+    NavItem(_("LTC insurance"), "homecare:ltc", pages.LTC_PAGE_ROLES),
     NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
     NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
     NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),

@@ -15,6 +15,7 @@ from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROL
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
+from shouwang.homecare.permissions import HOMECARE_READERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 from shouwang.routes.permissions import ROUTE_PAGE_ROLES
@@ -27,6 +28,8 @@ CATALOG_PAGE_ROLES = REGION_STAFF_ROLES | {Role.PROVIDER_ADMIN}
 PROVIDER_PAGE_ROLES = BUREAU_ROLES | {Role.PROVIDER_ADMIN}
 FACILITY_PAGE_ROLES = FACILITY_READERS
 SERVICE_CIRCLE_PAGE_ROLES = COVERAGE_READERS
+HOME_CARE_PAGE_ROLES = HOMECARE_READERS
+LTC_PAGE_ROLES = HOMECARE_READERS
 PHONE_DESK_ROLES = orders.DESK_ROLES
 # The order board in the navigation is the region's; a provider's administrator has its incoming orders.
 ORDER_BOARD_PAGE_ROLES = REGION_STAFF_ROLES
