@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from shouwang.assessments.services import start_assessment
-from shouwang.visits.activities import create_activity
 from shouwang.homecare.services import apply_for_bed
+from shouwang.visits.activities import create_activity
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
 from tests.orders import factories as of
