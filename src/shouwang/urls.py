@@ -25,6 +25,7 @@ urlpatterns = [
     path("hotline/", include("shouwang.hotline.urls")),
     path("visits/", include("shouwang.visits.urls")),
     path("facilities/", include("shouwang.facilities.urls")),
+    path("health/", include("shouwang.health.urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

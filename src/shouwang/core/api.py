@@ -169,6 +169,7 @@ def build_api() -> NinjaAPI:
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
+    from shouwang.health.api import router as health_router
     from shouwang.hotline.api import router as hotline_router
     from shouwang.orders.api import router as orders_router
     from shouwang.portal.api import router as portal_router
@@ -195,6 +196,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/calls", hotline_router)
     api.add_router("/visits", visits_router)
     api.add_router("/elders", elder_visits_router)
+    api.add_router("/", health_router)
     api.add_router("/audit", router)
     return api
 

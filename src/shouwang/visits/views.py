@@ -21,6 +21,7 @@ from shouwang.core.forms import ConsoleForm, attach_error, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.core.spreadsheets import SheetWriter
 from shouwang.elders.models import Category, LivingArrangement
+from shouwang.elders.panels import summaries_for
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
@@ -119,6 +120,7 @@ def task_detail(request, visit_id: int):
         {
             "task": task,
             "elder": task.elder,
+            "health_sections": summaries_for(request, task.elder, "caregiver"),
             "overdue": is_overdue(task),
             "may_do": may_do,
             "findings": Finding.choices,

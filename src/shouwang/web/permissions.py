@@ -15,6 +15,7 @@ from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROL
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
+from shouwang.health.permissions import CARE_TASK_WORKERS, EXCHANGE_KEEPERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 from shouwang.visits import permissions as visits
@@ -50,6 +51,8 @@ VISIT_RULE_PAGE_ROLES = visits.RULE_READERS
 VISIT_COVERAGE_PAGE_ROLES = visits.COVERAGE_READERS
 VOLUNTEER_PAGE_ROLES = visits.COORDINATOR_ROLES | visits.VOLUNTEER_ROLES
 ACTIVITY_PAGE_ROLES = visits.ACTIVITY_READERS
+CARE_TASK_PAGE_ROLES = CARE_TASK_WORKERS
+HEALTH_CLIENT_PAGE_ROLES = EXCHANGE_KEEPERS
 USER_PAGE_ROLES = USER_MANAGERS
 REGION_PAGE_ROLES = REGION_STAFF_ROLES
 AUDIT_PAGE_ROLES = BUREAU_ROLES
