@@ -108,7 +108,7 @@ def care_tasks_for(user) -> QuerySet[CareTask]:
     if not may_work_care_tasks(user):
         return CareTask.objects.none()
     return scope_of(user).filter(
-        CareTask.objects.select_related("elder", "vital", "community"), region="community_id"
+        CareTask.objects.select_related("elder", "vital", "community"), region="community__code"
     )
 
 

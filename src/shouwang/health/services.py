@@ -374,7 +374,7 @@ def record_device_measurements(sender, *, events, **kwargs) -> None:
         _store(
             elder,
             event.type,
-            event.values,
+            _checked_values(event.type, event.values),
             event.ts,
             source=VitalSource.DEVICE,
             actor=None,

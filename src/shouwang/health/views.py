@@ -49,7 +49,7 @@ def elder_health(request, elder_id: int):
         try:
             _act(request, elder.pk, action)
         except DomainError as error:
-            errors = dict(getattr(error, "errors", {}) or {}) or {"__all__": error.message}
+            errors = dict(getattr(error, "errors", {}) or {}) or {"form": error.message}
             messages.error(request, error.message)
         else:
             messages.success(request, _("Saved."))
