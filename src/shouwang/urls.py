@@ -26,6 +26,7 @@ urlpatterns = [
     path("visits/", include("shouwang.visits.urls")),
     path("facilities/", include("shouwang.facilities.urls")),
     path("health/", include("shouwang.health.urls")),
+    path("fhir/r4/", include("shouwang.health.fhir_urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

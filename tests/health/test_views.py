@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from shouwang.health import services
 from shouwang.health.models import CareTask, Vital
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,23 @@ def test_the_care_task_page(client, elder_a, worker_a, worker_b):
     client.post("/health/tasks/", {"task": task.pk, "note": "已通知家庭医生"})
     task.refresh_from_db()
     assert (task.state, task.note) == ("done", "已通知家庭医生")
+
+
+def test_the_bureau_registers_a_health_system_and_sees_its_token_once(client, official, worker_a):
+    from shouwang.health.models import HealthClient
+
+    client.force_login(worker_a)
+    assert client.get("/health/clients/").status_code == 403
+    client.force_login(official)
+    page = client.post(
+        "/health/clients/", {"name": "中心医院", "region": factories.DISTRICT}
+    ).content.decode()
+    registered = HealthClient.objects.get()
+    token = re.search(r'data-new-token>.*?<p class="mono">(fhir_[^<]+)</p>', page, re.S).group(1)
+    assert registered.token_hash != token and len(registered.token_hash) == 64
+    assert client.get("/fhir/r4/Patient", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in client.get("/health/clients/").content.decode()
+    client.post("/health/clients/", {"deactivate": registered.pk})
+    assert client.get("/fhir/r4/Patient", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    refused = client.post("/health/clients/", {"name": "外省医院", "region": "110000000000"}).content.decode()
+    assert HealthClient.objects.count() == 1 and "field-error" in refused

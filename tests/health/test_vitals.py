@@ -12,7 +12,6 @@ from shouwang.alarms.models import DeviceEvent, Incident, IngestRejection, Prior
 from shouwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shouwang.health import services
 from shouwang.health.models import CareTask, Level, Vital
-from tests import factories
 from tests.alarms.factories import DeviceFactory, signed
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from shouwang.core.forms import perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.web.decorators import console_page, roles_page
 
-from . import services
+from . import clients, services
 from .charts import charts_for
 from .codes import MEASURE_LABELS, MEASURES
 from .models import CareTaskState, ConditionCode, ContractStatus, VitalKind, VitalSource
@@ -154,5 +154,44 @@ def care_tasks(request):
             "state": state,
             "states": CareTaskState.choices,
             "may_do": may_work_care_tasks(request.user),
+        },
+    )
+
+
+@console_page("health:clients")
+def health_clients(request):
+    """The health systems reading us over FHIR: register one (its token is shown once) or switch one off."""
+    token, errors = "", {}
+    if request.method == "POST":
+        if request.POST.get("deactivate"):
+            perform(
+                request,
+                lambda: clients.deactivate_client(
+                    actor=request.user, client_id=_whole(request.POST["deactivate"])
+                ),
+            )
+            return redirect("health:clients")
+        try:
+            client, token = clients.create_client(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                region_code=request.POST.get("region", ""),
+                may_read_id_numbers=request.POST.get("may_read_id_numbers") == "on",
+            )
+        except DomainError as error:
+            errors = dict(getattr(error, "errors", {}) or {}) or {"form": error.message}
+        else:
+            messages.success(
+                request,
+                _("Registered %(name)s. Copy its token now: it is not shown again.") % {"name": client.name},
+            )
+    return render(
+        request,
+        "health/clients.html",
+        {
+            "clients": clients.clients_for(request.user),
+            "token": token,
+            "errors": errors,
+            "posted": request.POST,
         },
     )
