@@ -16,6 +16,7 @@ from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_
 from tests.facilities.test_demo import (
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
 )
+from tests.health.test_demo import check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups
 from tests.hotline.test_demo import (
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list,
 )
@@ -42,5 +43,6 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_family_is_linked_with_consent_and_sees_its_elder_in_the_portal(client)
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list(client)
     check_the_demo_has_a_month_of_visits_and_some_overdue(client)
+    check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

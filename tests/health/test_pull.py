@@ -3,7 +3,6 @@ network): the family-doctor contract and conditions of linked elders, each chang
 pull changes nothing; a platform failing for one elder leaves the others pulled."""
 
 import datetime as dt
-import json
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -86,6 +86,7 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "care_task_id",
 )
 
 
@@ -394,6 +395,15 @@ def build() -> World:
     OperatingReport.objects.create(
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
+    # Health: B's elder's summary (words only B has) and an out-of-range reading with its care task.
+    from shouwang.health.models import CareTask, HealthSummary
+    from shouwang.health.services import record_vital
+
+    summary_b = HealthSummary.objects.create(elder=elder_b, allergies="乙方过敏史", hospital="乙方医院")
+    reading_b = record_vital(
+        actor=SYSTEM, elder_id=elder_b.pk, kind="blood_pressure", values={"systolic": 160, "diastolic": 100}
+    )
+    care_task = CareTask.objects.get(vital=reading_b)
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     theirs = {
         "elder_id": (elder_b.pk,),
@@ -423,10 +433,14 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "care_task_id": (care_task.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
     for row in [
+        summary_b,
+        reading_b,
+        care_task,
         elder_b,
         contact_b,
         provider_b,

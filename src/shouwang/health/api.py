@@ -232,7 +232,7 @@ def list_care_tasks(request, state: Code = CareTaskState.OPEN, page: Page = 1, p
 
 
 @router.post(
-    "/health/care-tasks/{int:task_id}/done", response=CareTaskOut, summary="Record a care task as done"
+    "/health/care-tasks/{int:care_task_id}/done", response=CareTaskOut, summary="Record a care task as done"
 )
-def complete_care_task(request, task_id: Id, payload: CareTaskDoneIn):
-    return services.complete_care_task(actor=request.auth, task_id=task_id, note=payload.note)
+def complete_care_task(request, care_task_id: Id, payload: CareTaskDoneIn):
+    return services.complete_care_task(actor=request.auth, task_id=care_task_id, note=payload.note)

@@ -53,7 +53,7 @@ def create_client(
         errors["region"] = _("Choose a region of yours.")
     if not errors and HealthClient.objects.filter(name=name).exists():
         errors["name"] = _("A health system of this name is registered already.")
-    if errors:
+    if errors or region is None:
         raise ValidationFailed(next(iter(errors.values())), errors=errors)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():

@@ -97,6 +97,21 @@ REGISTRY_NAMES: dict[str, str] = {
     "甲减": "E03",
 }
 
+
+def registry_conditions(listed) -> list[tuple[str | None, str]]:
+    """The registry's condition texts as ``(code, name)`` pairs, each once: a known name becomes its code
+    with the table's Chinese name, any other text is kept as it was (no code), cut to the column's 60."""
+    by_name = {name: code for code, name, _en in CONDITION_CODES} | REGISTRY_NAMES
+    names = {code: name for code, name, _en in CONDITION_CODES}
+    found: dict[str, tuple[str | None, str]] = {}
+    for text in listed or []:
+        text = str(text).strip()[:60]
+        code = by_name.get(text)
+        if text and (code or text) not in found:
+            found[code or text] = (code, names[code] if code else text)
+    return list(found.values())
+
+
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10"
 LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"

@@ -114,7 +114,7 @@ def observation(vital: Vital) -> Observation:
                 "code": _loinc(MEASURES[name].loinc, str(MEASURE_LABELS[name])),
                 "valueQuantity": _quantity(name, value),
             }
-            for name, value in zip(names, (vital.value, vital.second_value), strict=True)
+            for name, value in zip(names, (vital.value, vital.second_value or 0.0), strict=True)
         ]
     else:
         data["code"] = _loinc(MEASURES[names[0]].loinc, str(MEASURE_LABELS[names[0]]))

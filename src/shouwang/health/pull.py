@@ -201,11 +201,7 @@ def _apply_contract(summary: HealthSummary, contract: Contract | None, now) -> l
         "family_doctor": contract.doctor,
         "family_doctor_team": contract.team,
     }
-    if (
-        wanted["contract_start"]
-        and wanted["contract_end"]
-        and wanted["contract_end"] < wanted["contract_start"]
-    ):
+    if contract.start and contract.end and contract.end < contract.start:
         wanted["contract_end"] = None  # the platform's own mistake; keep what the constraint allows
     changes = []
     for field, value in wanted.items():
@@ -217,9 +213,10 @@ def _apply_contract(summary: HealthSummary, contract: Contract | None, now) -> l
 
 def _apply_conditions(summary: HealthSummary, codes: set[str], now) -> list[HealthChange]:
     known = dict(ConditionCode.objects.filter(pk__in=codes).values_list("code", "name"))
-    held = {
+    held: dict[str, ElderCondition] = {
         row.code_id: row
         for row in ElderCondition.objects.filter(elder_id=summary.elder_id, code__isnull=False)
+        if row.code_id
     }
     changes = []
     for code in sorted(set(known) - set(held)):

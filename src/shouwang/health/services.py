@@ -19,7 +19,7 @@ from shouwang.core.errors import Forbidden, NotFound, ValidationFailed, require_
 from shouwang.core.text import within_limit
 from shouwang.elders.models import Elder, Status
 
-from .codes import DISPLAY_UNITS, KIND_MEASURES, MEASURE_LABELS, MEASURES, Measure
+from .codes import DISPLAY_UNITS, KIND_MEASURES, MEASURE_LABELS, MEASURES, Measure, registry_conditions
 from .models import (
     CareTask,
     CareTaskState,
@@ -54,7 +54,7 @@ NOTE_LENGTH = 300
 
 
 def _summary_label(field: str) -> str:
-    return str(HealthSummary._meta.get_field(field).verbose_name)
+    return str(getattr(HealthSummary._meta.get_field(field), "verbose_name", field))
 
 
 # --- summary and conditions ---------------------------------------------------------------------------
@@ -164,6 +164,41 @@ def remove_condition(*, actor, elder_id: int, condition_id: int) -> None:
             region_code=elder.community_id,
         )
         condition.delete()
+
+
+def adopt_registry(*, actor, elder_ids) -> int:
+    """Carry the registry's chronic conditions and family-doctor flag of ``elder_ids`` (after an import)
+    into their health records, as the data migration did for the elders there were: known names become
+    their ICD-10 codes, other texts are kept as they are; nothing recorded already is changed. Returns the
+    conditions added. The platform itself, or the registry's writers for elders in their scope."""
+    require_actor(actor)
+    if not is_system(actor) and not may_keep_summary(actor):
+        raise Forbidden(_("Your role does not keep health records."))
+    from .selectors import health_elders_for
+
+    added = 0
+    with transaction.atomic():
+        for elder in health_elders_for(actor).filter(pk__in=list(elder_ids)).order_by("pk"):
+            held = set(ElderCondition.objects.filter(elder=elder).values_list("code_id", "name"))
+            held_codes = {code for code, _name in held if code}
+            held_names = {name for code, name in held if not code}
+            for code, name in registry_conditions(elder.chronic_conditions):
+                if (code and code in held_codes) or (not code and name in held_names):
+                    continue
+                ElderCondition.objects.create(
+                    elder=elder, code_id=code, name=name, source=ConditionSource.REGISTRY
+                )
+                added += 1
+            if elder.family_doctor_contract:
+                HealthSummary.objects.get_or_create(
+                    elder=elder, defaults={"contract_status": ContractStatus.ACTIVE}
+                )
+        audit.record(
+            actor=actor,
+            action="health.registry.adopt",
+            after={"elders": len(list(elder_ids)), "conditions": added},
+        )
+    return added
 
 
 # --- readings ------------------------------------------------------------------------------------------
@@ -352,7 +387,7 @@ def _follow_up(vital: Vital) -> CareTask:
         ).first()
         incident = open_one or open_incident(
             elder=elder,
-            device=vital.device_event.device if vital.device_event_id else None,
+            device=vital.device_event.device if vital.device_event is not None else None,
             kind=IncidentKind.VITAL_SIGN,
             priority=Priority.URGENT,
             note=_("Urgent reading: %(reading)s") % {"reading": describe(vital)},
@@ -409,7 +444,9 @@ def set_threshold(*, actor, elder_id: int, measure: str, values: dict[str, Any])
             }
         bounds[field] = number
     ordered = [
-        bounds[field] for field in ("urgent_low", "low", "high", "urgent_high") if bounds[field] is not None
+        number
+        for field in ("urgent_low", "low", "high", "urgent_high")
+        if (number := bounds[field]) is not None
     ]
     if not errors and ordered != sorted(ordered):
         errors["low"] = _("The bounds must rise: urgent low, low, high, urgent high.")

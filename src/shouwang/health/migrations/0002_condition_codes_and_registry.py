@@ -8,7 +8,7 @@ The registry's columns stay as the spreadsheets' intake (see docs/architecture.m
 from django.db import migrations
 from django.db.models import Q
 
-from shouwang.health.codes import CONDITION_CODES, REGISTRY_NAMES
+from shouwang.health.codes import CONDITION_CODES, registry_conditions
 
 BATCH = 2000
 
@@ -23,25 +23,16 @@ def adopt_registry(apps, schema_editor):
     Elder = apps.get_model("elders", "Elder")
     ElderCondition = apps.get_model("health", "ElderCondition")
     HealthSummary = apps.get_model("health", "HealthSummary")
-    by_name = {name: code for code, name, _en in CONDITION_CODES} | REGISTRY_NAMES
-    names = dict((code, name) for code, name, _en in CONDITION_CODES)
     elders = Elder.objects.filter(~Q(chronic_conditions=[]) | Q(family_doctor_contract=True)).values_list(
         "pk", "chronic_conditions"
     )
     contracted = set(Elder.objects.filter(family_doctor_contract=True).values_list("pk", flat=True))
     conditions, summaries = [], []
     for elder_id, listed in elders.order_by("pk").iterator(chunk_size=BATCH):
-        seen = set()
-        for text in listed or []:
-            text = str(text).strip()[:60]
-            code = by_name.get(text)
-            key = code or text
-            if not text or key in seen:
-                continue
-            seen.add(key)
-            conditions.append(
-                ElderCondition(elder_id=elder_id, code_id=code, name=names[code] if code else text, source="registry")
-            )
+        conditions += [
+            ElderCondition(elder_id=elder_id, code_id=code, name=name, source="registry")
+            for code, name in registry_conditions(listed)
+        ]
         if elder_id in contracted:
             summaries.append(HealthSummary(elder_id=elder_id, contract_status="active"))
         if len(conditions) >= BATCH:
