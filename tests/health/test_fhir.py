@@ -169,3 +169,19 @@ def test_the_capability_statement(client, tree):
         "Condition",
         "CarePlan",
     }
+
+
+def test_values_no_database_could_hold_are_refused_or_match_nothing(client, world):
+    huge = "9" * 30
+    assert get(client, world["a"], f"Patient/{huge}").status_code == 404
+    assert round_trip(get(client, world["a"], "Observation", patient=huge))["total"] == 0
+    assert round_trip(get(client, world["a"], "Patient", _id=huge))["total"] == 0
+    for params in (
+        {"_offset": huge},
+        {"_count": huge},
+        {"_lastUpdated": "ge0001-01-01"},
+        {"_lastUpdated": "9999-12-31"},
+    ):
+        refused = get(client, world["a"], "Observation", **params)
+        assert refused.status_code == 400, params
+        OperationOutcome.model_validate_json(refused.content)

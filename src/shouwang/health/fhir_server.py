@@ -25,6 +25,9 @@ from .codes import BLOOD_PRESSURE_PANEL, KIND_MEASURES, MEASURES
 from .models import ElderCondition, HealthClient, Vital
 
 DEFAULT_COUNT, MAX_COUNT = 50, 200
+MAX_OFFSET = 10_000_000
+MAX_ID_DIGITS = 18  # a primary key is a bigint: a longer number names nothing (and must not reach SQL)
+YEARS = (1900, 2200)  # _lastUpdated outside these names no record of ours
 PREFIXES = ("eq", "gt", "ge", "lt", "le")
 
 
@@ -76,11 +79,16 @@ def build(client: HealthClient, kind: str, row) -> Any:
     return fhir.care_plan(row)
 
 
+def _id_value(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= MAX_ID_DIGITS else None
+
+
 def read(client: HealthClient, kind: str, resource_id: str):
     """One resource by id, or None when it is missing or outside the client's region."""
-    if not resource_id.isdigit():
+    pk = _id_value(resource_id)
+    if pk is None:
         return None
-    row = _rows(client, kind).filter(pk=int(resource_id)).first()
+    row = _rows(client, kind).filter(pk=pk).first()
     return None if row is None else build(client, kind, row)
 
 
@@ -89,7 +97,7 @@ def search(client: HealthClient, kind: str, params) -> tuple[list, int, int, int
     spec = TYPES[kind]
     rows = _rows(client, kind)
     for value in params.getlist("_id"):
-        rows = rows.filter(pk__in=[int(part) for part in value.split(",") if part.isdigit()])
+        rows = rows.filter(pk__in=[pk for part in value.split(",") if (pk := _id_value(part)) is not None])
     for value in params.getlist("_lastUpdated"):
         rows = rows.filter(_last_updated(spec.updated_field, value))
     if kind == "Patient":
@@ -97,14 +105,16 @@ def search(client: HealthClient, kind: str, params) -> tuple[list, int, int, int
             rows = rows.filter(_identifier(client, value))
     else:
         for value in params.getlist("patient") + params.getlist("subject"):
-            elder_id = value.removeprefix("Patient/")
-            rows = rows.filter(**{spec.patient_field: int(elder_id)}) if elder_id.isdigit() else rows.none()
+            elder_id = _id_value(value.removeprefix("Patient/"))
+            rows = rows.filter(**{spec.patient_field: elder_id}) if elder_id is not None else rows.none()
     if kind == "Observation":
         for value in params.getlist("code"):
             rows = rows.filter(kind__in=_kinds_of(value))
     count = _whole(params.get("_count"), DEFAULT_COUNT, "_count")
     count = min(count, MAX_COUNT)
     offset = _whole(params.get("_offset"), 0, "_offset")
+    if offset > MAX_OFFSET:
+        raise SearchError(400, "invalid", f"_offset may be at most {MAX_OFFSET}.")
     total = rows.count()
     page = list(rows[offset : offset + count]) if count else []
     return [build(client, kind, row) for row in page], total, offset, count
@@ -113,7 +123,7 @@ def search(client: HealthClient, kind: str, params) -> tuple[list, int, int, int
 def _whole(raw: str | None, default: int, name: str) -> int:
     if raw in (None, ""):
         return default
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
         raise SearchError(400, "invalid", f"{name} must be a whole number from 0.")
     return int(raw)
 
@@ -153,14 +163,20 @@ def _moment_range(text: str) -> tuple[dt.datetime, dt.datetime]:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-            return start, start + dt.timedelta(days=1)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+            span = dt.timedelta(days=1)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            span = dt.timedelta(seconds=1)
     except ValueError:
-        raise SearchError(400, "invalid", f"_lastUpdated: {text!r} is not a date or an instant.") from None
+        raise SearchError(
+            400, "invalid", f"_lastUpdated: {text[:40]!r} is not a date or an instant."
+        ) from None
     if timezone.is_naive(moment):
         raise SearchError(400, "invalid", "_lastUpdated: an instant needs its time zone (Z or +08:00).")
-    return moment, moment + dt.timedelta(seconds=1)
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise SearchError(400, "invalid", f"_lastUpdated: a year from {YEARS[0]} to {YEARS[1]}.")
+    return moment, moment + span
 
 
 def audit_read(client: HealthClient, *, kind: str, query: str, ids: list[str], status: int) -> None:

@@ -105,7 +105,9 @@ def _pull_one(base: str, summary_id: int, now: dt.datetime) -> int:
     contract = _contract(episodes)
     codes = _codes(conditions)
     with transaction.atomic():
-        summary = HealthSummary.objects.select_for_update().select_related("elder").get(pk=summary_id)
+        summary = (
+            HealthSummary.objects.select_for_update(of=("self",)).select_related("elder").get(pk=summary_id)
+        )
         changes = _apply_contract(summary, contract, now) + _apply_conditions(summary, codes, now)
         summary.pulled_at = now
         summary.save(update_fields=["pulled_at", *CONTRACT_FIELDS, "updated_at"])

@@ -153,7 +153,12 @@ def remove_condition(*, actor, elder_id: int, condition_id: int) -> None:
     if not is_system(actor) and not may_keep_summary(actor):
         raise Forbidden(_("Your role does not keep health records."))
     with transaction.atomic():
-        condition = ElderCondition.objects.select_for_update().filter(elder=elder, pk=condition_id).first()
+        condition = (
+            ElderCondition.objects.select_for_update()
+            .filter(elder=elder, pk=condition_id)
+            .order_by("pk")
+            .first()
+        )
         if condition is None:
             raise NotFound(_("This condition is not recorded for the elder."))
         audit.record(
