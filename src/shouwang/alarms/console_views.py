@@ -128,7 +128,7 @@ def incident(request, incident_id: int):
         "map_attribution": settings.SHOUWANG_MAP_ATTRIBUTION,
         # The health summary (conditions, allergies, medications, family doctor, hospital), when an app
         # offers one (elders.panels.register_summary).
-        "health_sections": summaries_for(request, found.elder, "operator") if found.elder else [],
+        "health_sections": summaries_for(request, found.elder, "incident") if found.elder else [],
     }
     return render(request, "alarms/console/incident.html", context)
 

@@ -25,10 +25,10 @@ def panels_for(request, elder) -> list[SafeString]:
     return [mark_safe(html) for panel in _panels if (html := panel(request, elder))]  # noqa: S308 - rendered templates
 
 
-# What another page shows of an elder for one audience: the operator on an incident ("operator") or the
-# caregiver before a visit ("caregiver"). The health app registers its summary; each page asks
+# What another page shows of an elder for the work on it: an incident the operator handles ("incident") or
+# a visit the caregiver makes ("visit"). The health app registers its summary; each page asks
 # ``summaries_for`` and shows what comes back, so a lower app shows a higher one's data without importing it.
-AUDIENCES = ("operator", "caregiver")
+PAGES = ("incident", "visit")
 _summaries: list[Panel] = []
 
 
@@ -38,10 +38,10 @@ def register_summary(summary: Panel) -> Panel:
     return summary
 
 
-def summaries_for(request, elder, audience: str) -> list[SafeString]:
-    assert audience in AUDIENCES, audience
+def summaries_for(request, elder, page: str) -> list[SafeString]:
+    assert page in PAGES, page
     return [
         mark_safe(html)  # noqa: S308 - rendered templates
         for summary in _summaries
-        if (html := summary(request, elder, audience))
+        if (html := summary(request, elder, page))
     ]

@@ -30,13 +30,13 @@ def elder_panel(request, elder) -> str:
     )
 
 
-def health_summary(request, elder, audience: str) -> str:
+def health_summary(request, elder, page: str) -> str:
     """For the operator on an incident: conditions, allergies, medications, the family doctor and the
     hospital of choice, the latest readings. For the caregiver before a visit: conditions, allergies,
     medications and the latest readings, and a form to record a reading taken there."""
     if elder is None or not may_read_health(request.user):
         return ""
-    operator = audience == "operator"
+    operator = page == "incident"
     return render_to_string(
         "health/_summary.html",
         {

@@ -59,7 +59,7 @@ def visit(request, order_id: int):
         {
             "order": order,
             "visit": visit,
-            "health_sections": summaries_for(request, order.elder, "caregiver"),
+            "health_sections": summaries_for(request, order.elder, "visit"),
             "map": map_links(order),
             "lines": list(order.lines.all()),
             "radius": settings.SHOUWANG_EVV_RADIUS_M,

@@ -120,7 +120,7 @@ def task_detail(request, visit_id: int):
         {
             "task": task,
             "elder": task.elder,
-            "health_sections": summaries_for(request, task.elder, "caregiver"),
+            "health_sections": summaries_for(request, task.elder, "visit"),
             "overdue": is_overdue(task),
             "may_do": may_do,
             "findings": Finding.choices,
