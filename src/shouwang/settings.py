@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "shouwang.facilities",
     "shouwang.routes",
     "shouwang.homecare",
+    "shouwang.health",
     "shouwang.web",
     "shouwang.demo",
 ]
@@ -487,6 +488,17 @@ SHOUWANG_VISIT_INCIDENT_DAYS = _env_int("VISIT_INCIDENT_DAYS", 30, minimum=1)
 SHOUWANG_REFERRAL_DAYS = _env_int("REFERRAL_DAYS", 7, minimum=1)
 # A home visit recorded farther than this from the elder's home (metres) is flagged on the visit.
 SHOUWANG_VISIT_RADIUS_M = _env_int("VISIT_RADIUS_M", 300, minimum=1)
+
+# Health records (health): an out-of-range reading's care task is due this many days after it. The pull
+# from the regional health platform (FHIR R4) runs when HEALTH_PLATFORM_URL is set, every so many minutes,
+# with HEALTH_PLATFORM_TOKEN as its bearer token and a timeout per request (seconds). The system URI under
+# which the FHIR server publishes the resident ID number (to clients allowed to read it).
+SHOUWANG_CARE_TASK_DAYS = _env_int("CARE_TASK_DAYS", 1)
+SHOUWANG_HEALTH_PLATFORM_URL = os.environ.get("HEALTH_PLATFORM_URL", "").rstrip("/")
+SHOUWANG_HEALTH_PLATFORM_TOKEN = os.environ.get("HEALTH_PLATFORM_TOKEN", "")
+SHOUWANG_HEALTH_PLATFORM_MINUTES = _env_int("HEALTH_PLATFORM_MINUTES", 360, minimum=5)
+SHOUWANG_HEALTH_PLATFORM_TIMEOUT = _env_int("HEALTH_PLATFORM_TIMEOUT", 20, minimum=1)
+SHOUWANG_FHIR_ID_NUMBER_SYSTEM = os.environ.get("FHIR_ID_NUMBER_SYSTEM", "urn:oid:2.16.156.10011.1.1")
 
 # Emergency alarms (alarms): acknowledge target for urgent incidents before escalation, burst window.
 SHOUWANG_ALARM_ACK_SECONDS = _env_int("ALARM_ACK_SECONDS", 60)

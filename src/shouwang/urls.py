@@ -27,6 +27,8 @@ urlpatterns = [
     path("facilities/", include("shouwang.facilities.urls")),
     path("routes/", include("shouwang.routes.urls")),
     path("homecare/", include("shouwang.homecare.urls")),
+    path("health/", include("shouwang.health.urls")),
+    path("fhir/r4/", include("shouwang.health.fhir_urls")),
     path("audit/", include("shouwang.core.urls")),
     path("demo/", include("shouwang.demo.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

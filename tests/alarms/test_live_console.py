@@ -74,11 +74,15 @@ def test_incident_page_shows_profile_medical_summary_contacts_and_masked_phones(
     elder.chronic_conditions, elder.family_doctor_contract = ["高血压", "糖尿病"], True
     elder.lat, elder.lon = 43.85, 126.55
     elder.save()
+    from shouwang.core.actors import SYSTEM
+    from shouwang.health.services import adopt_registry
+
+    adopt_registry(actor=SYSTEM, elder_ids=[elder.pk])  # the health records carry the registry's conditions
     client.force_login(operator_a)
     page = client.get(f"/alarms/console/{sos_a.pk}/").content.decode()
 
     assert elder.name in page
-    assert "高血压、糖尿病" in page
+    assert "原发性高血压" in page and "2型糖尿病" in page and "已签约" in page
     assert "openstreetmap.org/?mlat=43.85" in page
     assert 'data-map data-lat="43.850000"' in page and "/static/leaflet/leaflet.js" in page  # drawn map
     assert "张小明" in page and "139****1111" in page and "13900001111" not in page

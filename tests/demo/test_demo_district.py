@@ -19,6 +19,7 @@ from tests.facilities.test_demo import (
 from tests.homecare.test_demo import (
     check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim,
 )
+from tests.health.test_demo import check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups
 from tests.hotline.test_demo import (
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list,
 )
@@ -47,6 +48,7 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_family_is_linked_with_consent_and_sees_its_elder_in_the_portal(client)
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list(client)
     check_the_demo_has_three_months_of_visits_and_some_overdue(client)
+    check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

@@ -96,6 +96,7 @@ KINDS = (
     "bed_id",
     "rental_id",
     "batch_id",
+    "care_task_id",
 )
 
 
@@ -433,6 +434,15 @@ def build() -> World:
     claim_batch = ClaimBatch.objects.create(
         provider=provider_b, region_id=provider_b.region_id, month=timezone.localdate().replace(day=1)
     )
+    # Health: B's elder's summary (words only B has) and an out-of-range reading with its care task.
+    from shouwang.health.models import CareTask, HealthSummary
+    from shouwang.health.services import record_vital
+
+    summary_b = HealthSummary.objects.create(elder=elder_b, allergies="乙方过敏史", hospital="乙方医院")
+    reading_b = record_vital(
+        actor=SYSTEM, elder_id=elder_b.pk, kind="blood_pressure", values={"systolic": 160, "diastolic": 100}
+    )
+    care_task = CareTask.objects.get(vital=reading_b)
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
     route_plan = RoutePlan.objects.create(
         provider=provider_b, day=timezone.localdate(), reason="乙方路线重排"
@@ -480,10 +490,14 @@ def build() -> World:
         "bed_id": (bed.pk,),
         "rental_id": (rental.pk,),
         "batch_id": (claim_batch.pk,),
+        "care_task_id": (care_task.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
     for row in [
+        summary_b,
+        reading_b,
+        care_task,
         elder_b,
         contact_b,
         provider_b,

@@ -47,6 +47,8 @@ PAGES = {
     "regions:browse": STAFF,
     "core:audit": "admin official",
     "core:failed_messages": "admin",
+    "health:tasks": "admin official community_worker",
+    "health:clients": "admin official",
 }
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.core import live as core_live
 from shouwang.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from shouwang.elders.panels import summaries_for
 from shouwang.elders.permissions import may_reveal
 from shouwang.web.decorators import console_page, roles_page
 
@@ -126,6 +127,9 @@ def incident(request, incident_id: int):
         # Leaflet comes from django-leaflet's static files; without tiles the page only links to a map.
         "map_tiles": settings.SHOUWANG_MAP_TILES_URL,
         "map_attribution": settings.SHOUWANG_MAP_ATTRIBUTION,
+        # The health summary (conditions, allergies, medications, family doctor, hospital), when an app
+        # offers one (elders.panels.register_summary).
+        "health_sections": summaries_for(request, found.elder, "incident") if found.elder else [],
     }
     return render(request, "alarms/console/incident.html", context)
 

@@ -42,7 +42,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from .incidents import record_alarm_events
 from .models import (
+    MEASUREMENT_FIELDS,
     Device,
     DeviceEvent,
     DeviceState,
@@ -62,7 +63,7 @@ from .models import (
     RejectReason,
     Via,
 )
-from .signals import announce
+from .signals import announce, measurements_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,16 @@ def count_rejection(source: str) -> None:
 
 def _rejections_key(source: str) -> str:
     return f"alarms:event-rejections:{source}:{int(time.time() // REJECTION_WINDOW_SECONDS)}"
+
+
+# Who says whether a measurement's numbers are plausible (the health app, which knows the ranges):
+# ``check(type, values) -> bool``; registered in its AppConfig.ready(). None: any finite number goes.
+_measurement_checks: list[Callable[[str, dict[str, float]], bool]] = []
+
+
+def register_measurement_check(check: Callable[[str, dict[str, float]], bool]) -> None:
+    if check not in _measurement_checks:
+        _measurement_checks.append(check)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -265,6 +276,8 @@ def _store_batch(messages, via: str, arrivals: list[dt.datetime], source: str) -
         fresh = _new_events([(n, event) for n, event in events if event.type != EventType.HEARTBEAT], results)
         changes = record_alarm_events([event for _n, event in fresh])
         DeviceEvent.objects.bulk_create([event for _n, event in fresh])
+        if measured := [event for _n, event in fresh if event.values is not None]:
+            measurements_recorded.send(sender=DeviceEvent, events=measured)
         _update_live_state([event for _n, event in fresh], [beat for _n, beat in beats])
         _record_rejections(rejections)
         _announce(changes)
@@ -434,6 +447,7 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
         "battery": None,
         "lat": None,
         "lon": None,
+        "values": _measurement(payload, kind, reject_as) if kind in MEASUREMENT_FIELDS else None,
     }
     if "battery" in payload and payload["battery"] is not None:
         battery = payload["battery"]
@@ -443,6 +457,20 @@ def _fields(payload: dict, device: Device, now: dt.datetime) -> dict:
     if payload.get("location") is not None:
         fields["lat"], fields["lon"] = _location(payload["location"], reject_as)
     return fields
+
+
+def _measurement(payload: dict, kind: str, reject_as) -> dict[str, float]:
+    """A measurement event's numbers: each named one present and finite, and plausible to every
+    registered check (a systolic pressure of 900 is a broken device, refused as ``implausible``)."""
+    values = {}
+    for name in MEASUREMENT_FIELDS[kind]:
+        number = payload.get(name)
+        if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+            raise reject_as(RejectReason.MISSING_FIELDS)
+        values[name] = float(number)
+    if not all(check(kind, values) for check in _measurement_checks):
+        raise reject_as(RejectReason.IMPLAUSIBLE)
+    return values
 
 
 def _is_plain_id(value, max_length: int) -> bool:

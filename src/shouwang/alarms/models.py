@@ -102,6 +102,25 @@ class EventType(models.TextChoices):
     HEARTBEAT = "heartbeat", _("heartbeat")
     LOW_BATTERY = "low_battery", _("low battery")
     CHECKIN = "checkin", _("daily check-in (报平安)")
+    # Measurements (a blood-pressure monitor, a glucose meter, an oximeter, a thermometer, a scale): the
+    # event carries its numbers (``MEASUREMENT_FIELDS``); the health app keeps them as vital signs.
+    BLOOD_PRESSURE = "blood_pressure", _("blood pressure measured")
+    HEART_RATE = "heart_rate", _("heart rate measured")
+    BLOOD_GLUCOSE = "blood_glucose", _("blood glucose measured")
+    SPO2 = "spo2", _("blood oxygen measured")
+    TEMPERATURE = "temperature", _("temperature measured")
+    WEIGHT = "weight", _("weight measured")
+
+
+# The numbers each measurement event must carry, by name, as in the JSON body.
+MEASUREMENT_FIELDS: dict[str, tuple[str, ...]] = {
+    EventType.BLOOD_PRESSURE: ("systolic", "diastolic"),
+    EventType.HEART_RATE: ("value",),
+    EventType.BLOOD_GLUCOSE: ("value",),
+    EventType.SPO2: ("value",),
+    EventType.TEMPERATURE: ("value",),
+    EventType.WEIGHT: ("value",),
+}
 
 
 class Via(models.TextChoices):
@@ -114,8 +133,10 @@ class DeviceEvent(models.Model):
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
     event_id = models.CharField(_("event id"), max_length=64)
-    type = models.CharField(_("type"), max_length=12, choices=EventType.choices)
+    type = models.CharField(_("type"), max_length=16, choices=EventType.choices)
     ts = models.DateTimeField(_("device time"))
+    # A measurement event's numbers ({"systolic": 150, "diastolic": 95}, {"value": 7.2}); null otherwise.
+    values = models.JSONField(_("measured values"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
     battery = models.PositiveSmallIntegerField(_("battery %"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -158,6 +179,7 @@ class RejectReason(models.TextChoices):
     STALE_TIMESTAMP = "stale_timestamp", _("timestamp too old")
     TOO_LARGE = "too_large", _("message too large")
     UNPROCESSABLE = "unprocessable", _("could not be processed")
+    IMPLAUSIBLE = "implausible", _("measurement outside any plausible range")
 
 
 class IngestRejection(models.Model):
@@ -208,6 +230,8 @@ class IncidentKind(models.TextChoices):
     VOICE = "voice", _("emergency reported by phone (电话报警)")
     # Opened by a visitor from a regular visit's findings (visits.services.follow_up_incident).
     VISIT_FINDING = "visit_finding", _("concern found on a visit")
+    # Opened by the health app when a vital sign reaches the elder's urgent threshold.
+    VITAL_SIGN = "vital_sign", _("vital sign at an urgent level")
 
 
 class Priority(models.TextChoices):

@@ -17,6 +17,10 @@ from django.dispatch import Signal
 
 incident_recorded = Signal()
 incident_changed = Signal()
+# Sent inside the ingest transaction with ``events``, the batch's new measurement events (saved, with
+# their device and its elder loaded): the health app keeps them as vital signs. A receiver that raises
+# refuses the batch, which is then taken message by message (``ingestion.ingest_batch``).
+measurements_recorded = Signal()
 
 CHANGES = ("created", "joined", "acknowledged", "step", "escalated", "closed", "contact")
 

@@ -170,6 +170,7 @@ def build_api() -> NinjaAPI:
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
     from shouwang.homecare.api import router as homecare_router
+    from shouwang.health.api import router as health_router
     from shouwang.hotline.api import router as hotline_router
     from shouwang.orders.api import router as orders_router
     from shouwang.portal.api import router as portal_router
@@ -199,6 +200,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/calls", hotline_router)
     api.add_router("/visits", visits_router)
     api.add_router("/elders", elder_visits_router)
+    api.add_router("/", health_router)
     api.add_router("/audit", router)
     return api
 

@@ -27,6 +27,7 @@ from .benefits import link_family, load_benefits
 from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .homecare import load_homecare
+from .health import load_health
 from .hotline import load_hotline
 from .orders import load_orders
 from .payments import load_payments
@@ -182,6 +183,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     # Regular visits where the demo has community workers (communities 0 and 5).
     visited = [communities[index].code for index in (0, 5) if index < len(communities)]
     load_visits(community_codes=visited, seed=seed)
+    # Health records where the visits are: the worker sees the care tasks their readings opened.
+    load_health(community_codes=visited, seed=seed)
     # last: its planted death must not change what the anomaly checks above found
     load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
     # after the facilities: its month closing and claims read the finished order history

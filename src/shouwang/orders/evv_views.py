@@ -24,6 +24,7 @@ from shouwang.core.errors import DomainError
 from shouwang.core.forms import perform
 from shouwang.core.geo import wgs84_to_gcj02
 from shouwang.core.pagination import page_number, paginate
+from shouwang.elders.panels import summaries_for
 from shouwang.web.decorators import roles_page
 
 from . import confirmation, evv, permissions
@@ -74,6 +75,7 @@ def visit(request, order_id: int):
         {
             "order": order,
             "visit": visit,
+            "health_sections": summaries_for(request, order.elder, "visit"),
             "map": map_links(order),
             "lines": list(order.lines.all()),
             "radius": settings.SHOUWANG_EVV_RADIUS_M,

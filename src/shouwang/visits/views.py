@@ -19,6 +19,7 @@ from shouwang.core.errors import DomainError
 from shouwang.core.forms import attach_error, perform
 from shouwang.core.pagination import page_number, paginate
 from shouwang.core.spreadsheets import SheetWriter
+from shouwang.elders.panels import summaries_for
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page, roles_page
 
@@ -131,6 +132,7 @@ def task_detail(request, visit_id: int):
         {
             "task": task,
             "elder": task.elder,
+            "health_sections": summaries_for(request, task.elder, "visit"),
             "overdue": is_overdue(task),
             "may_do": may_do,
             "findings": Finding.choices,

@@ -52,6 +52,8 @@ NAVIGATION = (
     NavItem(_("Group activities"), "visits:activities", pages.ACTIVITY_PAGE_ROLES),
     NavItem(_("Escorts and companionship"), "visits:help", pages.HELP_PAGE_ROLES),
     NavItem(_("Doctor referrals"), "visits:referrals", pages.REFERRAL_PAGE_ROLES),
+    NavItem(_("Care tasks"), "health:tasks", pages.CARE_TASK_PAGE_ROLES),
+    NavItem(_("Health-system clients"), "health:clients", pages.HEALTH_CLIENT_PAGE_ROLES),
     NavItem(_("Benefit runs"), "benefits:runs", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Benefit policies"), "benefits:policies", pages.BENEFIT_RUN_PAGE_ROLES),
     NavItem(_("Ledger"), "benefits:ledger", pages.LEDGER_PAGE_ROLES),

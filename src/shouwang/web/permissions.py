@@ -16,6 +16,7 @@ from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
 from shouwang.homecare.permissions import HOMECARE_READERS
+from shouwang.health.permissions import CARE_TASK_WORKERS, EXCHANGE_KEEPERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 from shouwang.routes.permissions import ROUTE_PAGE_ROLES
@@ -57,6 +58,8 @@ VOLUNTEER_PAGE_ROLES = visits.COORDINATOR_ROLES | visits.VOLUNTEER_ROLES
 ACTIVITY_PAGE_ROLES = visits.ACTIVITY_READERS
 HELP_PAGE_ROLES = visits.HELP_READERS
 REFERRAL_PAGE_ROLES = visits.REFERRAL_READERS
+CARE_TASK_PAGE_ROLES = CARE_TASK_WORKERS
+HEALTH_CLIENT_PAGE_ROLES = EXCHANGE_KEEPERS
 USER_PAGE_ROLES = USER_MANAGERS
 REGION_PAGE_ROLES = REGION_STAFF_ROLES
 AUDIT_PAGE_ROLES = BUREAU_ROLES
