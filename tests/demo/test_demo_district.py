@@ -16,10 +16,10 @@ from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_
 from tests.facilities.test_demo import (
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
 )
+from tests.health.test_demo import check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups
 from tests.homecare.test_demo import (
     check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim,
 )
-from tests.health.test_demo import check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups
 from tests.hotline.test_demo import (
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list,
 )

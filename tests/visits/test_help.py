@@ -191,7 +191,8 @@ def test_the_worker_arranges_and_cancels_on_the_console(client, team, elder, wor
     task = HelpTask.objects.get()
     assert f'data-help="{task.pk}"' in client.get("/visits/help/").content.decode()
     refused = client.post("/visits/help/", {"elder_id": elder.pk, "kind": "escort", "starts_at": ""})
-    assert refused.status_code == 200 and HelpTask.objects.count() == 1
+    assert refused.status_code == 422 and HelpTask.objects.count() == 1
+    assert "field-error" in refused.content.decode()  # the time is missing, said on the form
     client.post(f"/visits/help/{task.pk}/", {"action": "cancel", "reason": "家属陪同"})
     task.refresh_from_db()
     assert task.state == "cancelled"

@@ -169,8 +169,8 @@ def build_api() -> NinjaAPI:
     from shouwang.catalog.api import router as catalog_router
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
-    from shouwang.homecare.api import router as homecare_router
     from shouwang.health.api import router as health_router
+    from shouwang.homecare.api import router as homecare_router
     from shouwang.hotline.api import router as hotline_router
     from shouwang.orders.api import router as orders_router
     from shouwang.portal.api import router as portal_router

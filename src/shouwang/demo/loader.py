@@ -26,8 +26,8 @@ from .assessments import load_assessments
 from .benefits import link_family, load_benefits
 from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
-from .homecare import load_homecare
 from .health import load_health
+from .homecare import load_homecare
 from .hotline import load_hotline
 from .orders import load_orders
 from .payments import load_payments

@@ -9,7 +9,7 @@ from shouwang.core.forms import ConsoleForm
 from shouwang.elders.models import Category, LivingArrangement
 
 from .activities import REASON_LENGTH
-from .models import ReferralState, Tier, VisitKind
+from .models import HelpKind, ReferralState, Tier, VisitKind
 
 
 class LocalMomentInput(forms.DateTimeInput):
@@ -130,3 +130,27 @@ class ReferralForm(ConsoleForm):
     marked_required = ("reason",)
 
     reason = forms.CharField(label=_("Why a doctor should see the elder"), max_length=300, required=False)
+
+
+class HelpForm(ConsoleForm):
+    """An escort or companionship task for an elder; who may give it and when is the service's to say."""
+
+    elder_id = forms.TypedChoiceField(label=_("Elder"), coerce=int)
+    kind = forms.ChoiceField(label=_("Help"), choices=HelpKind.choices)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=LocalMomentInput)
+    destination = forms.CharField(
+        label=_("Destination (an escort: where to)"), max_length=120, required=False
+    )
+    need = forms.CharField(label=_("What the volunteer needs to know"), max_length=300, required=False)
+    minutes = forms.IntegerField(
+        label=_("Minutes the volunteer earns (empty: the usual)"),
+        min_value=1,
+        max_value=10_000,
+        required=False,
+    )
+
+    def __init__(self, *args, elders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elder_id"].choices = [("", _("Choose the elder"))] + [  # type: ignore[attr-defined]
+            (elder.pk, f"{elder.name} · {elder.community.name}") for elder in elders
+        ]

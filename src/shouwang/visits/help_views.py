@@ -9,33 +9,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import optional_int, optional_moment, perform
+from shouwang.core.forms import attach_error, perform
 from shouwang.elders.selectors import elders_for
 from shouwang.web.decorators import console_page
 
 from . import help
-from .models import HelpKind, HelpState
+from .forms import HelpForm
+from .models import HelpState
 from .permissions import is_volunteer, may_coordinate_volunteers, may_organize_help
 
 
 @console_page("visits:help")
 def help_list(request):
     """A volunteer's open tasks, soonest first; a coordinator's area, newest first, and the worker's form."""
-    errors: dict[str, str] = {}
-    post = request.POST
-    if request.method == "POST":
-        raw_minutes = post.get("minutes", "")
+    organizer = may_organize_help(request.user)
+    elders = elders_for(request.user).select_related("community").order_by("name")[:500] if organizer else []
+    form = HelpForm(request.POST if request.method == "POST" else None, elders=elders)
+    if form.is_bound and form.is_valid():
         try:
-            created = help.create_help(
-                actor=request.user, elder_id=optional_int(post.get("elder_id")) or 0,
-                kind=post.get("kind", ""), starts_at=optional_moment(post.get("starts_at")),  # type: ignore[arg-type]
-                # Minutes that are not a number are refused (as 0), not taken as the default.
-                minutes=(optional_int(raw_minutes) or 0) if raw_minutes else None,
-                destination=post.get("destination", ""), need=post.get("need", ""),
-            )  # fmt: skip
+            created = help.create_help(actor=request.user, **form.cleaned_data)
         except DomainError as failure:
-            errors = getattr(failure, "errors", None) or {"": failure.message}
-            messages.error(request, failure.message)
+            attach_error(form, failure)
         else:
             messages.success(request, _("The task was arranged and given to %(volunteer)s.") % {
                 "volunteer": created.volunteer
@@ -43,7 +37,6 @@ def help_list(request):
             return redirect("visits:help_task", help_id=created.pk)
     volunteer = is_volunteer(request.user)
     tasks = help.search_help(request.user, state=HelpState.OPEN if volunteer else "")
-    organizer = may_organize_help(request.user)
     return render(
         request,
         "visits/help_list.html",
@@ -51,11 +44,9 @@ def help_list(request):
             "tasks": tasks[:200] if volunteer else tasks.order_by("-starts_at", "-id")[:200],
             "volunteer": volunteer,
             "may_organize": organizer,
-            "elders": elders_for(request.user).order_by("name")[:500] if organizer else [],
-            "kinds": HelpKind.choices,
-            "errors": errors,
-            "values": post,
+            "form": form,
         },
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 

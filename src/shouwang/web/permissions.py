@@ -15,8 +15,8 @@ from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROL
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
-from shouwang.homecare.permissions import HOMECARE_READERS
 from shouwang.health.permissions import CARE_TASK_WORKERS, EXCHANGE_KEEPERS
+from shouwang.homecare.permissions import HOMECARE_READERS
 from shouwang.hotline import permissions as hotline
 from shouwang.orders import permissions as orders
 from shouwang.routes.permissions import ROUTE_PAGE_ROLES
