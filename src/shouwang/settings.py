@@ -175,6 +175,8 @@ INSTALLED_APPS = [
     "shouwang.hotline",
     "shouwang.visits",
     "shouwang.facilities",
+    "shouwang.childcare",
+    "shouwang.pilots",
     "shouwang.web",
     "shouwang.demo",
 ]

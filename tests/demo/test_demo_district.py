@@ -12,6 +12,9 @@ from tests.benefits.test_demo_anomalies import check_the_demo_has_the_planted_an
 from tests.benefits.test_demo_statements import (
     check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets,
 )
+from tests.childcare.test_demo import (
+    check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle,
+)
 from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_provider
 from tests.facilities.test_demo import (
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
@@ -43,4 +46,5 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_desk_has_calls_an_overdue_call_back_articles_and_todays_care_list(client)
     check_the_demo_has_a_month_of_visits_and_some_overdue(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
+    check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

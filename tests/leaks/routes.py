@@ -294,6 +294,23 @@ CREATES = {
         {"kind": "day_care", "services": ["meal"], "provider": _theirs("provider_id"), "address": "探针路"},
     ),
     "POST /api/v1/facilities/site-suggestions": ({"region": lambda w: w.fields["community"]},),
+    "POST /api/v1/childcare/institutions": (
+        {
+            "name": "探针托育园",
+            "kind": "family",
+            "licence_number": "探针备案",
+            "operator_name": "探针公司",
+            "operator_credit_code": "91220202MA0000000X",
+            "community": lambda w: w.fields["community"],
+            "address": "探针路",
+        },
+    ),
+    "PUT /api/v1/childcare/population": (
+        {"region": lambda w: w.fields["community"], "year": 2025, "residents": 9},
+    ),
+    "PUT /api/v1/childcare/targets": (
+        {"region": lambda w: w.fields["community"], "year": 2025, "places_per_thousand": "4.5"},
+    ),
 }
 
 

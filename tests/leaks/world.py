@@ -86,6 +86,7 @@ KINDS = (
     "residency_id",
     "contract_id",
     "activity_id",
+    "institution_id",
 )
 
 
@@ -116,6 +117,21 @@ def _elder(community: str, name: str, address: str, phone: str, contact_name: st
     contact.name = contact_name
     contact.save(update_fields=["name"])
     return elder, contact
+
+
+def _nursery(community: str, name: str, address: str):
+    """A registered childcare institution with its own login."""
+    from shouwang.childcare.services import decide_registration, file_institution
+
+    values = {
+        "name": name, "kind": "full_day", "licence_number": f"{name}备案", "operator_name": f"{name}公司",
+        "operator_credit_code": factories.credit_code(), "community": community, "address": address,
+        "places_2_3": 10, "enrolled_2_3": 5, "phone": "0432-6000000",
+    }  # fmt: skip
+    made = file_institution(
+        actor=SYSTEM, values=values, username=f"nursery{community[-4:]}", password=factories.PASSWORD
+    )
+    return decide_registration(actor=SYSTEM, institution_id=made.pk, state="registered")
 
 
 def _side(official, *, community: str, provider_name: str, prefix: str):
@@ -394,7 +410,9 @@ def build() -> World:
     OperatingReport.objects.create(
         contract=facility_contract, kind="incident", period=timezone.localdate(), summary="乙方严重事件"
     )
-    users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b)
+    nursery_a = _nursery(factories.COMMUNITY_A, "甲方托育园", "甲方托育路1号")
+    nursery_b = _nursery(factories.COMMUNITY_B, "乙方托育园", "乙方托育路1号")
+    users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b, nursery_b.account)
     theirs = {
         "elder_id": (elder_b.pk,),
         "order_id": tuple(order.pk for order in orders),
@@ -423,6 +441,7 @@ def build() -> World:
         "residency_id": (residency.pk,),
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
+        "institution_id": (nursery_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -457,6 +476,7 @@ def build() -> World:
         residency,
         facility_contract,
         activity_b,
+        nursery_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -489,6 +509,8 @@ def build() -> World:
         "乙方营业时间",
         "乙方产权单位",
         "乙方严重事件",
+        "乙方托育园",
+        "乙方托育路1号",
     )
     secrets = (
         elder_a.id_number,
@@ -508,6 +530,7 @@ def build() -> World:
             "caregiver": carer_a.user,
             "volunteer": volunteer_a,
             "family": family_a,
+            "childcare_admin": nursery_a.account,
         },
         admin=admin,
         controls=[admin, *users_b],

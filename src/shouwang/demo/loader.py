@@ -24,6 +24,7 @@ from .alarms import load_alarms
 from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import link_family, load_benefits
+from .childcare import load_childcare
 from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .hotline import load_hotline
@@ -181,6 +182,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_visits(community_codes=visited, seed=seed)
     # last: its planted death must not change what the anomaly checks above found
     load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
+    # 一老一小: childcare institutions and the region's figures, then (on them) pilots and inspections
+    load_childcare(communities=placed, credit_code=_credit_code, password=DEMO_PASSWORD, seed=seed)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),
