@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "shouwang.facilities",
     "shouwang.childcare",
     "shouwang.pilots",
+    "shouwang.inspections",
     "shouwang.web",
     "shouwang.demo",
 ]

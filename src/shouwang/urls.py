@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from shouwang.childcare.views import public_childcare
 from shouwang.core.api import build_api
+from shouwang.inspections.views import public_results as public_inspections
 from shouwang.pilots.views import public_notice as public_pilots
 from shouwang.providers import public_views
 from shouwang.web import views as web_views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("childcare/", include("shouwang.childcare.urls")),
     path("public/pilots/", public_pilots, name="public_pilots"),
     path("pilots/", include("shouwang.pilots.urls")),
+    path("public/inspections/", public_inspections, name="public_inspections"),
+    path("inspections/", include("shouwang.inspections.urls")),
     path("catalog/", include("shouwang.catalog.urls")),
     path("orders/", include("shouwang.orders.urls")),
     path("alarms/", include("shouwang.alarms.urls")),

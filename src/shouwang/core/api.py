@@ -171,6 +171,7 @@ def build_api() -> NinjaAPI:
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
     from shouwang.hotline.api import router as hotline_router
+    from shouwang.inspections.api import router as inspections_router
     from shouwang.orders.api import router as orders_router
     from shouwang.pilots.api import router as pilots_router
     from shouwang.portal.api import router as portal_router
@@ -194,6 +195,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/facilities", facilities_router)
     api.add_router("/childcare", childcare_router)
     api.add_router("/pilots", pilots_router)
+    api.add_router("/inspections", inspections_router)
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
     api.add_router("/calls", hotline_router)

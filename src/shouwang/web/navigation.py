@@ -33,6 +33,7 @@ NAVIGATION = (
     NavItem(_("Childcare"), "childcare:list", pages.CHILDCARE_PAGE_ROLES),
     NavItem(_("Childcare indicators"), "childcare:indicators", pages.CHILDCARE_INDICATOR_PAGE_ROLES),
     NavItem(_("Pilot programmes"), "pilots:list", pages.PILOT_PAGE_ROLES),
+    NavItem(_("Inspections"), "inspections:list", pages.INSPECTION_PAGE_ROLES),
     NavItem(_("Phone desk"), "orders:desk", pages.PHONE_DESK_ROLES),
     NavItem(_("Orders"), "orders:board", pages.ORDER_BOARD_PAGE_ROLES),
     NavItem(_("Incoming orders"), "orders:provider_board", pages.INCOMING_ORDER_PAGE_ROLES),

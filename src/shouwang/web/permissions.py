@@ -18,6 +18,7 @@ from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
 from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
 from shouwang.hotline import permissions as hotline
+from shouwang.inspections.permissions import INSPECTION_READERS
 from shouwang.orders import permissions as orders
 from shouwang.pilots.permissions import PILOT_READERS
 from shouwang.visits import permissions as visits
@@ -32,6 +33,7 @@ SERVICE_CIRCLE_PAGE_ROLES = COVERAGE_READERS
 CHILDCARE_PAGE_ROLES = INSTITUTION_READERS
 CHILDCARE_INDICATOR_PAGE_ROLES = CHILDCARE_INDICATOR_READERS
 PILOT_PAGE_ROLES = PILOT_READERS
+INSPECTION_PAGE_ROLES = INSPECTION_READERS
 PHONE_DESK_ROLES = orders.DESK_ROLES
 # The order board in the navigation is the region's; a provider's administrator has its incoming orders.
 ORDER_BOARD_PAGE_ROLES = REGION_STAFF_ROLES
