@@ -22,3 +22,15 @@ def check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circ
         layer for layer in circle_for(official, region=DISTRICT).sectors if layer.sector == "childcare"
     )
     assert len(layer.points) == 21 and any(not row["gap"] for row in layer.rows)
+
+
+def check_the_demo_has_two_pilots_at_different_stages_and_a_round_with_open_and_closed_findings():
+    from shouwang.inspections.models import Finding, InspectionPlan
+    from shouwang.inspections.services import draw_reproduced
+    from shouwang.pilots.models import Pilot
+
+    assert sorted(Pilot.objects.values_list("state", flat=True)) == ["accepted", "implementing"]
+    plan = InspectionPlan.objects.get()
+    assert plan.state == "published" and plan.inspections.count() == 4 and draw_reproduced(plan)
+    states = set(Finding.objects.values_list("state", flat=True))
+    assert {"closed", "open", "responded"} <= states

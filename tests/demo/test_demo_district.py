@@ -14,6 +14,7 @@ from tests.benefits.test_demo_statements import (
 )
 from tests.childcare.test_demo import (
     check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle,
+    check_the_demo_has_two_pilots_at_different_stages_and_a_round_with_open_and_closed_findings,
 )
 from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_provider
 from tests.facilities.test_demo import (
@@ -47,4 +48,5 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_has_a_month_of_visits_and_some_overdue(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle()
+    check_the_demo_has_two_pilots_at_different_stages_and_a_round_with_open_and_closed_findings()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

@@ -93,11 +93,11 @@ def load_childcare(*, communities, credit_code, password: str, seed: int) -> lis
 
 
 def _planning(communities, rng: random.Random) -> None:
-    """Population per street (from its communities, ~3,000 residents each) and the plan's targets."""
+    """Population per street (from its communities, ~10,000 residents each, so the district is below its target) and the plan's targets."""
     streets: dict[str, int] = {}
     for community in communities:
         parent = Region.objects.get(code=community.code).parent_id
-        streets[parent] = streets.get(parent, 0) + rng.randint(2_500, 4_000)
+        streets[parent] = streets.get(parent, 0) + rng.randint(8_000, 12_000)
     for code, residents in sorted(streets.items()):
         set_population(
             actor=SYSTEM, region_code=code, year=2025, residents=residents, under_three=residents * 2 // 100,

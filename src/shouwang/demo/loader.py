@@ -32,6 +32,7 @@ from .orders import load_orders
 from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 from .statements import load_statements
+from .supervision import load_inspection_round, load_pilots
 from .visits import load_visits
 
 DEMO_PASSWORD = "Shouwang@2026"
@@ -184,6 +185,8 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
     # 一老一小: childcare institutions and the region's figures, then (on them) pilots and inspections
     load_childcare(communities=placed, credit_code=_credit_code, password=DEMO_PASSWORD, seed=seed)
+    load_pilots(district=DISTRICT)
+    load_inspection_round(district=DISTRICT)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),
