@@ -94,7 +94,10 @@ def test_every_page_of_a_role_runs_under_the_policy(live_server, browser, csp_vi
 
 def test_the_public_pages_run_under_the_policy(live_server, page):
     factories.load_tree()
-    for path in ("/accounts/login/", "/public/providers/", "/public/providers/apply/"):
+    for path in (
+        "/accounts/login/", "/public/providers/", "/public/providers/apply/", "/public/childcare/",
+        "/public/pilots/", "/public/inspections/",
+    ):  # fmt: skip
         visit(page, live_server.url + path)
 
 

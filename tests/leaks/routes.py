@@ -47,6 +47,8 @@ BUTTONS = {
     "alarms:incident_action": tuple(INCIDENT_ACTIONS),
     "alarms:device_action": ("bind", "unbind", "retire"),
     "visits:follow_up": VISIT_FOLLOW_UPS,
+    "pilots:record": ("objection", "milestone", "milestone_done", "report", "document"),
+    "inspections:finding_action": ("respond", "pass", "fail", "escalate"),
 }
 
 # Routes that carry no one's personal data or scope, with the reason. Keys are "METHOD /path" for the API
@@ -303,6 +305,24 @@ CREATES = {
             "operator_credit_code": "91220202MA0000000X",
             "community": lambda w: w.fields["community"],
             "address": "探针路",
+        },
+    ),
+    "POST /api/v1/pilots": (
+        {
+            "region": lambda w: w.fields["community"][:9] + "000",
+            "title": "探针试点",
+            "goals": "探针目标",
+            "indicators": [{"name": "探针指标", "target": 1}],
+        },
+    ),
+    "POST /api/v1/inspections/plans": (
+        {
+            "title": "探针抽查",
+            "region": lambda w: w.fields["community"][:9] + "000",
+            "target_kind": "childcare",
+            "sample_size": 1,
+            "inspectors_per_target": 1,
+            "due_on": lambda w: (timezone.localdate() + dt.timedelta(days=9)).isoformat(),
         },
     ),
     "PUT /api/v1/childcare/population": (

@@ -87,6 +87,11 @@ KINDS = (
     "contract_id",
     "activity_id",
     "institution_id",
+    "pilot_id",
+    "milestone_id",
+    "inspection_id",
+    "finding_id",
+    "round_id",
 )
 
 
@@ -132,6 +137,40 @@ def _nursery(community: str, name: str, address: str):
         actor=SYSTEM, values=values, username=f"nursery{community[-4:]}", password=factories.PASSWORD
     )
     return decide_registration(actor=SYSTEM, institution_id=made.pk, state="registered")
+
+
+def _supervision_b():
+    """Street B's pilot programme (being implemented, with a milestone) and a round over its childcare
+    institution with one finding."""
+    from shouwang.inspections.services import create_plan, record_results
+    from shouwang.pilots.services import add_milestone, apply, move
+
+    street_b = factories.COMMUNITY_B[:9] + "000"
+    pilot = apply(
+        actor=SYSTEM, region_code=street_b, title="乙方养老试点", goals="乙方目标",
+        indicators=[{"name": "乙方指标", "target": "10"}],
+    )  # fmt: skip
+    move(
+        actor=SYSTEM, pilot_id=pilot.pk, to_state="notice", today=timezone.localdate() - dt.timedelta(days=30)
+    )
+    move(actor=SYSTEM, pilot_id=pilot.pk, to_state="implementing")
+    milestone = add_milestone(
+        actor=SYSTEM, pilot_id=pilot.pk, title="乙方里程碑", due_on=timezone.localdate()
+    )
+    plan = create_plan(
+        actor=SYSTEM, title="乙方抽查", region_code=street_b, target_kind="childcare", sample_size=1,
+        inspectors_per_target=1, due_on=timezone.localdate() + dt.timedelta(days=10), seed=7,
+    )  # fmt: skip
+    inspection = plan.inspections.get()
+    finding = {
+        "severity": "minor",
+        "description": "乙方消防问题",
+        "rectify_by": timezone.localdate() + dt.timedelta(days=5),
+    }
+    record_results(
+        actor=SYSTEM, inspection_id=inspection.pk, inspected_on=timezone.localdate(), findings=[finding]
+    )
+    return pilot, milestone, plan, inspection, inspection.findings.get()
 
 
 def _side(official, *, community: str, provider_name: str, prefix: str):
@@ -413,6 +452,7 @@ def build() -> World:
     nursery_a = _nursery(factories.COMMUNITY_A, "甲方托育园", "甲方托育路1号")
     nursery_b = _nursery(factories.COMMUNITY_B, "乙方托育园", "乙方托育路1号")
     users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b, nursery_b.account)
+    pilot_b, milestone_b, round_b, inspection_b, finding_b = _supervision_b()
     theirs = {
         "elder_id": (elder_b.pk,),
         "order_id": tuple(order.pk for order in orders),
@@ -442,6 +482,11 @@ def build() -> World:
         "contract_id": (facility_contract.pk,),
         "activity_id": (activity_b.pk,),
         "institution_id": (nursery_b.pk,),
+        "pilot_id": (pilot_b.pk,),
+        "milestone_id": (milestone_b.pk,),
+        "inspection_id": (inspection_b.pk,),
+        "finding_id": (finding_b.pk,),
+        "round_id": (round_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -477,6 +522,11 @@ def build() -> World:
         facility_contract,
         activity_b,
         nursery_b,
+        pilot_b,
+        milestone_b,
+        round_b,
+        inspection_b,
+        finding_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -511,6 +561,10 @@ def build() -> World:
         "乙方严重事件",
         "乙方托育园",
         "乙方托育路1号",
+        "乙方养老试点",
+        "乙方里程碑",
+        "乙方抽查",
+        "乙方消防问题",
     )
     secrets = (
         elder_a.id_number,

@@ -93,7 +93,7 @@ def load_childcare(*, communities, credit_code, password: str, seed: int) -> lis
 
 
 def _planning(communities, rng: random.Random) -> None:
-    """Population per street (from its communities, ~10,000 residents each, so the district is below its target) and the plan's targets."""
+    """Population per street (~10,000 residents a community: below the target) and the targets."""
     streets: dict[str, int] = {}
     for community in communities:
         parent = Region.objects.get(code=community.code).parent_id

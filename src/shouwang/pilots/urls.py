@@ -8,5 +8,5 @@ urlpatterns = [
     path("new/", views.pilot_create, name="create"),
     path("<int:pilot_id>/", views.pilot_detail, name="detail"),
     path("<int:pilot_id>/move/", views.pilot_move, name="move"),
-    path("<int:pilot_id>/<slug:what>/", views.pilot_record, name="record"),
+    path("<int:pilot_id>/<slug:action>/", views.pilot_record, name="record"),
 ]

@@ -122,23 +122,23 @@ def pilot_move(request, pilot_id: int):
 
 @require_POST
 @console_page("pilots:list")
-def pilot_record(request, pilot_id: int, what: str):
+def pilot_record(request, pilot_id: int, action: str):
     """The programme's other buttons: an objection, a milestone (added or done), a value, a document."""
     pilot = get_pilot_for(request.user, pilot_id)
     forms = {
         "objection": ObjectionForm, "milestone": MilestoneForm, "document": DocumentForm,
         "report": lambda data: ReportForm(data, indicators=pilot.indicators.all()),
     }  # fmt: skip
-    if what == "milestone_done":
+    if action == "milestone_done":
         milestone_id = int(request.POST.get("milestone") or 0)
         perform(
             request,
             lambda: complete_milestone(actor=request.user, pilot_id=pilot.pk, milestone_id=milestone_id),
         )
         return redirect("pilots:detail", pilot_id=pilot.pk)
-    if what not in forms:
+    if action not in forms:
         return redirect("pilots:detail", pilot_id=pilot.pk)
-    form = forms[what](request.POST)
+    form = forms[action](request.POST)
     if not form.is_valid():
         messages.error(request, _("Check what you typed: %(errors)s") % {"errors": "; ".join(
             f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
@@ -155,7 +155,7 @@ def pilot_record(request, pilot_id: int, what: str):
             period=data["period"],
         ),
     }  # fmt: skip
-    perform(request, steps[what])
+    perform(request, steps[action])
     return redirect("pilots:detail", pilot_id=pilot.pk)
 
 
