@@ -3,6 +3,8 @@ console and the API refuse the same things with the same words. Fees and subsidi
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +63,10 @@ class InstitutionForm(ConsoleForm):
 
     def __init__(self, *args, communities=(), own_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("", "—"), *((c.code, c.name) for c in communities)]
+        cast(forms.ChoiceField, self.fields["community"]).choices = [
+            ("", "—"),
+            *((c.code, c.name) for c in communities),
+        ]
         if own_only:  # an institution's account keeps its figures; the filing is the bureau's
             for name in list(self.fields):
                 if YUAN.get(name, name) not in OWN_FIELDS:
@@ -118,7 +123,7 @@ class PopulationForm(ConsoleForm):
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, r.name) for r in regions]
 
 
 class TargetForm(ConsoleForm):
@@ -133,7 +138,7 @@ class TargetForm(ConsoleForm):
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, r.name) for r in regions]
 
 
 AGE_GROUP_ROWS = tuple((group, AGE_LABELS[group]) for group in AGE_GROUPS)

@@ -169,7 +169,7 @@ def _locked(actor, institution_id: int) -> Institution:
 def decide_registration(*, actor, institution_id: int, state: str, note: str = "") -> Institution:
     """Register, refuse, suspend or reinstate a filing. Refusing or suspending needs a reason."""
     _require(actor, may_review_registration, _("Only civil-affairs officials decide childcare filings."))
-    moves = {
+    moves: dict[str, set[str]] = {
         RegistrationState.PENDING: {RegistrationState.REGISTERED, RegistrationState.REFUSED},
         RegistrationState.REGISTERED: {RegistrationState.SUSPENDED},
         RegistrationState.SUSPENDED: {RegistrationState.REGISTERED},

@@ -96,7 +96,7 @@ def _planning(communities, rng: random.Random) -> None:
     """Population per street (~10,000 residents a community: below the target) and the targets."""
     streets: dict[str, int] = {}
     for community in communities:
-        parent = Region.objects.get(code=community.code).parent_id
+        parent = str(Region.objects.get(code=community.code).parent_id)
         streets[parent] = streets.get(parent, 0) + rng.randint(8_000, 12_000)
     for code, residents in sorted(streets.items()):
         set_population(

@@ -31,7 +31,7 @@ def load_pilots(*, district: str) -> None:
     street_official = User.objects.get(username="street")
     official = User.objects.get(username="official")
     today = timezone.localdate()
-    street = street_official.regions.first()
+    street = street_official.regions.get()
     implementing = apply(
         actor=street_official, region_code=street.code, title=f"{street.name}居家社区养老服务改革试点",
         goals="建成街道综合养老服务中心，社区嵌入式服务站点全覆盖，助餐服务覆盖80%以上社区。",
@@ -58,7 +58,7 @@ def load_pilots(*, district: str) -> None:
         title="家庭养老床位建设过半",
         due_on=today + dt.timedelta(days=60),
     )
-    first = implementing.indicators.order_by("id").first()
+    first = implementing.indicators.order_by("id")[0]
     report_indicator(actor=street_official, pilot_id=implementing.pk, indicator_id=first.pk, value="55")
 
     accepted = apply(

@@ -44,17 +44,19 @@ def eligible_targets(kind: str, region: Region) -> dict[int, Target]:
     if kind == TargetKind.PROVIDER:
         from shouwang.providers.models import Provider, ProviderState
 
-        rows = Provider.objects.filter(state=ProviderState.ADMITTED, region__code__startswith=prefix)
-        return {p.pk: Target(p.pk, p.name, p.region_id, p.pk) for p in rows}
+        providers = Provider.objects.filter(state=ProviderState.ADMITTED, region__code__startswith=prefix)
+        return {p.pk: Target(p.pk, p.name, p.region_id, p.pk) for p in providers}
     if kind == TargetKind.FACILITY:
         from shouwang.facilities.models import Facility
 
-        rows = Facility.objects.filter(active=True, community__code__startswith=prefix)
-        return {f.pk: Target(f.pk, f.name, f.community_id, f.provider_id) for f in rows}
+        facilities = Facility.objects.filter(active=True, community__code__startswith=prefix)
+        return {f.pk: Target(f.pk, f.name, f.community_id, f.provider_id) for f in facilities}
     from shouwang.childcare.models import Institution, RegistrationState
 
-    rows = Institution.objects.filter(state=RegistrationState.REGISTERED, community__code__startswith=prefix)
-    return {i.pk: Target(i.pk, i.name, i.community_id, None) for i in rows}
+    registered = Institution.objects.filter(
+        state=RegistrationState.REGISTERED, community__code__startswith=prefix
+    )
+    return {i.pk: Target(i.pk, i.name, i.community_id, None) for i in registered}
 
 
 def eligible_inspectors(region: Region) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,7 @@ class PlanForm(ConsoleForm):
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, r.name) for r in regions]
 
 
 class ResultsForm(ConsoleForm):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -142,7 +143,7 @@ def _check_findings(items: list[dict], inspected_on: dt.date) -> list[Finding]:
 
 
 def record_results(*, actor, inspection_id: int, inspected_on: dt.date, summary: str = "",
-                   findings: list[dict] = ()) -> Inspection:  # fmt: skip
+                   findings: Sequence[dict] = ()) -> Inspection:  # fmt: skip
     """A drawn inspector records the inspection and its findings (none: the target passed)."""
     _require_planner(actor)
     summary = within_limit(summary, 300, field="summary", label=_("The summary"))
@@ -210,7 +211,8 @@ def _to_provider_scores(plan: InspectionPlan) -> None:
             else InspectionResult.PASSED
         )
         ProviderInspection.objects.create(
-            provider_id=inspection.target_id, inspected_on=inspection.inspected_on, result=result,
+            provider_id=inspection.target_id, inspected_on=inspection.inspected_on or timezone.localdate(),
+            result=result,
             findings="；".join(f.description for f in findings)[:2000],
             rectify_by=min((f.rectify_by for f in findings), default=None),
             inspector=inspection.inspectors.order_by("pk").first(),
@@ -245,7 +247,7 @@ def _locked_finding(actor, finding_id: int) -> Finding:
     return Finding.objects.select_for_update().select_related("inspection").get(pk=finding_id)
 
 
-def respond(*, actor, finding_id: int, response: str, evidence: list[str] = ()) -> Finding:
+def respond(*, actor, finding_id: int, response: str, evidence: Sequence[str] = ()) -> Finding:
     """The operator reports what it put right, with its evidence (photos' numbers, documents...)."""
     require_actor(actor)
     if not (is_system(actor) or may_respond_to_findings(actor)):

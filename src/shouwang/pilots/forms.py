@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,7 @@ class PilotForm(ConsoleForm):
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, r.name) for r in regions]
 
     def indicator_rows(self) -> list[dict]:
         rows = []
@@ -64,7 +66,7 @@ class ReportForm(ConsoleForm):
 
     def __init__(self, *args, indicators=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [(i.pk, i.name) for i in indicators]
+        cast(forms.ChoiceField, self.fields["indicator"]).choices = [(i.pk, i.name) for i in indicators]
 
 
 class DocumentForm(ConsoleForm):

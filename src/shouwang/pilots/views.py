@@ -4,13 +4,16 @@ notice (公示) page, without login."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shouwang.core.errors import DomainError
-from shouwang.core.forms import attach_error, perform
+from shouwang.core.forms import ConsoleForm, attach_error, perform
 from shouwang.core.scope import scope_of
 from shouwang.regions.models import Level
 from shouwang.regions.selectors import regions_in_scope
@@ -113,7 +116,7 @@ def pilot_move(request, pilot_id: int):
             actor=request.user,
             pilot_id=pilot_id,
             to_state=to_state,
-            reason=data["reason"],
+            reason=data["reason"] or "",
             score=data["score"],
         ),
     )
@@ -125,7 +128,7 @@ def pilot_move(request, pilot_id: int):
 def pilot_record(request, pilot_id: int, action: str):
     """The programme's other buttons: an objection, a milestone (added or done), a value, a document."""
     pilot = get_pilot_for(request.user, pilot_id)
-    forms = {
+    forms: dict[str, Callable[[QueryDict], ConsoleForm]] = {
         "objection": ObjectionForm, "milestone": MilestoneForm, "document": DocumentForm,
         "report": lambda data: ReportForm(data, indicators=pilot.indicators.all()),
     }  # fmt: skip
@@ -140,10 +143,11 @@ def pilot_record(request, pilot_id: int, action: str):
         return redirect("pilots:detail", pilot_id=pilot.pk)
     form = forms[action](request.POST)
     if not form.is_valid():
-        messages.error(request, _("Check what you typed: %(errors)s") % {"errors": "; ".join(
-            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        said = "; ".join(
+            " ".join([str(form.fields[name].label) if name in form.fields else "", *map(str, errors)]).strip()
             for name, errors in form.errors.items()
-        )})  # fmt: skip
+        )
+        messages.error(request, _("Check what you typed: %(errors)s") % {"errors": said})
         return redirect("pilots:detail", pilot_id=pilot.pk)
     data = form.cleaned_data
     steps = {
