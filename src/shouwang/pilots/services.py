@@ -112,12 +112,12 @@ def move(
     """Every state change of a programme: approve for notice, reject, withdraw, start after the objection
     period, ask for acceptance, accept or fail with a score, return for rectification."""
     require_actor(actor)
-    if to_state not in S.values:
-        raise ValidationFailed(_("Unknown state."), errors={"to_state": _("Unknown state.")})
     reason = within_limit(reason, 300, field="reason", label=_("The reason"))
     today = today or timezone.localdate()
     with transaction.atomic():
-        pilot = _locked(actor, pilot_id)
+        pilot = _locked(actor, pilot_id)  # first: a programme outside the scope is a 404 whatever was sent
+        if to_state not in S.values:
+            raise ValidationFailed(_("Unknown state."), errors={"to_state": _("Unknown state.")})
         from_state = pilot.state
         require_move(pilot, to_state)  # before anything else: an illegal step is a 409 whatever was sent
         allowed = _is_applicant(actor, pilot) and may_apply_for_pilot(actor) if not is_system(actor) else True
