@@ -178,6 +178,9 @@ INSTALLED_APPS = [
     "shouwang.routes",
     "shouwang.homecare",
     "shouwang.health",
+    "shouwang.childcare",
+    "shouwang.pilots",
+    "shouwang.inspections",
     "shouwang.web",
     "shouwang.demo",
 ]

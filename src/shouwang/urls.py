@@ -2,7 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from shouwang.childcare.views import public_childcare
 from shouwang.core.api import build_api
+from shouwang.inspections.views import public_results as public_inspections
+from shouwang.pilots.views import public_notice as public_pilots
 from shouwang.providers import public_views
 from shouwang.web import views as web_views
 
@@ -17,6 +20,12 @@ urlpatterns = [
     path("providers/", include("shouwang.providers.urls")),
     path("public/providers/", public_views.public_providers, name="public_providers"),
     path("public/providers/apply/", public_views.public_apply, name="public_apply"),
+    path("public/childcare/", public_childcare, name="public_childcare"),
+    path("childcare/", include("shouwang.childcare.urls")),
+    path("public/pilots/", public_pilots, name="public_pilots"),
+    path("pilots/", include("shouwang.pilots.urls")),
+    path("public/inspections/", public_inspections, name="public_inspections"),
+    path("inspections/", include("shouwang.inspections.urls")),
     path("catalog/", include("shouwang.catalog.urls")),
     path("orders/", include("shouwang.orders.urls")),
     path("alarms/", include("shouwang.alarms.urls")),

@@ -12,6 +12,10 @@ from tests.benefits.test_demo_anomalies import check_the_demo_has_the_planted_an
 from tests.benefits.test_demo_statements import (
     check_the_demo_has_two_past_months_of_statements_settled_orders_in_the_ledger_and_budgets,
 )
+from tests.childcare.test_demo import (
+    check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle,
+    check_the_demo_has_two_pilots_at_different_stages_and_a_round_with_open_and_closed_findings,
+)
 from tests.demo.open_orders import check_most_open_demo_orders_have_an_eligible_provider
 from tests.facilities.test_demo import (
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps,
@@ -51,4 +55,6 @@ def test_the_demo_district_works_from_every_side(client, english, django_assert_
     check_the_demo_has_health_records_weeks_of_vitals_and_follow_ups(client)
     check_the_demo_has_facilities_of_every_kind_meals_a_planted_flag_and_two_gaps()
     check_the_demo_has_beds_at_every_step_a_closed_month_rentals_respite_and_an_answered_claim()
+    check_the_demo_has_25_childcare_institutions_indicators_and_a_childcare_circle()
+    check_the_demo_has_two_pilots_at_different_stages_and_a_round_with_open_and_closed_findings()
     check_most_open_demo_orders_have_an_eligible_provider()  # last: it generates the plans' orders

@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from shouwang.assessments.services import start_assessment
 from shouwang.homecare.services import apply_for_bed
+from shouwang.inspections.services import create_plan
+from shouwang.pilots.services import apply
 from shouwang.visits.activities import create_activity
 from tests import factories
 from tests.alarms.factories import DeviceFactory, IncidentFactory
+from tests.childcare.conftest import institution
 from tests.orders import factories as of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -52,11 +55,36 @@ def district(live_server, settings):
         starts_at=timezone.now() + dt.timedelta(days=2),
     )  # fmt: skip
     bed = apply_for_bed(actor=official, elder_id=elder.pk, provider_id=provider.pk)
+    nursery = institution(username="nursery", lat=HOME[0], lon=HOME[1], places_2_3=20)
+    users["childcare_admin"] = nursery.account
+    pilot = apply(
+        actor=official, region_code=factories.STREET_A, title="试点", goals="目标",
+        indicators=[{"name": "指标", "target": "1"}],
+    )  # fmt: skip
+    round_ = create_plan(
+        actor=official, title="抽查", region_code=factories.DISTRICT, target_kind="childcare", sample_size=1,
+        inspectors_per_target=1, due_on=timezone.localdate() + dt.timedelta(days=9),
+    )  # fmt: skip
+    inspection = round_.inspections.get()
     behind_the_navigation = {
         # The portal has no menu: its elder's page lists the portal's tasks.
         "elder": ["/portal/link/", f"/portal/elders/{elder.pk}/"]
         + [f"/portal/elders/{elder.pk}/{task}/" for task in PORTAL_TASKS],
-        "official": [f"/elders/{elder.pk}/", "/api/v1/docs", f"/homecare/beds/{bed.pk}/"],
+        "official": [
+            f"/elders/{elder.pk}/",
+            "/api/v1/docs",
+            f"/homecare/beds/{bed.pk}/",
+            f"/childcare/{nursery.pk}/",
+            f"/childcare/{nursery.pk}/edit/",
+            "/childcare/new/",
+            f"/pilots/{pilot.pk}/",
+            "/pilots/new/",
+            f"/inspections/rounds/{round_.pk}/",
+            f"/inspections/{inspection.pk}/",
+            "/inspections/rounds/new/",
+            "/inspections/report/",
+        ],
+        "childcare_admin": [f"/childcare/{nursery.pk}/edit/", f"/inspections/{inspection.pk}/"],
         "community_worker": [
             f"/assessments/{assessment.pk}/report/",
             f"/visits/activities/{activity.pk}/",
@@ -87,7 +115,17 @@ def log_in(page, base_url: str, username: str) -> None:
 
 @pytest.mark.parametrize(
     "role",
-    ["admin", "official", "operator", "community_worker", "assessor", "provider_admin", "caregiver", "elder"],
+    [
+        "admin",
+        "official",
+        "operator",
+        "community_worker",
+        "assessor",
+        "provider_admin",
+        "caregiver",
+        "elder",
+        "childcare_admin",
+    ],
 )
 def test_every_page_of_a_role_runs_under_the_policy(live_server, browser, csp_violations, district, role):
     users, behind_the_navigation = district
@@ -96,7 +134,7 @@ def test_every_page_of_a_role_runs_under_the_policy(live_server, browser, csp_vi
     try:
         log_in(page, live_server.url, users[role].username)
         links = page.eval_on_selector_all("#app-nav a", "links => links.map(link => link.href)")
-        assert len(links) >= 2 or role == "elder"
+        assert len(links) >= 2 or role in ("elder", "childcare_admin")
         extra = behind_the_navigation.get(role, [])
         for url in [*links, *(live_server.url + path for path in extra)]:
             visit(page, url)
@@ -108,7 +146,10 @@ def test_every_page_of_a_role_runs_under_the_policy(live_server, browser, csp_vi
 
 def test_the_public_pages_run_under_the_policy(live_server, page):
     factories.load_tree()
-    for path in ("/accounts/login/", "/public/providers/", "/public/providers/apply/"):
+    for path in (
+        "/accounts/login/", "/public/providers/", "/public/providers/apply/", "/public/childcare/",
+        "/public/pilots/", "/public/inspections/",
+    ):  # fmt: skip
         visit(page, live_server.url + path)
 
 

@@ -49,6 +49,8 @@ BUTTONS = {
     "alarms:device_action": ("bind", "unbind", "retire"),
     "visits:follow_up": VISIT_FOLLOW_UPS,
     "homecare:bed_action": HOMECARE_BED_ACTIONS,
+    "pilots:record": ("objection", "milestone", "milestone_done", "report", "document"),
+    "inspections:finding_action": ("respond", "pass", "fail", "escalate"),
 }
 
 # Routes that carry no one's personal data or scope, with the reason. Keys are "METHOD /path" for the API
@@ -83,6 +85,9 @@ EXEMPT = {
     "accounts:logout": "ends the caller's own session",
     "public_providers": "the public directory of admitted providers, organisations only",
     "public_apply": "the public application form for providers",
+    "public_childcare": "the public list of registered childcare institutions, organisations only",
+    "public_pilots": "the public notice (公示) of pilot programmes: published on purpose, no personal data",
+    "public_inspections": "published inspection results (一公开): organisations and findings only",
     "catalog:list": "the service catalogue is the same for everyone",
     "catalog:create": "the catalogue belongs to no side: tests/catalog",
     "catalog:detail": "the service catalogue is the same for everyone",
@@ -351,6 +356,41 @@ CREATES = {
     "homecare:apply": {"id_number": lambda w: w.secrets[3], "provider": _theirs("provider_id")},
     "homecare:batch_new": {"provider": _theirs("provider_id"), "month": "2020-01"},
     "health:clients": ({"name": "探针医院", "region": lambda w: w.fields["community"]},),
+    "POST /api/v1/childcare/institutions": (
+        {
+            "name": "探针托育园",
+            "kind": "family",
+            "licence_number": "探针备案",
+            "operator_name": "探针公司",
+            "operator_credit_code": "91220202MA0000000X",
+            "community": lambda w: w.fields["community"],
+            "address": "探针路",
+        },
+    ),
+    "POST /api/v1/pilots": (
+        {
+            "region": lambda w: w.fields["community"][:9] + "000",
+            "title": "探针试点",
+            "goals": "探针目标",
+            "indicators": [{"name": "探针指标", "target": 1}],
+        },
+    ),
+    "POST /api/v1/inspections/plans": (
+        {
+            "title": "探针抽查",
+            "region": lambda w: w.fields["community"][:9] + "000",
+            "target_kind": "childcare",
+            "sample_size": 1,
+            "inspectors_per_target": 1,
+            "due_on": lambda w: (timezone.localdate() + dt.timedelta(days=9)).isoformat(),
+        },
+    ),
+    "PUT /api/v1/childcare/population": (
+        {"region": lambda w: w.fields["community"], "year": 2025, "residents": 9},
+    ),
+    "PUT /api/v1/childcare/targets": (
+        {"region": lambda w: w.fields["community"], "year": 2025, "places_per_thousand": "4.5"},
+    ),
 }
 
 

@@ -97,6 +97,12 @@ KINDS = (
     "rental_id",
     "batch_id",
     "care_task_id",
+    "institution_id",
+    "pilot_id",
+    "milestone_id",
+    "inspection_id",
+    "finding_id",
+    "round_id",
 )
 
 
@@ -127,6 +133,55 @@ def _elder(community: str, name: str, address: str, phone: str, contact_name: st
     contact.name = contact_name
     contact.save(update_fields=["name"])
     return elder, contact
+
+
+def _nursery(community: str, name: str, address: str):
+    """A registered childcare institution with its own login."""
+    from shouwang.childcare.services import decide_registration, file_institution
+
+    values = {
+        "name": name, "kind": "full_day", "licence_number": f"{name}备案", "operator_name": f"{name}公司",
+        "operator_credit_code": factories.credit_code(), "community": community, "address": address,
+        "places_2_3": 10, "enrolled_2_3": 5, "phone": "0432-6000000",
+    }  # fmt: skip
+    made = file_institution(
+        actor=SYSTEM, values=values, username=f"nursery{community[-4:]}", password=factories.PASSWORD
+    )
+    return decide_registration(actor=SYSTEM, institution_id=made.pk, state="registered")
+
+
+def _supervision_b():
+    """Street B's pilot programme (being implemented, with a milestone) and a round over its childcare
+    institution with one finding."""
+    from shouwang.inspections.services import create_plan, record_results
+    from shouwang.pilots.services import add_milestone, apply, move
+
+    street_b = factories.COMMUNITY_B[:9] + "000"
+    pilot = apply(
+        actor=SYSTEM, region_code=street_b, title="乙方养老试点", goals="乙方目标",
+        indicators=[{"name": "乙方指标", "target": "10"}],
+    )  # fmt: skip
+    move(
+        actor=SYSTEM, pilot_id=pilot.pk, to_state="notice", today=timezone.localdate() - dt.timedelta(days=30)
+    )
+    move(actor=SYSTEM, pilot_id=pilot.pk, to_state="implementing")
+    milestone = add_milestone(
+        actor=SYSTEM, pilot_id=pilot.pk, title="乙方里程碑", due_on=timezone.localdate()
+    )
+    plan = create_plan(
+        actor=SYSTEM, title="乙方抽查", region_code=street_b, target_kind="childcare", sample_size=1,
+        inspectors_per_target=1, due_on=timezone.localdate() + dt.timedelta(days=10), seed=7,
+    )  # fmt: skip
+    inspection = plan.inspections.get()
+    finding = {
+        "severity": "minor",
+        "description": "乙方消防问题",
+        "rectify_by": timezone.localdate() + dt.timedelta(days=5),
+    }
+    record_results(
+        actor=SYSTEM, inspection_id=inspection.pk, inspected_on=timezone.localdate(), findings=[finding]
+    )
+    return pilot, milestone, plan, inspection, inspection.findings.get()
 
 
 def _side(official, *, community: str, provider_name: str, prefix: str):
@@ -455,6 +510,10 @@ def build() -> World:
         starts_at=orders[0].window_start,
         ends_at=orders[0].window_end,
     )
+    nursery_a = _nursery(factories.COMMUNITY_A, "甲方托育园", "甲方托育路1号")
+    nursery_b = _nursery(factories.COMMUNITY_B, "乙方托育园", "乙方托育路1号")
+    users_b = (worker_b, padmin_b, carer_b.user, family_b, volunteer_b, nursery_b.account)
+    pilot_b, milestone_b, round_b, inspection_b, finding_b = _supervision_b()
     theirs = {
         "elder_id": (elder_b.pk,),
         "order_id": tuple(order.pk for order in orders),
@@ -491,6 +550,12 @@ def build() -> World:
         "rental_id": (rental.pk,),
         "batch_id": (claim_batch.pk,),
         "care_task_id": (care_task.pk,),
+        "institution_id": (nursery_b.pk,),
+        "pilot_id": (pilot_b.pk,),
+        "milestone_id": (milestone_b.pk,),
+        "inspection_id": (inspection_b.pk,),
+        "finding_id": (finding_b.pk,),
+        "round_id": (round_b.pk,),
     }
     assert set(theirs) == set(KINDS)
     rows: dict = {}
@@ -535,6 +600,12 @@ def build() -> World:
         bed,
         rental,
         claim_batch,
+        nursery_b,
+        pilot_b,
+        milestone_b,
+        round_b,
+        inspection_b,
+        finding_b,
         *users_b,
     ]:
         rows.setdefault(type(row), []).append(row.pk)
@@ -572,6 +643,12 @@ def build() -> World:
         "乙方严重事件",
         "乙方轮椅",
         "乙方定点",
+        "乙方托育园",
+        "乙方托育路1号",
+        "乙方养老试点",
+        "乙方里程碑",
+        "乙方抽查",
+        "乙方消防问题",
     )
     secrets = (
         elder_a.id_number,
@@ -591,6 +668,7 @@ def build() -> World:
             "caregiver": carer_a.user,
             "volunteer": volunteer_a,
             "family": family_a,
+            "childcare_admin": nursery_a.account,
         },
         admin=admin,
         controls=[admin, *users_b],

@@ -167,12 +167,15 @@ def build_api() -> NinjaAPI:
     from shouwang.benefits.cases_api import router as benefit_cases_router
     from shouwang.benefits.statement_api import router as statements_router
     from shouwang.catalog.api import router as catalog_router
+    from shouwang.childcare.api import router as childcare_router
     from shouwang.elders.api import router as elders_router
     from shouwang.facilities.api import router as facilities_router
     from shouwang.health.api import router as health_router
     from shouwang.homecare.api import router as homecare_router
     from shouwang.hotline.api import router as hotline_router
+    from shouwang.inspections.api import router as inspections_router
     from shouwang.orders.api import router as orders_router
+    from shouwang.pilots.api import router as pilots_router
     from shouwang.portal.api import router as portal_router
     from shouwang.providers.api import router as providers_router
     from shouwang.regions.api import router as regions_router
@@ -195,6 +198,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/facilities", facilities_router)
     api.add_router("/routes", routes_router)
     api.add_router("/homecare", homecare_router)
+    api.add_router("/childcare", childcare_router)
+    api.add_router("/pilots", pilots_router)
+    api.add_router("/inspections", inspections_router)
     api.add_router("/", alarms_router)
     api.add_router("/me", portal_router)
     api.add_router("/calls", hotline_router)

@@ -17,3 +17,5 @@ class Role(models.TextChoices):
     CAREGIVER = "caregiver", _("caregiver")
     VOLUNTEER = "volunteer", _("volunteer")
     ELDER = "elder", _("elder / family")
+    # The account of one registered childcare institution (托育机构): it keeps its own record only.
+    CHILDCARE_ADMIN = "childcare_admin", _("childcare institution admin")

@@ -24,6 +24,7 @@ from .alarms import load_alarms
 from .anomalies import load_anomalies
 from .assessments import load_assessments
 from .benefits import link_family, load_benefits
+from .childcare import load_childcare
 from .facilities import load_facilities
 from .generator import DEFAULT_SEED, community_centres, generate_people
 from .health import load_health
@@ -34,6 +35,7 @@ from .payments import load_payments
 from .providers import add_demo_network, add_demo_staff, admit_demo_providers
 from .routes import load_routes
 from .statements import load_statements
+from .supervision import load_inspection_round, load_pilots
 from .visits import load_visits
 
 DEMO_PASSWORD = "Shouwang@2026"
@@ -189,6 +191,10 @@ def _load(*, elders: int, seed: int, progress: Callable[[int, int], None] | None
     load_facilities(communities=placed, provider_ids=provider_ids + network, seed=seed, quiet=assessed)
     # after the facilities: its month closing and claims read the finished order history
     load_homecare(community_codes=assessed, provider_id=provider_ids[0], seed=seed)
+    # 一老一小: childcare institutions and the region's figures, then (on them) pilots and inspections
+    load_childcare(communities=placed, credit_code=_credit_code, password=DEMO_PASSWORD, seed=seed)
+    load_pilots(district=DISTRICT)
+    load_inspection_round(district=DISTRICT)
     return DemoSummary(
         regions=Region.objects.count(),
         providers=len(provider_ids) + len(network),

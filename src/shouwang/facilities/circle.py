@@ -4,7 +4,8 @@ community, the elders no facility reaches, the density grid, and suggested sites
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -29,6 +30,28 @@ UNCOVERED_LISTED = 500
 
 
 @dataclass
+class SectorLayer:
+    """Another sector's places on the circle's map and its own row per community (e.g. 托育 places within
+    reach of each community's centre). Registered by the app that owns the sector (``register_sector``), so
+    this app does not import it."""
+
+    sector: str
+    label: str
+    points: list[dict]  # name, kind, kind_label, lat, lon
+    columns: list[tuple[str, str]]  # (key, heading) of the rows' figures after the community's name
+    rows: list[dict]  # community, name, gap, and one value per column
+
+
+SectorSource = Callable[[object, Region, float], SectorLayer]
+_sectors: dict[str, SectorSource] = {}
+
+
+def register_sector(sector: str, source: SectorSource) -> None:
+    """``source(user, region, reach_m) -> SectorLayer``: drawn on the circle of ``region`` for ``user``."""
+    _sectors[sector] = source
+
+
+@dataclass
 class Circle:
     region: Region
     minutes: int
@@ -41,6 +64,7 @@ class Circle:
     # straight-line estimate because the matrix lacked a pair
     walk_times: str = "straight"
     estimated: int = 0
+    sectors: list[SectorLayer] = field(default_factory=list)
 
 
 def _checked(user, region_code: str, minutes: int) -> Region:
@@ -141,7 +165,8 @@ def circle_for(user, *, region: str, minutes: int | None = None) -> Circle:
     facilities = list(facilities_for(user, region=area.code).filter(lat__isnull=False, active=True))
     walk_times = "matrix" if matrix is not None else "straight"
     estimated = sum(row.estimated for row in result.values())
-    return Circle(area, minutes, reach_m, rows, uncovered, people, facilities, walk_times, estimated)
+    sectors = [source(user, area, reach_m) for source in _sectors.values()]
+    return Circle(area, minutes, reach_m, rows, uncovered, people, facilities, walk_times, estimated, sectors)
 
 
 def candidate_sites(region: Region, uncovered: list[Person], reach_m: float) -> list[Site]:

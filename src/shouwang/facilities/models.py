@@ -1,8 +1,9 @@
 """Care facilities (养老服务设施): where care is given, who lives there, meals served at meal points.
 
 A facility is a place on the map run by an operator (a ``providers.Provider``). Its ``sector`` says which
-side of "一老一小" it serves: only elderly care is registered today, but a childcare (托育) kind sits on
-the same table, map and coverage code by adding its kinds and the sector.
+side of "一老一小" it serves: only elderly care is registered here. Childcare institutions (托育) have their
+own filing, places by age group and account (the ``childcare`` app) and join the service circle's map and
+table through ``circle.register_sector`` (decision 0025).
 """
 
 from __future__ import annotations

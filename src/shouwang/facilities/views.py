@@ -344,7 +344,8 @@ def circle(request):
                     "lon": f.lon,
                 }
                 for f in circle_data.facilities
-            ],
+            ]
+            + [point for layer in circle_data.sectors for point in layer.points],
             "density": density(circle_data.people),
             "sites": sites,
         }

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.benefits.case_models import CaseState
 from shouwang.benefits.models import RunState, StatementState
+from shouwang.childcare.models import RegistrationState
 from shouwang.elders.models import LifeEvent
 from shouwang.homecare.models import BedState
 from shouwang.orders.models import CorrectionState, OrderState
+from shouwang.pilots.models import PilotState
 from shouwang.providers.models import ListKind
 from shouwang.visits.models import ReferralState
 
@@ -105,6 +107,23 @@ WORDS = {
     "facilities.meals_recorded": _("recorded meals served"),
     "facilities.contract_signed": _("recorded an operating contract"),
     "facilities.report_submitted": _("submitted an operating report"),
+    "childcare.filed": _("filed a childcare institution"),
+    "childcare.updated": _("changed a childcare institution's record"),
+    "childcare.staff_added": _("added a childcare staff member"),
+    "childcare.staff_removed": _("removed a childcare staff member"),
+    "childcare.population": _("recorded a region's population"),
+    "childcare.target": _("set a childcare plan target"),
+    "pilot.objection": _("recorded an objection to a pilot programme"),
+    "pilot.milestone": _("recorded a pilot programme's milestone"),
+    "pilot.report": _("reported a pilot programme's indicator"),
+    "pilot.document": _("added a pilot programme's document"),
+    "inspections.plan_drawn": _("drew an inspection round"),
+    "inspections.inspected": _("recorded an inspection's findings"),
+    "inspections.published": _("published an inspection round's results"),
+    "inspections.finding_responded": _("reported a finding's rectification"),
+    "inspections.finding_closed": _("closed a finding after re-inspection"),
+    "inspections.finding_reopened": _("reopened a finding with a new deadline"),
+    "inspections.finding_escalated": _("escalated a finding"),
     "core.message.requeue": _("sent a message again"),
     "elders.payment_account": _("set an elder's payment account"),
     "elders.ability": _("recorded an elder's ability level"),
@@ -207,6 +226,8 @@ FAMILIES = {
     ("orders.correction_", ""): (CorrectionState, _("decided a visit correction: %(state)s")),
     ("providers.", "_list"): (ListKind, _("put a provider on the %(state)s")),
     ("visits.referral.", ""): (ReferralState, _("moved a doctor referral on: %(state)s")),
+    ("childcare.", ""): (RegistrationState, _("decided a childcare filing: %(state)s")),
+    ("pilot.", ""): (PilotState, _("moved a pilot programme to %(state)s")),
 }
 
 

@@ -11,6 +11,8 @@ from shouwang.benefits.permissions import (
     STATEMENT_ISSUERS,
     STATEMENT_READERS,
 )
+from shouwang.childcare.permissions import INDICATOR_READERS as CHILDCARE_INDICATOR_READERS
+from shouwang.childcare.permissions import INSTITUTION_READERS
 from shouwang.core.permissions import BUREAU_ROLES, EVERY_ROLE, REGION_STAFF_ROLES
 from shouwang.core.roles import Role
 from shouwang.elders.permissions import REGISTRY_READERS
@@ -18,7 +20,9 @@ from shouwang.facilities.permissions import COVERAGE_READERS, FACILITY_READERS
 from shouwang.health.permissions import CARE_TASK_WORKERS, EXCHANGE_KEEPERS
 from shouwang.homecare.permissions import HOMECARE_READERS
 from shouwang.hotline import permissions as hotline
+from shouwang.inspections.permissions import INSPECTION_READERS
 from shouwang.orders import permissions as orders
+from shouwang.pilots.permissions import PILOT_READERS
 from shouwang.routes.permissions import ROUTE_PAGE_ROLES
 from shouwang.visits import permissions as visits
 
@@ -31,6 +35,10 @@ FACILITY_PAGE_ROLES = FACILITY_READERS
 SERVICE_CIRCLE_PAGE_ROLES = COVERAGE_READERS
 HOME_CARE_PAGE_ROLES = HOMECARE_READERS
 LTC_PAGE_ROLES = HOMECARE_READERS
+CHILDCARE_PAGE_ROLES = INSTITUTION_READERS
+CHILDCARE_INDICATOR_PAGE_ROLES = CHILDCARE_INDICATOR_READERS
+PILOT_PAGE_ROLES = PILOT_READERS
+INSPECTION_PAGE_ROLES = INSPECTION_READERS
 PHONE_DESK_ROLES = orders.DESK_ROLES
 # The order board in the navigation is the region's; a provider's administrator has its incoming orders.
 ORDER_BOARD_PAGE_ROLES = REGION_STAFF_ROLES

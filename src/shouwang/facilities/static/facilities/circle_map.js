@@ -18,7 +18,7 @@
       .bindTooltip(String(cell.elders)).addTo(map);
     Array.prototype.push.apply(bounds, cell.boundary);
   });
-  var colours = { day_care: "#1b7837", service_centre: "#2166ac", rural_home: "#b35806", meal_point: "#d6604d", embedded: "#4d4d4d", institution: "#542788" };
+  var colours = { day_care: "#1b7837", service_centre: "#2166ac", rural_home: "#b35806", meal_point: "#d6604d", embedded: "#4d4d4d", institution: "#542788", childcare: "#c51b7d" };
   data.facilities.forEach(function (f) {
     var colour = colours[f.kind] || "#333";
     window.L.circle([f.lat, f.lon], { radius: data.reach, color: colour, weight: 1, fillOpacity: 0.05 }).addTo(map);
