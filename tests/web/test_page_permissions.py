@@ -8,7 +8,9 @@ from tests.roles import as_role, roles
 
 STAFF = "admin official operator community_worker"
 PAGES = {
-    "web:home": "admin official operator community_worker assessor provider_admin caregiver volunteer elder",
+    "web:home": (
+        "admin official operator community_worker assessor provider_admin caregiver volunteer elder childcare_admin"
+    ),
     "elders:list": STAFF,
     "assessments:list": "admin official community_worker assessor",
     "catalog:list": f"{STAFF} provider_admin",
@@ -36,6 +38,12 @@ PAGES = {
     "visits:volunteers": "admin official community_worker volunteer",
     "visits:activities": "admin official community_worker volunteer",
     "visits:help": "admin official community_worker volunteer",
+    "visits:referrals": "admin official community_worker",
+    "routes:day": "provider_admin",
+    "childcare:list": "admin official community_worker childcare_admin",
+    "childcare:indicators": "admin official community_worker",
+    "pilots:list": "admin official",
+    "inspections:list": "admin official provider_admin childcare_admin",
     "benefits:runs": "admin official community_worker",
     "benefits:policies": "admin official community_worker",
     "benefits:ledger": "admin official",

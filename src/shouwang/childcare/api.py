@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from shouwang.core.pagination import paginate
 from shouwang.core.schemas import (
     Code,
+    DecimalText,
     Id,
     MaxText,
     Page,
@@ -40,6 +41,8 @@ router = Router(tags=["childcare"])
 
 Count = Annotated[int, Field(ge=0, le=10_000)]
 Fen = Annotated[int, Field(ge=0, le=1_000_000_000)]
+PerThousand = Annotated[Decimal, Field(gt=0, lt=100, max_digits=5, decimal_places=2), DecimalText(7)]
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3), DecimalText(6)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Year = Annotated[int, Field(ge=2000, le=2100)]
@@ -230,8 +233,12 @@ class PopulationFigureOut(Schema):
 class PlanTargetIn(Schema):
     region: RegionCode
     year: Year
-    places_per_thousand: Annotated[Decimal, Field(gt=0, lt=100, decimal_places=2)]
-    affordable_share: Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)] | None = None
+    places_per_thousand: Annotated[
+        Decimal, Field(gt=0, lt=100, max_digits=5, decimal_places=2), DecimalText(7)
+    ]
+    affordable_share: (
+        Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3), DecimalText(6)] | None
+    ) = None
 
 
 class PlanTargetOut(Schema):

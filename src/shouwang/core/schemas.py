@@ -122,3 +122,21 @@ def absent() -> Any:
     None when the field is missing, while a null sent is still refused, since None is not of its type.
     (Typed as Any so that ``name: str = absent()`` reads as what it is.)"""
     return Field(default=None)
+
+
+@dataclass(frozen=True)
+class DecimalText:
+    """Declares the length of the text form of a decimal an endpoint takes (``"4.50"`` beside 4.5), as
+    every text an endpoint takes declares one (tests/core/test_input_limits); ``Field(max_digits=…)``
+    refuses a longer one. Use: ``Annotated[Decimal, Field(max_digits=5, …), DecimalText(7)]``."""
+
+    max_length: int
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        answer = handler(schema)
+        for option in answer.get("anyOf", [answer]):
+            if option.get("type") == "string":
+                option["maxLength"] = self.max_length
+        return answer

@@ -36,7 +36,7 @@ class FindingOut(Schema):
     escalation_note: str
 
 
-class InspectionOut(Schema):
+class SectorInspectionOut(Schema):
     id: int
     plan_id: int
     target_kind: str
@@ -53,7 +53,7 @@ class InspectionOut(Schema):
         return [str(user) for user in inspection.inspectors.all()]
 
 
-class InspectionDetail(InspectionOut):
+class InspectionDetail(SectorInspectionOut):
     findings: list[FindingOut]
 
     @staticmethod
@@ -65,10 +65,10 @@ class InspectionPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[InspectionOut]
+    items: list[SectorInspectionOut]
 
 
-class PlanOut(Schema):
+class RoundOut(Schema):
     id: int
     title: str
     region: str
@@ -87,9 +87,9 @@ class PlanOut(Schema):
         return plan.region_id
 
 
-class PlanDetail(PlanOut):
+class RoundDetail(RoundOut):
     draw_reproduced: bool
-    inspections: list[InspectionOut]
+    inspections: list[SectorInspectionOut]
 
     @staticmethod
     def resolve_draw_reproduced(plan) -> bool:
@@ -100,7 +100,7 @@ class PlanDetail(PlanOut):
         return list(plan.inspections.order_by("id").prefetch_related("inspectors"))
 
 
-class PlanIn(Schema):
+class RoundIn(Schema):
     """A round of 双随机: ``sample_size`` targets of ``target_kind`` (provider, facility, childcare) in
     ``region``, each with ``inspectors_per_target`` officials. ``seed`` only to repeat a known draw."""
 
@@ -182,25 +182,25 @@ def post_results(request, inspection_id: Id, payload: ResultsIn):
     return get_inspection_for(request.auth, inspection_id)
 
 
-@router.get("/plans", response=list[PlanOut], summary="Inspection rounds in the caller's scope")
+@router.get("/plans", response=list[RoundOut], summary="Inspection rounds in the caller's scope")
 def list_plans(request):
     return list(plans_for(request.auth)[:500])
 
 
-@router.get("/plans/{int:round_id}", response=PlanDetail, summary="One round with its draw")
+@router.get("/plans/{int:round_id}", response=RoundDetail, summary="One round with its draw")
 def get_plan(request, round_id: Id):
     return get_plan_for(request.auth, round_id)
 
 
-@router.post("/plans", response={201: PlanDetail}, summary="Draw an inspection round")
-def post_plan(request, payload: PlanIn):
+@router.post("/plans", response={201: RoundDetail}, summary="Draw an inspection round")
+def post_plan(request, payload: RoundIn):
     plan = create_plan(
         actor=request.auth, **{("region_code" if k == "region" else k): v for k, v in payload.dict().items()}
     )
     return Status(201, get_plan_for(request.auth, plan.pk))
 
 
-@router.post("/plans/{int:round_id}/publish", response=PlanDetail, summary="Publish a round's results")
+@router.post("/plans/{int:round_id}/publish", response=RoundDetail, summary="Publish a round's results")
 def post_publish(request, round_id: Id):
     publish_plan(actor=request.auth, plan_id=round_id)
     return get_plan_for(request.auth, round_id)

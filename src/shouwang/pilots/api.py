@@ -12,7 +12,7 @@ from typing import Annotated
 from ninja import Field, Router, Schema, Status
 
 from shouwang.core.pagination import paginate
-from shouwang.core.schemas import Code, Day, Id, MaxText, Note, Page, PageSize, RegionCode
+from shouwang.core.schemas import Code, Day, DecimalText, Id, MaxText, Note, Page, PageSize, RegionCode
 
 from .selectors import get_pilot_for, pilots_for, stages_of
 from .services import (
@@ -27,7 +27,9 @@ from .services import (
 
 router = Router(tags=["pilots"])
 
-Amount = Annotated[Decimal, Field(gt=Decimal("-1e10"), lt=Decimal("1e10"), decimal_places=2)]
+# An indicator's figure, as its column keeps it (12 digits, 2 after the point).
+Amount = Annotated[Decimal, Field(max_digits=12, decimal_places=2), DecimalText(14)]
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1), DecimalText(5)]
 
 
 class PilotOut(Schema):
@@ -168,7 +170,7 @@ class MoveIn(Schema):
         description="notice, rejected, withdrawn, implementing, acceptance, accepted, failed"
     )
     reason: Annotated[str, MaxText(300)] = ""
-    score: Annotated[Decimal, Field(ge=0, le=100, decimal_places=1)] | None = None
+    score: Score | None = None
 
 
 class ObjectionIn(Schema):

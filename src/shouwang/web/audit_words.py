@@ -100,6 +100,8 @@ WORDS = {
     "facilities.change_proposed": _("proposed a change to a facility"),
     "facilities.change_approved": _("approved a change to a facility"),
     "facilities.change_refused": _("refused a change to a facility"),
+    "facilities.meal_lookup_refused": _("was refused diners by ID number outside its area"),
+    "facilities.travel_matrix_imported": _("imported walking times for the service circle"),
     "facilities.figures_reported": _("reported a facility's monthly figures"),
     "facilities.move_in": _("recorded an elder moving into a facility"),
     "facilities.move_out": _("recorded an elder moving out of a facility"),
