@@ -9,7 +9,8 @@ from tests.roles import as_role, roles
 STAFF = "admin official operator community_worker"
 PAGES = {
     "web:home": (
-        "admin official operator community_worker assessor provider_admin caregiver volunteer elder childcare_admin"
+        "admin official operator community_worker assessor provider_admin caregiver volunteer elder "
+        "childcare_admin"
     ),
     "elders:list": STAFF,
     "assessments:list": "admin official community_worker assessor",
