@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +103,8 @@ def care_calls_for(user, day: dt.date | None = None) -> QuerySet[CareCall]:
     return (
         _scoped(user, CareCall.objects.select_related("elder", "elder__community", "call"))
         .filter(day=day)
-        .order_by("done_at", "region_code", "elder__name", "id")
+        # Nulls first on both databases: PostgreSQL sorts them last by default.
+        .order_by(F("done_at").asc(nulls_first=True), "region_code", "elder__name", "id")
     )
 
 

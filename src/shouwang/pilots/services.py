@@ -231,8 +231,9 @@ def report_indicator(
     with transaction.atomic():
         pilot = _implementing(actor, pilot_id, also=(S.ACCEPTANCE,))
         indicator = pilot.indicators.filter(pk=indicator_id).first()
-        if indicator is None:
-            raise NotFound(_("This indicator does not exist or is outside your area."))
+        if indicator is None:  # the programme is the caller's: an indicator not of it is a wrong input
+            message = _("This programme has no such indicator.")
+            raise ValidationFailed(message, errors={"indicator_id": message})
         report = IndicatorReport.objects.create(
             indicator=indicator, period=period, value=number, reported_by=as_user(actor)
         )
