@@ -46,10 +46,14 @@ class Command(BaseCommand):
             stop.set()
 
     def _print_logins(self, host: str, port: int) -> None:
+        from shouwang.core.roles import Role
+        from shouwang.demo.childcare import DEMO_ACCOUNT as CHILDCARE_ACCOUNT
         from shouwang.demo.loader import DEMO_ACCOUNTS
 
         self.stdout.write(self.style.SUCCESS(f"\n守望 Shouwang is running at http://{host}:{port}/"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<10} {account.role:<17} {account.full_name}")
+        # The childcare institution's account is made with its institution (demo/childcare.py).
+        self.stdout.write(f"  {CHILDCARE_ACCOUNT:<10} {Role.CHILDCARE_ADMIN:<17} 托育机构（第一家）")
         self.stdout.write("API docs: /api/v1/docs   health: /healthz   Stop with Ctrl+C.\n")
